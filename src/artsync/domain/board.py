@@ -1,0 +1,66 @@
+"""The ART planning board: load against capacity, and where dependencies stand.
+
+Conventions (DOMAIN.md): a card sits in the iteration in which its team
+expects to *finish* its part; a provider should deliver in an iteration before
+its consumer's — the same iteration is at risk, a later one or none is broken.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from artsync.domain.plan import Card, Plan
+
+NEAR_CAPACITY = 0.8  # teams commonly load to about 80% to keep room for the unexpected
+
+
+class DependencyStatus(StrEnum):
+    """Where a dependency stands on the board, judged from the two cards' iterations."""
+
+    OK = "ok"  # provider finishes in an earlier iteration
+    AT_RISK = "at-risk"  # same iteration
+    BROKEN = "broken"  # provider finishes later
+    UNPLANNED_PROVIDER = "unplanned-provider"  # consumer planned, provider not
+    PENDING = "pending"  # the consumer is not planned yet: nothing to judge
+
+
+def dependency_status(consumer: int | None, provider: int | None) -> DependencyStatus:
+    """Judge a dependency from the consumer's and provider's iterations (None = unplanned)."""
+    if consumer is None:
+        return DependencyStatus.PENDING
+    if provider is None:
+        return DependencyStatus.UNPLANNED_PROVIDER
+    if provider < consumer:
+        return DependencyStatus.OK
+    if provider == consumer:
+        return DependencyStatus.AT_RISK
+    return DependencyStatus.BROKEN
+
+
+def loads(cards: Iterable[Card]) -> dict[tuple[str, int], int]:
+    """Points planned per (team, iteration); unplanned cards carry no load."""
+    load: dict[tuple[str, int], int] = {}
+    for card in cards:
+        if card.iteration is not None:
+            cell = (card.team, card.iteration)
+            load[cell] = load.get(cell, 0) + card.points
+    return load
+
+
+def load_status(load: int, capacity: int) -> str:
+    """``over`` when load exceeds capacity, ``near`` above 80% of it, else ``ok``."""
+    if load > capacity:
+        return "over"
+    if load > NEAR_CAPACITY * capacity:
+        return "near"
+    return "ok"
+
+
+def dependency_statuses(plan: Plan) -> dict[str, DependencyStatus]:
+    """Each dependency's status, by dependency key."""
+    cards = plan.cards_by_ref
+    return {
+        d.key: dependency_status(cards[d.consumer].iteration, cards[d.provider].iteration)
+        for d in plan.dependencies
+    }

@@ -1,0 +1,174 @@
+"""The train's plan for one PI as plain values: teams, backlog, board, objectives, risks.
+
+A ``Plan`` is the whole picture that the analysis, the board view and the
+interchange format work on. It is immutable: changing it (``with_card_moved``)
+gives a new plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from functools import cached_property
+
+from artsync.domain.cadence import PI
+from artsync.domain.wsjf import WsjfInputs
+
+FEATURE_KINDS = ("business", "enabler")
+ROAM_STATES = ("unroamed", "resolved", "owned", "accepted", "mitigated")
+DEPENDENCY_STATES = ("requested", "committed", "delivered", "broken")
+
+
+def card_ref(feature: str, team: str) -> str:
+    """How a card is written everywhere: ``FEATURE@TEAM``."""
+    return f"{feature}@{team}"
+
+
+def split_card_ref(ref: str) -> tuple[str, str]:
+    """``"ART-1@Phoenix"`` → ``("ART-1", "Phoenix")``; raises ValueError when malformed."""
+    feature, sep, team = ref.rpartition("@")
+    if not sep or not feature or not team:
+        raise ValueError(f"{ref!r} is not a card reference; write it FEATURE@TEAM, e.g. ART-12@Phoenix")
+    return feature, team
+
+
+@dataclass(frozen=True)
+class Train:
+    """An Agile Release Train."""
+
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Team:
+    """An agile team of the train; capacity per iteration defaults to its velocity."""
+
+    key: str
+    name: str
+    velocity: int
+    capacity_overrides: Mapping[int, int] = field(default_factory=dict)
+
+    def capacity(self, iteration: int) -> int:
+        """Points available in ``iteration``: the override when set, else the velocity."""
+        return self.capacity_overrides.get(iteration, self.velocity)
+
+
+@dataclass(frozen=True)
+class Feature:
+    """An item of the ART backlog, prioritised by WSJF."""
+
+    key: str
+    title: str
+    kind: str
+    wsjf: WsjfInputs
+
+
+@dataclass(frozen=True)
+class Card:
+    """One team's part of a feature, planned in an iteration (1-based) or unplanned (None)."""
+
+    feature: str
+    team: str
+    iteration: int | None
+    points: int
+
+    @property
+    def ref(self) -> str:
+        """``FEATURE@TEAM``."""
+        return card_ref(self.feature, self.team)
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """The consumer card needs the provider card to be delivered first."""
+
+    consumer: str  # card ref
+    provider: str  # card ref
+    state: str = "requested"
+
+    @property
+    def key(self) -> str:
+        """``CONSUMER->PROVIDER``: a dependency is identified by its two cards."""
+        return f"{self.consumer}->{self.provider}"
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """A date or iteration that the listed features must meet."""
+
+    key: str
+    name: str
+    iteration: int
+    date: date | None = None  # when given, ``iteration`` is the one containing it
+    features: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Objective:
+    """A PI objective of a team (or of the train when ``team`` is None)."""
+
+    key: str
+    team: str | None
+    text: str
+    committed: bool
+    planned_bv: int | None = None
+    actual_bv: int | None = None
+    features: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Risk:
+    """A risk to the PI and its ROAM state."""
+
+    key: str
+    text: str
+    roam: str = "unroamed"
+    owner: str | None = None
+    team: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything the train has planned for one PI."""
+
+    train: Train
+    pi: PI
+    teams: tuple[Team, ...] = ()
+    features: tuple[Feature, ...] = ()
+    cards: tuple[Card, ...] = ()
+    dependencies: tuple[Dependency, ...] = ()
+    milestones: tuple[Milestone, ...] = ()
+    objectives: tuple[Objective, ...] = ()
+    risks: tuple[Risk, ...] = ()
+
+    @cached_property
+    def teams_by_key(self) -> dict[str, Team]:
+        """Teams by key."""
+        return {t.key: t for t in self.teams}
+
+    @cached_property
+    def features_by_key(self) -> dict[str, Feature]:
+        """Features by key."""
+        return {f.key: f for f in self.features}
+
+    @cached_property
+    def cards_by_ref(self) -> dict[str, Card]:
+        """Cards by ``FEATURE@TEAM``."""
+        return {c.ref: c for c in self.cards}
+
+    @cached_property
+    def cards_by_feature(self) -> dict[str, list[Card]]:
+        """Each feature's cards, across teams."""
+        by_feature: dict[str, list[Card]] = {}
+        for card in self.cards:
+            by_feature.setdefault(card.feature, []).append(card)
+        return by_feature
+
+    def with_card_moved(self, ref: str, iteration: int | None) -> Plan:
+        """The same plan with card ``ref`` moved to ``iteration`` (None = unplanned)."""
+        if ref not in self.cards_by_ref:
+            raise KeyError(ref)
+        cards = tuple(replace(c, iteration=iteration) if c.ref == ref else c for c in self.cards)
+        return replace(self, cards=cards)

@@ -1,0 +1,333 @@
+"""Demo trains: realistic, seeded plans with a few of each kind of problem in them.
+
+``demo_plan(size, seed)`` is pure: the same size and seed give the same plan.
+The board is first planned cleanly — each team takes its cards in WSJF order
+up to about 75% of capacity, and dependencies point to earlier iterations —
+then a handful of known problems is put in so the analysis has something to
+say: dependencies at risk, broken, on an unplanned provider and in a cycle;
+an over-loaded and a nearly full iteration; work in the IP iteration; a
+milestone that will be missed; a committed objective with unplanned work; a
+priority inversion; unROAMed risks; a card too big for any iteration.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, replace
+from datetime import date
+
+from artsync.domain.cadence import PI
+from artsync.domain.plan import (
+    Card,
+    Dependency,
+    Feature,
+    Milestone,
+    Objective,
+    Plan,
+    Risk,
+    Team,
+    Train,
+)
+from artsync.domain.wsjf import WsjfInputs, rank
+
+PLANNED_LOAD = 0.75
+
+
+@dataclass(frozen=True)
+class DemoSize:
+    train_key: str
+    train_name: str
+    teams: int
+    features: int
+    providers_per_consumer: tuple[int, int]  # how many earlier cards a planned card needs, at most
+    unplanned_dependency_share: float
+
+
+SIZES: dict[str, DemoSize] = {
+    "small": DemoSize("SHOP", "Online Shop ART", 6, 60, (0, 1), 0.1),
+    "art": DemoSize("PAY", "Payments ART", 10, 150, (0, 1), 0.15),
+    "train": DemoSize("FLEET", "Connected Fleet Solution Train", 40, 2000, (1, 3), 0.35),
+}
+DEMO_PI_START = date(2026, 10, 19)
+
+TEAM_NAMES = (
+    "Phoenix", "Atlas", "Orion", "Kestrel", "Nova", "Falcon", "Lynx", "Comet", "Zephyr", "Aurora",
+    "Borealis", "Cobalt", "Delta", "Ember", "Fjord", "Granite", "Harbor", "Indigo", "Juniper", "Kraken",
+    "Lumen", "Meridian", "Nimbus", "Onyx", "Pioneer", "Quasar", "Raven", "Sierra", "Tundra", "Umber",
+    "Vortex", "Willow", "Xenon", "Yukon", "Zenith", "Apex", "Beacon", "Cedar", "Dune", "Echo",
+)  # fmt: skip
+AREAS = (
+    "card payments", "refunds", "invoices", "checkout", "fraud checks", "payouts", "currency conversion",
+    "the wallet", "subscriptions", "statements", "merchant onboarding", "chargebacks", "loyalty points",
+    "tax reports", "bank transfers", "direct debits", "customer support", "reconciliation", "pricing",
+    "notifications", "identity checks", "dispute handling", "partner APIs", "reporting",
+)  # fmt: skip
+BUSINESS = (
+    "Self-service {}", "Real-time {}", "Bulk {}", "Mobile {}", "Audit trail for {}", "Public API for {}",
+    "Faster {}", "Automated {}", "Multi-currency {}", "Accessible {}", "Insights dashboard for {}",
+)  # fmt: skip
+ENABLER = (
+    "Move {} to event streaming", "Observability for {}", "Load-test {}", "Split {} out of the monolith",
+    "Contract tests for {}", "Encrypt {} data at rest",
+)  # fmt: skip
+RISKS = (
+    "Vendor sandbox for {} may not be ready before iteration 2",
+    "Key engineer on {} leaves mid-PI",
+    "Regulator has not confirmed the rules for {}",
+    "Performance of {} under peak load is unknown",
+    "Shared test environment for {} is unstable",
+    "Third-party SDK for {} is being deprecated",
+    "Data migration of {} may take longer than planned",
+    "Security review of {} is booked late in the PI",
+)
+PEOPLE = ("Alice Moreau", "Bob Chen", "Charlie Okafor", "Dana Silva", "Evan Novak", "Farah Haddad")
+WEIGHTED_SCALE = (1, 1, 2, 2, 3, 3, 5, 5, 8, 13, 20)
+SIZES_SCALE = (1, 2, 2, 3, 3, 5, 5, 8, 8, 13, 20)
+
+
+def demo_plan(size: str = "art", seed: int = 7) -> Plan:
+    """A realistic train for ``size`` (small, art or train); the same seed gives the same plan."""
+    spec = SIZES[size]
+    rng = random.Random(f"{size}:{seed}")
+    pi = PI(key="PI-2026.4", start=DEMO_PI_START, iteration_weeks=2, iteration_count=5, ip_last=True)
+    development = range(1, pi.iteration_count)  # the IP iteration takes no feature work
+    teams = [Team(TEAM_NAMES[i], f"Team {TEAM_NAMES[i]}", rng.randrange(30, 51, 2)) for i in range(spec.teams)]
+
+    features: list[Feature] = []
+    for n in range(spec.features - 1):  # the last one is the epic-sized card added below
+        area = rng.choice(AREAS)
+        enabler = rng.random() < 0.2
+        template = rng.choice(ENABLER if enabler else BUSINESS)
+        inputs = WsjfInputs(
+            rng.choice(WEIGHTED_SCALE), rng.choice(WEIGHTED_SCALE), rng.choice(WEIGHTED_SCALE), rng.choice(SIZES_SCALE)
+        )
+        title = template.format(area)
+        features.append(Feature(f"{spec.train_key}-{101 + n}", title[0].upper() + title[1:], kind(enabler), inputs))
+
+    # Each feature needs one to three teams; its size spreads over them in points.
+    cards: dict[str, Card] = {}
+    for feature in features:
+        for team in rng.sample(teams, rng.choice((1, 1, 1, 2, 2, 3))):
+            points = max(1, min(team.velocity // 2, feature.wsjf.size + rng.randrange(0, 6)))
+            card = Card(feature.key, team.key, None, points)
+            cards[card.ref] = card
+
+    # Plan each team's cards in WSJF order into the earliest iteration with room, up to ~75% load;
+    # the first card that fits nowhere stops the team, so planned work always outranks unplanned.
+    order = {f.key: i for i, f in enumerate(rank(features))}
+    load = {(t.key, i): 0 for t in teams for i in development}
+    for team in teams:
+        own = sorted((c for c in cards.values() if c.team == team.key), key=lambda c: order[c.feature])
+        for card in own:
+            room = [i for i in development if load[team.key, i] + card.points <= PLANNED_LOAD * team.velocity]
+            if not room:
+                break
+            load[team.key, room[0]] += card.points
+            cards[card.ref] = replace(card, iteration=room[0])
+
+    problems = Problems(rng, pi, teams, features, cards, load)
+    problems.inject()
+    dependencies = problems.dependencies + plan_dependencies(rng, spec, cards, problems.reserved)
+    teams = problems.teams
+    features = problems.features
+    milestones = demo_milestones(rng, features, problems.cards, problems.reserved, problems.late_card)
+    objectives = demo_objectives(rng, teams, features, problems.cards, problems.reserved)
+    risks = demo_risks(rng, teams)
+    return Plan(
+        train=Train(spec.train_key, spec.train_name),
+        pi=pi,
+        teams=tuple(teams),
+        features=tuple(features),
+        cards=tuple(sorted(problems.cards.values(), key=lambda c: (c.feature, c.team))),
+        dependencies=tuple(sorted(dependencies, key=lambda d: d.key)),
+        milestones=tuple(milestones),
+        objectives=tuple(objectives),
+        risks=tuple(risks),
+    )
+
+
+def kind(enabler: bool) -> str:
+    return "enabler" if enabler else "business"
+
+
+class Problems:
+    """Puts a few known problems into a clean plan, remembering which cards it used."""
+
+    def __init__(
+        self,
+        rng: random.Random,
+        pi: PI,
+        teams: list[Team],
+        features: list[Feature],
+        cards: dict[str, Card],
+        load: dict[tuple[str, int], int],
+    ) -> None:
+        self.rng, self.pi, self.teams, self.features, self.cards, self.load = rng, pi, teams, features, cards, load
+        self.reserved: set[str] = set()
+        self.dependencies: list[Dependency] = []
+        self.late_card: Card | None = None
+
+    def pick(self, iteration: int | None | object = ..., *, exclude_team: str | None = None) -> Card:
+        """A card not used yet, planned in ``iteration`` (``...`` = any planned, None = unplanned)."""
+        candidates = [
+            c
+            for ref, c in sorted(self.cards.items())
+            if ref not in self.reserved
+            and c.team != exclude_team
+            and (c.iteration is not None if iteration is ... else c.iteration == iteration)
+        ]
+        card = self.rng.choice(candidates)
+        self.reserved.add(card.ref)
+        return card
+
+    def needs(self, consumer: Card, provider: Card) -> None:
+        self.dependencies.append(Dependency(consumer.ref, provider.ref))
+
+    def inject(self) -> None:
+        last = self.pi.iteration_count - 1
+        # Two dependencies at risk (same iteration), one broken (provider later), one on an unplanned provider.
+        for iteration in (2, 3):
+            consumer = self.pick(iteration)
+            self.needs(consumer, self.pick(iteration, exclude_team=consumer.team))
+        consumer = self.pick(2)
+        self.needs(consumer, self.pick(last, exclude_team=consumer.team))
+        consumer = self.pick(last)
+        self.needs(consumer, self.pick(None, exclude_team=consumer.team))
+        # Three unplanned cards that need each other in a cycle.
+        a = self.pick(None)
+        b = self.pick(None, exclude_team=a.team)
+        c = self.pick(None, exclude_team=b.team)
+        self.needs(a, b)
+        self.needs(b, c)
+        self.needs(c, a)
+        # Leave and holidays: one team over capacity in iteration 2, another nearly full in iteration 3.
+        over, near = self.rng.sample(self.teams, 2)
+        self.set_capacity(over, 2, max(1, self.load[over.key, 2] - 6))
+        self.set_capacity(near, 3, max(1, round(self.load[near.key, 3] / 0.9)))
+        # Work pushed into the IP iteration.
+        card = self.pick()
+        self.cards[card.ref] = replace(card, iteration=self.pi.iteration_count)
+        # A card pushed late: it will miss the milestone that needs its feature.
+        early = self.pick(1)
+        self.late_card = replace(early, iteration=last)
+        self.cards[early.ref] = self.late_card
+        # A high-WSJF card deferred while lower-WSJF work stays planned: a priority inversion.
+        team_cards = sorted(
+            (c for c in self.cards.values() if c.team == self.teams[0].key and c.iteration is not None),
+            key=lambda c: self.score(c),
+        )
+        deferred = next(c for c in reversed(team_cards) if c.ref not in self.reserved)
+        self.reserved.add(deferred.ref)
+        self.cards[deferred.ref] = replace(deferred, iteration=None)
+        # An epic-sized card no iteration can hold, on a low-priority feature.
+        team = self.teams[-1]
+        big = Feature(
+            f"{self.features[0].key.split('-')[0]}-{101 + len(self.features)}",
+            "Replatform the legacy ledger",
+            "enabler",
+            WsjfInputs(1, 1, 2, 20),
+        )
+        self.features = [*self.features, big]
+        card = Card(big.key, team.key, None, team.velocity + 15)
+        self.cards[card.ref] = card
+        self.reserved.add(card.ref)
+
+    def score(self, card: Card) -> float:
+        return next(f.wsjf.score for f in self.features if f.key == card.feature)
+
+    def set_capacity(self, team: Team, iteration: int, points: int) -> None:
+        index = self.teams.index(team)
+        self.teams[index] = replace(team, capacity_overrides={**team.capacity_overrides, iteration: points})
+
+
+def plan_dependencies(
+    rng: random.Random, spec: DemoSize, cards: dict[str, Card], reserved: set[str]
+) -> list[Dependency]:
+    """Healthy dependencies: a planned card needs cards of other teams planned in earlier iterations."""
+    free = [c for ref, c in sorted(cards.items()) if ref not in reserved]
+    by_iteration: dict[int, list[Card]] = {}
+    for card in free:
+        if card.iteration is not None:
+            by_iteration.setdefault(card.iteration, []).append(card)
+    found: dict[str, Dependency] = {}
+    low, high = spec.providers_per_consumer
+    for consumer in free:
+        if consumer.iteration is None:
+            continue
+        earlier = [c for i in range(1, consumer.iteration) for c in by_iteration.get(i, []) if c.team != consumer.team]
+        if not earlier:
+            continue
+        for provider in rng.sample(earlier, min(len(earlier), rng.randint(low, high))):
+            dep = Dependency(consumer.ref, provider.ref)
+            found[dep.key] = dep
+    # Some unplanned work already needs other cards; a provider earlier in the list keeps it acyclic.
+    unplanned = [c for c in free if c.iteration is None]
+    for i, consumer in enumerate(unplanned):
+        if i and rng.random() < spec.unplanned_dependency_share:
+            provider = rng.choice(unplanned[:i])
+            if provider.team != consumer.team:
+                dep = Dependency(consumer.ref, provider.ref)
+                found[dep.key] = dep
+    return list(found.values())
+
+
+def demo_milestones(
+    rng: random.Random, features: list[Feature], cards: dict[str, Card], reserved: set[str], late: Card | None
+) -> list[Milestone]:
+    """A release that will be met, a regulatory date that one feature will miss, and a learning milestone."""
+    by_feature: dict[str, list[Card]] = {}
+    for card in cards.values():
+        by_feature.setdefault(card.feature, []).append(card)
+
+    def done_by(iteration: int) -> list[str]:
+        return [
+            f.key
+            for f in features
+            if f.key in by_feature
+            and all(c.iteration is not None and c.iteration <= iteration and c.ref not in reserved for c in by_feature[f.key])
+        ]
+
+    regulatory = rng.sample(done_by(3), min(2, len(done_by(3))))
+    if late is not None:
+        regulatory.append(late.feature)
+    return [
+        Milestone("M1", "Beta release to pilot merchants", 2, None, tuple(sorted(rng.sample(done_by(2), 3)))),
+        Milestone("M2", "Regulatory deadline", 3, date(2026, 11, 27), tuple(sorted(regulatory))),
+        Milestone("M3", "Learning milestone: checkout A/B result", 4, None, tuple(sorted(rng.sample(done_by(4), 2)))),
+    ]
+
+
+def demo_objectives(
+    rng: random.Random, teams: list[Team], features: list[Feature], cards: dict[str, Card], reserved: set[str]
+) -> list[Objective]:
+    """Per team, two or three committed objectives on planned work and one uncommitted stretch."""
+    objectives: list[Objective] = []
+    titles = {f.key: f.title for f in features}
+    for t, team in enumerate(teams):
+        planned = sorted({c.feature for c in cards.values() if c.team == team.key and c.iteration is not None})
+        unplanned = sorted({c.feature for c in cards.values() if c.team == team.key and c.iteration is None})
+        ready = [f for f in planned if all(c.iteration is not None for c in cards.values() if c.feature == f)]
+        for n, feature in enumerate(rng.sample(ready, min(len(ready), rng.choice((2, 3)))), start=1):
+            objectives.append(
+                Objective(f"{team.key}-O{n}", team.key, f"Deliver: {titles[feature]}", True, rng.randint(3, 10), None, (feature,))
+            )
+        if unplanned:
+            stretch = rng.choice(unplanned)
+            committed = t == 1  # one team has committed to work that is not on the board
+            objectives.append(
+                Objective(
+                    f"{team.key}-O9", team.key, f"Explore: {titles[stretch]}", committed, rng.randint(1, 5), None, (stretch,)
+                )
+            )
+    return objectives
+
+
+def demo_risks(rng: random.Random, teams: list[Team]) -> list[Risk]:
+    """Eight risks; three are not ROAMed yet."""
+    states = ("unroamed", "unroamed", "unroamed", "owned", "owned", "mitigated", "accepted", "resolved")
+    risks = []
+    for n, state in enumerate(states, start=1):
+        team = rng.choice(teams)
+        owner = rng.choice(PEOPLE) if state != "unroamed" else None
+        risks.append(Risk(f"R{n}", rng.choice(RISKS).format(rng.choice(AREAS)), state, owner, team.key))
+    return risks

@@ -1,0 +1,99 @@
+"""Placing one team's card on the ART planning board."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from artsync.domain.cadence import PI
+from artsync.domain.events import Event
+from artsync.domain.plan import Card, split_card_ref
+from artsync.errors import InvalidInputError, NotFoundError, StaleVersionError
+from artsync.services.events import append_event
+from artsync.services.trains import find_current_pi, find_train
+from artsync.services.transaction import transaction
+from artsync.store.mapping import pi_value
+from artsync.store.models import CardRow, FeatureRow, PIRow, TeamRow, TrainRow
+
+
+@dataclass(frozen=True)
+class CardMoved:
+    """The card after the move; ``event`` is None when it was already there."""
+
+    card: Card
+    version: int
+    event: Event | None
+
+
+def find_card(db: Session, train: TrainRow, pi: PIRow, ref: str) -> CardRow:
+    """The card ``FEATURE@TEAM`` of the train's current PI."""
+    try:
+        feature_key, team_key = split_card_ref(ref)
+    except ValueError as exc:
+        raise InvalidInputError(str(exc)) from None
+    card = db.scalars(
+        select(CardRow)
+        .join(FeatureRow, CardRow.feature_id == FeatureRow.id)
+        .join(TeamRow, CardRow.team_id == TeamRow.id)
+        .where(CardRow.pi_id == pi.id, FeatureRow.key == feature_key, TeamRow.key == team_key)
+    ).first()
+    if card is None:
+        raise NotFoundError(f"no card {ref} in {train.key} {pi.key}: check the feature key and the team key")
+    return card
+
+
+def card_state(ref: str, row: CardRow) -> dict[str, Any]:
+    """How a card is shown in the event log and in a stale-version refusal."""
+    return {"ref": ref, "iteration": row.iteration, "points": row.points, "version": row.version}
+
+
+def check_version(what: str, expected: int | None, actual: int, current: dict[str, Any]) -> None:
+    """Refuse a change made against an older version of an item."""
+    if expected is not None and expected != actual:
+        shown = ", ".join(f"{k} {v if v is not None else '—'}" for k, v in current.items() if k != "version")
+        raise StaleVersionError(
+            f"{what} changed since you read it (you had version {expected}, it is now {actual}: {shown}); "
+            "look again and retry",
+            current=current,
+        )
+
+
+def check_iteration(pi: PI, iteration: int | None) -> None:
+    """An iteration must be one of the PI's, or None for unplanned."""
+    if iteration is not None and not 1 <= iteration <= pi.iteration_count:
+        raise InvalidInputError(
+            f"iteration {iteration} is out of range: {pi.key} has iterations 1 to {pi.iteration_count} "
+            "(or use unplanned)"
+        )
+
+
+def move_card(
+    db: Session, *, actor: str, train_key: str | None, ref: str, to_iteration: int | None, version: int | None = None
+) -> CardMoved:
+    """Move one team's card to another iteration of the board, or unplan it (``to_iteration=None``)."""
+    with transaction(db):
+        train = find_train(db, train_key)
+        pi_row = find_current_pi(db, train)
+        check_iteration(pi_value(pi_row), to_iteration)
+        row = find_card(db, train, pi_row, ref)
+        before = card_state(ref, row)
+        check_version(f"card {ref}", version, row.version, before)
+        feature, team = split_card_ref(ref)
+        if row.iteration == to_iteration:
+            return CardMoved(Card(feature, team, row.iteration, row.points), row.version, None)
+        row.iteration = to_iteration
+        row.version += 1
+        event = append_event(
+            db,
+            train=train,
+            actor=actor,
+            entity="card",
+            entity_id=ref,
+            action="moved",
+            before=before,
+            after=card_state(ref, row),
+        )
+    return CardMoved(Card(feature, team, row.iteration, row.points), row.version, event)

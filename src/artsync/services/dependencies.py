@@ -1,0 +1,90 @@
+"""Dependencies between cards: one team's card needs another's delivered first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from artsync.domain.board import DependencyStatus, dependency_status
+from artsync.domain.events import Event
+from artsync.domain.plan import Dependency
+from artsync.errors import ConflictError, InvalidInputError, NotFoundError
+from artsync.services.cards import find_card
+from artsync.services.events import append_event
+from artsync.services.trains import find_current_pi, find_train
+from artsync.services.transaction import transaction
+from artsync.store.models import DependencyRow
+
+
+@dataclass(frozen=True)
+class DependencyChanged:
+    """The dependency added or removed, where it stands on the board, and its event."""
+
+    dependency: Dependency
+    status: DependencyStatus
+    event: Event
+
+
+def add_dependency(db: Session, *, actor: str, train_key: str | None, consumer: str, provider: str) -> DependencyChanged:
+    """Record that card ``consumer`` needs card ``provider`` (both written FEATURE@TEAM)."""
+    if consumer == provider:
+        raise InvalidInputError(f"{consumer} cannot depend on itself")
+    with transaction(db):
+        train = find_train(db, train_key)
+        pi = find_current_pi(db, train)
+        consumer_row = find_card(db, train, pi, consumer)
+        provider_row = find_card(db, train, pi, provider)
+        exists = db.scalars(
+            select(DependencyRow.id).where(
+                DependencyRow.consumer_id == consumer_row.id, DependencyRow.provider_id == provider_row.id
+            )
+        ).first()
+        if exists is not None:
+            raise ConflictError(f"{consumer} already needs {provider}")
+        db.add(DependencyRow(pi_id=pi.id, consumer_id=consumer_row.id, provider_id=provider_row.id, state="requested"))
+        dependency = Dependency(consumer, provider, "requested")
+        event = append_event(
+            db,
+            train=train,
+            actor=actor,
+            entity="dependency",
+            entity_id=dependency.key,
+            action="added",
+            before=None,
+            after={"consumer": consumer, "provider": provider, "state": "requested"},
+        )
+    status = dependency_status(consumer_row.iteration, provider_row.iteration)
+    return DependencyChanged(dependency, status, event)
+
+
+def remove_dependency(
+    db: Session, *, actor: str, train_key: str | None, consumer: str, provider: str
+) -> DependencyChanged:
+    """Drop the dependency of card ``consumer`` on card ``provider``."""
+    with transaction(db):
+        train = find_train(db, train_key)
+        pi = find_current_pi(db, train)
+        consumer_row = find_card(db, train, pi, consumer)
+        provider_row = find_card(db, train, pi, provider)
+        row = db.scalars(
+            select(DependencyRow).where(
+                DependencyRow.consumer_id == consumer_row.id, DependencyRow.provider_id == provider_row.id
+            )
+        ).first()
+        if row is None:
+            raise NotFoundError(f"{consumer} does not depend on {provider}")
+        dependency = Dependency(consumer, provider, row.state)
+        db.delete(row)
+        event = append_event(
+            db,
+            train=train,
+            actor=actor,
+            entity="dependency",
+            entity_id=dependency.key,
+            action="removed",
+            before={"consumer": consumer, "provider": provider, "state": row.state},
+            after=None,
+        )
+    return DependencyChanged(dependency, dependency_status(consumer_row.iteration, provider_row.iteration), event)

@@ -1,0 +1,76 @@
+"""Loading a whole plan into a train, and reading it back out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from artsync.domain.events import Event
+from artsync.domain.plan import Plan
+from artsync.errors import ConflictError
+from artsync.services.events import append_event
+from artsync.services.transaction import transaction
+from artsync.store.mapping import delete_plan_rows, insert_plan
+from artsync.store.models import TrainRow
+
+
+@dataclass(frozen=True)
+class PlanImported:
+    """What an import did."""
+
+    train: str
+    replaced: bool
+    counts: dict[str, int]
+    event: Event
+
+
+def plan_counts(plan: Plan) -> dict[str, int]:
+    """How many of each thing the plan holds."""
+    return {
+        "teams": len(plan.teams),
+        "features": len(plan.features),
+        "cards": len(plan.cards),
+        "dependencies": len(plan.dependencies),
+        "milestones": len(plan.milestones),
+        "objectives": len(plan.objectives),
+        "risks": len(plan.risks),
+    }
+
+
+def import_plan(db: Session, *, actor: str, plan: Plan, replace: bool = False) -> PlanImported:
+    """Load ``plan`` as its train's plan, whole or not at all.
+
+    A train that exists already is refused unless ``replace``; replacing keeps
+    the train's event log and appends to it.
+    """
+    counts = plan_counts(plan)
+    with transaction(db):
+        train = db.scalars(select(TrainRow).where(TrainRow.key == plan.train.key)).first()
+        if train is not None and not replace:
+            raise ConflictError(
+                f"train {plan.train.key} exists already; import with --replace to overwrite its plan "
+                "(its event log is kept)"
+            )
+        replaced = train is not None
+        if train is None:
+            train = TrainRow(key=plan.train.key, name=plan.train.name, last_seq=0, version=1)
+            db.add(train)
+            db.flush()
+        else:
+            delete_plan_rows(db, train)
+            train.name = plan.train.name
+            train.version += 1
+        insert_plan(db, train, plan)
+        event = append_event(
+            db,
+            train=train,
+            actor=actor,
+            entity="train",
+            entity_id=train.key,
+            action="replaced" if replaced else "imported",
+            before=None,
+            after={"pi": plan.pi.key, **counts},
+        )
+    return PlanImported(plan.train.key, replaced, counts, event)

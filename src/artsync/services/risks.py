@@ -1,0 +1,76 @@
+"""ROAMing the train's risks: resolved, owned, accepted or mitigated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from artsync.domain.events import Event
+from artsync.domain.plan import ROAM_STATES, Risk
+from artsync.errors import InvalidInputError, NotFoundError
+from artsync.services.cards import check_version
+from artsync.services.events import append_event
+from artsync.services.trains import find_current_pi, find_train
+from artsync.services.transaction import transaction
+from artsync.store.models import RiskRow, TeamRow
+
+
+@dataclass(frozen=True)
+class RiskRoamed:
+    """The risk after ROAMing; ``event`` is None when nothing changed."""
+
+    risk: Risk
+    version: int
+    event: Event | None
+
+
+def risk_state(row: RiskRow) -> dict[str, Any]:
+    """How a risk is shown in the event log and in a stale-version refusal."""
+    return {"key": row.key, "roam": row.roam, "owner": row.owner, "note": row.note, "version": row.version}
+
+
+def roam_risk(
+    db: Session,
+    *,
+    actor: str,
+    train_key: str | None,
+    key: str,
+    roam: str,
+    owner: str | None = None,
+    note: str | None = None,
+    version: int | None = None,
+) -> RiskRoamed:
+    """Put a risk in a ROAM state; an owned risk needs an owner."""
+    if roam not in ROAM_STATES:
+        raise InvalidInputError(f"{roam!r} is not a ROAM state; use one of {', '.join(ROAM_STATES)}")
+    with transaction(db):
+        train = find_train(db, train_key)
+        pi = find_current_pi(db, train)
+        row = db.scalars(select(RiskRow).where(RiskRow.pi_id == pi.id, RiskRow.key == key)).first()
+        if row is None:
+            raise NotFoundError(f"no risk {key!r} in {train.key} {pi.key}")
+        before = risk_state(row)
+        check_version(f"risk {key}", version, row.version, before)
+        new_owner = owner if owner is not None else row.owner
+        if roam == "owned" and not new_owner:
+            raise InvalidInputError(f"an owned risk needs an owner: add --owner NAME to ROAM {key} as owned")
+        new_note = note if note is not None else row.note
+        team = db.get(TeamRow, row.team_id).key if row.team_id else None  # type: ignore[union-attr]
+        if (row.roam, row.owner, row.note) == (roam, new_owner, new_note):
+            return RiskRoamed(Risk(row.key, row.text, row.roam, row.owner, team), row.version, None)
+        row.roam, row.owner, row.note = roam, new_owner, new_note
+        row.version += 1
+        event = append_event(
+            db,
+            train=train,
+            actor=actor,
+            entity="risk",
+            entity_id=key,
+            action="roamed",
+            before=before,
+            after=risk_state(row),
+        )
+    return RiskRoamed(Risk(row.key, row.text, row.roam, row.owner, team), row.version, event)

@@ -1,0 +1,80 @@
+"""Finding trains and reading their plans."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from artsync.domain.plan import Plan
+from artsync.errors import NotFoundError
+from artsync.store.mapping import current_pi, load_plan
+from artsync.store.models import CardRow, FeatureRow, PIRow, TeamRow, TrainRow
+
+
+@dataclass(frozen=True)
+class TrainSummary:
+    """One line of the list of trains."""
+
+    key: str
+    name: str
+    pi: str | None
+    teams: int
+    features: int
+    cards: int
+    last_seq: int
+
+
+def find_train(db: Session, key: str | None) -> TrainRow:
+    """The train with ``key``; with no key, the only train there is."""
+    if key is not None:
+        train = db.scalars(select(TrainRow).where(TrainRow.key == key)).first()
+        if train is None:
+            known = ", ".join(db.scalars(select(TrainRow.key).order_by(TrainRow.key))) or "none yet"
+            raise NotFoundError(f"no train {key!r} (trains: {known})")
+        return train
+    trains = db.scalars(select(TrainRow).order_by(TrainRow.key).limit(2)).all()
+    if not trains:
+        raise NotFoundError("there is no train yet: run `artsync demo` or `artsync import FILE.json`")
+    if len(trains) > 1:
+        keys = ", ".join(db.scalars(select(TrainRow.key).order_by(TrainRow.key)))
+        raise NotFoundError(f"there are several trains ({keys}): choose one with --train KEY")
+    return trains[0]
+
+
+def find_current_pi(db: Session, train: TrainRow) -> PIRow:
+    """The train's current PI, or an error that says how to get one."""
+    pi = current_pi(db, train)
+    if pi is None:
+        raise NotFoundError(f"train {train.key} has no PI yet: import a plan with `artsync import FILE.json`")
+    return pi
+
+
+def get_plan(db: Session, *, train_key: str | None) -> Plan:
+    """The train's plan for its current PI."""
+    train = find_train(db, train_key)
+    return load_plan(db, train, find_current_pi(db, train))
+
+
+def list_trains(db: Session) -> list[TrainSummary]:
+    """Every train, with its current PI and the size of its plan."""
+    summaries = []
+    for train in db.scalars(select(TrainRow).order_by(TrainRow.key)):
+        pi = current_pi(db, train)
+
+        def count(query: object) -> int:
+            return int(db.execute(query).scalar_one())  # type: ignore[call-overload]
+
+        summaries.append(
+            TrainSummary(
+                key=train.key,
+                name=train.name,
+                pi=pi.key if pi else None,
+                teams=count(select(func.count()).select_from(TeamRow).where(TeamRow.train_id == train.id)),
+                features=count(select(func.count()).select_from(FeatureRow).where(FeatureRow.train_id == train.id)),
+                cards=count(select(func.count()).select_from(CardRow).where(CardRow.pi_id == pi.id)) if pi else 0,
+                last_seq=train.last_seq,
+            )
+        )
+    return summaries

@@ -1,0 +1,46 @@
+"""artsync's one settings object, read from ``ARTSYNC_*`` variables and an optional artsync.toml.
+
+Every setting, its default and its meaning are listed in docs/settings.md; a
+test checks that the list and this class agree.
+"""
+
+from __future__ import annotations
+
+import getpass
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+
+def login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "artsync"
+
+
+class Settings(BaseSettings):
+    """Where the data lives and who is acting; defaults work on a laptop."""
+
+    model_config = SettingsConfigDict(env_prefix="ARTSYNC_", toml_file="artsync.toml", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///artsync.db",
+        description="Database URL: a SQLite file (default ./artsync.db) or postgresql+psycopg://user@host/db.",
+    )
+    actor: str = Field(
+        default_factory=login_name,
+        description="The name recorded in the event log for changes made from the command line.",
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Explicit arguments win, then the environment, then artsync.toml.
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))

@@ -1,0 +1,112 @@
+"""Engines, sessions and schema migrations.
+
+``make_engine(url)`` builds an engine; nothing here reads the environment.
+SQLite gets WAL mode, enforced foreign keys and a busy timeout so that a
+second process waits for a writer instead of failing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from artsync.errors import StoreUnavailableError
+
+# The newest migration; tests/store/test_migrations.py keeps it honest.
+SCHEMA_HEAD = "0001"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url`` (``sqlite:///path`` or ``postgresql+psycopg://…``)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreUnavailableError(
+            f"{url!r} is not a database URL; use sqlite:///artsync.db or postgresql+psycopg://user@host/db"
+        ) from None
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            folder = Path(parsed.database).expanduser().resolve().parent
+            if not folder.is_dir():
+                raise StoreUnavailableError(f"cannot open {url}: folder {folder} does not exist")
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", sqlite_pragmas)
+        event.listen(engine, "begin", sqlite_begin)
+        return engine
+    try:
+        return create_engine(url, pool_pre_ping=True)
+    except NoSuchModuleError:
+        raise StoreUnavailableError(f"{url!r}: unsupported database; use sqlite:// or postgresql+psycopg://") from None
+
+
+def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy emit BEGIN itself (see sqlite_begin) so transactions really are transactions.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def sqlite_begin(connection: Any) -> None:
+    # IMMEDIATE takes the write lock up front: two writers queue instead of deadlocking on upgrade.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions whose loaded values stay readable after commit."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema up to the newest migration (creates it in an empty database)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with reachable(engine), engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def schema_version(engine: Engine) -> str | None:
+    """The migration the database is at, or None when it has no artsync schema."""
+    with reachable(engine), engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Fail with a message that says what to run when the schema is missing or old."""
+    version = schema_version(engine)
+    if version is None:
+        raise StoreUnavailableError(
+            f"no artsync data at {engine.url.render_as_string(hide_password=True)}: "
+            "run `artsync init` (or `artsync demo`) first"
+        )
+    if version != SCHEMA_HEAD:
+        raise StoreUnavailableError(f"the database schema is at {version}, not {SCHEMA_HEAD}: run `artsync init`")
+
+
+@contextmanager
+def reachable(engine: Engine) -> Iterator[None]:
+    """Turn a database that cannot be reached into a message a person can act on."""
+    try:
+        yield
+    except OperationalError as exc:
+        where = engine.url.render_as_string(hide_password=True)
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise StoreUnavailableError(f"cannot reach the database at {where}: {reason}") from None
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise StoreUnavailableError(f"database error: {reason}") from None

@@ -1,0 +1,300 @@
+"""Rows ↔ domain values: read a train's plan as a ``Plan``, write a ``Plan`` as rows.
+
+Reads and writes go in bulk (one statement per table) so that a 2,000-feature
+train loads and imports quickly.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from artsync.domain.cadence import PI
+from artsync.domain.events import Event
+from artsync.domain.plan import (
+    Card,
+    Dependency,
+    Feature,
+    Milestone,
+    Objective,
+    Plan,
+    Risk,
+    Team,
+    Train,
+    card_ref,
+)
+from artsync.domain.wsjf import WsjfInputs
+from artsync.store.models import (
+    CapacityRow,
+    CardRow,
+    DependencyRow,
+    EventRow,
+    FeatureRow,
+    MilestoneFeatureRow,
+    MilestoneRow,
+    ObjectiveFeatureRow,
+    ObjectiveRow,
+    PIRow,
+    RiskRow,
+    TeamRow,
+    TrainRow,
+)
+
+
+def current_pi(db: Session, train: TrainRow) -> PIRow | None:
+    """The train's current PI: the one that starts last."""
+    return db.scalars(select(PIRow).where(PIRow.train_id == train.id).order_by(PIRow.start.desc()).limit(1)).first()
+
+
+def pi_value(row: PIRow) -> PI:
+    return PI(row.key, row.start, row.iteration_weeks, row.iterations, row.ip_last, row.state)
+
+
+def load_plan(db: Session, train: TrainRow, pi_row: PIRow) -> Plan:
+    """The whole plan of ``train`` for ``pi_row``, read in one statement per table."""
+    teams_by_id: dict[int, TeamRow] = {t.id: t for t in db.scalars(select(TeamRow).where(TeamRow.train_id == train.id))}
+    overrides: dict[int, dict[int, int]] = {}
+    for team_id, iteration, points in db.execute(
+        select(CapacityRow.team_id, CapacityRow.iteration, CapacityRow.points).where(CapacityRow.pi_id == pi_row.id)
+    ):
+        overrides.setdefault(team_id, {})[iteration] = points
+    teams = tuple(
+        Team(t.key, t.name, t.velocity, overrides.get(t.id, {})) for t in sorted(teams_by_id.values(), key=by_key)
+    )
+    team_key = {i: t.key for i, t in teams_by_id.items()}
+
+    feature_rows = db.execute(
+        select(
+            FeatureRow.id, FeatureRow.key, FeatureRow.title, FeatureRow.kind,
+            FeatureRow.ubv, FeatureRow.tc, FeatureRow.rroe, FeatureRow.size,
+        ).where(FeatureRow.train_id == train.id).order_by(FeatureRow.key)
+    ).all()  # fmt: skip
+    feature_key = {row.id: row.key for row in feature_rows}
+    features = tuple(
+        Feature(row.key, row.title, row.kind, WsjfInputs(row.ubv, row.tc, row.rroe, row.size)) for row in feature_rows
+    )
+
+    card_rows = db.execute(
+        select(CardRow.id, CardRow.feature_id, CardRow.team_id, CardRow.iteration, CardRow.points).where(
+            CardRow.pi_id == pi_row.id
+        )
+    ).all()
+    cards = tuple(
+        sorted(
+            (Card(feature_key[c.feature_id], team_key[c.team_id], c.iteration, c.points) for c in card_rows),
+            key=lambda c: (c.feature, c.team),
+        )
+    )
+    ref_of = {c.id: card_ref(feature_key[c.feature_id], team_key[c.team_id]) for c in card_rows}
+
+    dependencies = tuple(
+        sorted(
+            (
+                Dependency(ref_of[consumer], ref_of[provider], state)
+                for consumer, provider, state in db.execute(
+                    select(DependencyRow.consumer_id, DependencyRow.provider_id, DependencyRow.state).where(
+                        DependencyRow.pi_id == pi_row.id
+                    )
+                )
+            ),
+            key=lambda d: d.key,
+        )
+    )
+
+    milestone_features = links(db, MilestoneFeatureRow.milestone_id, MilestoneFeatureRow.feature_id, feature_key)
+    milestones = tuple(
+        Milestone(m.key, m.name, m.iteration, m.date, milestone_features.get(m.id, ()))
+        for m in db.scalars(select(MilestoneRow).where(MilestoneRow.pi_id == pi_row.id).order_by(MilestoneRow.key))
+    )
+    objective_features = links(db, ObjectiveFeatureRow.objective_id, ObjectiveFeatureRow.feature_id, feature_key)
+    objectives = tuple(
+        Objective(
+            o.key,
+            team_key.get(o.team_id) if o.team_id else None,
+            o.text,
+            o.committed,
+            o.planned_bv,
+            o.actual_bv,
+            objective_features.get(o.id, ()),
+        )
+        for o in db.scalars(select(ObjectiveRow).where(ObjectiveRow.pi_id == pi_row.id).order_by(ObjectiveRow.key))
+    )
+    risks = tuple(
+        Risk(r.key, r.text, r.roam, r.owner, team_key.get(r.team_id) if r.team_id else None)
+        for r in db.scalars(select(RiskRow).where(RiskRow.pi_id == pi_row.id).order_by(RiskRow.key))
+    )
+    return Plan(
+        train=Train(train.key, train.name),
+        pi=pi_value(pi_row),
+        teams=teams,
+        features=features,
+        cards=cards,
+        dependencies=dependencies,
+        milestones=milestones,
+        objectives=objectives,
+        risks=risks,
+    )
+
+
+def by_key(row: Any) -> str:
+    return str(row.key)
+
+
+def links(db: Session, owner: Any, feature: Any, feature_key: dict[int, str]) -> dict[int, tuple[str, ...]]:
+    """Feature keys linked to each milestone or objective, sorted."""
+    linked: dict[int, list[str]] = {}
+    for owner_id, feature_id in db.execute(select(owner, feature)):
+        if feature_id in feature_key:
+            linked.setdefault(owner_id, []).append(feature_key[feature_id])
+    return {k: tuple(sorted(v)) for k, v in linked.items()}
+
+
+def insert_plan(db: Session, train: TrainRow, plan: Plan) -> None:
+    """Write every part of ``plan`` under ``train`` (which has no plan rows yet)."""
+    pi = plan.pi
+    pi_row = PIRow(
+        train_id=train.id,
+        key=pi.key,
+        start=pi.start,
+        iteration_weeks=pi.iteration_weeks,
+        iterations=pi.iteration_count,
+        ip_last=pi.ip_last,
+        state=pi.state,
+    )
+    db.add(pi_row)
+    db.flush()
+    team_id = bulk_ids(
+        db, TeamRow, [{"train_id": train.id, "key": t.key, "name": t.name, "velocity": t.velocity} for t in plan.teams]
+    )
+    capacities = [
+        {"pi_id": pi_row.id, "team_id": team_id[t.key], "iteration": i, "points": p}
+        for t in plan.teams
+        for i, p in t.capacity_overrides.items()
+    ]
+    if capacities:
+        db.execute(insert(CapacityRow), capacities)
+    feature_id = bulk_ids(
+        db,
+        FeatureRow,
+        [
+            {
+                "train_id": train.id, "key": f.key, "title": f.title, "kind": f.kind,
+                "ubv": f.wsjf.ubv, "tc": f.wsjf.tc, "rroe": f.wsjf.rroe, "size": f.wsjf.size,
+            }
+            for f in plan.features
+        ],
+    )  # fmt: skip
+    card_rows = [
+        {
+            "pi_id": pi_row.id,
+            "feature_id": feature_id[c.feature],
+            "team_id": team_id[c.team],
+            "iteration": c.iteration,
+            "points": c.points,
+        }
+        for c in plan.cards
+    ]
+    card_id: dict[str, int] = {}
+    if card_rows:
+        ids = db.scalars(insert(CardRow).returning(CardRow.id, sort_by_parameter_order=True), card_rows).all()
+        card_id = {c.ref: i for c, i in zip(plan.cards, ids, strict=True)}
+    if plan.dependencies:
+        db.execute(
+            insert(DependencyRow),
+            [
+                {
+                    "pi_id": pi_row.id,
+                    "consumer_id": card_id[d.consumer],
+                    "provider_id": card_id[d.provider],
+                    "state": d.state,
+                }
+                for d in plan.dependencies
+            ],
+        )
+    milestone_id = bulk_ids(
+        db,
+        MilestoneRow,
+        [
+            {"pi_id": pi_row.id, "key": m.key, "name": m.name, "iteration": m.iteration, "date": m.date}
+            for m in plan.milestones
+        ],
+    )
+    link_rows(db, MilestoneFeatureRow, "milestone_id", milestone_id, plan.milestones, feature_id)
+    objective_id = bulk_ids(
+        db,
+        ObjectiveRow,
+        [
+            {
+                "pi_id": pi_row.id,
+                "team_id": team_id[o.team] if o.team else None,
+                "key": o.key,
+                "text": o.text,
+                "committed": o.committed,
+                "planned_bv": o.planned_bv,
+                "actual_bv": o.actual_bv,
+            }
+            for o in plan.objectives
+        ],
+    )
+    link_rows(db, ObjectiveFeatureRow, "objective_id", objective_id, plan.objectives, feature_id)
+    if plan.risks:
+        db.execute(
+            insert(RiskRow),
+            [
+                {
+                    "pi_id": pi_row.id,
+                    "team_id": team_id[r.team] if r.team else None,
+                    "key": r.key,
+                    "text": r.text,
+                    "roam": r.roam,
+                    "owner": r.owner,
+                }
+                for r in plan.risks
+            ],
+        )
+
+
+def bulk_ids(db: Session, model: Any, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert ``rows`` in one statement and return their new ids by key."""
+    if not rows:
+        return {}
+    ids = db.scalars(insert(model).returning(model.id, sort_by_parameter_order=True), rows).all()
+    return {row["key"]: i for row, i in zip(rows, ids, strict=True)}
+
+
+def link_rows(
+    db: Session, model: Any, owner_column: str, owner_id: dict[str, int], owners: Any, feature_id: dict[str, int]
+) -> None:
+    rows = [{owner_column: owner_id[o.key], "feature_id": feature_id[f]} for o in owners for f in o.features]
+    if rows:
+        db.execute(insert(model), rows)
+
+
+def delete_plan_rows(db: Session, train: TrainRow) -> None:
+    """Remove the train's PIs, teams and features (and all that hangs off them); keep the train and its log."""
+    pi_ids = select(PIRow.id).where(PIRow.train_id == train.id)
+    card_ids = select(CardRow.id).where(CardRow.pi_id.in_(pi_ids))
+    # Explicit deletes, children first, rather than relying on each backend's cascade.
+    db.execute(delete(DependencyRow).where(DependencyRow.pi_id.in_(pi_ids)))
+    db.execute(delete(MilestoneFeatureRow).where(MilestoneFeatureRow.milestone_id.in_(
+        select(MilestoneRow.id).where(MilestoneRow.pi_id.in_(pi_ids)))))  # fmt: skip
+    db.execute(delete(ObjectiveFeatureRow).where(ObjectiveFeatureRow.objective_id.in_(
+        select(ObjectiveRow.id).where(ObjectiveRow.pi_id.in_(pi_ids)))))  # fmt: skip
+    for model in (MilestoneRow, ObjectiveRow, RiskRow, CapacityRow):
+        db.execute(delete(model).where(model.pi_id.in_(pi_ids)))
+    db.execute(delete(CardRow).where(CardRow.id.in_(card_ids)))
+    db.execute(delete(PIRow).where(PIRow.train_id == train.id))
+    db.execute(delete(TeamRow).where(TeamRow.train_id == train.id))
+    db.execute(delete(FeatureRow).where(FeatureRow.train_id == train.id))
+
+
+def event_value(row: EventRow) -> Event:
+    at = row.at if row.at.tzinfo else row.at.replace(tzinfo=UTC)
+    return Event(row.seq, at, row.actor, row.entity, row.entity_id, row.action, row.before, row.after)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

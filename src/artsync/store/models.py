@@ -1,0 +1,201 @@
+"""The database schema, as SQLAlchemy 2 declarative models.
+
+Editable rows carry a ``version`` that every change increments; a change based
+on an older version is refused by the service that makes it. Schema changes go
+through Alembic migrations (``store/migrations``), never ``create_all``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class TrainRow(Base):
+    __tablename__ = "trains"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)  # the event log's high-water mark
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class PIRow(Base):
+    __tablename__ = "pis"
+    __table_args__ = (UniqueConstraint("train_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    train_id: Mapped[int] = mapped_column(ForeignKey("trains.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    start: Mapped[date] = mapped_column(Date)
+    iteration_weeks: Mapped[int] = mapped_column(Integer)
+    iterations: Mapped[int] = mapped_column(Integer)
+    ip_last: Mapped[bool] = mapped_column(Boolean)
+    state: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class TeamRow(Base):
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("train_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    train_id: Mapped[int] = mapped_column(ForeignKey("trains.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    velocity: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class CapacityRow(Base):
+    """A team's capacity in one iteration of a PI, where it differs from its velocity."""
+
+    __tablename__ = "capacities"
+
+    pi_id: Mapped[int] = mapped_column(ForeignKey("pis.id", ondelete="CASCADE"), primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    iteration: Mapped[int] = mapped_column(Integer, primary_key=True)
+    points: Mapped[int] = mapped_column(Integer)
+
+
+class FeatureRow(Base):
+    __tablename__ = "features"
+    __table_args__ = (UniqueConstraint("train_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    train_id: Mapped[int] = mapped_column(ForeignKey("trains.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))
+    ubv: Mapped[int] = mapped_column(Integer)
+    tc: Mapped[int] = mapped_column(Integer)
+    rroe: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class CardRow(Base):
+    __tablename__ = "cards"
+    __table_args__ = (UniqueConstraint("pi_id", "feature_id", "team_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pi_id: Mapped[int] = mapped_column(ForeignKey("pis.id", ondelete="CASCADE"), index=True)
+    feature_id: Mapped[int] = mapped_column(ForeignKey("features.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    iteration: Mapped[int | None] = mapped_column(Integer)
+    points: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class DependencyRow(Base):
+    __tablename__ = "dependencies"
+    __table_args__ = (UniqueConstraint("consumer_id", "provider_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pi_id: Mapped[int] = mapped_column(ForeignKey("pis.id", ondelete="CASCADE"), index=True)
+    consumer_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class MilestoneRow(Base):
+    __tablename__ = "milestones"
+    __table_args__ = (UniqueConstraint("pi_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pi_id: Mapped[int] = mapped_column(ForeignKey("pis.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    iteration: Mapped[int] = mapped_column(Integer)
+    date: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class MilestoneFeatureRow(Base):
+    __tablename__ = "milestone_features"
+
+    milestone_id: Mapped[int] = mapped_column(ForeignKey("milestones.id", ondelete="CASCADE"), primary_key=True)
+    feature_id: Mapped[int] = mapped_column(ForeignKey("features.id", ondelete="CASCADE"), primary_key=True)
+
+
+class ObjectiveRow(Base):
+    __tablename__ = "objectives"
+    __table_args__ = (UniqueConstraint("pi_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pi_id: Mapped[int] = mapped_column(ForeignKey("pis.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    committed: Mapped[bool] = mapped_column(Boolean)
+    planned_bv: Mapped[int | None] = mapped_column(Integer)
+    actual_bv: Mapped[int | None] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ObjectiveFeatureRow(Base):
+    __tablename__ = "objective_features"
+
+    objective_id: Mapped[int] = mapped_column(ForeignKey("objectives.id", ondelete="CASCADE"), primary_key=True)
+    feature_id: Mapped[int] = mapped_column(ForeignKey("features.id", ondelete="CASCADE"), primary_key=True)
+
+
+class RiskRow(Base):
+    __tablename__ = "risks"
+    __table_args__ = (UniqueConstraint("pi_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pi_id: Mapped[int] = mapped_column(ForeignKey("pis.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    roam: Mapped[str] = mapped_column(String(16))
+    owner: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class EventRow(Base):
+    """One entry of a train's event log; ``seq`` is gap-free per train."""
+
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("train_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    train_id: Mapped[int] = mapped_column(ForeignKey("trains.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(200))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(32))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
