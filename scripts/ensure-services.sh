@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Start the local PostgreSQL server the integration tests use, if it is down.
+# Fails with a clear message when it cannot be had: the suite never skips it.
+set -u
+host=127.0.0.1
+port=5432
+
+pg_up() { pg_isready -q -h "$host" -p "$port" 2>/dev/null; }
+
+if ! command -v pg_isready >/dev/null 2>&1; then
+  echo "error: PostgreSQL client tools (pg_isready) are not installed; install postgresql" >&2
+  exit 1
+fi
+if ! pg_up; then
+  echo "PostgreSQL is down on $host:$port; starting it"
+  if [ -d /etc/postgresql ]; then
+    for version in $(ls /etc/postgresql); do
+      pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+    done
+  fi
+  for _ in $(seq 1 30); do pg_up && break; sleep 1; done
+fi
+if ! pg_up; then
+  echo "error: PostgreSQL is not reachable on $host:$port and could not be started; the integration tests need it" >&2
+  exit 1
+fi
+echo "PostgreSQL is up on $host:$port"

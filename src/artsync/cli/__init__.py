@@ -1,0 +1,1 @@
+"""The ``artsync`` command line: thin commands that call one service and render its result."""

@@ -1,0 +1,422 @@
+"""``artsync`` commands. Each parses its options, calls one service and renders the result.
+
+Errors a person can cause become one red line on stderr and exit code 2;
+``findings --fail-on`` exits 1 when a finding of that severity stands.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.markup import escape
+from sqlalchemy.orm import Session
+
+from artsync.cli import output
+from artsync.errors import ArtsyncError, InvalidInputError
+from artsync.settings import Settings
+
+app = typer.Typer(
+    name="artsync",
+    help="artsync — keep the teams of an Agile Release Train in sync: one plan, its dependencies, its findings.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+card_app = typer.Typer(help="Move cards on the ART planning board.", no_args_is_help=True)
+dep_app = typer.Typer(help="Add and remove dependencies between cards.", no_args_is_help=True)
+risk_app = typer.Typer(help="ROAM the train's risks.", no_args_is_help=True)
+app.add_typer(card_app, name="card")
+app.add_typer(dep_app, name="dep")
+app.add_typer(risk_app, name="risk")
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL; overrides ARTSYNC_DATABASE_URL.", show_default=False),
+]
+TrainOption = Annotated[
+    str | None,
+    typer.Option("--train", "-t", help="Train key; optional when there is only one.", show_default=False),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {escape(message)}")
+    return typer.Exit(code)
+
+
+def handled(fn: F) -> F:
+    """Turn an ArtsyncError into one red line and exit code 2, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ArtsyncError as exc:
+            raise fail(exc.message) from None
+        except ValidationError as exc:
+            raise fail(f"bad setting: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def settings_for(db: str | None) -> Settings:
+    return Settings(database_url=db) if db else Settings()
+
+
+@contextmanager
+def session(db: str | None, *, migrate: bool = False) -> Iterator[tuple[Session, Settings]]:
+    """A session on the configured database; ``migrate`` brings the schema up to date first."""
+    from artsync.store.db import ensure_schema, make_engine, reachable
+    from artsync.store.db import migrate as run_migrations
+
+    settings = settings_for(db)
+    engine = make_engine(settings.database_url)
+    try:
+        if migrate:
+            run_migrations(engine)
+        else:
+            ensure_schema(engine)
+        with reachable(engine), Session(engine, expire_on_commit=False) as db_session:
+            yield db_session, settings
+    finally:
+        engine.dispose()
+
+
+def parse_iteration(value: str) -> int | None:
+    if value.lower() in ("unplanned", "none", "-"):
+        return None
+    if not value.isdigit():
+        raise InvalidInputError(f"--to {value!r}: give an iteration number (1, 2, …) or 'unplanned'")
+    return int(value)
+
+
+@app.command()
+@handled
+def init(db: DbOption = None) -> None:
+    """Create the database (or bring its schema up to date)."""
+    with session(db, migrate=True) as (_, settings):
+        console.print(f"Database ready: [bold]{escape(settings.database_url)}[/]")
+
+
+class DemoSizeChoice(StrEnum):
+    small = "small"
+    art = "art"
+    train = "train"
+
+
+@app.command()
+@handled
+def demo(
+    size: Annotated[
+        DemoSizeChoice, typer.Option(help="small: 6 teams, 60 features · art: 10, 150 · train: 40, 2,000.")
+    ] = DemoSizeChoice.art,
+    seed: Annotated[int, typer.Option(help="Same seed, same train.")] = 7,
+    db: DbOption = None,
+) -> None:
+    """Load a realistic demo train (replacing the same demo train if it is there)."""
+    from artsync.io.demo import demo_plan
+    from artsync.services.plans import import_plan
+
+    plan = demo_plan(size.value, seed)
+    with session(db, migrate=True) as (db_session, settings):
+        result = import_plan(db_session, actor=settings.actor, plan=plan, replace=True)
+    report_import(result)
+
+
+def report_import(result: Any) -> None:
+    counts = ", ".join(f"{n} {name}" for name, n in result.counts.items())
+    verb = "Replaced" if result.replaced else "Imported"
+    console.print(f"{verb} train [bold]{result.train}[/]: {counts} (event {result.event.seq}).")
+
+
+@app.command("import")
+@handled
+def import_(
+    file: Annotated[Path, typer.Argument(help="An artsync-plan/1 JSON file (see docs/plan-format.md).")],
+    replace: Annotated[bool, typer.Option("--replace", help="Overwrite the plan of a train that exists.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Import a whole plan; it lands whole or not at all."""
+    from artsync.errors import ImportFailedError
+    from artsync.io.plan_format import loads_json, parse_plan
+    from artsync.services.plans import import_plan
+
+    try:
+        raw = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInputError(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        plan = parse_plan(loads_json(raw, str(file)))
+    except ImportFailedError as exc:
+        for problem in exc.problems[1:]:
+            err_console.print(f"  {escape(problem)}", style="red")
+        raise fail(f"nothing was imported from {file}: {exc.problems[0]}" + (
+            f" (and {len(exc.problems) - 1} more, listed above)" if len(exc.problems) > 1 else ""
+        )) from None  # fmt: skip
+    with session(db, migrate=True) as (db_session, settings):
+        result = import_plan(db_session, actor=settings.actor, plan=plan, replace=replace)
+    report_import(result)
+
+
+class ExportFormat(StrEnum):
+    json = "json"
+
+
+@app.command()
+@handled
+def export(
+    train: TrainOption = None,
+    format: Annotated[ExportFormat, typer.Option(help="Output format.")] = ExportFormat.json,
+    output_file: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file, not stdout.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Export a train's plan as artsync-plan/1 JSON."""
+    from artsync.io.plan_format import dumps_plan
+    from artsync.services.trains import get_plan
+
+    with session(db) as (db_session, _):
+        text = dumps_plan(get_plan(db_session, train_key=train))
+    if output_file is None:
+        sys.stdout.write(text)
+    else:
+        output_file.write_text(text, encoding="utf-8")
+        err_console.print(f"Wrote {output_file}")
+
+
+@app.command()
+@handled
+def trains(json: JsonOption = False, db: DbOption = None) -> None:
+    """List the trains."""
+    from artsync.services.trains import list_trains
+
+    with session(db) as (db_session, _):
+        found = list_trains(db_session)
+    if json:
+        output.print_json(console, {"trains": [t.__dict__ for t in found]})
+    elif not found:
+        console.print("No trains yet: run `artsync demo` or `artsync import FILE.json`.")
+    else:
+        console.print(output.trains_table(found))
+
+
+@app.command()
+@handled
+def board(train: TrainOption = None, json: JsonOption = False, db: DbOption = None) -> None:
+    """Show the ART planning board: teams × iterations, load/capacity, problem cards marked."""
+    from artsync.domain.findings import analyze
+    from artsync.services.trains import get_plan
+
+    with session(db) as (db_session, _):
+        plan = get_plan(db_session, train_key=train)
+    if json:
+        output.print_json(console, output.board_json(plan))
+        return
+    findings = analyze(plan)
+    console.print(output.board_table(plan, findings))
+    console.print(f"Findings: {output.count_words(findings)} — run `artsync findings` for details.")
+
+
+@app.command()
+@handled
+def backlog(
+    train: TrainOption = None,
+    limit: Annotated[int | None, typer.Option(help="Show only the top N features.")] = None,
+    json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """List the ART backlog by WSJF (Cost of Delay / job size), highest first."""
+    from artsync.services.trains import get_plan
+
+    with session(db) as (db_session, _):
+        plan = get_plan(db_session, train_key=train)
+    rows = output.backlog_json(plan)[:limit]
+    if json:
+        output.print_json(console, {"train": plan.train.key, "features": rows})
+    else:
+        console.print(output.backlog_table(plan, rows))
+
+
+class SeverityChoice(StrEnum):
+    error = "error"
+    warning = "warning"
+
+
+@app.command()
+@handled
+def findings(
+    train: TrainOption = None,
+    severity: Annotated[
+        SeverityChoice | None, typer.Option(help="Show only findings at least this severe.", show_default=False)
+    ] = None,
+    fail_on: Annotated[
+        SeverityChoice | None,
+        typer.Option("--fail-on", help="Exit 1 when a finding at least this severe exists.", show_default=False),
+    ] = None,
+    json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """List what the analysis found in the plan, errors first, each with a suggested fix."""
+    from artsync.domain.findings import severity_rank
+    from artsync.services.findings import list_findings
+
+    with session(db) as (db_session, _):
+        found = list_findings(db_session, train_key=train, severity=severity.value if severity else None)
+    if json:
+        output.print_json(console, {"findings": [output.finding_json(f) for f in found]})
+    elif not found:
+        console.print("[green]No findings: the plan is clean.[/]")
+    else:
+        console.print(output.findings_table(found))
+        console.print(output.count_words(found))
+    if fail_on is not None and any(severity_rank(f.severity) <= severity_rank(fail_on.value) for f in found):
+        raise typer.Exit(1)
+
+
+@card_app.command("move")
+@handled
+def card_move(
+    ref: Annotated[str, typer.Argument(help="The card, written FEATURE@TEAM (e.g. PAY-112@Phoenix).")],
+    to: Annotated[str, typer.Option("--to", help="Iteration number, or 'unplanned'.")],
+    if_version: Annotated[
+        int | None, typer.Option("--if-version", help="Refuse if the card is no longer at this version.")
+    ] = None,
+    train: TrainOption = None,
+    db: DbOption = None,
+) -> None:
+    """Move a card to another iteration, or back to unplanned."""
+    from artsync.services.cards import move_card
+
+    with session(db) as (db_session, settings):
+        moved = move_card(
+            db_session,
+            actor=settings.actor,
+            train_key=train,
+            ref=ref,
+            to_iteration=parse_iteration(to),
+            version=if_version,
+        )
+    where = f"iteration {moved.card.iteration}" if moved.card.iteration else "unplanned"
+    if moved.event is None:
+        console.print(f"{ref} is already {where}; nothing changed.")
+    else:
+        console.print(f"Moved {ref} to {where} (version {moved.version}, event {moved.event.seq}).")
+
+
+@dep_app.command("add")
+@handled
+def dep_add(
+    consumer: Annotated[str, typer.Argument(help="The card that needs the other, FEATURE@TEAM.")],
+    provider: Annotated[str, typer.Argument(help="The card it needs, FEATURE@TEAM.")],
+    train: TrainOption = None,
+    db: DbOption = None,
+) -> None:
+    """Record that CONSUMER needs PROVIDER delivered first."""
+    from artsync.services.dependencies import add_dependency
+
+    with session(db) as (db_session, settings):
+        added = add_dependency(db_session, actor=settings.actor, train_key=train, consumer=consumer, provider=provider)
+    words, style = output.status_words(added.status)
+    console.print(f"{consumer} now needs {provider} — [{style}]{words}[/] (event {added.event.seq}).")
+
+
+@dep_app.command("remove")
+@handled
+def dep_remove(
+    consumer: Annotated[str, typer.Argument(help="The card that needs the other, FEATURE@TEAM.")],
+    provider: Annotated[str, typer.Argument(help="The card it needs, FEATURE@TEAM.")],
+    train: TrainOption = None,
+    db: DbOption = None,
+) -> None:
+    """Drop the dependency of CONSUMER on PROVIDER."""
+    from artsync.services.dependencies import remove_dependency
+
+    with session(db) as (db_session, settings):
+        removed = remove_dependency(
+            db_session, actor=settings.actor, train_key=train, consumer=consumer, provider=provider
+        )
+    console.print(f"{consumer} no longer needs {provider} (event {removed.event.seq}).")
+
+
+class RoamChoice(StrEnum):
+    resolved = "resolved"
+    owned = "owned"
+    accepted = "accepted"
+    mitigated = "mitigated"
+    unroamed = "unroamed"
+
+
+@risk_app.command("roam")
+@handled
+def risk_roam(
+    key: Annotated[str, typer.Argument(help="The risk's key, e.g. R3.")],
+    as_: Annotated[RoamChoice, typer.Option("--as", help="The ROAM state.")],
+    owner: Annotated[str | None, typer.Option(help="Who owns it (required for owned).")] = None,
+    note: Annotated[str | None, typer.Option(help="Why, or the mitigation plan.")] = None,
+    if_version: Annotated[
+        int | None, typer.Option("--if-version", help="Refuse if the risk is no longer at this version.")
+    ] = None,
+    train: TrainOption = None,
+    db: DbOption = None,
+) -> None:
+    """ROAM a risk: resolved, owned, accepted or mitigated."""
+    from artsync.services.risks import roam_risk
+
+    with session(db) as (db_session, settings):
+        roamed = roam_risk(
+            db_session,
+            actor=settings.actor,
+            train_key=train,
+            key=key,
+            roam=as_.value,
+            owner=owner,
+            note=note,
+            version=if_version,
+        )
+    by = f" by {roamed.risk.owner}" if roamed.risk.owner else ""
+    if roamed.event is None:
+        console.print(f"Risk {key} is already {roamed.risk.roam}{escape(by)}; nothing changed.")
+    else:
+        console.print(f"Risk {key} is now {roamed.risk.roam}{escape(by)} (event {roamed.event.seq}).")
+
+
+@app.command()
+@handled
+def log(
+    after: Annotated[int, typer.Option(help="Only events after this seq.")] = 0,
+    limit: Annotated[int | None, typer.Option(help="At most this many events.")] = None,
+    train: TrainOption = None,
+    json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Show the train's event log: who changed what, when."""
+    from artsync.services.events import list_events
+
+    with session(db) as (db_session, _):
+        events = list_events(db_session, train_key=train, after=after, limit=limit)
+    if json:
+        output.print_json(console, {"events": [output.event_json(e) for e in events]})
+    elif not events:
+        console.print(f"No events after seq {after}.")
+    else:
+        console.print(output.events_table(events))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,248 @@
+"""How results look on the terminal (Rich) and as ``--json``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from artsync.domain.board import DependencyStatus, dependency_statuses, load_status, loads
+from artsync.domain.events import Event
+from artsync.domain.findings import ERROR, Finding
+from artsync.domain.plan import Plan
+from artsync.domain.wsjf import rank
+from artsync.services.trains import TrainSummary
+
+SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
+SEVERITY_MARK = {"error": "✖", "warning": "▲"}
+
+
+def print_json(console: Console, value: Any) -> None:
+    """Plain JSON on stdout, no colour, so scripts can read it."""
+    console.file.write(json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def finding_json(f: Finding) -> dict[str, Any]:
+    return {
+        "id": f.id,
+        "kind": f.kind,
+        "severity": f.severity,
+        "items": list(f.items),
+        "message": f.message,
+        "fix": f.fix,
+    }
+
+
+def event_json(e: Event) -> dict[str, Any]:
+    return {
+        "seq": e.seq,
+        "at": e.at.isoformat(),
+        "actor": e.actor,
+        "entity": e.entity,
+        "entity_id": e.entity_id,
+        "action": e.action,
+        "before": e.before,
+        "after": e.after,
+    }
+
+
+def trains_table(trains: list[TrainSummary]) -> Table:
+    table = Table(title="Trains", title_justify="left")
+    for name in ("Key", "Name", "PI", "Teams", "Features", "Cards", "Events"):
+        table.add_column(name, justify="right" if name in ("Teams", "Features", "Cards", "Events") else "left")
+    for t in trains:
+        table.add_row(t.key, t.name, t.pi or "—", str(t.teams), str(t.features), str(t.cards), str(t.last_seq))
+    return table
+
+
+def board_json(plan: Plan) -> dict[str, Any]:
+    statuses = dependency_statuses(plan)
+    load = loads(plan.cards)
+    return {
+        "train": plan.train.key,
+        "pi": plan.pi.key,
+        "iterations": [
+            {"index": it.index, "label": it.label, "start": it.start.isoformat(), "end": it.end.isoformat(), "is_ip": it.is_ip}
+            for it in plan.pi.iterations
+        ],
+        "teams": [
+            {
+                "key": t.key,
+                "name": t.name,
+                "velocity": t.velocity,
+                "cells": [
+                    {"iteration": it.index, "load": load.get((t.key, it.index), 0), "capacity": t.capacity(it.index)}
+                    for it in plan.pi.iterations
+                ],
+            }
+            for t in plan.teams
+        ],
+        "cards": [
+            {"ref": c.ref, "feature": c.feature, "team": c.team, "iteration": c.iteration, "points": c.points}
+            for c in plan.cards
+        ],
+        "dependencies": [
+            {"consumer": d.consumer, "provider": d.provider, "state": d.state, "status": statuses[d.key].value}
+            for d in plan.dependencies
+        ],
+        "milestones": [
+            {
+                "key": m.key,
+                "name": m.name,
+                "iteration": m.iteration,
+                "date": m.date.isoformat() if m.date else None,
+                "features": list(m.features),
+            }
+            for m in plan.milestones
+        ],
+    }
+
+
+def board_table(plan: Plan, findings: list[Finding]) -> Table:
+    """Teams as rows, iterations as columns, milestones on top; problem cards and cells marked."""
+    flagged: dict[str, str] = {}
+    for f in findings:
+        for item in f.items:
+            if flagged.get(item) != ERROR:
+                flagged[item] = f.severity
+    iterations = plan.pi.iterations
+    load = loads(plan.cards)
+    table = Table(
+        title=f"{plan.train.name} · {plan.pi.key} · ART Planning Board (Program Board)",
+        title_justify="left",
+        show_lines=True,
+        box=box.HORIZONTALS,
+        pad_edge=False,
+    )
+    table.add_column("Team", no_wrap=True, max_width=10)
+    for it in iterations:
+        table.add_column(f"{it.label}\n{it.start:%d %b}", no_wrap=True, min_width=6 if it.is_ip else 10, max_width=12)
+    table.add_column("Unplanned", no_wrap=True)
+
+    milestone_cells = [Text() for _ in iterations]
+    for m in plan.milestones:
+        cell = milestone_cells[m.iteration - 1]
+        if cell:
+            cell.append("\n")
+        cell.append(f"◆ {m.key} {m.name}", style=SEVERITY_STYLE.get(flagged.get(m.key, ""), "magenta"))
+    table.add_row(Text("Milestones", style="magenta"), *milestone_cells, Text())
+
+    features = plan.features_by_key
+    for team in plan.teams:
+        cells = []
+        for it in iterations:
+            cell = Text()
+            cards = sorted(
+                (c for c in plan.cards if c.team == team.key and c.iteration == it.index),
+                key=lambda c: -features[c.feature].wsjf.score,
+            )
+            for card in cards:
+                cell.append(f"{card.feature} {card.points}\n", style=SEVERITY_STYLE.get(flagged.get(card.ref, ""), ""))
+            used, capacity = load.get((team.key, it.index), 0), team.capacity(it.index)
+            status = load_status(used, capacity)
+            style = {"over": "bold white on red", "near": "black on yellow"}.get(status, "dim")
+            cell.append(f"{used}/{capacity}", style=style)
+            cells.append(cell)
+        unplanned = [c for c in plan.cards if c.team == team.key and c.iteration is None]
+        cells.append(Text(f"{len(unplanned)} cards\n{sum(c.points for c in unplanned)} pts", style="dim"))
+        table.add_row(Text(team.key, style="bold"), *cells)
+    table.caption = "feature points · load/capacity · red: error · yellow: warning · ◆ milestone"
+    table.caption_justify = "left"
+    return table
+
+
+def backlog_json(plan: Plan) -> list[dict[str, Any]]:
+    planned: dict[str, list[str]] = {}
+    for card in plan.cards:
+        planned.setdefault(card.feature, []).append(card.team)
+    return [
+        {
+            "rank": n,
+            "key": f.key,
+            "title": f.title,
+            "kind": f.kind,
+            "ubv": f.wsjf.ubv,
+            "tc": f.wsjf.tc,
+            "rroe": f.wsjf.rroe,
+            "cost_of_delay": f.wsjf.cost_of_delay,
+            "size": f.wsjf.size,
+            "wsjf": round(f.wsjf.score, 2),
+            "teams": sorted(planned.get(f.key, [])),
+        }
+        for n, f in enumerate(rank(plan.features), start=1)
+    ]
+
+
+def backlog_table(plan: Plan, rows: list[dict[str, Any]]) -> Table:
+    table = Table(title=f"{plan.train.name} · ART Backlog (Program Backlog) by WSJF", title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("Key", no_wrap=True)
+    table.add_column("Title")
+    table.add_column("Kind")
+    for name in ("UBV", "TC", "RR|OE", "CoD", "Size", "WSJF"):
+        table.add_column(name, justify="right")
+    table.add_column("Teams")
+    for r in rows:
+        table.add_row(
+            str(r["rank"]),
+            r["key"],
+            escape(r["title"]),
+            r["kind"],
+            str(r["ubv"]),
+            str(r["tc"]),
+            str(r["rroe"]),
+            str(r["cost_of_delay"]),
+            str(r["size"]),
+            f"{r['wsjf']:.2f}",
+            ", ".join(r["teams"]),
+        )
+    return table
+
+
+def findings_table(findings: list[Finding]) -> Table:
+    table = Table(show_lines=False, title="Findings", title_justify="left")
+    table.add_column("", no_wrap=True)
+    table.add_column("Kind", no_wrap=True)
+    table.add_column("What is wrong, and what to do")
+    for f in findings:
+        text = Text(f.message)
+        text.append(f"\n→ {f.fix}", style="dim")
+        table.add_row(
+            Text(f"{SEVERITY_MARK[f.severity]} {f.severity}", style=SEVERITY_STYLE[f.severity]), f.kind, text
+        )
+    return table
+
+
+def count_words(findings: Iterable[Finding]) -> str:
+    counts = {"error": 0, "warning": 0}
+    for f in findings:
+        counts[f.severity] += 1
+    return ", ".join(f"{n} {name}{'s' if n != 1 else ''}" for name, n in counts.items())
+
+
+def events_table(events: list[Event]) -> Table:
+    table = Table(title="Event log", title_justify="left")
+    table.add_column("Seq", justify="right")
+    table.add_column("When (UTC)", no_wrap=True)
+    table.add_column("Who")
+    table.add_column("What")
+    for e in events:
+        table.add_row(str(e.seq), f"{e.at:%Y-%m-%d %H:%M:%S}", escape(e.actor), escape(e.summary()))
+    return table
+
+
+def status_words(status: DependencyStatus) -> tuple[str, str]:
+    """How a dependency's status is told to the person who just changed it."""
+    return {
+        DependencyStatus.OK: ("the provider is planned earlier: fine", "green"),
+        DependencyStatus.AT_RISK: ("both are in the same iteration: at risk", "yellow"),
+        DependencyStatus.BROKEN: ("the provider is planned later: broken", "red"),
+        DependencyStatus.UNPLANNED_PROVIDER: ("the provider is not planned: broken", "red"),
+        DependencyStatus.PENDING: ("the consumer is not planned yet", "dim"),
+    }[status]

@@ -1,0 +1,66 @@
+"""Shared fixtures: a fresh database on SQLite and on the local PostgreSQL for every integration test.
+
+PostgreSQL is never skipped: when it cannot be reached the run stops with a
+message that says so (``make test`` starts it first).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from artsync.store.db import make_engine, migrate
+
+POSTGRES_URL = os.environ.get("ARTSYNC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session")
+def postgres_admin():
+    engine = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:  # any failure to connect ends the run with a clear message
+        pytest.exit(
+            f"PostgreSQL is not reachable at {POSTGRES_URL} ({exc.__class__.__name__}); "
+            "start it (make test does) or set ARTSYNC_TEST_POSTGRES_URL",
+            returncode=3,
+        )
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> Iterator[str]:
+    """An empty database URL, once for SQLite and once for PostgreSQL (its own schema)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'artsync.db'}"
+        return
+    admin = request.getfixturevalue("postgres_admin")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+@pytest.fixture
+def engine(database_url):
+    engine = make_engine(database_url)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db(engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
