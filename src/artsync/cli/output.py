@@ -119,10 +119,13 @@ def board_table(plan: Plan, findings: list[Finding]) -> Table:
         show_lines=True,
         box=box.HORIZONTALS,
         pad_edge=False,
+        padding=(0, 1, 0, 0),
     )
-    table.add_column("Team", no_wrap=True, max_width=10)
+    # Card labels must never be cut; milestone names and the unplanned summary give way first.
+    width = max([len(f"{c.feature} {c.points}") for c in plan.cards if c.iteration is not None] or [8])
+    table.add_column("Team", no_wrap=True, min_width=10, max_width=12)
     for it in iterations:
-        table.add_column(f"{it.label}\n{it.start:%d %b}", no_wrap=True, min_width=6 if it.is_ip else 10, max_width=12)
+        table.add_column(f"{it.label}\n{it.start:%d %b}", no_wrap=True, min_width=6 if it.is_ip else width)
     table.add_column("Unplanned", no_wrap=True)
 
     milestone_cells = [Text() for _ in iterations]
@@ -130,7 +133,8 @@ def board_table(plan: Plan, findings: list[Finding]) -> Table:
         cell = milestone_cells[m.iteration - 1]
         if cell:
             cell.append("\n")
-        cell.append(f"◆ {m.key} {m.name}", style=SEVERITY_STYLE.get(flagged.get(m.key, ""), "magenta"))
+        label = f"◆ {m.key} {m.name}"
+        cell.append(label if len(label) <= width else label[: width - 1] + "…", style=SEVERITY_STYLE.get(flagged.get(m.key, ""), "magenta"))
     table.add_row(Text("Milestones", style="magenta"), *milestone_cells, Text())
 
     features = plan.features_by_key

@@ -125,7 +125,7 @@ def demo_plan(size: str = "art", seed: int = 7) -> Plan:
             load[team.key, room[0]] += card.points
             cards[card.ref] = replace(card, iteration=room[0])
 
-    problems = Problems(rng, pi, teams, features, cards, load)
+    problems = Problems(rng, pi, teams, features, cards)
     problems.inject()
     dependencies = problems.dependencies + plan_dependencies(rng, spec, cards, problems.reserved)
     teams = problems.teams
@@ -160,9 +160,8 @@ class Problems:
         teams: list[Team],
         features: list[Feature],
         cards: dict[str, Card],
-        load: dict[tuple[str, int], int],
     ) -> None:
-        self.rng, self.pi, self.teams, self.features, self.cards, self.load = rng, pi, teams, features, cards, load
+        self.rng, self.pi, self.teams, self.features, self.cards = rng, pi, teams, features, cards
         self.reserved: set[str] = set()
         self.dependencies: list[Dependency] = []
         self.late_card: Card | None = None
@@ -200,10 +199,6 @@ class Problems:
         self.needs(a, b)
         self.needs(b, c)
         self.needs(c, a)
-        # Leave and holidays: one team over capacity in iteration 2, another nearly full in iteration 3.
-        over, near = self.rng.sample(self.teams, 2)
-        self.set_capacity(over, 2, max(1, self.load[over.key, 2] - 6))
-        self.set_capacity(near, 3, max(1, round(self.load[near.key, 3] / 0.9)))
         # Work pushed into the IP iteration.
         card = self.pick()
         self.cards[card.ref] = replace(card, iteration=self.pi.iteration_count)
@@ -231,6 +226,14 @@ class Problems:
         card = Card(big.key, team.key, None, team.velocity + 15)
         self.cards[card.ref] = card
         self.reserved.add(card.ref)
+        # Leave and holidays, last so that no later move changes the load: one team over capacity in
+        # iteration 2, another nearly full in iteration 3.
+        over, near = self.rng.sample(self.teams, 2)
+        self.set_capacity(over, 2, max(1, self.load_of(over, 2) - 6))
+        self.set_capacity(near, 3, max(1, round(self.load_of(near, 3) / 0.9)))
+
+    def load_of(self, team: Team, iteration: int) -> int:
+        return sum(c.points for c in self.cards.values() if c.team == team.key and c.iteration == iteration)
 
     def score(self, card: Card) -> float:
         return next(f.wsjf.score for f in self.features if f.key == card.feature)
@@ -303,7 +306,8 @@ def demo_objectives(
     """Per team, two or three committed objectives on planned work and one uncommitted stretch."""
     objectives: list[Objective] = []
     titles = {f.key: f.title for f in features}
-    for t, team in enumerate(teams):
+    overcommitted = False  # one team commits to work that is not on the board
+    for team in teams:
         planned = sorted({c.feature for c in cards.values() if c.team == team.key and c.iteration is not None})
         unplanned = sorted({c.feature for c in cards.values() if c.team == team.key and c.iteration is None})
         ready = [f for f in planned if all(c.iteration is not None for c in cards.values() if c.feature == f)]
@@ -313,7 +317,7 @@ def demo_objectives(
             )
         if unplanned:
             stretch = rng.choice(unplanned)
-            committed = t == 1  # one team has committed to work that is not on the board
+            committed, overcommitted = not overcommitted, True
             objectives.append(
                 Objective(
                     f"{team.key}-O9", team.key, f"Explore: {titles[stretch]}", committed, rng.randint(1, 5), None, (stretch,)

@@ -48,6 +48,8 @@ class Reader:
 
     def __init__(self) -> None:
         self.problems: list[str] = []
+        # Keys of items rejected for another reason: references to them are not reported again.
+        self.rejected: set[str] = set()
 
     def problem(self, path: str, message: str) -> None:
         if len(self.problems) < MAX_PROBLEMS:
@@ -83,6 +85,8 @@ class Reader:
             raise Invalid(where)
         try:
             return check(obj[name])
+        except AlreadyReported:
+            raise Invalid(where) from None
         except ValueError as exc:
             self.problem(where, str(exc))
             raise Invalid(where) from None
@@ -138,13 +142,19 @@ def one_of(choices: tuple[str, ...]) -> Callable[[Any], str]:
     return check
 
 
-def known(names: set[str] | dict[str, Any], what: str) -> Callable[[Any], str]:
+def known(names: set[str] | dict[str, Any], what: str, r: Reader | None = None) -> Callable[[Any], str]:
     def check(value: Any) -> str:
+        if r is not None and isinstance(value, str) and f"{what}:{value}" in r.rejected:
+            raise AlreadyReported(value)
         if not isinstance(value, str) or value not in names:
             raise ValueError(f"unknown {what} {json.dumps(value)}")
         return value
 
     return check
+
+
+class AlreadyReported(Exception):
+    """A reference to an item whose own problem is already on the list."""
 
 
 def loads_json(raw: str, source: str) -> dict[str, Any]:
@@ -177,6 +187,7 @@ def parse_plan(doc: dict[str, Any]) -> Plan:
     for i, t in enumerate(r.section(doc, "teams")):
         path = f"teams[{i}]"
         r.fields(path, t, ("key", "name", "velocity", "capacity"))
+        r.rejected.add(f"team:{t.get('key')}")
         try:
             team_key = unique(r, path, teams, r.get(path, t, "key", key))
             capacity = t.get("capacity") or {}
@@ -197,13 +208,16 @@ def parse_plan(doc: dict[str, Any]) -> Plan:
                 r.get(path, t, "velocity", integer(0, 10_000)),
                 overrides,
             )
+            r.rejected.discard(f"team:{team_key}")
         except Invalid:
             continue
 
+    r.rejected -= {f"team:{k}" for k in teams}  # a duplicate's first, valid occurrence stays known
     features: dict[str, Feature] = {}
     for i, f in enumerate(r.section(doc, "features")):
         path = f"features[{i}]"
         r.fields(path, f, ("key", "title", "kind", "ubv", "tc", "rroe", "size"))
+        r.rejected.add(f"feature:{f.get('key')}")
         try:
             feature_key = unique(r, path, features, r.get(path, f, "key", key))
             title = r.get(path, f, "title", text)
@@ -215,16 +229,20 @@ def parse_plan(doc: dict[str, Any]) -> Plan:
                         r.problem(f"{path}.{name}", "is required")
                 continue
             features[feature_key] = Feature(feature_key, title, kind, WsjfInputs(*inputs))
+            r.rejected.discard(f"feature:{feature_key}")
         except Invalid:
             continue
 
+    r.rejected -= {f"feature:{k}" for k in features}
     cards: dict[str, Card] = {}
     for i, c in enumerate(r.section(doc, "cards")):
         path = f"cards[{i}]"
         r.fields(path, c, ("feature", "team", "iteration", "points"))
         try:
-            feature_key = r.get(path, c, "feature", known(features, "feature"))
-            team_key = r.get(path, c, "team", known(teams, "team"))
+            ends = (c.get("feature"), c.get("team"))
+            r.rejected.add(f"card:{ends[0]}@{ends[1]}")
+            feature_key = r.get(path, c, "feature", known(features, "feature", r))
+            team_key = r.get(path, c, "team", known(teams, "team", r))
             iteration = r.get(path, c, "iteration", out_of_range(check_iteration, iterations), None)
             points = r.get(path, c, "points", integer(0, 10_000))
             ref = card_ref(feature_key, team_key)
@@ -232,9 +250,11 @@ def parse_plan(doc: dict[str, Any]) -> Plan:
                 r.problem(path, f"duplicate card {ref}: a team has one card per feature")
                 continue
             cards[ref] = Card(feature_key, team_key, iteration, points)
+            r.rejected.discard(f"card:{ref}")
         except Invalid:
             continue
 
+    r.rejected -= {f"card:{k}" for k in cards}
     dependencies: dict[str, Dependency] = {}
     for i, d in enumerate(r.section(doc, "dependencies")):
         path = f"dependencies[{i}]"
@@ -386,6 +406,8 @@ def card_of(r: Reader, path: str, obj: dict[str, Any], name: str, cards: dict[st
         r.problem(where, 'must be {"feature": KEY, "team": KEY}')
         raise Invalid(where)
     ref = card_ref(end["feature"], end["team"])
+    if f"card:{ref}" in r.rejected:
+        raise Invalid(where)
     if ref not in cards:
         r.problem(where, f"dangling dependency: there is no card {ref}")
         raise Invalid(where)
@@ -399,6 +421,8 @@ def keys_of(r: Reader, path: str, obj: dict[str, Any], names: dict[str, Any], wh
         raise Invalid(path)
     good = []
     for j, item in enumerate(value):
+        if f"{what}:{item}" in r.rejected:
+            continue
         if item not in names:
             r.problem(f"{path}.features[{j}]", f"unknown {what} {json.dumps(item)}")
         else:

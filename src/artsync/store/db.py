@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from artsync.errors import StoreUnavailableError
@@ -103,6 +103,8 @@ def reachable(engine: Engine) -> Iterator[None]:
     """Turn a database that cannot be reached into a message a person can act on."""
     try:
         yield
+    except IntegrityError:
+        raise  # a clash with existing data, not an unreachable database: the service words it
     except OperationalError as exc:
         where = engine.url.render_as_string(hide_password=True)
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)

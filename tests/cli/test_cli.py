@@ -1,0 +1,186 @@
+"""The command line as an RTE uses it, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from artsync.cli.app import app
+from artsync.io.demo import demo_plan
+from artsync.io.plan_format import dumps_plan
+from tests.io.test_plan_format import minimal
+
+runner = CliRunner()
+
+
+def run(database_url: str, *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, [*args, "--db", database_url], env={"ARTSYNC_ACTOR": "rte-alice"})
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def demo_db(database_url) -> str:
+    code, out, err = run(database_url, "demo", "--size", "small")
+    assert code == 0, err
+    assert "Imported train SHOP: 6 teams, 60 features" in out
+    return database_url
+
+
+def test_board_shows_teams_iterations_and_load(demo_db) -> None:
+    code, out, _ = run(demo_db, "board")
+    assert code == 0
+    assert "ART Planning Board (Program Board)" in out
+    for label in ("I1", "I2", "I3", "I4", "IP", "Milestones"):
+        assert label in out
+    assert "Findings: " in out
+
+
+def test_board_json_follows_the_board_contract(demo_db) -> None:
+    code, out, _ = run(demo_db, "board", "--json")
+    board = json.loads(out)
+    assert code == 0
+    assert [it["label"] for it in board["iterations"]] == ["I1", "I2", "I3", "I4", "IP"]
+    assert {"ref", "feature", "team", "iteration", "points"} <= set(board["cards"][0])
+    assert {d["status"] for d in board["dependencies"]} >= {"ok", "at-risk", "broken"}
+
+
+def test_backlog_lists_features_by_wsjf(demo_db) -> None:
+    code, out, _ = run(demo_db, "backlog", "--json")
+    features = json.loads(out)["features"]
+    assert code == 0 and len(features) == 60
+    scores = [f["wsjf"] for f in features]
+    assert scores == sorted(scores, reverse=True)
+    first = features[0]
+    assert first["cost_of_delay"] == first["ubv"] + first["tc"] + first["rroe"]
+
+
+def test_findings_fail_on_error_exits_1_for_scripts(demo_db) -> None:
+    code, out, _ = run(demo_db, "findings", "--severity", "error", "--json", "--fail-on", "error")
+    findings = json.loads(out)["findings"]
+    assert code == 1
+    assert findings and {f["severity"] for f in findings} == {"error"}
+    assert {"id", "kind", "severity", "items", "message", "fix"} == set(findings[0])
+
+
+def test_findings_table_is_readable(demo_db) -> None:
+    code, out, _ = run(demo_db, "findings")
+    assert code == 0
+    assert "dependency-broken" in out and "→" in out
+    assert "errors" in out and "warnings" in out
+
+
+def test_card_move_then_log_shows_who_moved_what(demo_db) -> None:
+    plan = demo_plan("small")
+    card = next(c for c in plan.cards if c.iteration == 1)
+    code, out, err = run(demo_db, "card", "move", card.ref, "--to", "unplanned")
+    assert code == 0, err
+    assert f"Moved {card.ref} to unplanned" in out
+    code, out, _ = run(demo_db, "log", "--after", "1", "--json")
+    [event] = json.loads(out)["events"]
+    assert (event["seq"], event["actor"], event["entity_id"], event["after"]["iteration"]) == (
+        2, "rte-alice", card.ref, None
+    )  # fmt: skip
+
+
+def test_card_move_with_stale_version_is_one_red_line(demo_db) -> None:
+    card = next(c for c in demo_plan("small").cards if c.iteration == 1)
+    run(demo_db, "card", "move", card.ref, "--to", "2")
+    code, _, err = run(demo_db, "card", "move", card.ref, "--to", "3", "--if-version", "1")
+    assert code == 2
+    assert err.startswith("error: card ") and "changed since you read it" in err
+    assert "Traceback" not in err
+
+
+def test_dep_add_and_remove(demo_db) -> None:
+    plan = demo_plan("small")
+    early = next(c for c in plan.cards if c.iteration == 1)
+    late = next(c for c in plan.cards if c.iteration == 3 and c.team != early.team)
+    code, out, _ = run(demo_db, "dep", "add", late.ref, early.ref)
+    assert code == 0 and "the provider is planned earlier: fine" in out
+    code, out, _ = run(demo_db, "dep", "remove", late.ref, early.ref)
+    assert code == 0 and "no longer needs" in out
+
+
+def test_risk_roam(demo_db) -> None:
+    risk = next(r for r in demo_plan("small").risks if r.roam == "unroamed")
+    code, out, _ = run(demo_db, "risk", "roam", risk.key, "--as", "owned", "--owner", "Dana Silva")
+    assert code == 0 and f"Risk {risk.key} is now owned by Dana Silva" in out
+    code, _, err = run(demo_db, "risk", "roam", "R1", "--as", "owned", "--owner", "")
+    assert code == 2 and "an owned risk needs an owner" in err
+
+
+def test_export_import_export_is_identical(demo_db, tmp_path) -> None:
+    first = tmp_path / "first.json"
+    code, _, _ = run(demo_db, "export", "--train", "SHOP", "--output", str(first))
+    assert code == 0
+    code, _, err = run(demo_db, "import", str(first))
+    assert code == 2 and "exists already; import with --replace" in err
+    code, out, _ = run(demo_db, "import", str(first), "--replace")
+    assert code == 0 and "Replaced train SHOP" in out
+    code, second, _ = run(demo_db, "export")
+    assert second == first.read_text()
+
+
+def test_import_errors_name_the_field_and_change_nothing(database_url, tmp_path) -> None:
+    good = tmp_path / "good.json"
+    good.write_text(dumps_plan(demo_plan("small")))
+    assert run(database_url, "import", str(good))[0] == 0
+    before = run(database_url, "export")[1]
+    doc = minimal()
+    doc["train"]["key"] = "SHOP"
+    doc["features"][1]["size"] = 4
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    code, _, err = run(database_url, "import", str(bad), "--replace")
+    assert code == 2
+    assert "features[1].size: 4 is not on the scale 1,2,3,5,8,13,20" in err
+    assert run(database_url, "export")[1] == before
+
+
+def test_commands_before_any_data_say_what_to_run(database_url) -> None:
+    code, _, err = run(database_url, "board")
+    assert code == 2
+    assert "run `artsync init` (or `artsync demo`) first" in err
+    assert run(database_url, "init")[0] == 0
+    code, _, err = run(database_url, "board")
+    assert code == 2 and "there is no train yet" in err
+
+
+def test_trains_lists_each_train(demo_db) -> None:
+    code, out, _ = run(demo_db, "trains", "--json")
+    [train] = json.loads(out)["trains"]
+    assert (train["key"], train["teams"], train["features"], train["pi"]) == ("SHOP", 6, 60, "PI-2026.4")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["board", "--db", "postgresql+psycopg://nobody@127.0.0.1:1/none"], "cannot reach the database"),
+        (["board", "--db", "not a url"], "is not a database URL"),
+        (["import", "/no/such/file.json", "--db", "sqlite:///{tmp}/x.db"], "cannot read /no/such/file.json"),
+        (["card", "move", "X@Y", "--to", "soon", "--db", "sqlite:///{tmp}/x.db"], "--to 'soon'"),
+    ],
+    ids=["unreachable-database", "bad-url", "missing-file", "bad-iteration"],
+)
+def test_the_installed_command_reports_errors_as_one_red_line(tmp_path, args, message) -> None:
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    if "card" in args:
+        subprocess.run([sys.executable, "-m", "artsync", "demo", "--size", "small", *args[-2:]], check=True,
+                       capture_output=True)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "artsync", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+        cwd=Path(__file__).parent,
+    )
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
