@@ -31,16 +31,27 @@ def plans(draw: st.DrawFn, max_features: int = 8) -> Plan:
     scale = st.sampled_from(SCALE)
     wsjf = {f: (draw(scale), draw(scale), draw(scale), draw(scale)) for f in feature_keys}
     milestones = [
-        Milestone(f"M{i}", f"Milestone {i}", draw(st.integers(1, iterations)), None,
-                  tuple(sorted(draw(st.sets(st.sampled_from(feature_keys), max_size=3)))))
+        Milestone(
+            f"M{i}",
+            f"Milestone {i}",
+            draw(st.integers(1, iterations)),
+            None,
+            tuple(sorted(draw(st.sets(st.sampled_from(feature_keys), max_size=3)))),
+        )
         for i in range(draw(st.integers(0, 2)))
-    ]  # fmt: skip
+    ]
     objectives = [
-        Objective(f"O{i}", draw(st.none() | st.sampled_from(sorted(teams))), f"Objective {i}", draw(st.booleans()),
-                  draw(st.none() | st.integers(1, 10)), draw(st.none() | st.integers(0, 10)),
-                  tuple(sorted(draw(st.sets(st.sampled_from(feature_keys), max_size=3)))))
+        Objective(
+            f"O{i}",
+            draw(st.none() | st.sampled_from(sorted(teams))),
+            f"Objective {i}",
+            draw(st.booleans()),
+            draw(st.none() | st.integers(1, 10)),
+            draw(st.none() | st.integers(0, 10)),
+            tuple(sorted(draw(st.sets(st.sampled_from(feature_keys), max_size=3)))),
+        )
         for i in range(draw(st.integers(0, 3)))
-    ]  # fmt: skip
+    ]
     risks = [
         Risk(f"R{i}", f"Risk {i}", draw(st.sampled_from(("unroamed", "owned", "accepted"))), "Alice", None)
         for i in range(draw(st.integers(0, 3)))

@@ -8,8 +8,19 @@ from pathlib import Path
 import pytest
 
 DOMAIN = Path(__file__).parents[1] / "src" / "artsync" / "domain"
-FORBIDDEN_MODULES = ("sqlalchemy", "fastapi", "starlette", "typer", "rich", "alembic", "psycopg", "artsync.store",
-                     "artsync.services", "artsync.cli", "artsync.web")  # fmt: skip
+FORBIDDEN_MODULES = (
+    "sqlalchemy",
+    "fastapi",
+    "starlette",
+    "typer",
+    "rich",
+    "alembic",
+    "psycopg",
+    "artsync.store",
+    "artsync.services",
+    "artsync.cli",
+    "artsync.web",
+)
 CLOCK_CALLS = {"now", "today", "utcnow", "time", "monotonic", "perf_counter"}
 
 
@@ -39,7 +50,7 @@ def test_domain_module_does_not_read_the_clock(path: Path) -> None:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in CLOCK_CALLS
     ]
     assert not calls, f"{path.name} reads the clock ({calls}); pass today in instead"
-    imported = [
-        n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module in ("time",)
-    ] + [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names if a.name == "time"]
+    imported = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module in ("time",)] + [
+        a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names if a.name == "time"
+    ]
     assert not imported, f"{path.name} imports time"

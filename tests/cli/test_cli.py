@@ -84,8 +84,11 @@ def test_card_move_then_log_shows_who_moved_what(demo_db) -> None:
     code, out, _ = run(demo_db, "log", "--after", "1", "--json")
     [event] = json.loads(out)["events"]
     assert (event["seq"], event["actor"], event["entity_id"], event["after"]["iteration"]) == (
-        2, "rte-alice", card.ref, None
-    )  # fmt: skip
+        2,
+        "rte-alice",
+        card.ref,
+        None,
+    )
 
 
 def test_card_move_with_stale_version_is_one_red_line(demo_db) -> None:
@@ -154,6 +157,7 @@ def test_commands_before_any_data_say_what_to_run(database_url) -> None:
 
 def test_trains_lists_each_train(demo_db) -> None:
     code, out, _ = run(demo_db, "trains", "--json")
+    assert code == 0
     [train] = json.loads(out)["trains"]
     assert (train["key"], train["teams"], train["features"], train["pi"]) == ("SHOP", 6, 60, "PI-2026.4")
 
@@ -171,8 +175,9 @@ def test_trains_lists_each_train(demo_db) -> None:
 def test_the_installed_command_reports_errors_as_one_red_line(tmp_path, args, message) -> None:
     args = [a.replace("{tmp}", str(tmp_path)) for a in args]
     if "card" in args:
-        subprocess.run([sys.executable, "-m", "artsync", "demo", "--size", "small", *args[-2:]], check=True,
-                       capture_output=True)  # fmt: skip
+        subprocess.run(
+            [sys.executable, "-m", "artsync", "demo", "--size", "small", *args[-2:]], check=True, capture_output=True
+        )
     result = subprocess.run(
         [sys.executable, "-m", "artsync", *args],
         capture_output=True,

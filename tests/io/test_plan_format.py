@@ -26,12 +26,21 @@ def minimal() -> dict[str, Any]:
             {"feature": "F1", "team": "Atlas", "iteration": 2, "points": 8},
             {"feature": "F2", "team": "Atlas", "iteration": None, "points": 5},
         ],
-        "dependencies": [{"consumer": {"feature": "F2", "team": "Atlas"}, "provider": {"feature": "F1", "team": "Atlas"}}],
+        "dependencies": [
+            {"consumer": {"feature": "F2", "team": "Atlas"}, "provider": {"feature": "F1", "team": "Atlas"}}
+        ],
         "milestones": [{"key": "M1", "name": "Beta", "date": "2027-02-10", "features": ["F1"]}],
         "objectives": [
-            {"key": "O1", "team": "Atlas", "text": "Ship checkout", "committed": True, "planned_bv": 8,
-             "actual_bv": None, "features": ["F1"]}
-        ],  # fmt: skip
+            {
+                "key": "O1",
+                "team": "Atlas",
+                "text": "Ship checkout",
+                "committed": True,
+                "planned_bv": 8,
+                "actual_bv": None,
+                "features": ["F1"],
+            }
+        ],
         "risks": [{"key": "R1", "text": "Vendor late", "roam": "owned", "owner": "Alice", "team": "Atlas"}],
     }
 
@@ -69,24 +78,38 @@ IMPORT_ERRORS = [
     pytest.param("cards[0].team", "Nobody", 'cards[0].team: unknown team "Nobody"', id="unknown-team"),
     pytest.param("cards[0].feature", "F9", 'cards[0].feature: unknown feature "F9"', id="unknown-feature"),
     pytest.param(
-        "cards[0].iteration", 6, "cards[0].iteration: iteration 6 is out of range: the PI has iterations 1 to 5",
+        "cards[0].iteration",
+        6,
+        "cards[0].iteration: iteration 6 is out of range: the PI has iterations 1 to 5",
         id="iteration-out-of-range",
     ),
     pytest.param(
-        "dependencies[0].provider", {"feature": "F1", "team": "Orion"},
-        "dependencies[0].provider: dangling dependency: there is no card F1@Orion", id="dangling-dependency",
+        "dependencies[0].provider",
+        {"feature": "F1", "team": "Orion"},
+        "dependencies[0].provider: dangling dependency: there is no card F1@Orion",
+        id="dangling-dependency",
     ),
     pytest.param("features[1].key", "F1", "features[1].key: duplicate key 'F1'", id="duplicate-feature-key"),
-    pytest.param("milestones[0].date", "2027-06-01", "milestones[0].date: 2027-06-01 is outside the PI", id="date-outside-pi"),
-    pytest.param("objectives[0].planned_bv", 11, "objectives[0].planned_bv: 11 must be a whole number from 1 to 10",
-                 id="business-value-above-10"),
-    pytest.param("risks[0].roam", "ignored", 'risks[0].roam: "ignored" must be one of unroamed', id="unknown-roam-state"),
+    pytest.param(
+        "milestones[0].date", "2027-06-01", "milestones[0].date: 2027-06-01 is outside the PI", id="date-outside-pi"
+    ),
+    pytest.param(
+        "objectives[0].planned_bv",
+        11,
+        "objectives[0].planned_bv: 11 must be a whole number from 1 to 10",
+        id="business-value-above-10",
+    ),
+    pytest.param(
+        "risks[0].roam", "ignored", 'risks[0].roam: "ignored" must be one of unroamed', id="unknown-roam-state"
+    ),
     pytest.param("pi.start", "04/01/2027", 'pi.start: "04/01/2027" is not a date written YYYY-MM-DD', id="bad-date"),
     pytest.param("features[0].sise", 3, "features[0].sise: unknown field", id="misspelt-field"),
     pytest.param("features[0].title", DELETE, "features[0].title: is required", id="missing-title"),
-    pytest.param("teams[0].velocity", -5, "teams[0].velocity: -5 must be a whole number from 0", id="negative-velocity"),
+    pytest.param(
+        "teams[0].velocity", -5, "teams[0].velocity: -5 must be a whole number from 0", id="negative-velocity"
+    ),
     pytest.param("train", DELETE, "train: is required", id="missing-train"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("path", "value", "message"), IMPORT_ERRORS)
@@ -123,5 +146,14 @@ def test_export_import_export_of_the_demo_is_identical() -> None:
 
 def test_export_writes_the_documented_top_level_sections_in_order() -> None:
     assert list(dump_plan(parse_plan(minimal()))) == [
-        "format", "train", "pi", "teams", "features", "cards", "dependencies", "milestones", "objectives", "risks"
-    ]  # fmt: skip
+        "format",
+        "train",
+        "pi",
+        "teams",
+        "features",
+        "cards",
+        "dependencies",
+        "milestones",
+        "objectives",
+        "risks",
+    ]

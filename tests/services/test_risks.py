@@ -27,8 +27,11 @@ def test_roaming_a_risk_as_owned_records_the_owner_and_clears_the_finding(db, tr
     assert "risk-unroamed" not in {f.kind for f in list_findings(db, train_key=train)}
     event = list_events(db, train_key=train)[-1]
     assert (event.entity_id, event.before["roam"], event.after["roam"], event.after["note"]) == (
-        "R2", "unroamed", "owned", "Dana chases it"
-    )  # fmt: skip
+        "R2",
+        "unroamed",
+        "owned",
+        "Dana chases it",
+    )
 
 
 def test_an_owned_risk_needs_an_owner(db, train) -> None:

@@ -166,9 +166,10 @@ def import_(
     except ImportFailedError as exc:
         for problem in exc.problems[1:]:
             err_console.print(f"  {escape(problem)}", style="red")
-        raise fail(f"nothing was imported from {file}: {exc.problems[0]}" + (
-            f" (and {len(exc.problems) - 1} more, listed above)" if len(exc.problems) > 1 else ""
-        )) from None  # fmt: skip
+        raise fail(
+            f"nothing was imported from {file}: {exc.problems[0]}"
+            + (f" (and {len(exc.problems) - 1} more, listed above)" if len(exc.problems) > 1 else "")
+        ) from None
     with session(db, migrate=True) as (db_session, settings):
         result = import_plan(db_session, actor=settings.actor, plan=plan, replace=replace)
     report_import(result)

@@ -68,7 +68,13 @@ def board_json(plan: Plan) -> dict[str, Any]:
         "train": plan.train.key,
         "pi": plan.pi.key,
         "iterations": [
-            {"index": it.index, "label": it.label, "start": it.start.isoformat(), "end": it.end.isoformat(), "is_ip": it.is_ip}
+            {
+                "index": it.index,
+                "label": it.label,
+                "start": it.start.isoformat(),
+                "end": it.end.isoformat(),
+                "is_ip": it.is_ip,
+            }
             for it in plan.pi.iterations
         ],
         "teams": [
@@ -134,7 +140,10 @@ def board_table(plan: Plan, findings: list[Finding]) -> Table:
         if cell:
             cell.append("\n")
         label = f"◆ {m.key} {m.name}"
-        cell.append(label if len(label) <= width else label[: width - 1] + "…", style=SEVERITY_STYLE.get(flagged.get(m.key, ""), "magenta"))
+        cell.append(
+            label if len(label) <= width else label[: width - 1] + "…",
+            style=SEVERITY_STYLE.get(flagged.get(m.key, ""), "magenta"),
+        )
     table.add_row(Text("Milestones", style="magenta"), *milestone_cells, Text())
 
     features = plan.features_by_key
@@ -217,9 +226,7 @@ def findings_table(findings: list[Finding]) -> Table:
     for f in findings:
         text = Text(f.message)
         text.append(f"\n→ {f.fix}", style="dim")
-        table.add_row(
-            Text(f"{SEVERITY_MARK[f.severity]} {f.severity}", style=SEVERITY_STYLE[f.severity]), f.kind, text
-        )
+        table.add_row(Text(f"{SEVERITY_MARK[f.severity]} {f.severity}", style=SEVERITY_STYLE[f.severity]), f.kind, text)
     return table
 
 

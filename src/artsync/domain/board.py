@@ -61,6 +61,5 @@ def dependency_statuses(plan: Plan) -> dict[str, DependencyStatus]:
     """Each dependency's status, by dependency key."""
     cards = plan.cards_by_ref
     return {
-        d.key: dependency_status(cards[d.consumer].iteration, cards[d.provider].iteration)
-        for d in plan.dependencies
+        d.key: dependency_status(cards[d.consumer].iteration, cards[d.provider].iteration) for d in plan.dependencies
     }

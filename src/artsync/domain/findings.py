@@ -272,7 +272,7 @@ def objective_findings(plan: Plan) -> Iterator[Finding]:
             for card in plan.cards_by_feature.get(feature, []):
                 if card.iteration is not None:
                     continue
-                items = (objective.key, feature, card.ref)
+                items: tuple[str, ...] = (objective.key, feature, card.ref)
                 if objective.team:
                     items = (*items, objective.team)
                 yield finding(

@@ -51,25 +51,94 @@ SIZES: dict[str, DemoSize] = {
 DEMO_PI_START = date(2026, 10, 19)
 
 TEAM_NAMES = (
-    "Phoenix", "Atlas", "Orion", "Kestrel", "Nova", "Falcon", "Lynx", "Comet", "Zephyr", "Aurora",
-    "Borealis", "Cobalt", "Delta", "Ember", "Fjord", "Granite", "Harbor", "Indigo", "Juniper", "Kraken",
-    "Lumen", "Meridian", "Nimbus", "Onyx", "Pioneer", "Quasar", "Raven", "Sierra", "Tundra", "Umber",
-    "Vortex", "Willow", "Xenon", "Yukon", "Zenith", "Apex", "Beacon", "Cedar", "Dune", "Echo",
-)  # fmt: skip
+    "Phoenix",
+    "Atlas",
+    "Orion",
+    "Kestrel",
+    "Nova",
+    "Falcon",
+    "Lynx",
+    "Comet",
+    "Zephyr",
+    "Aurora",
+    "Borealis",
+    "Cobalt",
+    "Delta",
+    "Ember",
+    "Fjord",
+    "Granite",
+    "Harbor",
+    "Indigo",
+    "Juniper",
+    "Kraken",
+    "Lumen",
+    "Meridian",
+    "Nimbus",
+    "Onyx",
+    "Pioneer",
+    "Quasar",
+    "Raven",
+    "Sierra",
+    "Tundra",
+    "Umber",
+    "Vortex",
+    "Willow",
+    "Xenon",
+    "Yukon",
+    "Zenith",
+    "Apex",
+    "Beacon",
+    "Cedar",
+    "Dune",
+    "Echo",
+)
 AREAS = (
-    "card payments", "refunds", "invoices", "checkout", "fraud checks", "payouts", "currency conversion",
-    "the wallet", "subscriptions", "statements", "merchant onboarding", "chargebacks", "loyalty points",
-    "tax reports", "bank transfers", "direct debits", "customer support", "reconciliation", "pricing",
-    "notifications", "identity checks", "dispute handling", "partner APIs", "reporting",
-)  # fmt: skip
+    "card payments",
+    "refunds",
+    "invoices",
+    "checkout",
+    "fraud checks",
+    "payouts",
+    "currency conversion",
+    "the wallet",
+    "subscriptions",
+    "statements",
+    "merchant onboarding",
+    "chargebacks",
+    "loyalty points",
+    "tax reports",
+    "bank transfers",
+    "direct debits",
+    "customer support",
+    "reconciliation",
+    "pricing",
+    "notifications",
+    "identity checks",
+    "dispute handling",
+    "partner APIs",
+    "reporting",
+)
 BUSINESS = (
-    "Self-service {}", "Real-time {}", "Bulk {}", "Mobile {}", "Audit trail for {}", "Public API for {}",
-    "Faster {}", "Automated {}", "Multi-currency {}", "Accessible {}", "Insights dashboard for {}",
-)  # fmt: skip
+    "Self-service {}",
+    "Real-time {}",
+    "Bulk {}",
+    "Mobile {}",
+    "Audit trail for {}",
+    "Public API for {}",
+    "Faster {}",
+    "Automated {}",
+    "Multi-currency {}",
+    "Accessible {}",
+    "Insights dashboard for {}",
+)
 ENABLER = (
-    "Move {} to event streaming", "Observability for {}", "Load-test {}", "Split {} out of the monolith",
-    "Contract tests for {}", "Encrypt {} data at rest",
-)  # fmt: skip
+    "Move {} to event streaming",
+    "Observability for {}",
+    "Load-test {}",
+    "Split {} out of the monolith",
+    "Contract tests for {}",
+    "Encrypt {} data at rest",
+)
 RISKS = (
     "Vendor sandbox for {} may not be ready before iteration 2",
     "Key engineer on {} leaves mid-PI",
@@ -166,7 +235,7 @@ class Problems:
         self.dependencies: list[Dependency] = []
         self.late_card: Card | None = None
 
-    def pick(self, iteration: int | None | object = ..., *, exclude_team: str | None = None) -> Card:
+    def pick(self, iteration: int | object | None = ..., *, exclude_team: str | None = None) -> Card:
         """A card not used yet, planned in ``iteration`` (``...`` = any planned, None = unplanned)."""
         candidates = [
             c
@@ -287,7 +356,10 @@ def demo_milestones(
             f.key
             for f in features
             if f.key in by_feature
-            and all(c.iteration is not None and c.iteration <= iteration and c.ref not in reserved for c in by_feature[f.key])
+            and all(
+                c.iteration is not None and c.iteration <= iteration and c.ref not in reserved
+                for c in by_feature[f.key]
+            )
         ]
 
     regulatory = rng.sample(done_by(3), min(2, len(done_by(3))))
@@ -313,14 +385,28 @@ def demo_objectives(
         ready = [f for f in planned if all(c.iteration is not None for c in cards.values() if c.feature == f)]
         for n, feature in enumerate(rng.sample(ready, min(len(ready), rng.choice((2, 3)))), start=1):
             objectives.append(
-                Objective(f"{team.key}-O{n}", team.key, f"Deliver: {titles[feature]}", True, rng.randint(3, 10), None, (feature,))
+                Objective(
+                    f"{team.key}-O{n}",
+                    team.key,
+                    f"Deliver: {titles[feature]}",
+                    True,
+                    rng.randint(3, 10),
+                    None,
+                    (feature,),
+                )
             )
         if unplanned:
             stretch = rng.choice(unplanned)
             committed, overcommitted = not overcommitted, True
             objectives.append(
                 Objective(
-                    f"{team.key}-O9", team.key, f"Explore: {titles[stretch]}", committed, rng.randint(1, 5), None, (stretch,)
+                    f"{team.key}-O9",
+                    team.key,
+                    f"Explore: {titles[stretch]}",
+                    committed,
+                    rng.randint(1, 5),
+                    None,
+                    (stretch,),
                 )
             )
     return objectives

@@ -99,10 +99,10 @@ def text(value: Any) -> str:
 
 
 def key(value: Any) -> str:
-    value = text(value)
-    if not KEY_PATTERN.match(value):
-        raise ValueError(f"{value!r} is not a valid key (letters, digits, '.', '_', '-'; at most 64)")
-    return value
+    checked = text(value)
+    if not KEY_PATTERN.match(checked):
+        raise ValueError(f"{checked!r} is not a valid key (letters, digits, '.', '_', '-'; at most 64)")
+    return checked
 
 
 def integer(low: int, high: int) -> Callable[[Any], int]:

@@ -27,7 +27,9 @@ class DependencyChanged:
     event: Event
 
 
-def add_dependency(db: Session, *, actor: str, train_key: str | None, consumer: str, provider: str) -> DependencyChanged:
+def add_dependency(
+    db: Session, *, actor: str, train_key: str | None, consumer: str, provider: str
+) -> DependencyChanged:
     """Record that card ``consumer`` needs card ``provider`` (both written FEATURE@TEAM)."""
     if consumer == provider:
         raise InvalidInputError(f"{consumer} cannot depend on itself")

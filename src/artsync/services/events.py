@@ -31,9 +31,10 @@ def append_event(
     with several writers.
     """
     seq = db.execute(
-        update(TrainRow).where(TrainRow.id == train.id).values(last_seq=TrainRow.last_seq + 1).returning(
-            TrainRow.last_seq
-        )
+        update(TrainRow)
+        .where(TrainRow.id == train.id)
+        .values(last_seq=TrainRow.last_seq + 1)
+        .returning(TrainRow.last_seq)
     ).scalar_one()
     row = EventRow(
         train_id=train.id,

@@ -16,7 +16,7 @@ from artsync.store.db import reachable
 def transaction(db: Session) -> Iterator[None]:
     """Commit what the block did, or roll all of it back when it raises."""
     try:
-        with reachable(db.get_bind().engine):  # type: ignore[union-attr]
+        with reachable(db.get_bind().engine):
             yield
             db.commit()
     except IntegrityError as exc:

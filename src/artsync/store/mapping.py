@@ -68,10 +68,18 @@ def load_plan(db: Session, train: TrainRow, pi_row: PIRow) -> Plan:
 
     feature_rows = db.execute(
         select(
-            FeatureRow.id, FeatureRow.key, FeatureRow.title, FeatureRow.kind,
-            FeatureRow.ubv, FeatureRow.tc, FeatureRow.rroe, FeatureRow.size,
-        ).where(FeatureRow.train_id == train.id).order_by(FeatureRow.key)
-    ).all()  # fmt: skip
+            FeatureRow.id,
+            FeatureRow.key,
+            FeatureRow.title,
+            FeatureRow.kind,
+            FeatureRow.ubv,
+            FeatureRow.tc,
+            FeatureRow.rroe,
+            FeatureRow.size,
+        )
+        .where(FeatureRow.train_id == train.id)
+        .order_by(FeatureRow.key)
+    ).all()
     feature_key = {row.id: row.key for row in feature_rows}
     features = tuple(
         Feature(row.key, row.title, row.kind, WsjfInputs(row.ubv, row.tc, row.rroe, row.size)) for row in feature_rows
@@ -181,12 +189,18 @@ def insert_plan(db: Session, train: TrainRow, plan: Plan) -> None:
         FeatureRow,
         [
             {
-                "train_id": train.id, "key": f.key, "title": f.title, "kind": f.kind,
-                "ubv": f.wsjf.ubv, "tc": f.wsjf.tc, "rroe": f.wsjf.rroe, "size": f.wsjf.size,
+                "train_id": train.id,
+                "key": f.key,
+                "title": f.title,
+                "kind": f.kind,
+                "ubv": f.wsjf.ubv,
+                "tc": f.wsjf.tc,
+                "rroe": f.wsjf.rroe,
+                "size": f.wsjf.size,
             }
             for f in plan.features
         ],
-    )  # fmt: skip
+    )
     card_rows = [
         {
             "pi_id": pi_row.id,
@@ -279,10 +293,16 @@ def delete_plan_rows(db: Session, train: TrainRow) -> None:
     card_ids = select(CardRow.id).where(CardRow.pi_id.in_(pi_ids))
     # Explicit deletes, children first, rather than relying on each backend's cascade.
     db.execute(delete(DependencyRow).where(DependencyRow.pi_id.in_(pi_ids)))
-    db.execute(delete(MilestoneFeatureRow).where(MilestoneFeatureRow.milestone_id.in_(
-        select(MilestoneRow.id).where(MilestoneRow.pi_id.in_(pi_ids)))))  # fmt: skip
-    db.execute(delete(ObjectiveFeatureRow).where(ObjectiveFeatureRow.objective_id.in_(
-        select(ObjectiveRow.id).where(ObjectiveRow.pi_id.in_(pi_ids)))))  # fmt: skip
+    db.execute(
+        delete(MilestoneFeatureRow).where(
+            MilestoneFeatureRow.milestone_id.in_(select(MilestoneRow.id).where(MilestoneRow.pi_id.in_(pi_ids)))
+        )
+    )
+    db.execute(
+        delete(ObjectiveFeatureRow).where(
+            ObjectiveFeatureRow.objective_id.in_(select(ObjectiveRow.id).where(ObjectiveRow.pi_id.in_(pi_ids)))
+        )
+    )
     for model in (MilestoneRow, ObjectiveRow, RiskRow, CapacityRow):
         db.execute(delete(model).where(model.pi_id.in_(pi_ids)))
     db.execute(delete(CardRow).where(CardRow.id.in_(card_ids)))

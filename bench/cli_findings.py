@@ -1,0 +1,43 @@
+"""`artsync findings --json` end to end on the `train` demo, process start included.
+
+Target (issue: foundation): under 2 s. Runs against a fresh SQLite file.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def artsync(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "artsync", *args], capture_output=True, text=True, check=False)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'bench.db'}"
+        loaded = artsync("demo", "--size", "train", "--db", url)
+        if loaded.returncode != 0:
+            sys.exit(f"could not load the train demo: {loaded.stderr.strip()}")
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            result = artsync("findings", "--json", "--db", url)
+            times.append(time.perf_counter() - start)
+            if result.returncode != 0:
+                sys.exit(f"findings failed: {result.stderr.strip()}")
+        count = len(json.loads(result.stdout)["findings"])
+    print(f"`artsync findings --json` on the train demo (2,000 features, 40 teams, SQLite): {count} findings")
+    print(
+        f"  median {statistics.median(times):.2f} s, min {min(times):.2f} s, max {max(times):.2f} s "
+        f"over {len(times)} runs, process start included (target < 2 s)"
+    )
+
+
+if __name__ == "__main__":
+    main()
