@@ -130,20 +130,53 @@ def test_export_import_export_is_identical(demo_db, tmp_path) -> None:
     assert second == first.read_text()
 
 
-def test_import_errors_name_the_field_and_change_nothing(database_url, tmp_path) -> None:
+def break_size(doc):
+    doc["features"][1]["size"] = 4
+
+
+def break_team(doc):
+    doc["cards"][0]["team"] = "Nobody"
+
+
+def break_iteration(doc):
+    doc["cards"][0]["iteration"] = 9
+
+
+def break_dependency(doc):
+    doc["dependencies"][0]["provider"] = {"feature": "F1", "team": "Orion"}
+
+
+def break_key(doc):
+    doc["features"][1]["key"] = "F1"
+
+
+@pytest.mark.parametrize(
+    ("spoil", "message"),
+    [
+        (break_size, "features[1].size: 4 is not on the scale 1,2,3,5,8,13,20"),
+        (break_team, 'cards[0].team: unknown team "Nobody"'),
+        (break_iteration, "cards[0].iteration: iteration 9 is out of range: the PI has iterations 1 to 5"),
+        (break_dependency, "dependencies[0].provider: dangling dependency: there is no card F1@Orion"),
+        (break_key, "features[1].key: duplicate key 'F1'"),
+    ],
+    ids=["size-off-scale", "unknown-team", "iteration-out-of-range", "dangling-dependency", "duplicate-key"],
+)
+def test_import_errors_name_the_line_and_field_and_change_nothing(database_url, tmp_path, spoil, message) -> None:
     good = tmp_path / "good.json"
     good.write_text(dumps_plan(demo_plan("small")))
     assert run(database_url, "import", str(good))[0] == 0
     before = run(database_url, "export")[1]
+    log_before = run(database_url, "log", "--json")[1]
     doc = minimal()
     doc["train"]["key"] = "SHOP"
-    doc["features"][1]["size"] = 4
+    spoil(doc)
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps(doc))
+    bad.write_text(json.dumps(doc, indent=2))
     code, _, err = run(database_url, "import", str(bad), "--replace")
     assert code == 2
-    assert "features[1].size: 4 is not on the scale 1,2,3,5,8,13,20" in err
+    assert f"{bad} line " in err and message in err
     assert run(database_url, "export")[1] == before
+    assert run(database_url, "log", "--json")[1] == log_before
 
 
 def test_commands_before_any_data_say_what_to_run(database_url) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
 
 from artsync.errors import ImportFailedError
 from artsync.io.demo import demo_plan
-from artsync.io.plan_format import dump_plan, dumps_plan, loads_json, parse_plan
+from artsync.io.plan_format import dump_plan, dumps_plan, loads_json, parse_plan, parse_plan_text
 
 
 def minimal() -> dict[str, Any]:
@@ -131,6 +132,20 @@ def test_a_card_dependency_on_itself_is_refused() -> None:
     doc = broken("dependencies[0].provider", {"feature": "F2", "team": "Atlas"})
     with pytest.raises(ImportFailedError, match="F2@Atlas cannot depend on itself"):
         parse_plan(doc)
+
+
+def test_problems_in_json_text_name_the_line_and_the_field() -> None:
+    doc = broken("features[1].size", 4)
+    del doc["features"][0]["title"]
+    raw = json.dumps(doc, indent=2)
+    with pytest.raises(ImportFailedError) as caught:
+        parse_plan_text(raw, "plan.json")
+    size_line = next(n for n, line in enumerate(raw.splitlines(), 1) if '"size": 4' in line)
+    first_feature_line = next(n for n, line in enumerate(raw.splitlines(), 1) if '"key": "F1"' in line) - 1
+    assert caught.value.problems == [
+        f"plan.json line {first_feature_line}: features[0].title: is required",
+        f"plan.json line {size_line}: features[1].size: 4 is not on the scale 1,2,3,5,8,13,20",
+    ]
 
 
 def test_json_syntax_errors_name_the_line() -> None:

@@ -154,7 +154,7 @@ def import_(
 ) -> None:
     """Import a whole plan; it lands whole or not at all."""
     from artsync.errors import ImportFailedError
-    from artsync.io.plan_format import loads_json, parse_plan
+    from artsync.io.plan_format import parse_plan_text
     from artsync.services.plans import import_plan
 
     try:
@@ -162,7 +162,7 @@ def import_(
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInputError(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}") from None
     try:
-        plan = parse_plan(loads_json(raw, str(file)))
+        plan = parse_plan_text(raw, str(file))
     except ImportFailedError as exc:
         for problem in exc.problems[1:]:
             err_console.print(f"  {escape(problem)}", style="red")

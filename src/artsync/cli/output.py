@@ -219,14 +219,15 @@ def backlog_table(plan: Plan, rows: list[dict[str, Any]]) -> Table:
 
 
 def findings_table(findings: list[Finding]) -> Table:
-    table = Table(show_lines=False, title="Findings", title_justify="left")
+    table = Table(show_lines=True, title="Findings", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("", no_wrap=True)
-    table.add_column("Kind", no_wrap=True)
     table.add_column("What is wrong, and what to do")
     for f in findings:
-        text = Text(f.message)
+        text = Text(f.kind, style="bold")  # the id is the kind and a stable digest: show it once
+        text.append(f.id.removeprefix(f.kind), style="dim")
+        text.append(f"\n{f.message}")
         text.append(f"\n→ {f.fix}", style="dim")
-        table.add_row(Text(f"{SEVERITY_MARK[f.severity]} {f.severity}", style=SEVERITY_STYLE[f.severity]), f.kind, text)
+        table.add_row(Text(f"{SEVERITY_MARK[f.severity]} {f.severity}", style=SEVERITY_STYLE[f.severity]), text)
     return table
 
 

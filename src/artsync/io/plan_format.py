@@ -168,6 +168,73 @@ def loads_json(raw: str, source: str) -> dict[str, Any]:
     return doc
 
 
+def parse_plan_text(raw: str, source: str) -> Plan:
+    """Parse ``artsync-plan/1`` JSON text; each problem names its line as well as its field."""
+    doc = loads_json(raw, source)
+    try:
+        return parse_plan(doc)
+    except ImportFailedError as exc:
+        lines = value_lines(raw)
+        raise ImportFailedError([with_line(problem, lines, source) for problem in exc.problems]) from None
+
+
+def with_line(problem: str, lines: dict[str, int], source: str) -> str:
+    """``features[3].size: …`` → ``plan.json line 40: features[3].size: …`` (or the nearest enclosing line)."""
+    path = problem.split(": ", 1)[0]
+    while path:
+        if path in lines:
+            return f"{source} line {lines[path]}: {problem}"
+        cut = max(path.rfind("."), path.rfind("["))
+        path = path[:cut] if cut > 0 else ""
+    return f"{source}: {problem}"
+
+
+def value_lines(raw: str) -> dict[str, int]:
+    """The line on which each value of a JSON document starts, by path (``features[3].size``).
+
+    Only called once a document has been parsed and found wrong, so it favours
+    being short over being fast.
+    """
+    lines: dict[str, int] = {}
+    decoder = json.JSONDecoder()
+    whitespace = re.compile(r"[ \t\n\r]*")
+
+    def skip(i: int) -> int:
+        match = whitespace.match(raw, i)
+        return match.end() if match else i
+
+    def walk(i: int, path: str) -> int:
+        i = skip(i)
+        lines[path] = raw.count("\n", 0, i) + 1
+        if raw.startswith("{", i):
+            i = skip(i + 1)
+            if raw.startswith("}", i):
+                return i + 1
+            while True:
+                name, i = decoder.raw_decode(raw, skip(i))
+                i = skip(i) + 1  # the colon
+                i = skip(walk(i, f"{path}.{name}" if path else str(name)))
+                if raw.startswith("}", i):
+                    return i + 1
+                i += 1  # the comma
+        if raw.startswith("[", i):
+            i = skip(i + 1)
+            if raw.startswith("]", i):
+                return i + 1
+            n = 0
+            while True:
+                i = skip(walk(i, f"{path}[{n}]"))
+                n += 1
+                if raw.startswith("]", i):
+                    return i + 1
+                i += 1
+        _, end = decoder.raw_decode(raw, i)
+        return int(end)
+
+    walk(0, "")
+    return lines
+
+
 def parse_plan(doc: dict[str, Any]) -> Plan:
     """Check a whole ``artsync-plan/1`` document and return it as a Plan."""
     r = Reader()
