@@ -51,6 +51,12 @@ TrainOption = Annotated[
     typer.Option("--train", "-t", help="Train key; optional when there is only one.", show_default=False),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
+IfVersionOption = Annotated[
+    int | None,
+    typer.Option(
+        "--if-version", help="Refuse the change if the item is no longer at this version.", show_default=False
+    ),
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -294,9 +300,7 @@ def findings(
 def card_move(
     ref: Annotated[str, typer.Argument(help="The card, written FEATURE@TEAM (e.g. PAY-112@Phoenix).")],
     to: Annotated[str, typer.Option("--to", help="Iteration number, or 'unplanned'.")],
-    if_version: Annotated[
-        int | None, typer.Option("--if-version", help="Refuse if the card is no longer at this version.")
-    ] = None,
+    if_version: IfVersionOption = None,
     train: TrainOption = None,
     db: DbOption = None,
 ) -> None:
@@ -369,9 +373,7 @@ def risk_roam(
     as_: Annotated[RoamChoice, typer.Option("--as", help="The ROAM state.")],
     owner: Annotated[str | None, typer.Option(help="Who owns it (required for owned).")] = None,
     note: Annotated[str | None, typer.Option(help="Why, or the mitigation plan.")] = None,
-    if_version: Annotated[
-        int | None, typer.Option("--if-version", help="Refuse if the risk is no longer at this version.")
-    ] = None,
+    if_version: IfVersionOption = None,
     train: TrainOption = None,
     db: DbOption = None,
 ) -> None:

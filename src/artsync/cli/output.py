@@ -177,14 +177,8 @@ def backlog_json(plan: Plan) -> list[dict[str, Any]]:
     return [
         {
             "rank": n,
-            "key": f.key,
-            "title": f.title,
-            "kind": f.kind,
-            "ubv": f.wsjf.ubv,
-            "tc": f.wsjf.tc,
-            "rroe": f.wsjf.rroe,
+            **f.record(),
             "cost_of_delay": f.wsjf.cost_of_delay,
-            "size": f.wsjf.size,
             "wsjf": round(f.wsjf.score, 2),
             "teams": sorted(planned.get(f.key, [])),
         }

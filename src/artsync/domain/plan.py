@@ -64,6 +64,12 @@ class Feature:
     kind: str
     wsjf: WsjfInputs
 
+    def record(self) -> dict[str, str | int]:
+        """The feature as flat fields, as the plan format, the store and listings all write it."""
+        w = self.wsjf
+        return {"key": self.key, "title": self.title, "kind": self.kind, "ubv": w.ubv, "tc": w.tc, "rroe": w.rroe,
+                "size": w.size}  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Card:

@@ -519,18 +519,7 @@ def dump_plan(plan: Plan) -> dict[str, Any]:
             }
             for t in sorted(plan.teams, key=lambda t: t.key)
         ],
-        "features": [
-            {
-                "key": f.key,
-                "title": f.title,
-                "kind": f.kind,
-                "ubv": f.wsjf.ubv,
-                "tc": f.wsjf.tc,
-                "rroe": f.wsjf.rroe,
-                "size": f.wsjf.size,
-            }
-            for f in sorted(plan.features, key=lambda f: f.key)
-        ],
+        "features": [f.record() for f in sorted(plan.features, key=lambda f: f.key)],
         "cards": [
             {"feature": c.feature, "team": c.team, "iteration": c.iteration, "points": c.points}
             for c in sorted(plan.cards, key=lambda c: (c.feature, c.team))

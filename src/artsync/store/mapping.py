@@ -184,23 +184,7 @@ def insert_plan(db: Session, train: TrainRow, plan: Plan) -> None:
     ]
     if capacities:
         db.execute(insert(CapacityRow), capacities)
-    feature_id = bulk_ids(
-        db,
-        FeatureRow,
-        [
-            {
-                "train_id": train.id,
-                "key": f.key,
-                "title": f.title,
-                "kind": f.kind,
-                "ubv": f.wsjf.ubv,
-                "tc": f.wsjf.tc,
-                "rroe": f.wsjf.rroe,
-                "size": f.wsjf.size,
-            }
-            for f in plan.features
-        ],
-    )
+    feature_id = bulk_ids(db, FeatureRow, [{"train_id": train.id, **f.record()} for f in plan.features])
     card_rows = [
         {
             "pi_id": pi_row.id,
