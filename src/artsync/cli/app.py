@@ -170,12 +170,11 @@ def import_(
     try:
         plan = parse_plan_text(raw, str(file))
     except ImportFailedError as exc:
+        more = len(exc.problems) - 1
+        exit_now = fail(f"nothing was imported: {exc.problems[0]}" + (f" (and {more} more below)" if more else ""))
         for problem in exc.problems[1:]:
-            err_console.print(f"  {escape(problem)}", style="red")
-        raise fail(
-            f"nothing was imported from {file}: {exc.problems[0]}"
-            + (f" (and {len(exc.problems) - 1} more, listed above)" if len(exc.problems) > 1 else "")
-        ) from None
+            err_console.print(f"  {escape(problem)}", soft_wrap=True)
+        raise exit_now from None
     with session(db, migrate=True) as (db_session, settings):
         result = import_plan(db_session, actor=settings.actor, plan=plan, replace=replace)
     report_import(result)

@@ -22,14 +22,21 @@ class Event:
 
     def summary(self) -> str:
         """One line for a person: ``card ART-1@Phoenix moved: iteration 2 → 3``."""
-        changes = []
         before, after = self.before or {}, self.after or {}
-        for name in sorted(set(before) | set(after)):
-            old, new = before.get(name), after.get(name)
-            if old != new and not isinstance(old, (dict, list)) and not isinstance(new, (dict, list)):
-                changes.append(f"{name} {show(old)} → {show(new)}")
-        detail = f": {', '.join(changes)}" if changes else ""
-        return f"{self.entity} {self.entity_id} {self.action}{detail}"
+        if self.before is None or self.after is None:
+            shown = after or before  # a creation shows what it made, a removal what it removed
+            detail = ", ".join(f"{name} {show(value)}" for name, value in shown.items() if is_plain(value))
+        else:
+            detail = ", ".join(
+                f"{name} {show(before.get(name))} → {show(after.get(name))}"
+                for name in sorted(set(before) | set(after))
+                if before.get(name) != after.get(name) and is_plain(before.get(name)) and is_plain(after.get(name))
+            )
+        return f"{self.entity} {self.entity_id} {self.action}" + (f": {detail}" if detail else "")
+
+
+def is_plain(value: object) -> bool:
+    return not isinstance(value, (dict, list))
 
 
 def show(value: object) -> str:

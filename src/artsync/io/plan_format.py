@@ -9,6 +9,7 @@ The format is described in docs/plan-format.md.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable
@@ -74,6 +75,16 @@ class Reader:
         for name in obj:
             if name not in allowed:
                 self.problem(f"{path}.{name}", f"unknown field; expected one of {', '.join(allowed)}")
+
+    def values(self, path: str, obj: dict[str, Any], **specs: tuple[Callable[[Any], Any], Any]) -> dict[str, Any]:
+        """Check every named field (so each problem is reported), then raise Invalid if any was wrong."""
+        found: dict[str, Any] = {}
+        for name, (check, default) in specs.items():
+            with contextlib.suppress(Invalid):  # recorded already; go on to the next field
+                found[name] = self.get(path, obj, name, check, default)
+        if len(found) < len(specs):
+            raise Invalid(path)
+        return found
 
     def get(self, path: str, obj: dict[str, Any], name: str, check: Callable[[Any], T], default: Any = ...) -> T:
         """The checked value of ``obj[name]``; records a problem and raises Invalid when wrong."""
@@ -308,10 +319,15 @@ def parse_plan(doc: dict[str, Any]) -> Plan:
         try:
             ends = (c.get("feature"), c.get("team"))
             r.rejected.add(f"card:{ends[0]}@{ends[1]}")
-            feature_key = r.get(path, c, "feature", known(features, "feature", r))
-            team_key = r.get(path, c, "team", known(teams, "team", r))
-            iteration = r.get(path, c, "iteration", out_of_range(check_iteration, iterations), None)
-            points = r.get(path, c, "points", integer(0, 10_000))
+            v = r.values(
+                path,
+                c,
+                feature=(known(features, "feature", r), ...),
+                team=(known(teams, "team", r), ...),
+                iteration=(out_of_range(check_iteration, iterations), None),
+                points=(integer(0, 10_000), ...),
+            )
+            feature_key, team_key, iteration, points = v["feature"], v["team"], v["iteration"], v["points"]
             ref = card_ref(feature_key, team_key)
             if ref in cards:
                 r.problem(path, f"duplicate card {ref}: a team has one card per feature")

@@ -80,6 +80,10 @@ def migrate(engine: Engine) -> None:
 
 def schema_version(engine: Engine) -> str | None:
     """The migration the database is at, or None when it has no artsync schema."""
+    database = engine.url.database
+    is_file = engine.url.get_backend_name() == "sqlite" and database not in (None, "", ":memory:")
+    if is_file and not Path(str(database)).expanduser().exists():
+        return None  # connecting would leave an empty file behind
     with reachable(engine), engine.connect() as connection:
         if not inspect(connection).has_table("alembic_version"):
             return None
