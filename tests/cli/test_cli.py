@@ -179,10 +179,11 @@ def test_import_errors_name_the_line_and_field_and_change_nothing(database_url, 
     assert run(database_url, "log", "--json")[1] == log_before
 
 
-def test_commands_before_any_data_say_what_to_run(database_url) -> None:
+def test_commands_before_any_data_say_what_to_run(database_url, tmp_path) -> None:
     code, _, err = run(database_url, "board")
     assert code == 2
     assert "run `artsync init` (or `artsync demo`) first" in err
+    assert not (tmp_path / "artsync.db").exists()  # a read leaves no empty database file behind
     assert run(database_url, "init")[0] == 0
     code, _, err = run(database_url, "board")
     assert code == 2 and "there is no train yet" in err
