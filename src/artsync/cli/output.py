@@ -187,26 +187,28 @@ def backlog_json(plan: Plan) -> list[dict[str, Any]]:
 
 
 def backlog_table(plan: Plan, rows: list[dict[str, Any]]) -> Table:
-    table = Table(title=f"{plan.train.name} · ART Backlog (Program Backlog) by WSJF", title_justify="left")
-    table.add_column("#", justify="right")
+    table = Table(
+        title=f"{plan.train.name} · ART Backlog (Program Backlog) by WSJF",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    table.add_column("#", justify="right", no_wrap=True)
     table.add_column("Key", no_wrap=True)
-    table.add_column("Title")
-    table.add_column("Kind")
+    table.add_column("Title", min_width=24, ratio=1)
     for name in ("UBV", "TC", "RR|OE", "CoD", "Size", "WSJF"):
-        table.add_column(name, justify="right")
-    table.add_column("Teams")
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("Teams", no_wrap=True, overflow="ellipsis", max_width=24)
     for r in rows:
+        title = Text(r["title"])
+        if r["kind"] == "enabler":
+            title.append(" (enabler)", style="dim")
         table.add_row(
             str(r["rank"]),
             r["key"],
-            escape(r["title"]),
-            r["kind"],
-            str(r["ubv"]),
-            str(r["tc"]),
-            str(r["rroe"]),
-            str(r["cost_of_delay"]),
-            str(r["size"]),
-            f"{r['wsjf']:.2f}",
+            title,
+            *(str(r[name]) for name in ("ubv", "tc", "rroe", "cost_of_delay", "size")),
+            Text(f"{r['wsjf']:.2f}", style="bold"),
             ", ".join(r["teams"]),
         )
     return table

@@ -25,18 +25,26 @@ class Event:
         before, after = self.before or {}, self.after or {}
         if self.before is None or self.after is None:
             shown = after or before  # a creation shows what it made, a removal what it removed
-            detail = ", ".join(f"{name} {show(value)}" for name, value in shown.items() if is_plain(value))
+            detail = ", ".join(
+                f"{name} {show(value)}" for name, value in shown.items() if is_plain(value) and name not in HIDDEN
+            )
         else:
             detail = ", ".join(
                 f"{name} {show(before.get(name))} → {show(after.get(name))}"
                 for name in sorted(set(before) | set(after))
-                if before.get(name) != after.get(name) and is_plain(before.get(name)) and is_plain(after.get(name))
+                if name not in HIDDEN
+                and before.get(name) != after.get(name)
+                and is_plain(before.get(name))
+                and is_plain(after.get(name))
             )
         return f"{self.entity} {self.entity_id} {self.action}" + (f": {detail}" if detail else "")
 
 
 def is_plain(value: object) -> bool:
     return not isinstance(value, (dict, list))
+
+
+HIDDEN = {"version", "ref", "key"}  # bookkeeping, or already named by the entity id
 
 
 def show(value: object) -> str:

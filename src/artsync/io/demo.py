@@ -100,7 +100,7 @@ AREAS = (
     "fraud checks",
     "payouts",
     "currency conversion",
-    "the wallet",
+    "wallet top-ups",
     "subscriptions",
     "statements",
     "merchant onboarding",
