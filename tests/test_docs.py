@@ -59,3 +59,31 @@ def test_plan_format_example_imports_and_finds_what_the_page_says() -> None:
 def test_readme_gives_the_two_commands() -> None:
     text = (ROOT / "README.md").read_text()
     assert "make demo" in text and "make test" in text
+
+
+def readme_tour() -> list[list[str]]:
+    import shlex
+
+    text = (ROOT / "README.md").read_text()
+    tour = text[text.index("## A short tour of the CLI") :]
+    block = re.search(r"```sh\n(.*?)```", tour, re.S)
+    assert block
+    commands = []
+    for line in block.group(1).splitlines():
+        words = shlex.split(line, comments=True)
+        if words and words[0] == "artsync":
+            commands.append(words[1:])
+    return commands
+
+
+def test_readme_tour_runs_as_written(tmp_path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    commands = readme_tour()
+    assert len(commands) >= 10
+    for args in commands:
+        result = runner.invoke(app, args, env={"ARTSYNC_DATABASE_URL": f"sqlite:///{tmp_path / 'tour.db'}"})
+        expected = 1 if "--fail-on" in args else 0  # the demo has errors on purpose
+        assert result.exit_code == expected, f"artsync {' '.join(args)}: {result.stderr}"
