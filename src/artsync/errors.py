@@ -32,6 +32,18 @@ class InvalidInputError(ArtsyncError):
     code = "invalid"
 
 
+class ForbiddenError(ArtsyncError):
+    """The person is known but their role does not allow this."""
+
+    code = "forbidden"
+
+
+class UnauthenticatedError(ArtsyncError):
+    """No valid login, session or token was given."""
+
+    code = "unauthenticated"
+
+
 class ConflictError(ArtsyncError):
     """The change clashes with what is already there (a duplicate key, say)."""
 

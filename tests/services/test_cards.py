@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from artsync.errors import InvalidInputError, NotFoundError, StaleVersionError
+from artsync.errors import ForbiddenError, InvalidInputError, NotFoundError, StaleVersionError
 from artsync.io.plan_format import parse_plan
 from artsync.services.cards import move_card
 from artsync.services.events import list_events
@@ -12,42 +12,43 @@ from artsync.services.findings import list_findings
 from artsync.services.plans import import_plan
 from artsync.services.trains import get_plan
 from tests.io.test_plan_format import minimal
+from tests.personas import ADMIN, local, personas
 
 
 @pytest.fixture
 def train(db) -> str:
-    import_plan(db, actor="alice", plan=parse_plan(minimal()))
+    import_plan(db, actor=local("alice"), plan=parse_plan(minimal()))
     return "ART"
 
 
 def test_moving_a_card_changes_the_board_and_logs_before_and_after(db, train) -> None:
-    moved = move_card(db, actor="bob", train_key=train, ref="F1@Atlas", to_iteration=3)
+    moved = move_card(db, actor=local("bob"), train_key=train, ref="F1@Atlas", to_iteration=3)
     assert moved.card.iteration == 3 and moved.version == 2
-    assert get_plan(db, train_key=train).cards_by_ref["F1@Atlas"].iteration == 3
-    event = list_events(db, train_key=train)[-1]
+    assert get_plan(db, actor=ADMIN, train_key=train).cards_by_ref["F1@Atlas"].iteration == 3
+    event = list_events(db, actor=ADMIN, train_key=train)[-1]
     assert (event.seq, event.actor, event.entity_id, event.action) == (2, "bob", "F1@Atlas", "moved")
     assert (event.before["iteration"], event.after["iteration"]) == (2, 3)
 
 
 def test_unplanning_a_card_moves_it_out_of_every_iteration(db, train) -> None:
-    move_card(db, actor="bob", train_key=train, ref="F1@Atlas", to_iteration=None)
-    assert get_plan(db, train_key=train).cards_by_ref["F1@Atlas"].iteration is None
+    move_card(db, actor=local("bob"), train_key=train, ref="F1@Atlas", to_iteration=None)
+    assert get_plan(db, actor=ADMIN, train_key=train).cards_by_ref["F1@Atlas"].iteration is None
 
 
 def test_a_move_based_on_a_stale_version_is_refused_with_the_current_state(db, train) -> None:
-    move_card(db, actor="bob", train_key=train, ref="F1@Atlas", to_iteration=3, version=1)
+    move_card(db, actor=local("bob"), train_key=train, ref="F1@Atlas", to_iteration=3, version=1)
     with pytest.raises(StaleVersionError) as caught:
-        move_card(db, actor="carol", train_key=train, ref="F1@Atlas", to_iteration=1, version=1)
+        move_card(db, actor=local("carol"), train_key=train, ref="F1@Atlas", to_iteration=1, version=1)
     assert caught.value.current == {"ref": "F1@Atlas", "iteration": 3, "points": 8, "version": 2}
     assert "iteration 3" in caught.value.message
-    assert get_plan(db, train_key=train).cards_by_ref["F1@Atlas"].iteration == 3
-    assert len(list_events(db, train_key=train)) == 2
+    assert get_plan(db, actor=ADMIN, train_key=train).cards_by_ref["F1@Atlas"].iteration == 3
+    assert len(list_events(db, actor=ADMIN, train_key=train)) == 2
 
 
 def test_moving_a_card_where_it_already_is_logs_nothing(db, train) -> None:
-    moved = move_card(db, actor="bob", train_key=train, ref="F1@Atlas", to_iteration=2)
+    moved = move_card(db, actor=local("bob"), train_key=train, ref="F1@Atlas", to_iteration=2)
     assert moved.event is None and moved.version == 1
-    assert len(list_events(db, train_key=train)) == 1
+    assert len(list_events(db, actor=ADMIN, train_key=train)) == 1
 
 
 @pytest.mark.parametrize(
@@ -62,17 +63,31 @@ def test_moving_a_card_where_it_already_is_logs_nothing(db, train) -> None:
 )
 def test_bad_moves_are_refused_and_change_nothing(db, train, ref, iteration, error, message) -> None:
     with pytest.raises(error, match=message):
-        move_card(db, actor="bob", train_key=train, ref=ref, to_iteration=iteration)
-    assert get_plan(db, train_key=train).cards_by_ref["F1@Atlas"].iteration == 2
-    assert len(list_events(db, train_key=train)) == 1
+        move_card(db, actor=local("bob"), train_key=train, ref=ref, to_iteration=iteration)
+    assert get_plan(db, actor=ADMIN, train_key=train).cards_by_ref["F1@Atlas"].iteration == 2
+    assert len(list_events(db, actor=ADMIN, train_key=train)) == 1
 
 
 def test_moving_the_provider_after_its_consumer_breaks_the_dependency(db, train) -> None:
-    move_card(db, actor="bob", train_key=train, ref="F2@Atlas", to_iteration=3)  # consumer
-    assert list_findings(db, train_key=train, severity="error") == []
-    move_card(db, actor="bob", train_key=train, ref="F1@Atlas", to_iteration=4)  # provider, now later
-    errors = {(f.kind, f.items) for f in list_findings(db, train_key=train, severity="error")}
+    move_card(db, actor=local("bob"), train_key=train, ref="F2@Atlas", to_iteration=3)  # consumer
+    assert list_findings(db, actor=ADMIN, train_key=train, severity="error") == []
+    move_card(db, actor=local("bob"), train_key=train, ref="F1@Atlas", to_iteration=4)  # provider, now later
+    errors = {(f.kind, f.items) for f in list_findings(db, actor=ADMIN, train_key=train, severity="error")}
     assert errors == {
         ("dependency-broken", ("F2@Atlas", "F1@Atlas")),
         ("milestone-miss", ("M1", "F1", "F1@Atlas")),  # M1 (10 Feb) is in iteration 3
     }
+
+
+@pytest.mark.parametrize(
+    ("persona", "allowed"),
+    [("rte", True), ("product_owner", True), ("member", True), ("other_member", False), ("viewer", False)],
+)
+def test_who_may_move_a_team_card(db, train, persona, allowed) -> None:
+    actor = personas("ART", "Atlas", "Orion")[persona]
+    if allowed:
+        assert move_card(db, actor=actor, train_key=train, ref="F1@Atlas", to_iteration=1).event.actor == actor.name
+    else:
+        with pytest.raises(ForbiddenError, match=f"{actor.name} .* may not move card on items of Atlas"):
+            move_card(db, actor=actor, train_key=train, ref="F1@Atlas", to_iteration=1)
+        assert get_plan(db, actor=ADMIN, train_key=train).cards_by_ref["F1@Atlas"].iteration == 2

@@ -10,6 +10,7 @@ from artsync.services.events import list_events
 from artsync.services.plans import import_plan
 from artsync.services.trains import get_plan
 from tests.io.test_plan_format import minimal
+from tests.personas import ADMIN, local
 
 
 @pytest.fixture
@@ -17,22 +18,22 @@ def train(db) -> str:
     doc = minimal()
     doc["teams"].append({"key": "Orion", "name": "Team Orion", "velocity": 20})
     doc["cards"].append({"feature": "F2", "team": "Orion", "iteration": 2, "points": 3})
-    import_plan(db, actor="alice", plan=parse_plan(doc))
+    import_plan(db, actor=local("alice"), plan=parse_plan(doc))
     return "ART"
 
 
 def test_adding_a_dependency_reports_where_it_stands_and_logs_it(db, train) -> None:
-    added = add_dependency(db, actor="bob", train_key=train, consumer="F2@Orion", provider="F1@Atlas")
+    added = add_dependency(db, actor=local("bob"), train_key=train, consumer="F2@Orion", provider="F1@Atlas")
     assert added.status is DependencyStatus.AT_RISK  # both in iteration 2
-    assert "F2@Orion->F1@Atlas" in {d.key for d in get_plan(db, train_key=train).dependencies}
-    event = list_events(db, train_key=train)[-1]
+    assert "F2@Orion->F1@Atlas" in {d.key for d in get_plan(db, actor=ADMIN, train_key=train).dependencies}
+    event = list_events(db, actor=ADMIN, train_key=train)[-1]
     assert (event.entity, event.entity_id, event.action) == ("dependency", "F2@Orion->F1@Atlas", "added")
 
 
 def test_removing_a_dependency_logs_what_it_was(db, train) -> None:
-    remove_dependency(db, actor="bob", train_key=train, consumer="F2@Atlas", provider="F1@Atlas")
-    assert get_plan(db, train_key=train).dependencies == ()
-    event = list_events(db, train_key=train)[-1]
+    remove_dependency(db, actor=local("bob"), train_key=train, consumer="F2@Atlas", provider="F1@Atlas")
+    assert get_plan(db, actor=ADMIN, train_key=train).dependencies == ()
+    event = list_events(db, actor=ADMIN, train_key=train)[-1]
     assert (event.action, event.before["provider"], event.after) == ("removed", "F1@Atlas", None)
 
 
@@ -48,6 +49,6 @@ def test_removing_a_dependency_logs_what_it_was(db, train) -> None:
 )
 def test_bad_dependency_changes_are_refused_and_change_nothing(db, train, call, consumer, provider, error, message):
     with pytest.raises(error, match=message):
-        call(db, actor="bob", train_key=train, consumer=consumer, provider=provider)
-    assert len(get_plan(db, train_key=train).dependencies) == 1
-    assert len(list_events(db, train_key=train)) == 1
+        call(db, actor=local("bob"), train_key=train, consumer=consumer, provider=provider)
+    assert len(get_plan(db, actor=ADMIN, train_key=train).dependencies) == 1
+    assert len(list_events(db, actor=ADMIN, train_key=train)) == 1

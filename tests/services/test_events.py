@@ -17,6 +17,7 @@ from artsync.services.events import list_events
 from artsync.services.plans import import_plan
 from artsync.services.risks import roam_risk
 from artsync.services.trains import find_train
+from tests.personas import ADMIN, local
 
 PLAN = demo_plan("small", 1)
 REFS = [c.ref for c in PLAN.cards[:12]]
@@ -39,13 +40,13 @@ def apply(db: Session, op: tuple) -> None:
     kind, *args = op
     try:
         if kind == "move":
-            move_card(db, actor="t", train_key="SHOP", ref=args[0], to_iteration=args[1], version=args[2])
+            move_card(db, actor=local("t"), train_key="SHOP", ref=args[0], to_iteration=args[1], version=args[2])
         elif kind == "add":
-            add_dependency(db, actor="t", train_key="SHOP", consumer=args[0], provider=args[1])
+            add_dependency(db, actor=local("t"), train_key="SHOP", consumer=args[0], provider=args[1])
         elif kind == "remove":
-            remove_dependency(db, actor="t", train_key="SHOP", consumer=args[0], provider=args[1])
+            remove_dependency(db, actor=local("t"), train_key="SHOP", consumer=args[0], provider=args[1])
         else:
-            roam_risk(db, actor="t", train_key="SHOP", key=args[0], roam=args[1], owner=args[2])
+            roam_risk(db, actor=local("t"), train_key="SHOP", key=args[0], roam=args[1], owner=args[2])
     except ArtsyncError:
         pass  # refused changes must leave no trace in the log
 
@@ -54,11 +55,11 @@ def apply(db: Session, op: tuple) -> None:
 @given(ops=st.lists(operations, min_size=1, max_size=25))
 def test_log_is_gap_free_under_any_sequence_of_changes(db, ops) -> None:
     if not db.get_bind().dialect.has_table(db.connection(), "trains") or not list_train_keys(db):
-        import_plan(db, actor="setup", plan=PLAN)
+        import_plan(db, actor=local("setup"), plan=PLAN)
     db.commit()
     for op in ops:
         apply(db, op)
-    seqs = [e.seq for e in list_events(db, train_key="SHOP")]
+    seqs = [e.seq for e in list_events(db, actor=ADMIN, train_key="SHOP")]
     assert seqs == list(range(1, len(seqs) + 1))
     assert find_train(db, "SHOP").last_seq == len(seqs)
 
@@ -73,14 +74,14 @@ def list_train_keys(db: Session) -> list[str]:
 
 def test_concurrent_writers_get_distinct_consecutive_seqs(engine) -> None:
     with Session(engine) as db:
-        import_plan(db, actor="setup", plan=PLAN)
+        import_plan(db, actor=local("setup"), plan=PLAN)
     errors: list[BaseException] = []
 
     def writer(ref: str) -> None:
         try:
             with Session(engine, expire_on_commit=False) as db:
                 for i in range(10):
-                    move_card(db, actor=ref, train_key="SHOP", ref=ref, to_iteration=1 + i % 4)
+                    move_card(db, actor=local(ref), train_key="SHOP", ref=ref, to_iteration=1 + i % 4)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -91,7 +92,7 @@ def test_concurrent_writers_get_distinct_consecutive_seqs(engine) -> None:
         t.join()
     assert not errors
     with Session(engine) as db:
-        events = list_events(db, train_key="SHOP")
+        events = list_events(db, actor=ADMIN, train_key="SHOP")
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
     moved_per_card = {ref: sum(1 for e in events if e.entity_id == ref) for ref in REFS[:4]}
     assert all(n >= 7 for n in moved_per_card.values()), moved_per_card  # ≥7 of 10 moves change the iteration
@@ -99,9 +100,9 @@ def test_concurrent_writers_get_distinct_consecutive_seqs(engine) -> None:
 
 @pytest.mark.parametrize("after", [0, 3])
 def test_events_after_a_seq_are_the_ones_missed(db, after) -> None:
-    import_plan(db, actor="setup", plan=PLAN)
+    import_plan(db, actor=local("setup"), plan=PLAN)
     planned = [c.ref for c in PLAN.cards if c.iteration is not None][:5]
     for ref in planned:
-        move_card(db, actor="t", train_key="SHOP", ref=ref, to_iteration=None)
-    events = list_events(db, train_key="SHOP", after=after)
+        move_card(db, actor=local("t"), train_key="SHOP", ref=ref, to_iteration=None)
+    events = list_events(db, actor=ADMIN, train_key="SHOP", after=after)
     assert [e.seq for e in events] == list(range(after + 1, 7))

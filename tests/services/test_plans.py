@@ -15,39 +15,43 @@ from artsync.services.events import list_events
 from artsync.services.plans import import_plan
 from artsync.services.trains import get_plan, list_trains
 from artsync.store.models import CardRow, FeatureRow, TrainRow
+from tests.personas import ADMIN, local
 
 
 def test_imported_plan_reads_back_identical(db) -> None:
     plan = demo_plan("small", 5)
-    import_plan(db, actor="alice", plan=plan)
-    assert dumps_plan(get_plan(db, train_key="SHOP")) == dumps_plan(plan)
+    import_plan(db, actor=local("alice"), plan=plan)
+    assert dumps_plan(get_plan(db, actor=ADMIN, train_key="SHOP")) == dumps_plan(plan)
 
 
 def test_import_appends_one_event_with_the_counts(db) -> None:
-    result = import_plan(db, actor="alice", plan=demo_plan("small"))
-    [event] = list_events(db, train_key="SHOP")
+    result = import_plan(db, actor=local("alice"), plan=demo_plan("small"))
+    [event] = list_events(db, actor=ADMIN, train_key="SHOP")
     assert (event.seq, event.actor, event.entity, event.action) == (1, "alice", "train", "imported")
     assert event.after["features"] == 60 == result.counts["features"]
 
 
 def test_reimporting_a_train_is_refused_and_changes_nothing(db) -> None:
     plan = demo_plan("small")
-    import_plan(db, actor="alice", plan=plan)
+    import_plan(db, actor=local("alice"), plan=plan)
     changed = replace(plan, cards=tuple(replace(c, iteration=None) for c in plan.cards))
     with pytest.raises(ConflictError, match="exists already; import with --replace"):
-        import_plan(db, actor="alice", plan=changed)
-    assert dumps_plan(get_plan(db, train_key="SHOP")) == dumps_plan(plan)
-    assert len(list_events(db, train_key="SHOP")) == 1
+        import_plan(db, actor=local("alice"), plan=changed)
+    assert dumps_plan(get_plan(db, actor=ADMIN, train_key="SHOP")) == dumps_plan(plan)
+    assert len(list_events(db, actor=ADMIN, train_key="SHOP")) == 1
 
 
 def test_replace_overwrites_the_plan_and_keeps_the_event_log(db) -> None:
     plan = demo_plan("small")
-    import_plan(db, actor="alice", plan=plan)
+    import_plan(db, actor=local("alice"), plan=plan)
     smaller = replace(plan, cards=plan.cards[:10], dependencies=(), milestones=(), objectives=())
-    result = import_plan(db, actor="bob", plan=smaller, replace=True)
+    result = import_plan(db, actor=local("bob"), plan=smaller, replace=True)
     assert result.replaced
-    assert len(get_plan(db, train_key="SHOP").cards) == 10
-    assert [(e.seq, e.action) for e in list_events(db, train_key="SHOP")] == [(1, "imported"), (2, "replaced")]
+    assert len(get_plan(db, actor=ADMIN, train_key="SHOP").cards) == 10
+    assert [(e.seq, e.action) for e in list_events(db, actor=ADMIN, train_key="SHOP")] == [
+        (1, "imported"),
+        (2, "replaced"),
+    ]
 
 
 def test_an_import_that_fails_in_the_database_leaves_nothing_behind(db) -> None:
@@ -55,17 +59,17 @@ def test_an_import_that_fails_in_the_database_leaves_nothing_behind(db) -> None:
     # Two cards with the same FEATURE@TEAM pass no parser, but a program could hand them in directly.
     duplicate = Card(plan.cards[0].feature, plan.cards[0].team, None, 3)
     with pytest.raises(ConflictError):
-        import_plan(db, actor="alice", plan=replace(plan, cards=(*plan.cards, duplicate)))
+        import_plan(db, actor=local("alice"), plan=replace(plan, cards=(*plan.cards, duplicate)))
     assert db.scalar(select(func.count()).select_from(TrainRow)) == 0
     assert db.scalar(select(func.count()).select_from(FeatureRow)) == 0
     assert db.scalar(select(func.count()).select_from(CardRow)) == 0
 
 
 def test_several_trains_need_a_key_to_choose(db) -> None:
-    import_plan(db, actor="alice", plan=demo_plan("small"))
-    import_plan(db, actor="alice", plan=demo_plan("art"))
-    assert [t.key for t in list_trains(db)] == ["PAY", "SHOP"]
+    import_plan(db, actor=local("alice"), plan=demo_plan("small"))
+    import_plan(db, actor=local("alice"), plan=demo_plan("art"))
+    assert [t.key for t in list_trains(db, actor=ADMIN)] == ["PAY", "SHOP"]
     with pytest.raises(NotFoundError, match="several trains \\(PAY, SHOP\\): choose one with --train"):
-        get_plan(db, train_key=None)
+        get_plan(db, actor=ADMIN, train_key=None)
     with pytest.raises(NotFoundError, match="no train 'NOPE' \\(trains: PAY, SHOP\\)"):
-        get_plan(db, train_key="NOPE")
+        get_plan(db, actor=ADMIN, train_key="NOPE")

@@ -21,6 +21,7 @@ from rich.markup import escape
 from sqlalchemy.orm import Session
 
 from artsync.cli import output
+from artsync.domain.permissions import Actor
 from artsync.errors import ArtsyncError, InvalidInputError
 from artsync.settings import Settings
 
@@ -86,8 +87,11 @@ def settings_for(db: str | None) -> Settings:
 
 
 @contextmanager
-def session(db: str | None, *, migrate: bool = False) -> Iterator[tuple[Session, Settings]]:
-    """A session on the configured database; ``migrate`` brings the schema up to date first."""
+def session(db: str | None, *, migrate: bool = False) -> Iterator[tuple[Session, Actor]]:
+    """A session on the configured database, and the local operator as actor.
+
+    ``migrate`` brings the schema up to date first.
+    """
     from artsync.store.db import ensure_schema, make_engine, reachable
     from artsync.store.db import migrate as run_migrations
 
@@ -99,7 +103,7 @@ def session(db: str | None, *, migrate: bool = False) -> Iterator[tuple[Session,
         else:
             ensure_schema(engine)
         with reachable(engine), Session(engine, expire_on_commit=False) as db_session:
-            yield db_session, settings
+            yield db_session, Actor.local(settings.actor)
     finally:
         engine.dispose()
 
@@ -116,8 +120,8 @@ def parse_iteration(value: str) -> int | None:
 @handled
 def init(db: DbOption = None) -> None:
     """Create the database (or bring its schema up to date)."""
-    with session(db, migrate=True) as (_, settings):
-        console.print(f"Database ready: [bold]{escape(settings.database_url)}[/]")
+    with session(db, migrate=True):
+        console.print(f"Database ready: [bold]{escape(settings_for(db).database_url)}[/]")
 
 
 class DemoSizeChoice(StrEnum):
@@ -140,8 +144,8 @@ def demo(
     from artsync.services.plans import import_plan
 
     plan = demo_plan(size.value, seed)
-    with session(db, migrate=True) as (db_session, settings):
-        result = import_plan(db_session, actor=settings.actor, plan=plan, replace=True)
+    with session(db, migrate=True) as (db_session, actor):
+        result = import_plan(db_session, actor=actor, plan=plan, replace=True)
     report_import(result)
 
 
@@ -175,8 +179,8 @@ def import_(
         for problem in exc.problems[1:]:
             err_console.print(f"  {escape(problem)}", soft_wrap=True)
         raise exit_now from None
-    with session(db, migrate=True) as (db_session, settings):
-        result = import_plan(db_session, actor=settings.actor, plan=plan, replace=replace)
+    with session(db, migrate=True) as (db_session, actor):
+        result = import_plan(db_session, actor=actor, plan=plan, replace=replace)
     report_import(result)
 
 
@@ -196,8 +200,8 @@ def export(
     from artsync.io.plan_format import dumps_plan
     from artsync.services.trains import get_plan
 
-    with session(db) as (db_session, _):
-        text = dumps_plan(get_plan(db_session, train_key=train))
+    with session(db) as (db_session, actor):
+        text = dumps_plan(get_plan(db_session, actor=actor, train_key=train))
     if output_file is None:
         sys.stdout.write(text)
     else:
@@ -211,8 +215,8 @@ def trains(json: JsonOption = False, db: DbOption = None) -> None:
     """List the trains."""
     from artsync.services.trains import list_trains
 
-    with session(db) as (db_session, _):
-        found = list_trains(db_session)
+    with session(db) as (db_session, actor):
+        found = list_trains(db_session, actor=actor)
     if json:
         output.print_json(console, {"trains": [t.__dict__ for t in found]})
     elif not found:
@@ -228,8 +232,8 @@ def board(train: TrainOption = None, json: JsonOption = False, db: DbOption = No
     from artsync.domain.findings import analyze
     from artsync.services.trains import get_plan
 
-    with session(db) as (db_session, _):
-        plan = get_plan(db_session, train_key=train)
+    with session(db) as (db_session, actor):
+        plan = get_plan(db_session, actor=actor, train_key=train)
     if json:
         output.print_json(console, output.board_json(plan))
         return
@@ -249,8 +253,8 @@ def backlog(
     """List the ART backlog by WSJF (Cost of Delay / job size), highest first."""
     from artsync.services.trains import get_plan
 
-    with session(db) as (db_session, _):
-        plan = get_plan(db_session, train_key=train)
+    with session(db) as (db_session, actor):
+        plan = get_plan(db_session, actor=actor, train_key=train)
     rows = output.backlog_json(plan)[:limit]
     if json:
         output.print_json(console, {"train": plan.train.key, "features": rows})
@@ -281,8 +285,8 @@ def findings(
     from artsync.domain.findings import severity_rank
     from artsync.services.findings import list_findings
 
-    with session(db) as (db_session, _):
-        found = list_findings(db_session, train_key=train, severity=severity.value if severity else None)
+    with session(db) as (db_session, actor):
+        found = list_findings(db_session, actor=actor, train_key=train, severity=severity.value if severity else None)
     if json:
         output.print_json(console, {"findings": [output.finding_json(f) for f in found]})
     elif not found:
@@ -306,10 +310,10 @@ def card_move(
     """Move a card to another iteration, or back to unplanned."""
     from artsync.services.cards import move_card
 
-    with session(db) as (db_session, settings):
+    with session(db) as (db_session, actor):
         moved = move_card(
             db_session,
-            actor=settings.actor,
+            actor=actor,
             train_key=train,
             ref=ref,
             to_iteration=parse_iteration(to),
@@ -333,8 +337,8 @@ def dep_add(
     """Record that CONSUMER needs PROVIDER delivered first."""
     from artsync.services.dependencies import add_dependency
 
-    with session(db) as (db_session, settings):
-        added = add_dependency(db_session, actor=settings.actor, train_key=train, consumer=consumer, provider=provider)
+    with session(db) as (db_session, actor):
+        added = add_dependency(db_session, actor=actor, train_key=train, consumer=consumer, provider=provider)
     words, style = output.status_words(added.status)
     console.print(f"{consumer} now needs {provider} — [{style}]{words}[/] (event {added.event.seq}).")
 
@@ -350,10 +354,8 @@ def dep_remove(
     """Drop the dependency of CONSUMER on PROVIDER."""
     from artsync.services.dependencies import remove_dependency
 
-    with session(db) as (db_session, settings):
-        removed = remove_dependency(
-            db_session, actor=settings.actor, train_key=train, consumer=consumer, provider=provider
-        )
+    with session(db) as (db_session, actor):
+        removed = remove_dependency(db_session, actor=actor, train_key=train, consumer=consumer, provider=provider)
     console.print(f"{consumer} no longer needs {provider} (event {removed.event.seq}).")
 
 
@@ -379,10 +381,10 @@ def risk_roam(
     """ROAM a risk: resolved, owned, accepted or mitigated."""
     from artsync.services.risks import roam_risk
 
-    with session(db) as (db_session, settings):
+    with session(db) as (db_session, actor):
         roamed = roam_risk(
             db_session,
-            actor=settings.actor,
+            actor=actor,
             train_key=train,
             key=key,
             roam=as_.value,
@@ -409,8 +411,8 @@ def log(
     """Show the train's event log: who changed what, when."""
     from artsync.services.events import list_events
 
-    with session(db) as (db_session, _):
-        events = list_events(db_session, train_key=train, after=after, limit=limit)
+    with session(db) as (db_session, actor):
+        events = list_events(db_session, actor=actor, train_key=train, after=after, limit=limit)
     if json:
         output.print_json(console, {"events": [output.event_json(e) for e in events]})
     elif not events:

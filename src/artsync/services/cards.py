@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session
 
 from artsync.domain.cadence import PI
 from artsync.domain.events import Event
+from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import Card, split_card_ref
 from artsync.errors import InvalidInputError, NotFoundError, StaleVersionError
 from artsync.services.events import append_event
+from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_train
 from artsync.services.transaction import transaction
 from artsync.store.mapping import pi_value
@@ -71,7 +73,7 @@ def check_iteration(pi: PI, iteration: int | None) -> None:
 
 
 def move_card(
-    db: Session, *, actor: str, train_key: str | None, ref: str, to_iteration: int | None, version: int | None = None
+    db: Session, *, actor: Actor, train_key: str | None, ref: str, to_iteration: int | None, version: int | None = None
 ) -> CardMoved:
     """Move one team's card to another iteration of the board, or unplan it (``to_iteration=None``)."""
     with transaction(db):
@@ -79,9 +81,10 @@ def move_card(
         pi_row = find_current_pi(db, train)
         check_iteration(pi_value(pi_row), to_iteration)
         row = find_card(db, train, pi_row, ref)
+        feature, team = split_card_ref(ref)
+        authorize(actor, train.key, Action.MOVE_CARD, [team])
         before = card_state(ref, row)
         check_version(f"card {ref}", version, row.version, before)
-        feature, team = split_card_ref(ref)
         if row.iteration == to_iteration:
             return CardMoved(Card(feature, team, row.iteration, row.points), row.version, None)
         row.iteration = to_iteration

@@ -9,10 +9,12 @@ from sqlalchemy.orm import Session
 
 from artsync.domain.board import DependencyStatus, dependency_status
 from artsync.domain.events import Event
-from artsync.domain.plan import Dependency
+from artsync.domain.permissions import Action, Actor
+from artsync.domain.plan import Dependency, split_card_ref
 from artsync.errors import ConflictError, InvalidInputError, NotFoundError
 from artsync.services.cards import find_card
 from artsync.services.events import append_event
+from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_train
 from artsync.services.transaction import transaction
 from artsync.store.models import DependencyRow
@@ -28,7 +30,7 @@ class DependencyChanged:
 
 
 def add_dependency(
-    db: Session, *, actor: str, train_key: str | None, consumer: str, provider: str
+    db: Session, *, actor: Actor, train_key: str | None, consumer: str, provider: str
 ) -> DependencyChanged:
     """Record that card ``consumer`` needs card ``provider`` (both written FEATURE@TEAM)."""
     if consumer == provider:
@@ -38,6 +40,7 @@ def add_dependency(
         pi = find_current_pi(db, train)
         consumer_row = find_card(db, train, pi, consumer)
         provider_row = find_card(db, train, pi, provider)
+        authorize(actor, train.key, Action.CHANGE_DEPENDENCY, teams_of(consumer, provider))
         exists = db.scalars(
             select(DependencyRow.id).where(
                 DependencyRow.consumer_id == consumer_row.id, DependencyRow.provider_id == provider_row.id
@@ -62,7 +65,7 @@ def add_dependency(
 
 
 def remove_dependency(
-    db: Session, *, actor: str, train_key: str | None, consumer: str, provider: str
+    db: Session, *, actor: Actor, train_key: str | None, consumer: str, provider: str
 ) -> DependencyChanged:
     """Drop the dependency of card ``consumer`` on card ``provider``."""
     with transaction(db):
@@ -70,6 +73,7 @@ def remove_dependency(
         pi = find_current_pi(db, train)
         consumer_row = find_card(db, train, pi, consumer)
         provider_row = find_card(db, train, pi, provider)
+        authorize(actor, train.key, Action.CHANGE_DEPENDENCY, teams_of(consumer, provider))
         row = db.scalars(
             select(DependencyRow).where(
                 DependencyRow.consumer_id == consumer_row.id, DependencyRow.provider_id == provider_row.id
@@ -90,3 +94,8 @@ def remove_dependency(
             after=None,
         )
     return DependencyChanged(dependency, dependency_status(consumer_row.iteration, provider_row.iteration), event)
+
+
+def teams_of(*refs: str) -> list[str]:
+    """The teams of the cards a dependency joins: the PO or SM of either side may change it."""
+    return [split_card_ref(ref)[1] for ref in refs]

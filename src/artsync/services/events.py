@@ -8,6 +8,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from artsync.domain.events import Event
+from artsync.domain.permissions import Action, Actor
+from artsync.services.permissions import authorize
 from artsync.services.trains import find_train
 from artsync.store.mapping import event_value, utc_now
 from artsync.store.models import EventRow, TrainRow
@@ -17,7 +19,7 @@ def append_event(
     db: Session,
     *,
     train: TrainRow,
-    actor: str,
+    actor: Actor,
     entity: str,
     entity_id: str,
     action: str,
@@ -40,7 +42,7 @@ def append_event(
         train_id=train.id,
         seq=seq,
         at=utc_now(),
-        actor=actor,
+        actor=actor.name,
         entity=entity,
         entity_id=entity_id,
         action=action,
@@ -52,9 +54,12 @@ def append_event(
     return event_value(row)
 
 
-def list_events(db: Session, *, train_key: str | None, after: int = 0, limit: int | None = None) -> list[Event]:
+def list_events(
+    db: Session, *, actor: Actor, train_key: str | None, after: int = 0, limit: int | None = None
+) -> list[Event]:
     """The train's events with ``seq`` greater than ``after``, oldest first."""
     train = find_train(db, train_key)
+    authorize(actor, train.key, Action.READ)
     query = select(EventRow).where(EventRow.train_id == train.id, EventRow.seq > after).order_by(EventRow.seq)
     if limit is not None:
         query = query.limit(limit)

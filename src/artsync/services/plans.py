@@ -8,9 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from artsync.domain.events import Event
+from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import Plan
 from artsync.errors import ConflictError
 from artsync.services.events import append_event
+from artsync.services.permissions import authorize
 from artsync.services.transaction import transaction
 from artsync.store.mapping import delete_plan_rows, insert_plan
 from artsync.store.models import TrainRow
@@ -39,13 +41,14 @@ def plan_counts(plan: Plan) -> dict[str, int]:
     }
 
 
-def import_plan(db: Session, *, actor: str, plan: Plan, replace: bool = False) -> PlanImported:
+def import_plan(db: Session, *, actor: Actor, plan: Plan, replace: bool = False) -> PlanImported:
     """Load ``plan`` as its train's plan, whole or not at all.
 
     A train that exists already is refused unless ``replace``; replacing keeps
     the train's event log and appends to it.
     """
     counts = plan_counts(plan)
+    authorize(actor, plan.train.key, Action.ADMINISTER)
     with transaction(db):
         train = db.scalars(select(TrainRow).where(TrainRow.key == plan.train.key)).first()
         if train is not None and not replace:

@@ -9,10 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from artsync.domain.events import Event
+from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import ROAM_STATES, Risk
 from artsync.errors import InvalidInputError, NotFoundError
 from artsync.services.cards import check_version
 from artsync.services.events import append_event
+from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_train
 from artsync.services.transaction import transaction
 from artsync.store.models import RiskRow, TeamRow
@@ -35,7 +37,7 @@ def risk_state(row: RiskRow) -> dict[str, Any]:
 def roam_risk(
     db: Session,
     *,
-    actor: str,
+    actor: Actor,
     train_key: str | None,
     key: str,
     roam: str,
@@ -52,13 +54,14 @@ def roam_risk(
         row = db.scalars(select(RiskRow).where(RiskRow.pi_id == pi.id, RiskRow.key == key)).first()
         if row is None:
             raise NotFoundError(f"no risk {key!r} in {train.key} {pi.key}")
+        team = db.get(TeamRow, row.team_id).key if row.team_id else None  # type: ignore[union-attr]
+        authorize(actor, train.key, Action.ROAM_RISK, [team])
         before = risk_state(row)
         check_version(f"risk {key}", version, row.version, before)
         new_owner = owner if owner is not None else row.owner
         if roam == "owned" and not new_owner:
             raise InvalidInputError(f"an owned risk needs an owner: add --owner NAME to ROAM {key} as owned")
         new_note = note if note is not None else row.note
-        team = db.get(TeamRow, row.team_id).key if row.team_id else None  # type: ignore[union-attr]
         if (row.roam, row.owner, row.note) == (roam, new_owner, new_note):
             return RiskRoamed(Risk(row.key, row.text, row.roam, row.owner, team), row.version, None)
         row.roam, row.owner, row.note = roam, new_owner, new_note

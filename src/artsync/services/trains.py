@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from artsync.domain.permissions import Action, Actor, allowed
 from artsync.domain.plan import Plan
 from artsync.errors import NotFoundError
+from artsync.services.permissions import authorize
 from artsync.store.mapping import current_pi, load_plan
 from artsync.store.models import CardRow, FeatureRow, PIRow, TeamRow, TrainRow
 
@@ -51,16 +53,19 @@ def find_current_pi(db: Session, train: TrainRow) -> PIRow:
     return pi
 
 
-def get_plan(db: Session, *, train_key: str | None) -> Plan:
+def get_plan(db: Session, *, actor: Actor, train_key: str | None) -> Plan:
     """The train's plan for its current PI."""
     train = find_train(db, train_key)
+    authorize(actor, train.key, Action.READ)
     return load_plan(db, train, find_current_pi(db, train))
 
 
-def list_trains(db: Session) -> list[TrainSummary]:
-    """Every train, with its current PI and the size of its plan."""
+def list_trains(db: Session, *, actor: Actor) -> list[TrainSummary]:
+    """The trains ``actor`` may see, with their current PI and the size of their plans."""
     summaries = []
     for train in db.scalars(select(TrainRow).order_by(TrainRow.key)):
+        if not allowed(actor, train.key, Action.READ).ok:
+            continue
         pi = current_pi(db, train)
 
         def count(query: object) -> int:
