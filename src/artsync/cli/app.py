@@ -39,6 +39,10 @@ risk_app = typer.Typer(help="ROAM the train's risks.", no_args_is_help=True)
 app.add_typer(card_app, name="card")
 app.add_typer(dep_app, name="dep")
 app.add_typer(risk_app, name="risk")
+user_app = typer.Typer(help="People and their roles on trains.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens for programs (Authorization: Bearer TOKEN).", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -419,6 +423,102 @@ def log(
         console.print(f"No events after seq {after}.")
     else:
         console.print(output.events_table(events))
+
+
+class RoleChoice(StrEnum):
+    rte = "rte"
+    product_manager = "product_manager"
+    business_owner = "business_owner"
+    product_owner = "product_owner"
+    scrum_master = "scrum_master"
+    member = "member"
+    viewer = "viewer"
+
+
+@user_app.command("add")
+@handled
+def user_add(
+    name: Annotated[str, typer.Argument(help="The user's login name (one word).")],
+    train: Annotated[str, typer.Option("--train", "-t", help="The train the role is on.")],
+    role: Annotated[RoleChoice, typer.Option(help="The role on that train.")],
+    team: Annotated[
+        str | None, typer.Option(help="The team, for product_owner, scrum_master and member.", show_default=False)
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input (first line).")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Add a user (or a role to an existing user)."""
+    from artsync.services.people import add_user
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    with session(db) as (db_session, actor):
+        person = add_user(
+            db_session, actor=actor, name=name, train_key=train, role=role.value, team_key=team, password=password
+        )
+    roles = ", ".join(f"{g.role.value}{' of ' + g.team if g.team else ''} on {g.train}" for g in person.grants)
+    console.print(f"User [bold]{escape(person.name)}[/]: {escape(roles)}.")
+    if not person.has_password:
+        console.print("No password yet: set one with --password-stdin, or give the user an API token.")
+
+
+@user_app.command("list")
+@handled
+def user_list(json: JsonOption = False, db: DbOption = None) -> None:
+    """List users and their roles."""
+    from artsync.services.people import list_users
+
+    with session(db) as (db_session, actor):
+        people = list_users(db_session, actor=actor)
+    if json:
+        output.print_json(console, {"users": [output.person_json(p) for p in people]})
+    elif not people:
+        console.print("No users yet: add one with `artsync user add NAME --train KEY --role ROLE`.")
+    else:
+        console.print(output.people_table(people))
+
+
+@user_app.command("revoke-sessions")
+@handled
+def user_revoke_sessions(name: Annotated[str, typer.Argument(help="The user.")], db: DbOption = None) -> None:
+    """Sign a user out everywhere: end all their browser sessions."""
+    from artsync.services.auth import revoke_sessions
+
+    with session(db) as (db_session, actor):
+        count = revoke_sessions(db_session, actor=actor, user_name=name)
+    console.print(f"Ended {count} session{'s' if count != 1 else ''} of {escape(name)}.")
+
+
+@token_app.command("create")
+@handled
+def token_create(
+    name: Annotated[str, typer.Argument(help="The user the token acts as.")],
+    label: Annotated[str | None, typer.Option(help="What the token is for.", show_default=False)] = None,
+    db: DbOption = None,
+) -> None:
+    """Create an API token; it is printed once and only its hash is kept."""
+    from artsync.services.auth import create_token
+
+    with session(db) as (db_session, actor):
+        new = create_token(db_session, actor=actor, user_name=name, label=label)
+    err_console.print(
+        f"Token for {escape(name)} (revoke with `artsync token revoke {new.prefix}`); it is not shown again:"
+    )
+    sys.stdout.write(new.token + "\n")
+
+
+@token_app.command("revoke")
+@handled
+def token_revoke(
+    prefix: Annotated[str, typer.Argument(help="The token, or its first 12 characters.")], db: DbOption = None
+) -> None:
+    """Revoke an API token."""
+    from artsync.services.auth import revoke_token
+
+    with session(db) as (db_session, actor):
+        owner = revoke_token(db_session, actor=actor, prefix=prefix)
+    console.print(f"Revoked token {escape(prefix[:12])} of {escape(owner)}.")
 
 
 def main() -> None:

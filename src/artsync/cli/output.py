@@ -17,6 +17,7 @@ from artsync.domain.events import Event
 from artsync.domain.findings import ERROR, Finding
 from artsync.domain.plan import Plan
 from artsync.domain.wsjf import rank
+from artsync.services.people import Person
 from artsync.services.trains import TrainSummary
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
@@ -50,6 +51,25 @@ def event_json(e: Event) -> dict[str, Any]:
         "before": e.before,
         "after": e.after,
     }
+
+
+def person_json(p: Person) -> dict[str, Any]:
+    return {
+        "name": p.name,
+        "has_password": p.has_password,
+        "roles": [{"train": g.train, "role": g.role.value, "team": g.team} for g in p.grants],
+    }
+
+
+def people_table(people: list[Person]) -> Table:
+    table = Table(title="Users", title_justify="left")
+    table.add_column("Name")
+    table.add_column("Roles")
+    table.add_column("Password")
+    for p in people:
+        roles = "\n".join(f"{g.train}: {g.role.value}" + (f" of {g.team}" if g.team else "") for g in p.grants)
+        table.add_row(escape(p.name), escape(roles) or "—", "set" if p.has_password else "none")
+    return table
 
 
 def trains_table(trains: list[TrainSummary]) -> Table:

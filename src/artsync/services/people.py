@@ -1,0 +1,130 @@
+"""People and their roles on trains."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from artsync.domain.permissions import TEAM_ROLES, Action, Actor, Grant, Role
+from artsync.errors import InvalidInputError, NotFoundError
+from artsync.services.events import append_event
+from artsync.services.permissions import authorize
+from artsync.services.trains import find_train
+from artsync.services.transaction import transaction
+from artsync.store.mapping import utc_now
+from artsync.store.models import MembershipRow, TeamRow, TrainRow, UserRow
+
+HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+@dataclass(frozen=True)
+class Person:
+    """A user and the roles they hold."""
+
+    id: int
+    name: str
+    has_password: bool
+    grants: tuple[Grant, ...]
+
+
+def check_password_strength(password: str) -> None:
+    """Refuse passwords that are too short to resist guessing."""
+    if len(password) < 8:
+        raise InvalidInputError("a password needs at least 8 characters")
+
+
+def add_user(
+    db: Session,
+    *,
+    actor: Actor,
+    name: str,
+    train_key: str,
+    role: str,
+    team_key: str | None = None,
+    password: str | None = None,
+) -> Person:
+    """Create the user if new (setting the password when given) and give them a role on a train."""
+    name = name.strip()
+    if not name or len(name) > 100 or any(c.isspace() for c in name):
+        raise InvalidInputError(f"{name!r} is not a user name: one word, at most 100 characters")
+    try:
+        role_value = Role(role)
+    except ValueError:
+        raise InvalidInputError(f"{role!r} is not a role; use one of {', '.join(r.value for r in Role)}") from None
+    if role_value in TEAM_ROLES and team_key is None:
+        raise InvalidInputError(f"a {role_value.value} belongs to a team: add --team TEAM")
+    if role_value not in TEAM_ROLES and team_key is not None:
+        raise InvalidInputError(f"a {role_value.value} is a train role; leave out --team")
+    if password is not None:
+        check_password_strength(password)
+    with transaction(db):
+        train = find_train(db, train_key)
+        authorize(actor, train.key, Action.ADMINISTER)
+        team_id = None
+        if team_key is not None:
+            team = db.scalars(select(TeamRow).where(TeamRow.train_id == train.id, TeamRow.key == team_key)).first()
+            if team is None:
+                raise NotFoundError(f"no team {team_key!r} on train {train.key}")
+            team_id = team.id
+        user = db.scalars(select(UserRow).where(UserRow.name == name)).first()
+        if user is None:
+            user = UserRow(name=name, password_hash=None, created_at=utc_now(), version=1)
+            db.add(user)
+            db.flush()
+        if password is not None:
+            user.password_hash = HASHER.hash(password)
+        exists = db.scalars(
+            select(MembershipRow.id).where(
+                MembershipRow.user_id == user.id,
+                MembershipRow.train_id == train.id,
+                MembershipRow.role == role_value.value,
+                MembershipRow.team_id.is_(None) if team_id is None else MembershipRow.team_id == team_id,
+            )
+        ).first()
+        if exists is None:
+            db.add(MembershipRow(user_id=user.id, train_id=train.id, role=role_value.value, team_id=team_id))
+            append_event(
+                db,
+                train=train,
+                actor=actor,
+                entity="member",
+                entity_id=name,
+                action="granted",
+                before=None,
+                after={"role": role_value.value, "team": team_key},
+            )
+    return person(db, user)
+
+
+def grants_of(db: Session, user_id: int) -> tuple[Grant, ...]:
+    """Every role the user holds, on every train."""
+    rows = db.execute(
+        select(TrainRow.key, MembershipRow.role, TeamRow.key)
+        .join(TrainRow, MembershipRow.train_id == TrainRow.id)
+        .outerjoin(TeamRow, MembershipRow.team_id == TeamRow.id)
+        .where(MembershipRow.user_id == user_id)
+        .order_by(TrainRow.key, MembershipRow.role, TeamRow.key)
+    )
+    return tuple(Grant(train, Role(role), team) for train, role, team in rows)
+
+
+def person(db: Session, user: UserRow) -> Person:
+    return Person(user.id, user.name, user.password_hash is not None, grants_of(db, user.id))
+
+
+def actor_of(db: Session, user: UserRow) -> Actor:
+    """The user as the actor of a change, with the roles they hold now."""
+    return Actor(name=user.name, grants=grants_of(db, user.id), user_id=user.id)
+
+
+def list_users(db: Session, *, actor: Actor) -> list[Person]:
+    """Every user with their roles (for people who may administer; others see themselves)."""
+    users = db.scalars(select(UserRow).order_by(UserRow.name)).all()
+    people = [person(db, u) for u in users]
+    if actor.local_admin:
+        return people
+    administered = {g.train for g in actor.grants if g.role is Role.RTE}
+    return [p for p in people if p.name == actor.name or any(g.train in administered for g in p.grants)]
