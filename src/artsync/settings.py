@@ -33,6 +33,21 @@ class Settings(BaseSettings):
         description="The name recorded in the event log for changes made from the command line.",
     )
 
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis URL (redis://host:6379/0); when set, live events cross processes by Redis pub/sub "
+        "instead of PostgreSQL LISTEN/NOTIFY.",
+    )
+    secure_cookies: bool | None = Field(
+        default=None,
+        description="Mark session cookies Secure; by default they are Secure when the request came over https.",
+    )
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="Extra origins (https://board.example.org) allowed to open the live WebSocket; "
+        "the server's own origin is always allowed.",
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from artsync.cli import output
 from artsync.domain.permissions import Actor
 from artsync.errors import ArtsyncError, InvalidInputError
+from artsync.io import views
 from artsync.settings import Settings
 
 app = typer.Typer(
@@ -239,7 +240,7 @@ def board(train: TrainOption = None, json: JsonOption = False, db: DbOption = No
     with session(db) as (db_session, actor):
         plan = get_plan(db_session, actor=actor, train_key=train)
     if json:
-        output.print_json(console, output.board_json(plan))
+        output.print_json(console, views.board_json(plan))
         return
     findings = analyze(plan)
     console.print(output.board_table(plan, findings))
@@ -259,7 +260,7 @@ def backlog(
 
     with session(db) as (db_session, actor):
         plan = get_plan(db_session, actor=actor, train_key=train)
-    rows = output.backlog_json(plan)[:limit]
+    rows = views.backlog_json(plan)[:limit]
     if json:
         output.print_json(console, {"train": plan.train.key, "features": rows})
     else:
@@ -292,7 +293,7 @@ def findings(
     with session(db) as (db_session, actor):
         found = list_findings(db_session, actor=actor, train_key=train, severity=severity.value if severity else None)
     if json:
-        output.print_json(console, {"findings": [output.finding_json(f) for f in found]})
+        output.print_json(console, {"findings": [views.finding_json(f) for f in found]})
     elif not found:
         console.print("[green]No findings: the plan is clean.[/]")
     else:
@@ -418,7 +419,7 @@ def log(
     with session(db) as (db_session, actor):
         events = list_events(db_session, actor=actor, train_key=train, after=after, limit=limit)
     if json:
-        output.print_json(console, {"events": [output.event_json(e) for e in events]})
+        output.print_json(console, {"events": [views.event_json(e) for e in events]})
     elif not events:
         console.print(f"No events after seq {after}.")
     else:
@@ -472,7 +473,7 @@ def user_list(json: JsonOption = False, db: DbOption = None) -> None:
     with session(db) as (db_session, actor):
         people = list_users(db_session, actor=actor)
     if json:
-        output.print_json(console, {"users": [output.person_json(p) for p in people]})
+        output.print_json(console, {"users": [views.person_json(p) for p in people]})
     elif not people:
         console.print("No users yet: add one with `artsync user add NAME --train KEY --role ROLE`.")
     else:

@@ -12,11 +12,10 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from artsync.domain.board import DependencyStatus, dependency_statuses, load_status, loads
+from artsync.domain.board import DependencyStatus, load_status, loads
 from artsync.domain.events import Event
 from artsync.domain.findings import ERROR, Finding
 from artsync.domain.plan import Plan
-from artsync.domain.wsjf import rank
 from artsync.services.people import Person
 from artsync.services.trains import TrainSummary
 
@@ -27,38 +26,6 @@ SEVERITY_MARK = {"error": "✖", "warning": "▲"}
 def print_json(console: Console, value: Any) -> None:
     """Plain JSON on stdout, no colour, so scripts can read it."""
     console.file.write(json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n")
-
-
-def finding_json(f: Finding) -> dict[str, Any]:
-    return {
-        "id": f.id,
-        "kind": f.kind,
-        "severity": f.severity,
-        "items": list(f.items),
-        "message": f.message,
-        "fix": f.fix,
-    }
-
-
-def event_json(e: Event) -> dict[str, Any]:
-    return {
-        "seq": e.seq,
-        "at": e.at.isoformat(),
-        "actor": e.actor,
-        "entity": e.entity,
-        "entity_id": e.entity_id,
-        "action": e.action,
-        "before": e.before,
-        "after": e.after,
-    }
-
-
-def person_json(p: Person) -> dict[str, Any]:
-    return {
-        "name": p.name,
-        "has_password": p.has_password,
-        "roles": [{"train": g.train, "role": g.role.value, "team": g.team} for g in p.grants],
-    }
 
 
 def people_table(people: list[Person]) -> Table:
@@ -79,55 +46,6 @@ def trains_table(trains: list[TrainSummary]) -> Table:
     for t in trains:
         table.add_row(t.key, t.name, t.pi or "—", str(t.teams), str(t.features), str(t.cards), str(t.last_seq))
     return table
-
-
-def board_json(plan: Plan) -> dict[str, Any]:
-    statuses = dependency_statuses(plan)
-    load = loads(plan.cards)
-    return {
-        "train": plan.train.key,
-        "pi": plan.pi.key,
-        "iterations": [
-            {
-                "index": it.index,
-                "label": it.label,
-                "start": it.start.isoformat(),
-                "end": it.end.isoformat(),
-                "is_ip": it.is_ip,
-            }
-            for it in plan.pi.iterations
-        ],
-        "teams": [
-            {
-                "key": t.key,
-                "name": t.name,
-                "velocity": t.velocity,
-                "cells": [
-                    {"iteration": it.index, "load": load.get((t.key, it.index), 0), "capacity": t.capacity(it.index)}
-                    for it in plan.pi.iterations
-                ],
-            }
-            for t in plan.teams
-        ],
-        "cards": [
-            {"ref": c.ref, "feature": c.feature, "team": c.team, "iteration": c.iteration, "points": c.points}
-            for c in plan.cards
-        ],
-        "dependencies": [
-            {"consumer": d.consumer, "provider": d.provider, "state": d.state, "status": statuses[d.key].value}
-            for d in plan.dependencies
-        ],
-        "milestones": [
-            {
-                "key": m.key,
-                "name": m.name,
-                "iteration": m.iteration,
-                "date": m.date.isoformat() if m.date else None,
-                "features": list(m.features),
-            }
-            for m in plan.milestones
-        ],
-    }
 
 
 def board_table(plan: Plan, findings: list[Finding]) -> Table:
@@ -188,22 +106,6 @@ def board_table(plan: Plan, findings: list[Finding]) -> Table:
     table.caption = "feature points · load/capacity · red: error · yellow: warning · ◆ milestone"
     table.caption_justify = "left"
     return table
-
-
-def backlog_json(plan: Plan) -> list[dict[str, Any]]:
-    planned: dict[str, list[str]] = {}
-    for card in plan.cards:
-        planned.setdefault(card.feature, []).append(card.team)
-    return [
-        {
-            "rank": n,
-            **f.record(),
-            "cost_of_delay": f.wsjf.cost_of_delay,
-            "wsjf": round(f.wsjf.score, 2),
-            "teams": sorted(planned.get(f.key, [])),
-        }
-        for n, f in enumerate(rank(plan.features), start=1)
-    ]
 
 
 def backlog_table(plan: Plan, rows: list[dict[str, Any]]) -> Table:

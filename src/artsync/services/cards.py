@@ -47,6 +47,30 @@ def find_card(db: Session, train: TrainRow, pi: PIRow, ref: str) -> CardRow:
     return card
 
 
+@dataclass(frozen=True)
+class CardView:
+    """One card as the API shows it."""
+
+    id: int
+    train: str
+    card: Card
+    version: int
+
+
+def get_card(db: Session, *, actor: Actor, card_id: int) -> CardView:
+    """A card by its id, on any train the actor may read."""
+    row = db.get(CardRow, card_id)
+    if row is None:
+        raise NotFoundError(f"no card with id {card_id}")
+    pi = db.get(PIRow, row.pi_id)
+    train = db.get(TrainRow, pi.train_id) if pi else None
+    feature = db.get(FeatureRow, row.feature_id)
+    team = db.get(TeamRow, row.team_id)
+    assert train is not None and feature is not None and team is not None
+    authorize(actor, train.key, Action.READ)
+    return CardView(row.id, train.key, Card(feature.key, team.key, row.iteration, row.points), row.version)
+
+
 def card_state(ref: str, row: CardRow) -> dict[str, Any]:
     """How a card is shown in the event log and in a stale-version refusal."""
     return {"ref": ref, "iteration": row.iteration, "points": row.points, "version": row.version}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from artsync.domain.events import Event
@@ -13,6 +13,8 @@ from artsync.services.permissions import authorize
 from artsync.services.trains import find_train
 from artsync.store.mapping import event_value, utc_now
 from artsync.store.models import EventRow, TrainRow
+
+NOTIFY_CHANNEL = "artsync_events"
 
 
 def append_event(
@@ -51,6 +53,9 @@ def append_event(
     )
     db.add(row)
     db.flush()
+    if db.get_bind().dialect.name == "postgresql":
+        # Delivered to listeners only when (and if) this transaction commits.
+        db.execute(text("SELECT pg_notify(:channel, :train)"), {"channel": NOTIFY_CHANNEL, "train": train.key})
     return event_value(row)
 
 

@@ -1,0 +1,127 @@
+"""Plain-JSON views of domain values, shared by the CLI's --json output and the web API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from artsync.domain.board import dependency_statuses, loads
+from artsync.domain.events import Event
+from artsync.domain.findings import Finding
+from artsync.domain.plan import Plan
+from artsync.domain.wsjf import rank
+from artsync.services.board import Board
+from artsync.services.people import Person
+
+
+def finding_json(f: Finding) -> dict[str, Any]:
+    return {
+        "id": f.id,
+        "kind": f.kind,
+        "severity": f.severity,
+        "items": list(f.items),
+        "message": f.message,
+        "fix": f.fix,
+    }
+
+
+def event_json(e: Event) -> dict[str, Any]:
+    return {
+        "seq": e.seq,
+        "at": e.at.isoformat(),
+        "actor": e.actor,
+        "entity": e.entity,
+        "entity_id": e.entity_id,
+        "action": e.action,
+        "before": e.before,
+        "after": e.after,
+    }
+
+
+def person_json(p: Person) -> dict[str, Any]:
+    return {
+        "name": p.name,
+        "has_password": p.has_password,
+        "roles": [{"train": g.train, "role": g.role.value, "team": g.team} for g in p.grants],
+    }
+
+
+def board_json(plan: Plan) -> dict[str, Any]:
+    statuses = dependency_statuses(plan)
+    load = loads(plan.cards)
+    return {
+        "train": plan.train.key,
+        "pi": plan.pi.key,
+        "iterations": [
+            {
+                "index": it.index,
+                "label": it.label,
+                "start": it.start.isoformat(),
+                "end": it.end.isoformat(),
+                "is_ip": it.is_ip,
+            }
+            for it in plan.pi.iterations
+        ],
+        "teams": [
+            {
+                "key": t.key,
+                "name": t.name,
+                "velocity": t.velocity,
+                "cells": [
+                    {"iteration": it.index, "load": load.get((t.key, it.index), 0), "capacity": t.capacity(it.index)}
+                    for it in plan.pi.iterations
+                ],
+            }
+            for t in plan.teams
+        ],
+        "cards": [
+            {
+                "ref": c.ref,
+                "feature": c.feature,
+                "title": plan.features_by_key[c.feature].title,
+                "team": c.team,
+                "iteration": c.iteration,
+                "points": c.points,
+            }
+            for c in plan.cards
+        ],
+        "dependencies": [
+            {"consumer": d.consumer, "provider": d.provider, "state": d.state, "status": statuses[d.key].value}
+            for d in plan.dependencies
+        ],
+        "milestones": [
+            {
+                "key": m.key,
+                "name": m.name,
+                "iteration": m.iteration,
+                "date": m.date.isoformat() if m.date else None,
+                "features": list(m.features),
+            }
+            for m in plan.milestones
+        ],
+    }
+
+
+def backlog_json(plan: Plan) -> list[dict[str, Any]]:
+    planned: dict[str, list[str]] = {}
+    for card in plan.cards:
+        planned.setdefault(card.feature, []).append(card.team)
+    return [
+        {
+            "rank": n,
+            **f.record(),
+            "cost_of_delay": f.wsjf.cost_of_delay,
+            "wsjf": round(f.wsjf.score, 2),
+            "teams": sorted(planned.get(f.key, [])),
+        }
+        for n, f in enumerate(rank(plan.features), start=1)
+    ]
+
+
+def board_payload(board: Board) -> dict[str, Any]:
+    """The board as the API serves it: ``board_json`` plus the seq, and each card's id and version."""
+    payload = board_json(board.plan)
+    payload["seq"] = board.seq
+    for card in payload["cards"]:
+        handle = board.cards[card["ref"]]
+        card["id"], card["version"] = handle.id, handle.version
+    return payload

@@ -1,0 +1,1 @@
+"""The event hub: committed events fanned out to live clients, in this process and across processes."""

@@ -1,0 +1,183 @@
+"""Fan-out of committed events to connected clients.
+
+The event log is the single source: a notification (from this process after
+a commit, from PostgreSQL LISTEN/NOTIFY, from Redis pub/sub, or from a slow
+poll that also catches command-line changes) only wakes the hub, which then
+reads every event after the last one it delivered for that train and hands
+them, in seq order, to each subscriber's bounded queue. So a client sees each
+event once, in order, with no gaps, whichever process made the change.
+
+A subscriber whose queue is full — a client that stopped reading — is dropped
+rather than allowed to slow the others; it reconnects with its last seq and
+catches up from the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from artsync.domain.events import Event
+from artsync.store.mapping import event_value
+from artsync.store.models import EventRow, TrainRow
+
+log = logging.getLogger("artsync.realtime")
+
+QUEUE_SIZE = 2000
+POLL_SECONDS = 2.0
+
+
+def event_message(event: Event) -> dict[str, Any]:
+    """The live-channel message for one event."""
+    return {
+        "type": "event",
+        "seq": event.seq,
+        "at": event.at.isoformat(),
+        "actor": event.actor,
+        "entity": event.entity,
+        "entity_id": event.entity_id,
+        "action": event.action,
+        "before": event.before,
+        "after": event.after,
+    }
+
+
+@dataclass(eq=False)
+class Subscription:
+    """One live client of one train."""
+
+    train: str
+    start_seq: int  # the hub had delivered up to here when this client joined
+    on_overflow: Callable[[], None]
+    queue: asyncio.Queue[dict[str, Any]] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    dropped: bool = False
+
+
+class Hub:
+    """Per-process fan-out of each train's event log to its live subscribers."""
+
+    def __init__(self, sessions: sessionmaker[Session], *, poll_seconds: float = POLL_SECONDS) -> None:
+        self.sessions = sessions
+        self.poll_seconds = poll_seconds
+        self.subscribers: dict[str, set[Subscription]] = {}
+        self.delivered: dict[str, int] = {}  # last seq handed out, per train
+        self.locks: dict[str, asyncio.Lock] = {}
+        self.pending: set[str] = set()
+        self.tasks: set[asyncio.Future[None]] = set()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.poller: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.poller = asyncio.create_task(self.poll())
+
+    async def stop(self) -> None:
+        if self.poller:
+            self.poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.poller
+
+    def latest(self, train: str) -> int:
+        return self.delivered.get(train, 0)
+
+    async def subscribe(self, train: str, on_overflow: Callable[[], None]) -> Subscription:
+        """Join a train's stream; events after ``start_seq`` will arrive on the queue."""
+        async with self.lock(train):
+            if train not in self.delivered:
+                self.delivered[train] = await asyncio.to_thread(self.read_last_seq, train)
+            sub = Subscription(train, self.delivered[train], on_overflow)
+            self.subscribers.setdefault(train, set()).add(sub)
+        return sub
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        self.subscribers.get(sub.train, set()).discard(sub)
+
+    def wake(self, train: str) -> None:
+        """Say that ``train`` has new events; safe to call from any thread."""
+        if self.loop is None or self.loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self.loop:
+            self.schedule(train)
+        else:
+            self.loop.call_soon_threadsafe(self.schedule, train)
+
+    def schedule(self, train: str) -> None:
+        if train in self.subscribers and train not in self.pending:
+            self.pending.add(train)
+            task = asyncio.ensure_future(self.deliver(train))
+            self.tasks.add(task)  # keep a reference until it is done
+            task.add_done_callback(self.tasks.discard)
+
+    async def deliver(self, train: str) -> None:
+        """Read what is new in the train's log and queue it for every subscriber, in order."""
+        self.pending.discard(train)
+        async with self.lock(train):
+            after = self.delivered.get(train, 0)
+            events = await asyncio.to_thread(self.read_events, train, after)
+            for event in events:
+                if event.seq != self.delivered.get(train, 0) + 1:
+                    # Commits follow seq order (the train row is locked from seq to commit), so a hole
+                    # means a commit still landing: stop here, the next wake or poll fills it in order.
+                    break
+                message = event_message(event)
+                for sub in list(self.subscribers.get(train, ())):
+                    if sub.dropped:
+                        continue
+                    try:
+                        sub.queue.put_nowait(message)
+                    except asyncio.QueueFull:
+                        sub.dropped = True
+                        self.unsubscribe(sub)
+                        sub.on_overflow()
+                self.delivered[train] = event.seq
+
+    async def poll(self) -> None:
+        """Catch changes no notification announced (the CLI on SQLite, say)."""
+        while True:
+            await asyncio.sleep(self.poll_seconds)
+            trains = [t for t, subs in self.subscribers.items() if subs]
+            if not trains:
+                continue
+            try:
+                latest = await asyncio.to_thread(self.read_last_seqs, trains)
+            except Exception:  # a database hiccup must not end the poller
+                log.exception("polling the event log failed")
+                continue
+            for train, seq in latest.items():
+                if seq > self.delivered.get(train, 0):
+                    self.schedule(train)
+
+    def lock(self, train: str) -> asyncio.Lock:
+        return self.locks.setdefault(train, asyncio.Lock())
+
+    def read_last_seq(self, train: str) -> int:
+        with self.sessions() as db:
+            return int(db.scalar(select(TrainRow.last_seq).where(TrainRow.key == train)) or 0)
+
+    def read_last_seqs(self, trains: list[str]) -> dict[str, int]:
+        with self.sessions() as db:
+            rows = db.execute(select(TrainRow.key, TrainRow.last_seq).where(TrainRow.key.in_(trains)))
+            return {key: int(seq) for key, seq in rows}
+
+    def read_events(self, train: str, after: int, upto: int | None = None) -> list[Event]:
+        with self.sessions() as db:
+            query = (
+                select(EventRow)
+                .join(TrainRow, EventRow.train_id == TrainRow.id)
+                .where(TrainRow.key == train, EventRow.seq > after)
+                .order_by(EventRow.seq)
+            )
+            if upto is not None:
+                query = query.where(EventRow.seq <= upto)
+            return [event_value(row) for row in db.scalars(query)]

@@ -1,0 +1,138 @@
+"""Waking the hubs of other processes: PostgreSQL LISTEN/NOTIFY, or Redis pub/sub when configured.
+
+With PostgreSQL, every service that appends an event also sends NOTIFY in the
+same transaction, so listeners hear of it exactly when it commits. With Redis,
+the web process publishes after the commit. Either way the message is only
+the train key: the hub reads the events themselves from the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Protocol
+
+from sqlalchemy.engine import make_url
+
+from artsync.realtime.hub import Hub
+from artsync.services.events import NOTIFY_CHANNEL
+
+log = logging.getLogger("artsync.realtime")
+REDIS_CHANNEL = "artsync:events"
+
+
+class Relay(Protocol):
+    """Carries "train X has new events" between processes."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def announce(self, train: str) -> None: ...
+
+
+class LocalRelay:
+    """One process (SQLite): nothing to carry."""
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    def announce(self, train: str) -> None:
+        return None
+
+
+class PostgresRelay:
+    """LISTEN on the notify channel; NOTIFY is sent by the services inside each transaction."""
+
+    def __init__(self, database_url: str, hub: Hub) -> None:
+        url = make_url(database_url).set(drivername="postgresql")
+        self.conninfo = url.render_as_string(hide_password=False)
+        self.hub = hub
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.task = asyncio.create_task(self.listen())
+
+    async def stop(self) -> None:
+        if self.task:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+
+    def announce(self, train: str) -> None:
+        return None  # the transaction's own NOTIFY does it
+
+    async def listen(self) -> None:
+        import psycopg
+
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True) as connection:
+                    await connection.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    # Anything committed while we were not listening is caught up by waking every train.
+                    for train in list(self.hub.subscribers):
+                        self.hub.wake(train)
+                    async for notice in connection.notifies():
+                        self.hub.wake(notice.payload)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("lost the PostgreSQL listener; reconnecting")
+                await asyncio.sleep(1)
+
+
+class RedisRelay:
+    """Publish after commit, subscribe to hear the other processes."""
+
+    def __init__(self, redis_url: str, hub: Hub) -> None:
+        import redis
+        import redis.asyncio
+
+        self.publisher = redis.Redis.from_url(redis_url)
+        self.subscriber = redis.asyncio.Redis.from_url(redis_url)
+        self.hub = hub
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.task = asyncio.create_task(self.listen())
+
+    async def stop(self) -> None:
+        if self.task:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+        await self.subscriber.aclose()
+        self.publisher.close()
+
+    def announce(self, train: str) -> None:
+        self.publisher.publish(REDIS_CHANNEL, train)
+
+    async def listen(self) -> None:
+        while True:
+            try:
+                async with self.subscriber.pubsub() as pubsub:
+                    await pubsub.subscribe(REDIS_CHANNEL)
+                    for train in list(self.hub.subscribers):
+                        self.hub.wake(train)
+                    async for message in pubsub.listen():
+                        if message.get("type") == "message":
+                            data = message["data"]
+                            self.hub.wake(data.decode() if isinstance(data, bytes) else str(data))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("lost the Redis subscriber; reconnecting")
+                await asyncio.sleep(1)
+
+
+def make_relay(database_url: str, redis_url: str | None, hub: Hub) -> Relay:
+    """Redis when configured, else PostgreSQL LISTEN/NOTIFY, else (SQLite) nothing."""
+    if redis_url:
+        return RedisRelay(redis_url, hub)
+    if make_url(database_url).get_backend_name() == "postgresql":
+        return PostgresRelay(database_url, hub)
+    return LocalRelay()

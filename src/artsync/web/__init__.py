@@ -1,0 +1,1 @@
+"""The web app: JSON API under /api/v1, server-rendered pages, the live channel."""

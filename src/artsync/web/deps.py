@@ -1,0 +1,77 @@
+"""Request dependencies: a database session, and who is asking (API token or session cookie)."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy.orm import Session
+
+from artsync.domain.permissions import Actor
+from artsync.errors import ForbiddenError, UnauthenticatedError
+from artsync.services.auth import session_actor, token_actor
+
+SESSION_COOKIE = "artsync_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    with request.app.state.sessions() as session:
+        yield session
+
+
+Db = Annotated[Session, Depends(get_db)]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking, and how: ``csrf`` is set for browser sessions."""
+
+    actor: Actor
+    csrf: str | None = None
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def identify(db: Session, request: Request) -> Caller:
+    """The caller of an API request or a live connection: bearer token first, then the session cookie."""
+    token = bearer_token(request)
+    if token is not None:
+        return Caller(token_actor(db, token=token))
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        actor, csrf = session_actor(db, token=cookie)
+        return Caller(actor, csrf)
+    raise UnauthenticatedError("sign in first, or send an API token as Authorization: Bearer TOKEN")
+
+
+def get_caller(request: Request, db: Db, csrf_token: Annotated[str | None, Header(alias=CSRF_HEADER)] = None) -> Caller:
+    caller = identify(db, request)
+    # A cookie is sent by the browser on its own, so a write that rides on it must prove it came from our page.
+    unsafe = caller.csrf is not None and request.method not in SAFE_METHODS
+    if unsafe and not (csrf_token and caller.csrf and hmac.compare_digest(csrf_token, caller.csrf)):
+        raise ForbiddenError(f"missing or wrong {CSRF_HEADER} header: reload the page and try again")
+    return caller
+
+
+CurrentCaller = Annotated[Caller, Depends(get_caller)]
+
+
+def parse_if_match(value: str | None) -> int | None:
+    """``If-Match: "3"`` → 3; None when the header is absent."""
+    if value is None:
+        return None
+    tag = value.strip().removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        from artsync.errors import InvalidInputError
+
+        raise InvalidInputError(f'If-Match {value!r} is not an ETag this server gave out (they look like "3")')
+    return int(tag)

@@ -1,0 +1,79 @@
+"""Errors as ``application/problem+json``: a status, a code, and a message a person can act on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from artsync.errors import (
+    ArtsyncError,
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+    StaleVersionError,
+    StoreUnavailableError,
+    UnauthenticatedError,
+)
+from artsync.services.auth import TooManyAttemptsError
+
+STATUS: list[tuple[type[ArtsyncError], int]] = [
+    (StaleVersionError, 412),
+    (NotFoundError, 404),
+    (ForbiddenError, 403),
+    (UnauthenticatedError, 401),
+    (TooManyAttemptsError, 429),
+    (ConflictError, 409),
+    (InvalidInputError, 422),
+    (StoreUnavailableError, 503),
+]
+
+
+def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {"type": f"https://artsync.dev/problems/{code}", "title": code, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+
+
+def status_of(exc: ArtsyncError) -> int:
+    return next((status for kind, status in STATUS if isinstance(exc, kind)), 400)
+
+
+async def artsync_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ArtsyncError)
+    extra: dict[str, Any] = {}
+    headers: dict[str, str] = {}
+    if isinstance(exc, StaleVersionError):
+        extra["current"] = exc.current
+        headers["ETag"] = f'"{exc.current.get("version")}"'
+    if isinstance(exc, TooManyAttemptsError):
+        headers["Retry-After"] = str(exc.retry_after)
+    response = problem(status_of(exc), exc.code, exc.message, **extra)
+    response.headers.update(headers)
+    return response
+
+
+async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    parts = []
+    for error in exc.errors()[:5]:
+        where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path"))
+        parts.append(f"{where}: {error.get('msg', 'is not valid')}" if where else str(error.get("msg")))
+    return problem(422, "invalid", "; ".join(parts) or "the request is not valid")
+
+
+async def http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    codes = {404: "not-found", 405: "method-not-allowed", 413: "too-large", 428: "precondition-required"}
+    response = problem(exc.status_code, codes.get(exc.status_code, "error"), str(exc.detail))
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def unexpected_error(_request: Request, _exc: Exception) -> JSONResponse:
+    # Never a traceback to the client; the server log has it.
+    return problem(500, "internal", "something went wrong on the server; the change was not applied")
