@@ -522,6 +522,48 @@ def token_revoke(
     console.print(f"Revoked token {escape(prefix[:12])} of {escape(owner)}.")
 
 
+@app.command()
+@handled
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (PostgreSQL only).")] = 1,
+    db: DbOption = None,
+) -> None:
+    """Serve the web app: pages, the JSON API under /api/v1 and the live board."""
+    import os
+
+    import uvicorn
+    from sqlalchemy.engine import make_url
+
+    from artsync.store.db import ensure_schema, make_engine
+
+    settings = settings_for(db)
+    engine = make_engine(settings.database_url)
+    try:
+        ensure_schema(engine)
+    finally:
+        engine.dispose()
+    if workers > 1 and make_url(settings.database_url).get_backend_name() == "sqlite":
+        err_console.print(
+            "SQLite serves from one process: starting 1 worker, not "
+            f"{workers} (use PostgreSQL, ARTSYNC_DATABASE_URL=postgresql+psycopg://…, for several)."
+        )
+        workers = 1
+    os.environ["ARTSYNC_DATABASE_URL"] = settings.database_url  # the workers build their settings from it
+    console.print(f"artsync is serving on [bold]http://{host}:{port}/[/] — press Ctrl+C to stop.")
+    uvicorn.run(
+        "artsync.web.asgi:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        ws_max_size=64 * 1024,  # larger frames close the connection
+        log_level="warning",
+        proxy_headers=True,
+    )
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

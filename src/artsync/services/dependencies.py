@@ -13,7 +13,7 @@ from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import Dependency, split_card_ref
 from artsync.errors import ConflictError, InvalidInputError, NotFoundError
 from artsync.services.cards import find_card
-from artsync.services.events import append_event
+from artsync.services.events import append_event, event_for_request
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_train
 from artsync.services.transaction import transaction
@@ -30,9 +30,19 @@ class DependencyChanged:
 
 
 def add_dependency(
-    db: Session, *, actor: Actor, train_key: str | None, consumer: str, provider: str
+    db: Session,
+    *,
+    actor: Actor,
+    train_key: str | None,
+    consumer: str,
+    provider: str,
+    request_key: str | None = None,
 ) -> DependencyChanged:
-    """Record that card ``consumer`` needs card ``provider`` (both written FEATURE@TEAM)."""
+    """Record that card ``consumer`` needs card ``provider`` (both written FEATURE@TEAM).
+
+    With ``request_key`` (an Idempotency-Key), a retry of the same request returns
+    the first result instead of applying twice.
+    """
     if consumer == provider:
         raise InvalidInputError(f"{consumer} cannot depend on itself")
     with transaction(db):
@@ -41,6 +51,12 @@ def add_dependency(
         consumer_row = find_card(db, train, pi, consumer)
         provider_row = find_card(db, train, pi, provider)
         authorize(actor, train.key, Action.CHANGE_DEPENDENCY, teams_of(consumer, provider))
+        earlier = event_for_request(db, train=train, request_key=request_key) if request_key else None
+        if earlier is not None:
+            if earlier.entity_id != Dependency(consumer, provider).key or earlier.action != "added":
+                raise ConflictError(f"Idempotency-Key {request_key!r} was already used for a different change")
+            status = dependency_status(consumer_row.iteration, provider_row.iteration)
+            return DependencyChanged(Dependency(consumer, provider), status, earlier)
         exists = db.scalars(
             select(DependencyRow.id).where(
                 DependencyRow.consumer_id == consumer_row.id, DependencyRow.provider_id == provider_row.id
@@ -59,6 +75,7 @@ def add_dependency(
             action="added",
             before=None,
             after={"consumer": consumer, "provider": provider, "state": "requested"},
+            request_key=request_key,
         )
     status = dependency_status(consumer_row.iteration, provider_row.iteration)
     return DependencyChanged(dependency, status, event)

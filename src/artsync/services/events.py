@@ -27,6 +27,7 @@ def append_event(
     action: str,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
+    request_key: str | None = None,
 ) -> Event:
     """Add the next entry of ``train``'s log inside the caller's transaction.
 
@@ -50,6 +51,7 @@ def append_event(
         action=action,
         before=before,
         after=after,
+        request_key=request_key,
     )
     db.add(row)
     db.flush()
@@ -60,12 +62,35 @@ def append_event(
 
 
 def list_events(
-    db: Session, *, actor: Actor, train_key: str | None, after: int = 0, limit: int | None = None
+    db: Session,
+    *,
+    actor: Actor,
+    train_key: str | None,
+    after: int = 0,
+    limit: int | None = None,
+    item: str | None = None,
+    team: str | None = None,
+    newest_first: bool = False,
 ) -> list[Event]:
-    """The train's events with ``seq`` greater than ``after``, oldest first."""
+    """The train's events with ``seq`` greater than ``after``, oldest first (or newest first).
+
+    ``item`` keeps the events about one card, feature, risk or dependency (its ref or key
+    appears in the entity id); ``team`` keeps the events about that team's cards.
+    """
     train = find_train(db, train_key)
     authorize(actor, train.key, Action.READ)
-    query = select(EventRow).where(EventRow.train_id == train.id, EventRow.seq > after).order_by(EventRow.seq)
+    query = select(EventRow).where(EventRow.train_id == train.id, EventRow.seq > after)
+    if item:
+        query = query.where(EventRow.entity_id.contains(item, autoescape=True))
+    if team:
+        query = query.where(EventRow.entity_id.contains(f"@{team}", autoescape=True))
+    query = query.order_by(EventRow.seq.desc() if newest_first else EventRow.seq)
     if limit is not None:
         query = query.limit(limit)
     return [event_value(row) for row in db.scalars(query)]
+
+
+def event_for_request(db: Session, *, train: TrainRow, request_key: str) -> Event | None:
+    """The event an earlier request with this Idempotency-Key made, if any."""
+    row = db.scalars(select(EventRow).where(EventRow.train_id == train.id, EventRow.request_key == request_key)).first()
+    return event_value(row) if row else None

@@ -29,6 +29,18 @@ class RiskRoamed:
     event: Event | None
 
 
+def get_risk(db: Session, *, actor: Actor, train_key: str, key: str) -> RiskRoamed:
+    """One risk of the current PI, with its version."""
+    train = find_train(db, train_key)
+    authorize(actor, train.key, Action.READ)
+    pi = find_current_pi(db, train)
+    row = db.scalars(select(RiskRow).where(RiskRow.pi_id == pi.id, RiskRow.key == key)).first()
+    if row is None:
+        raise NotFoundError(f"no risk {key!r} in {train.key} {pi.key}")
+    team = db.get(TeamRow, row.team_id).key if row.team_id else None  # type: ignore[union-attr]
+    return RiskRoamed(Risk(row.key, row.text, row.roam, row.owner, team), row.version, None)
+
+
 def risk_state(row: RiskRow) -> dict[str, Any]:
     """How a risk is shown in the event log and in a stale-version refusal."""
     return {"key": row.key, "roam": row.roam, "owner": row.owner, "note": row.note, "version": row.version}

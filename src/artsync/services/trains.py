@@ -83,3 +83,10 @@ def list_trains(db: Session, *, actor: Actor) -> list[TrainSummary]:
             )
         )
     return summaries
+
+
+def train_seq(db: Session, *, actor: Actor, train_key: str) -> int:
+    """The seq of the train's latest event: a page rendered after reading it is at least this fresh."""
+    train = find_train(db, train_key)
+    authorize(actor, train.key, Action.READ)
+    return train.last_seq

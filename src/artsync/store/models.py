@@ -187,7 +187,10 @@ class EventRow(Base):
     """One entry of a train's event log; ``seq`` is gap-free per train."""
 
     __tablename__ = "events"
-    __table_args__ = (UniqueConstraint("train_id", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("train_id", "seq"),
+        UniqueConstraint("train_id", "request_key", name="uq_events_request_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     train_id: Mapped[int] = mapped_column(ForeignKey("trains.id", ondelete="CASCADE"))
@@ -199,6 +202,8 @@ class EventRow(Base):
     action: Mapped[str] = mapped_column(String(32))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The Idempotency-Key of the request that made the change, so a retry is recognised, not applied twice.
+    request_key: Mapped[str | None] = mapped_column(String(120))
 
 
 class UserRow(Base):

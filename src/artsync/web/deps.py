@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
+from starlette.requests import HTTPConnection
 
 from artsync.domain.permissions import Actor
 from artsync.errors import ForbiddenError, UnauthenticatedError
@@ -35,13 +36,13 @@ class Caller:
     csrf: str | None = None
 
 
-def bearer_token(request: Request) -> str | None:
+def bearer_token(request: HTTPConnection) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-def identify(db: Session, request: Request) -> Caller:
+def identify(db: Session, request: HTTPConnection) -> Caller:
     """The caller of an API request or a live connection: bearer token first, then the session cookie."""
     token = bearer_token(request)
     if token is not None:

@@ -1,0 +1,76 @@
+"""The web application, built by ``create_app(settings)``: no global state, nothing at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException
+
+from artsync import __version__
+from artsync.errors import ArtsyncError
+from artsync.realtime.hub import Hub
+from artsync.realtime.notify import make_relay
+from artsync.settings import Settings
+from artsync.store.db import ensure_schema, make_engine, session_factory
+from artsync.web import problems
+from artsync.web.live import router as live_router
+from artsync.web.routes import cards, dependencies, features, pages, risks, trains
+from artsync.web.security import Protections
+
+HERE = Path(__file__).parent
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The artsync web app for ``settings``: API under /api/v1, pages, static files, the live channel."""
+    engine = make_engine(settings.database_url)
+    sessions = session_factory(engine)
+    hub = Hub(sessions)
+    relay = make_relay(settings.database_url, settings.redis_url, hub)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        ensure_schema(engine)
+        await hub.start()
+        await relay.start()
+        try:
+            yield
+        finally:
+            await relay.stop()
+            await hub.stop()
+            engine.dispose()
+
+    app = FastAPI(
+        title="artsync",
+        version=__version__,
+        description="The Release Train Engineer's system: one live plan for an Agile Release Train.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = sessions
+    app.state.hub = hub
+    app.state.relay = relay
+    templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html
+    app.state.templates = templates
+
+    app.add_exception_handler(ArtsyncError, problems.artsync_error)
+    app.add_exception_handler(RequestValidationError, problems.validation_error)
+    app.add_exception_handler(HTTPException, problems.http_error)
+    app.add_exception_handler(Exception, problems.unexpected_error)
+    app.add_middleware(Protections)
+
+    for module in (trains, cards, features, dependencies, risks):
+        app.include_router(module.router)
+    app.include_router(live_router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    return app

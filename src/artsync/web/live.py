@@ -1,0 +1,119 @@
+"""The live channel: WebSocket /api/v1/trains/{key}/live?after=SEQ.
+
+On connect the client is sent every event after its seq from the log, then
+each new event as it commits, in seq order; a heartbeat with the latest seq
+comes every few seconds so a client can tell a quiet train from a lost
+connection. A client that stops reading is dropped (its queue is bounded)
+and reconnects with its last seq.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocketState
+
+from artsync.domain.permissions import Action, allowed
+from artsync.errors import ArtsyncError
+from artsync.realtime.hub import Hub, event_message
+from artsync.web.deps import identify
+
+router = APIRouter()
+HEARTBEAT_SECONDS = 10.0
+CLOSE_POLICY = 1008  # policy violation: not signed in, not allowed, wrong origin
+CLOSE_TOO_SLOW = 4008  # the client did not keep up; reconnect with your last seq
+
+
+def announce(request: Request, train: str) -> None:
+    """After a change commits: wake this process's hub and tell the other processes."""
+    request.app.state.hub.wake(train)
+    request.app.state.relay.announce(train)
+
+
+def origin_allowed(websocket: WebSocket) -> bool:
+    """Browsers send Origin; it must be this server (or a configured origin). Programs send none."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True
+    host = websocket.headers.get("host", "")
+    if urlsplit(origin).netloc == host:
+        return True
+    return origin.rstrip("/") in {o.rstrip("/") for o in websocket.app.state.settings.allowed_origins}
+
+
+@router.websocket("/api/v1/trains/{key}/live")
+async def live(websocket: WebSocket, key: str, after: int = 0) -> None:
+    if not origin_allowed(websocket):
+        await websocket.close(code=CLOSE_POLICY, reason="origin not allowed")
+        return
+    try:
+        caller = await asyncio.to_thread(authenticate, websocket)
+    except ArtsyncError as exc:
+        await websocket.close(code=CLOSE_POLICY, reason=exc.message[:120])
+        return
+    if not allowed(caller, key, Action.READ).ok:
+        await websocket.close(code=CLOSE_POLICY, reason=f"no access to train {key}"[:120])
+        return
+    await websocket.accept()
+    hub: Hub = websocket.app.state.hub
+    sender: asyncio.Task[None] | None = None
+
+    def too_slow() -> None:
+        if sender is not None:
+            sender.cancel()
+
+    sub = await hub.subscribe(key, too_slow)
+    try:
+        # What the client missed, from the log, up to where the live stream starts.
+        missed = await asyncio.to_thread(hub.read_events, key, after, sub.start_seq)
+        sender = asyncio.create_task(send_stream(websocket, [event_message(e) for e in missed], sub, hub, after))
+        receiver = asyncio.create_task(drain(websocket))
+        done, _ = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
+        if (sender in done and sender.cancelled()) or sub.dropped:
+            await close_quietly(websocket, CLOSE_TOO_SLOW, "too slow: reconnect with your last seq")
+        for task in (sender, receiver):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+    finally:
+        hub.unsubscribe(sub)
+
+
+def authenticate(websocket: WebSocket) -> Any:
+    with websocket.app.state.sessions() as db:
+        return identify(db, websocket).actor
+
+
+async def send_stream(websocket: WebSocket, backlog: list[dict[str, Any]], sub: Any, hub: Hub, after: int) -> None:
+    last = after
+    for message in backlog:
+        await websocket.send_text(json.dumps(message))
+        last = message["seq"]
+    while True:
+        try:
+            message = await asyncio.wait_for(sub.queue.get(), timeout=HEARTBEAT_SECONDS)
+        except TimeoutError:
+            await websocket.send_text(json.dumps({"type": "heartbeat", "seq": max(last, hub.latest(sub.train))}))
+            continue
+        if message["seq"] <= last:
+            continue
+        await websocket.send_text(json.dumps(message))
+        last = message["seq"]
+
+
+async def drain(websocket: WebSocket) -> None:
+    """Read (and ignore) what the client sends, so a close is noticed; oversized frames close it."""
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        while True:
+            await websocket.receive_text()
+
+
+async def close_quietly(websocket: WebSocket, code: int, reason: str) -> None:
+    if websocket.application_state == WebSocketState.CONNECTED:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(websocket.close(code=code, reason=reason), timeout=1)

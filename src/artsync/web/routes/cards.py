@@ -1,0 +1,77 @@
+"""One team's card: read it, move it (PATCH with If-Match)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, HTTPException, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from artsync.services.cards import get_card, move_card
+from artsync.web.deps import CurrentCaller, Db, parse_if_match
+from artsync.web.live import announce
+
+router = APIRouter(prefix="/api/v1", tags=["cards"])
+
+
+class CardPatch(BaseModel):
+    """Move the card: an iteration number, or null for unplanned."""
+
+    model_config = ConfigDict(extra="forbid")
+    iteration: int | None = Field(description="1-based iteration, or null to unplan the card")
+
+
+def card_body(
+    card_id: int, train: str, ref: str, feature: str, team: str, iteration: int | None, points: int, version: int
+) -> dict[str, Any]:
+    return {
+        "id": card_id,
+        "train": train,
+        "ref": ref,
+        "feature": feature,
+        "team": team,
+        "iteration": iteration,
+        "points": points,
+        "version": version,
+    }
+
+
+def require_if_match(if_match: str | None) -> int:
+    version = parse_if_match(if_match)
+    if version is None:
+        raise HTTPException(
+            428, "send If-Match with the card's ETag (from GET) so a stale change cannot overwrite another"
+        )
+    return version
+
+
+@router.get("/cards/{card_id}")
+def read_card(card_id: int, db: Db, caller: CurrentCaller, response: Response) -> dict[str, Any]:
+    """One card, with its version as ETag."""
+    view = get_card(db, actor=caller.actor, card_id=card_id)
+    response.headers["ETag"] = f'"{view.version}"'
+    c = view.card
+    return card_body(view.id, view.train, c.ref, c.feature, c.team, c.iteration, c.points, view.version)
+
+
+@router.patch("/cards/{card_id}")
+def patch_card(
+    card_id: int,
+    change: CardPatch,
+    request: Request,
+    db: Db,
+    caller: CurrentCaller,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    """Move the card to another iteration or unplan it; refused with 412 when If-Match is stale."""
+    version = require_if_match(if_match)
+    view = get_card(db, actor=caller.actor, card_id=card_id)
+    moved = move_card(
+        db, actor=caller.actor, train_key=view.train, ref=view.card.ref, to_iteration=change.iteration, version=version
+    )
+    if moved.event is not None:
+        announce(request, view.train)
+    response.headers["ETag"] = f'"{moved.version}"'
+    c = moved.card
+    return card_body(card_id, view.train, c.ref, c.feature, c.team, c.iteration, c.points, moved.version)

@@ -1,0 +1,60 @@
+"""Risks: read one, ROAM it (PATCH with If-Match)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request, Response
+from pydantic import BaseModel, ConfigDict
+
+from artsync.services.risks import RiskRoamed, get_risk, roam_risk
+from artsync.web.deps import CurrentCaller, Db
+from artsync.web.live import announce
+from artsync.web.routes.cards import require_if_match
+
+router = APIRouter(prefix="/api/v1", tags=["risks"])
+
+
+class RiskPatch(BaseModel):
+    """The ROAM state, with an owner (required for owned) and a note."""
+
+    model_config = ConfigDict(extra="forbid")
+    roam: str
+    owner: str | None = None
+    note: str | None = None
+
+
+def risk_body(view: RiskRoamed) -> dict[str, Any]:
+    r = view.risk
+    return {"key": r.key, "text": r.text, "roam": r.roam, "owner": r.owner, "team": r.team, "version": view.version}
+
+
+@router.get("/trains/{key}/risks/{risk}")
+def read_risk(key: str, risk: str, db: Db, caller: CurrentCaller, response: Response) -> dict[str, Any]:
+    """One risk and its version as ETag."""
+    view = get_risk(db, actor=caller.actor, train_key=key, key=risk)
+    response.headers["ETag"] = f'"{view.version}"'
+    return risk_body(view)
+
+
+@router.patch("/trains/{key}/risks/{risk}")
+def patch_risk(
+    key: str,
+    risk: str,
+    change: RiskPatch,
+    request: Request,
+    db: Db,
+    caller: CurrentCaller,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    """ROAM a risk; 412 when If-Match is stale."""
+    version = require_if_match(if_match)
+    view = roam_risk(
+        db, actor=caller.actor, train_key=key, key=risk, roam=change.roam, owner=change.owner, note=change.note,
+        version=version,
+    )  # fmt: skip
+    if view.event is not None:
+        announce(request, key)
+    response.headers["ETag"] = f'"{view.version}"'
+    return risk_body(view)

@@ -1,0 +1,100 @@
+"""Trains and what hangs off them: the board, findings, the event log, teams, milestones, objectives, risks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+
+from artsync.io import views
+from artsync.services.board import get_board
+from artsync.services.events import list_events
+from artsync.services.findings import list_findings
+from artsync.services.trains import get_plan, list_trains
+from artsync.web.deps import CurrentCaller, Db
+
+router = APIRouter(prefix="/api/v1", tags=["trains"])
+
+
+@router.get("/trains")
+def trains(db: Db, caller: CurrentCaller) -> dict[str, Any]:
+    """The trains you have a role on."""
+    return {"trains": [t.__dict__ for t in list_trains(db, actor=caller.actor)]}
+
+
+@router.get("/trains/{key}/board")
+def board(key: str, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+    """The whole ART planning board in one call, as of event ``seq``."""
+    return views.board_payload(get_board(db, actor=caller.actor, train_key=key))
+
+
+@router.get("/trains/{key}/findings")
+def findings(
+    key: str, db: Db, caller: CurrentCaller, severity: str | None = Query(None, pattern="^(error|warning)$")
+) -> dict[str, Any]:
+    """What the analysis found, errors first, as ``artsync findings --json``."""
+    found = list_findings(db, actor=caller.actor, train_key=key, severity=severity)
+    return {"findings": [views.finding_json(f) for f in found]}
+
+
+@router.get("/trains/{key}/events")
+def events(
+    key: str,
+    db: Db,
+    caller: CurrentCaller,
+    after: int = Query(0, ge=0, description="Only events with a seq above this."),
+    limit: int = Query(1000, ge=1, le=10_000),
+    item: str | None = Query(None, max_length=200, description="Only events about this card, feature or risk."),
+    team: str | None = Query(None, max_length=64, description="Only events about this team's cards."),
+) -> dict[str, Any]:
+    """The train's event log after ``after``, oldest first."""
+    found = list_events(db, actor=caller.actor, train_key=key, after=after, limit=limit, item=item, team=team)
+    return {"events": [views.event_json(e) for e in found]}
+
+
+@router.get("/trains/{key}/plan")
+def plan(key: str, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+    """The whole plan in the artsync-plan/1 format (see docs/plan-format.md)."""
+    from artsync.io.plan_format import dump_plan
+
+    return dump_plan(get_plan(db, actor=caller.actor, train_key=key))
+
+
+@router.get("/trains/{key}/teams")
+def teams(key: str, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+    """Teams with velocity and capacity per iteration."""
+    return {"teams": views.board_json(get_plan(db, actor=caller.actor, train_key=key))["teams"]}
+
+
+@router.get("/trains/{key}/features")
+def features(key: str, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+    """The ART backlog by WSJF, highest first."""
+    return {"features": views.backlog_json(get_plan(db, actor=caller.actor, train_key=key))}
+
+
+@router.get("/trains/{key}/milestones")
+def milestones(key: str, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+    """Milestones with the iteration they fall in and the features that must meet them."""
+    return {"milestones": views.board_json(get_plan(db, actor=caller.actor, train_key=key))["milestones"]}
+
+
+@router.get("/trains/{key}/dependencies")
+def dependencies(key: str, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+    """Dependencies between cards, each with its status on the board."""
+    return {"dependencies": views.board_json(get_plan(db, actor=caller.actor, train_key=key))["dependencies"]}
+
+
+@router.get("/trains/{key}/objectives")
+def objectives(key: str, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+    """PI objectives of the teams and the train."""
+    from artsync.io.plan_format import dump_plan
+
+    return {"objectives": dump_plan(get_plan(db, actor=caller.actor, train_key=key))["objectives"]}
+
+
+@router.get("/trains/{key}/risks")
+def risks(key: str, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+    """Risks and their ROAM state."""
+    from artsync.io.plan_format import dump_plan
+
+    return {"risks": dump_plan(get_plan(db, actor=caller.actor, train_key=key))["risks"]}

@@ -1,0 +1,209 @@
+// The ART planning board: teams × iterations, cards, load against capacity,
+// dependencies drawn as strings; drag or use the keyboard to move a card; live.
+import { api, connectLive, setLiveState, toast } from "./live.js";
+
+const boardEl = document.getElementById("board");
+const svg = document.getElementById("strings");
+const details = document.getElementById("details");
+const announcer = document.getElementById("announce");
+const train = boardEl.dataset.train;
+const SVG = "http://www.w3.org/2000/svg";
+const NEAR = 0.8;  // above 80% of capacity a team has no room for the unexpected
+let board = null;
+let live = null;
+let selected = null;
+
+// The same rule as domain/board.py: a provider must finish in an earlier iteration.
+function dependencyStatus(consumer, provider) {
+  if (consumer == null) return "pending";
+  if (provider == null) return "unplanned-provider";
+  if (provider < consumer) return "ok";
+  return provider === consumer ? "at-risk" : "broken";
+}
+
+async function load() {
+  const result = await api(`/api/v1/trains/${encodeURIComponent(train)}/board`);
+  if (!result.ok) { toast(result.data.detail || "Could not load the board."); return; }
+  board = result.data;
+  if (live) live.seq = board.seq;
+  render();
+}
+
+function cardsByRef() { return new Map(board.cards.map((c) => [c.ref, c])); }
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (name === "class") node.className = value;
+    else if (name === "text") node.textContent = value;
+    else node.setAttribute(name, value);
+  }
+  node.append(...children);
+  return node;
+}
+
+function render() {
+  const focused = document.activeElement?.id;
+  const iterations = board.iterations;
+  boardEl.style.gridTemplateColumns = `8rem repeat(${iterations.length + 1}, minmax(8.5rem, 11rem))`;
+  const cells = [el("div", { class: "corner", text: "Team" })];
+  for (const it of iterations) {
+    cells.push(el("div", { class: `colhead${it.is_ip ? " ip" : ""}`, role: "columnheader" },
+      el("b", { text: it.label }), el("span", { text: ` ${it.start.slice(5)} – ${it.end.slice(5)}` })));
+  }
+  cells.push(el("div", { class: "colhead", role: "columnheader", text: "Unplanned" }));
+  // Milestones and significant events on top.
+  cells.push(el("div", { class: "rowhead milestones", text: "Milestones" }));
+  for (const it of iterations) {
+    const cell = el("div", { class: "milestone-cell" });
+    for (const m of board.milestones.filter((m) => m.iteration === it.index)) {
+      cell.append(el("span", { class: "milestone", id: `milestone-${m.key}`, title: `${m.name}${m.date ? " · " + m.date : ""} · needs ${m.features.join(", ")}`, text: `◆ ${m.key} ${m.name}` }));
+    }
+    cells.push(cell);
+  }
+  cells.push(el("div", { class: "milestone-cell" }));
+
+  const load = new Map();
+  for (const c of board.cards) if (c.iteration != null) load.set(`${c.team}|${c.iteration}`, (load.get(`${c.team}|${c.iteration}`) || 0) + c.points);
+  for (const team of board.teams) {
+    cells.push(el("div", { class: "rowhead", role: "rowheader" }, el("b", { text: team.key }), el("span", { class: "muted", text: ` v${team.velocity}` })));
+    for (const it of [...iterations, { index: null }]) {
+      const cell = el("div", { class: "cell", "data-team": team.key, "data-iteration": it.index ?? "" });
+      if (it.index != null) {
+        const capacity = team.cells.find((c) => c.iteration === it.index).capacity;
+        const used = load.get(`${team.key}|${it.index}`) || 0;
+        const state = used > capacity ? "over" : used > NEAR * capacity ? "near" : "ok";
+        cell.append(el("div", { class: `load ${state}`, title: `load ${used} of capacity ${capacity}`, text: `${used}/${capacity}` }));
+        if (it.is_ip) cell.classList.add("ip");
+      }
+      for (const c of board.cards.filter((c) => c.team === team.key && c.iteration === it.index)) cell.append(cardEl(c));
+      cell.addEventListener("dragover", (e) => { if (dragging?.team === team.key) { e.preventDefault(); cell.classList.add("drop"); } });
+      cell.addEventListener("dragleave", () => cell.classList.remove("drop"));
+      cell.addEventListener("drop", (e) => {
+        e.preventDefault();
+        cell.classList.remove("drop");
+        if (dragging && dragging.team === team.key) move(dragging, it.index);
+      });
+      cells.push(cell);
+    }
+  }
+  boardEl.replaceChildren(...cells);
+  if (focused) document.getElementById(focused)?.focus();
+  requestAnimationFrame(drawStrings);
+  if (selected) showDetails(selected);
+}
+
+let dragging = null;
+
+function cardEl(card) {
+  const node = el("div", {
+    class: "card", id: `card-${card.ref}`, draggable: "true", tabindex: "0", role: "button",
+    "data-ref": card.ref, "data-id": String(card.id),
+    "aria-label": `${card.feature} ${card.title}, ${card.points} points, team ${card.team}, ${card.iteration ? "iteration " + card.iteration : "unplanned"}`,
+  }, el("span", { class: "key", text: card.feature }), el("span", { class: "points", text: String(card.points) }), el("span", { class: "title", text: card.title }));
+  node.addEventListener("dragstart", (e) => { dragging = card; e.dataTransfer.setData("text/plain", card.ref); e.dataTransfer.effectAllowed = "move"; });
+  node.addEventListener("dragend", () => { dragging = null; });
+  node.addEventListener("click", () => showDetails(card.ref));
+  node.addEventListener("keydown", (e) => {
+    const last = board.iterations.length;
+    if (e.key === "ArrowRight") { e.preventDefault(); move(card, card.iteration == null ? 1 : Math.min(last, card.iteration + 1)); }
+    else if (e.key === "ArrowLeft") { e.preventDefault(); if (card.iteration != null && card.iteration > 1) move(card, card.iteration - 1); }
+    else if (e.key === "u" || e.key === "U") { e.preventDefault(); move(card, null); }
+    else if (e.key === "Enter") { e.preventDefault(); showDetails(card.ref); }
+  });
+  return node;
+}
+
+function label(iteration) {
+  if (iteration == null) return "unplanned";
+  return board.iterations.find((it) => it.index === iteration)?.label ?? `I${iteration}`;
+}
+
+async function move(card, iteration, version = card.version) {
+  if (card.iteration === iteration) return;
+  const result = await api(`/api/v1/cards/${card.id}`, { method: "PATCH", body: { iteration }, headers: { "If-Match": `"${version}"` } });
+  if (result.ok) {
+    Object.assign(card, { iteration: result.data.iteration, version: result.data.version });
+    announcer.textContent = `${card.ref} moved to ${label(iteration)}`;
+    render();
+    document.getElementById(`card-${card.ref}`)?.focus();
+  } else if (result.status === 412) {
+    const current = result.data.current || {};
+    Object.assign(card, { iteration: current.iteration, version: current.version });
+    render();
+    toast(`${card.ref} was changed by someone else meanwhile: it is now in ${label(current.iteration)}. Your move to ${label(iteration)} was not applied.`,
+      [{ label: `Move it to ${label(iteration)} anyway`, run: () => move(card, iteration, current.version) }]);
+  } else {
+    toast(result.data.detail || `Could not move ${card.ref}.`);
+  }
+}
+
+function drawStrings() {
+  const wrap = boardEl.parentElement.getBoundingClientRect();
+  svg.setAttribute("width", boardEl.scrollWidth);
+  svg.setAttribute("height", boardEl.scrollHeight);
+  svg.replaceChildren();
+  const cards = cardsByRef();
+  for (const dep of board.dependencies) {
+    const consumer = cards.get(dep.consumer), provider = cards.get(dep.provider);
+    const status = dependencyStatus(consumer?.iteration, provider?.iteration);
+    dep.status = status;
+    if (status === "pending") continue;
+    const a = document.getElementById(`card-${dep.provider}`)?.getBoundingClientRect();
+    const b = document.getElementById(`card-${dep.consumer}`)?.getBoundingClientRect();
+    if (!a || !b) continue;
+    const x1 = a.right - wrap.left, y1 = a.top + a.height / 2 - wrap.top;
+    const x2 = b.left - wrap.left, y2 = b.top + b.height / 2 - wrap.top;
+    const bend = Math.max(30, Math.abs(x2 - x1) / 2);
+    const path = document.createElementNS(SVG, "path");
+    path.setAttribute("d", `M${x1},${y1} C${x1 + bend},${y1} ${x2 - bend},${y2} ${x2},${y2}`);
+    path.setAttribute("class", `string ${status}`);
+    path.dataset.consumer = dep.consumer;
+    path.dataset.provider = dep.provider;
+    const title = document.createElementNS(SVG, "title");
+    title.textContent = `${dep.consumer} needs ${dep.provider}: ${status}`;
+    path.append(title);
+    svg.append(path);
+  }
+}
+
+async function showDetails(ref) {
+  selected = ref;
+  const card = cardsByRef().get(ref);
+  if (!card) { details.hidden = true; return; }
+  const needs = board.dependencies.filter((d) => d.consumer === ref);
+  const neededBy = board.dependencies.filter((d) => d.provider === ref);
+  const cards = cardsByRef();
+  const depItem = (d, other) => el("li", {}, el("span", { class: `badge ${dependencyStatus(cards.get(d.consumer)?.iteration, cards.get(d.provider)?.iteration)}`, text: dependencyStatus(cards.get(d.consumer)?.iteration, cards.get(d.provider)?.iteration) }), ` ${other} (${label(cards.get(other)?.iteration)})`);
+  const history = el("ol", { class: "plain events" });
+  details.replaceChildren(
+    el("button", { type: "button", class: "close", "aria-label": "Close details", text: "×" }),
+    el("h2", { text: card.ref }),
+    el("p", { text: card.title }),
+    el("p", { class: "muted", text: `${card.points} points · ${card.team} · ${label(card.iteration)} · version ${card.version}` }),
+    el("h3", { text: "Needs" }), needs.length ? el("ul", { class: "plain" }, ...needs.map((d) => depItem(d, d.provider))) : el("p", { class: "muted", text: "nothing" }),
+    el("h3", { text: "Needed by" }), neededBy.length ? el("ul", { class: "plain" }, ...neededBy.map((d) => depItem(d, d.consumer))) : el("p", { class: "muted", text: "nobody" }),
+    el("h3", { text: "History" }), history,
+  );
+  details.querySelector(".close").addEventListener("click", () => { selected = null; details.hidden = true; });
+  details.hidden = false;
+  const result = await api(`/api/v1/trains/${encodeURIComponent(train)}/events?item=${encodeURIComponent(ref)}`);
+  if (result.ok) history.append(...result.data.events.slice(-20).reverse().map((e) => el("li", { text: `#${e.seq} ${e.actor}: ${e.action} ${e.before?.iteration !== undefined ? label(e.before.iteration) + " → " + label(e.after?.iteration) : e.entity_id}` })));
+}
+
+function applyEvent(event) {
+  if (event.entity === "card" && event.action === "moved" && event.after) {
+    const card = cardsByRef().get(event.entity_id);
+    if (card) {
+      Object.assign(card, { iteration: event.after.iteration, version: event.after.version });
+      board.seq = event.seq;
+      render();
+      return;
+    }
+  }
+  load();  // anything else (a dependency, a feature, an import): read the board again
+}
+
+window.addEventListener("resize", () => board && requestAnimationFrame(drawStrings));
+await load();
+live = connectLive(train, { seq: board ? board.seq : 0, onEvent: applyEvent, onGap: load, onState: setLiveState });

@@ -1,0 +1,71 @@
+// Server-rendered pages (cockpit, backlog, findings, history): follow the live
+// channel and, when the train changes, fetch this page's main content again.
+import { api, connectLive, setLiveState, toast } from "./live.js";
+
+const train = document.querySelector('meta[name="train"]')?.content;
+let refreshing = null;
+
+async function refresh() {
+  const response = await fetch(location.href, { headers: { "X-Partial": "main" }, credentials: "same-origin" });
+  if (!response.ok) return;
+  const html = await response.text();
+  const main = document.getElementById("main");
+  const focused = document.activeElement?.id;
+  main.innerHTML = html;
+  if (focused) document.getElementById(focused)?.focus();
+  enhance();
+}
+
+function scheduleRefresh() {
+  clearTimeout(refreshing);
+  refreshing = setTimeout(refresh, 150);  // one refresh for a burst of events
+}
+
+function enhance() {
+  for (const table of document.querySelectorAll("table.sortable")) sortable(table);
+  for (const table of document.querySelectorAll('table.backlog[data-editable="yes"]')) editableBacklog(table);
+}
+
+function sortable(table) {
+  table.querySelectorAll("th[data-sort]").forEach((th, column) => {
+    th.tabIndex = 0;
+    th.setAttribute("aria-sort", "none");
+    const sort = () => {
+      const ascending = th.getAttribute("aria-sort") !== "ascending";
+      table.querySelectorAll("th").forEach((other) => other.setAttribute("aria-sort", "none"));
+      th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+      const rows = [...table.tBodies[0].rows];
+      const value = (row) => {
+        const cell = row.cells[column];
+        const raw = cell.querySelector("select")?.value ?? cell.textContent.trim();
+        return th.dataset.sort === "number" ? parseFloat(raw) : raw.toLowerCase();
+      };
+      rows.sort((a, b) => (value(a) > value(b) ? 1 : value(a) < value(b) ? -1 : 0) * (ascending ? 1 : -1));
+      table.tBodies[0].append(...rows);
+    };
+    th.addEventListener("click", sort);
+    th.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sort(); } });
+  });
+}
+
+function editableBacklog(table) {
+  table.addEventListener("change", async (event) => {
+    const select = event.target.closest("select[data-field]");
+    if (!select) return;
+    const key = select.closest("tr").dataset.key;
+    const path = `/api/v1/trains/${encodeURIComponent(train)}/features/${encodeURIComponent(key)}`;
+    const current = await api(path);
+    const result = await api(path, {
+      method: "PATCH",
+      body: { [select.dataset.field]: Number(select.value) },
+      headers: { "If-Match": current.etag },
+    });
+    if (!result.ok) toast(result.data.detail || "The change was not saved.");
+  });
+}
+
+enhance();
+if (train) {
+  const seq = Number(document.querySelector('meta[name="seq"]')?.content || 0);
+  connectLive(train, { seq, onEvent: scheduleRefresh, onGap: scheduleRefresh, onState: setLiveState });
+}
