@@ -90,7 +90,7 @@ def test_after_five_wrong_passwords_the_account_must_wait(db, train) -> None:
     for i in range(5):
         with pytest.raises(UnauthenticatedError):
             login(db, name="mia", password="wrong", now=T0 + timedelta(seconds=i))
-    with pytest.raises(TooManyAttemptsError, match="wait 3[01] seconds") as caught:
+    with pytest.raises(TooManyAttemptsError, match=r"wait 3[01] seconds") as caught:
         login(db, name="mia", password=PASSWORD, now=T0 + timedelta(seconds=5))
     assert 25 <= caught.value.retry_after <= 31
     # Once the wait is over, the right password works again.
@@ -103,7 +103,7 @@ def test_the_wait_doubles_with_every_further_failure(db, train) -> None:
             login(db, name="mia", password="wrong", now=T0 + timedelta(seconds=i))
     with pytest.raises(UnauthenticatedError):
         login(db, name="mia", password="wrong", now=T0 + timedelta(seconds=40))  # sixth failure
-    with pytest.raises(TooManyAttemptsError, match="wait (59|60|61) seconds"):
+    with pytest.raises(TooManyAttemptsError, match=r"wait (59|60|61) seconds"):
         login(db, name="mia", password=PASSWORD, now=T0 + timedelta(seconds=41))
 
 

@@ -1,0 +1,161 @@
+"""The JSON API: contract, versions, idempotency, limits and errors, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.web.conftest import OTHER_TEAM, TEAM, TRAIN, Served, card_of
+
+
+def test_board_returns_the_whole_board_with_its_seq(served: Served) -> None:
+    response = served.client.get(f"/api/v1/trains/{TRAIN}/board", headers=served.as_("viewer"))
+    board = response.json()
+    assert response.status_code == 200
+    assert {"seq", "teams", "iterations", "cards", "dependencies", "milestones"} <= set(board)
+    assert board["seq"] >= 1
+    card = board["cards"][0]
+    assert {"id", "ref", "feature", "team", "iteration", "points", "version"} <= set(card)
+    assert card["ref"] == f"{card['feature']}@{card['team']}"
+
+
+def test_without_credentials_the_api_answers_401_as_problem_json(served: Served) -> None:
+    response = served.client.get(f"/api/v1/trains/{TRAIN}/board")
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "Authorization: Bearer" in response.json()["detail"]
+
+
+def test_a_revoked_or_made_up_token_is_refused(served: Served) -> None:
+    response = served.client.get(f"/api/v1/trains/{TRAIN}/board", headers={"Authorization": "Bearer ast_nope"})
+    assert response.status_code == 401
+
+
+def test_card_etag_if_match_and_stale_edits(served: Served) -> None:
+    card = card_of(served, TEAM)
+    path, rte = f"/api/v1/cards/{card['id']}", served.as_("rte")
+    got = served.client.get(path, headers=rte)
+    assert got.headers["ETag"] == f'"{card["version"]}"'
+
+    missing = served.client.patch(path, json={"iteration": None}, headers=rte)
+    assert missing.status_code == 428
+
+    moved = served.client.patch(path, json={"iteration": None}, headers={**rte, "If-Match": got.headers["ETag"]})
+    assert moved.status_code == 200 and moved.json()["iteration"] is None
+    assert moved.headers["ETag"] == f'"{card["version"] + 1}"'
+
+    stale = served.client.patch(path, json={"iteration": 4}, headers={**rte, "If-Match": got.headers["ETag"]})
+    assert stale.status_code == 412
+    assert stale.json()["current"]["iteration"] is None and stale.json()["current"]["version"] == card["version"] + 1
+    assert served.client.get(path, headers=rte).json()["iteration"] is None
+
+
+def test_a_move_appears_in_the_event_log_after_the_seq(served: Served) -> None:
+    card = card_of(served, TEAM)
+    seq = served.client.get(f"/api/v1/trains/{TRAIN}/board", headers=served.as_("rte")).json()["seq"]
+    headers = {**served.as_("member"), "If-Match": f'"{card["version"]}"'}
+    served.client.patch(f"/api/v1/cards/{card['id']}", json={"iteration": None}, headers=headers)
+    events = served.client.get(f"/api/v1/trains/{TRAIN}/events?after={seq}", headers=served.as_("viewer")).json()
+    assert [(e["seq"], e["actor"], e["entity_id"], e["action"]) for e in events["events"]] == [
+        (seq + 1, "member", card["ref"], "moved")
+    ]
+
+
+def test_a_retried_post_with_the_same_idempotency_key_applies_once(served: Served) -> None:
+    consumer = card_of(served, TEAM)
+    provider = card_of(served, OTHER_TEAM, planned=False)
+    body = {"consumer": consumer["ref"], "provider": provider["ref"]}
+    headers = {**served.as_("product_owner"), "Idempotency-Key": "retry-123"}
+    first = served.client.post(f"/api/v1/trains/{TRAIN}/dependencies", json=body, headers=headers)
+    second = served.client.post(f"/api/v1/trains/{TRAIN}/dependencies", json=body, headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert first.json() == second.json()
+    events = served.client.get(f"/api/v1/trains/{TRAIN}/events", headers=served.as_("rte")).json()["events"]
+    assert sum(1 for e in events if e["action"] == "added") == 1
+    without_key = served.client.post(f"/api/v1/trains/{TRAIN}/dependencies", json=body, headers=served.as_("rte"))
+    assert without_key.status_code == 409
+
+
+def test_bodies_over_one_mebibyte_get_413(served: Served) -> None:
+    card = card_of(served, TEAM)
+    response = served.client.patch(
+        f"/api/v1/cards/{card['id']}",
+        content=b"{" + b" " * (1024 * 1024 + 10) + b"}",
+        headers={**served.as_("rte"), "If-Match": '"1"', "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.json()["title"] == "too-large"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "detail"),
+    [
+        ({"iteration": 99}, 422, "iteration 99 is out of range"),
+        ({"iteration": "soon"}, 422, "iteration"),
+        ({"iteration": 2, "colour": "red"}, 422, "colour"),
+    ],
+    ids=["out-of-range", "not-a-number", "unknown-field"],
+)
+def test_bad_card_edits_get_a_4xx_with_a_message(served: Served, body, status, detail) -> None:
+    card = card_of(served, TEAM)
+    headers = {**served.as_("rte"), "If-Match": f'"{card["version"]}"'}
+    response = served.client.patch(f"/api/v1/cards/{card['id']}", json=body, headers=headers)
+    assert response.status_code == status
+    assert detail in response.json()["detail"]
+
+
+def test_feature_wsjf_is_edited_by_product_management_only(served: Served) -> None:
+    features = served.client.get(f"/api/v1/trains/{TRAIN}/features", headers=served.as_("viewer")).json()["features"]
+    key = features[0]["key"]
+    path = f"/api/v1/trains/{TRAIN}/features/{key}"
+    etag = served.client.get(path, headers=served.as_("viewer")).headers["ETag"]
+    refused = served.client.patch(path, json={"size": 20}, headers={**served.as_("product_owner"), "If-Match": etag})
+    assert refused.status_code == 403
+    bad = served.client.patch(path, json={"size": 4}, headers={**served.as_("product_manager"), "If-Match": etag})
+    assert bad.status_code == 422 and "not on the scale 1,2,3,5,8,13,20" in bad.json()["detail"]
+    ok = served.client.patch(path, json={"size": 20}, headers={**served.as_("product_manager"), "If-Match": etag})
+    assert ok.status_code == 200 and ok.json()["size"] == 20
+    assert ok.json()["wsjf"] == round(ok.json()["cost_of_delay"] / 20, 2)
+
+
+def test_risk_is_roamed_with_if_match(served: Served) -> None:
+    path = f"/api/v1/trains/{TRAIN}/risks/R1"
+    etag = served.client.get(path, headers=served.as_("rte")).headers["ETag"]
+    response = served.client.patch(
+        path, json={"roam": "owned", "owner": "Dana"}, headers={**served.as_("rte"), "If-Match": etag}
+    )
+    assert response.status_code == 200 and response.json()["roam"] == "owned"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["teams", "features", "milestones", "dependencies", "objectives", "risks", "findings", "events", "plan"],
+)
+def test_every_train_resource_is_readable_by_a_viewer(served: Served, path: str) -> None:
+    response = served.client.get(f"/api/v1/trains/{TRAIN}/{path}", headers=served.as_("viewer"))
+    assert response.status_code == 200
+    assert response.json()
+
+
+def test_findings_are_the_same_as_the_clis(served: Served) -> None:
+    from typer.testing import CliRunner
+
+    from artsync.cli.app import app
+
+    api = served.client.get(f"/api/v1/trains/{TRAIN}/findings", headers=served.as_("viewer")).json()
+    cli = CliRunner().invoke(app, ["findings", "--json", "--train", TRAIN, "--db", served.database_url])
+    import json
+
+    assert api == json.loads(cli.stdout)
+
+
+def test_one_openapi_document_describes_the_api(served: Served) -> None:
+    spec = served.client.get("/api/v1/openapi.json").json()
+    assert spec["info"]["title"] == "artsync"
+    assert "/api/v1/cards/{card_id}" in spec["paths"] and "/api/v1/trains/{key}/board" in spec["paths"]
+
+
+def test_unknown_things_are_404_problems(served: Served) -> None:
+    assert served.client.get("/api/v1/cards/999999", headers=served.as_("rte")).status_code == 404
+    assert served.client.get("/api/v1/trains/NOPE/board", headers=served.as_("rte")).status_code == 404
+    response = served.client.get("/api/v1/nothing-here")
+    assert response.status_code == 404 and response.headers["content-type"] == "application/problem+json"

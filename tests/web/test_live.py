@@ -1,0 +1,86 @@
+"""The live channel: catch-up from a seq, events in order, authentication and origin checks."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.websockets import WebSocketDisconnect
+
+from tests.web.conftest import TEAM, TRAIN, Served, card_of
+
+
+def move(served: Served, card: dict, iteration) -> dict:
+    headers = {**served.as_("rte"), "If-Match": f'"{card["version"]}"'}
+    response = served.client.patch(f"/api/v1/cards/{card['id']}", json={"iteration": iteration}, headers=headers)
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_a_client_gets_what_it_missed_then_each_new_event_in_order(served: Served) -> None:
+    board = served.client.get(f"/api/v1/trains/{TRAIN}/board", headers=served.as_("rte")).json()
+    seq = board["seq"]
+    card = card_of(served, TEAM)
+    moved = move(served, card, None)  # happens before the client connects: it must be caught up
+    with served.client.websocket_connect(
+        f"/api/v1/trains/{TRAIN}/live?after={seq}", headers=served.as_("viewer")
+    ) as socket:
+        first = socket.receive_json()
+        assert (first["type"], first["seq"], first["entity_id"]) == ("event", seq + 1, card["ref"])
+        assert first["after"]["iteration"] is None
+        move(served, moved, 1)
+        second = socket.receive_json()
+        assert (second["seq"], second["after"]["iteration"]) == (seq + 2, 1)
+
+
+def test_a_client_from_seq_zero_gets_the_whole_log_in_order(served: Served) -> None:
+    with served.client.websocket_connect(f"/api/v1/trains/{TRAIN}/live?after=0", headers=served.as_("rte")) as socket:
+        messages = [socket.receive_json() for _ in range(3)]
+    assert [m["seq"] for m in messages] == [1, 2, 3]
+    assert messages[0]["action"] == "imported"
+
+
+def test_the_live_channel_needs_credentials(served: Served) -> None:
+    with pytest.raises(WebSocketDisconnect) as closed, served.client.websocket_connect(f"/api/v1/trains/{TRAIN}/live"):
+        pass
+    assert closed.value.code == 1008
+
+
+def test_the_live_channel_refuses_a_foreign_origin(served: Served) -> None:
+    headers = {**served.as_("rte"), "Origin": "https://evil.example"}
+    with (
+        pytest.raises(WebSocketDisconnect) as closed,
+        served.client.websocket_connect(f"/api/v1/trains/{TRAIN}/live", headers=headers),
+    ):
+        pass
+    assert closed.value.code == 1008
+
+
+def test_the_live_channel_accepts_its_own_origin(served: Served) -> None:
+    headers = {**served.as_("rte"), "Origin": "http://testserver"}
+    with served.client.websocket_connect(f"/api/v1/trains/{TRAIN}/live?after=0", headers=headers) as socket:
+        assert socket.receive_json()["seq"] == 1
+
+
+def test_someone_without_a_role_on_the_train_cannot_listen(served: Served) -> None:
+    from sqlalchemy.orm import Session
+
+    from artsync.services.auth import create_token
+    from artsync.services.people import add_user
+    from artsync.store.db import make_engine
+    from tests.personas import ADMIN
+
+    engine = make_engine(served.database_url)
+    with Session(engine) as db:
+        from artsync.io.demo import demo_plan
+        from artsync.services.plans import import_plan
+
+        import_plan(db, actor=ADMIN, plan=demo_plan("art"))
+        add_user(db, actor=ADMIN, name="outsider", train_key="PAY", role="viewer")
+        token = create_token(db, actor=ADMIN, user_name="outsider").token
+    engine.dispose()
+    headers = {"Authorization": f"Bearer {token}"}
+    with (
+        pytest.raises(WebSocketDisconnect) as closed,
+        served.client.websocket_connect(f"/api/v1/trains/{TRAIN}/live", headers=headers),
+    ):
+        pass
+    assert closed.value.code == 1008
