@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
+PORT ?= 8000
 
 .PHONY: install install-dev demo test lint bench services clean
 
@@ -25,8 +26,8 @@ install-dev: $(DEV_STAMP)
 
 demo: install
 	$(BIN)/artsync demo --size art
-	$(BIN)/artsync board
-	$(BIN)/artsync findings
+	$(BIN)/artsync findings --severity error
+	$(BIN)/artsync serve --host 127.0.0.1 --port $(PORT)
 
 lint: install-dev
 	$(BIN)/ruff check src tests bench

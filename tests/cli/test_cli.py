@@ -26,7 +26,7 @@ def run(database_url: str, *args: str) -> tuple[int, str, str]:
 
 @pytest.fixture
 def demo_db(database_url) -> str:
-    code, out, err = run(database_url, "demo", "--size", "small")
+    code, out, err = run(database_url, "demo", "--size", "small", "--no-people")
     assert code == 0, err
     assert "Imported train SHOP: 6 teams, 60 features" in out
     return database_url
@@ -187,6 +187,16 @@ def test_commands_before_any_data_say_what_to_run(database_url, tmp_path) -> Non
     assert run(database_url, "init")[0] == 0
     code, _, err = run(database_url, "board")
     assert code == 2 and "there is no train yet" in err
+
+
+def test_demo_creates_people_who_can_sign_in(database_url) -> None:
+    code, out, _ = run(database_url, "demo", "--size", "small")
+    assert code == 0 and "Demo logins for Online Shop ART (password: artsync-demo)" in out
+    code, out, _ = run(database_url, "user", "list", "--json")
+    users = {u["name"]: u for u in json.loads(out)["users"]}
+    assert set(users) == {"rita", "pam", "bob", "olga", "sam", "mia", "otto", "vic"}
+    assert users["mia"]["roles"] == [{"train": "SHOP", "role": "member", "team": "Phoenix"}]
+    assert all(u["has_password"] for u in users.values())
 
 
 def test_trains_lists_each_train(demo_db) -> None:

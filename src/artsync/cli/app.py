@@ -142,16 +142,34 @@ def demo(
         DemoSizeChoice, typer.Option(help="small: 6 teams, 60 features · art: 10, 150 · train: 40, 2,000.")
     ] = DemoSizeChoice.art,
     seed: Annotated[int, typer.Option(help="Same seed, same train.")] = 7,
+    people: Annotated[
+        bool, typer.Option("--people/--no-people", help="Also create the demo people (RTE, PM, PO, …) to sign in as.")
+    ] = True,
     db: DbOption = None,
 ) -> None:
-    """Load a realistic demo train (replacing the same demo train if it is there)."""
-    from artsync.io.demo import demo_plan
+    """Load a realistic demo train (replacing the same demo train if it is there) and its demo people."""
+    from artsync.io.demo import DEMO_PASSWORD, DEMO_PEOPLE, demo_plan
+    from artsync.services.people import add_user
     from artsync.services.plans import import_plan
 
     plan = demo_plan(size.value, seed)
     with session(db, migrate=True) as (db_session, actor):
         result = import_plan(db_session, actor=actor, plan=plan, replace=True)
+        if people:
+            for person in DEMO_PEOPLE:
+                team = plan.teams[person.team_index].key if person.team_index is not None else None
+                add_user(
+                    db_session,
+                    actor=actor,
+                    name=person.name,
+                    train_key=plan.train.key,
+                    role=person.role,
+                    team_key=team,
+                    password=DEMO_PASSWORD,
+                )
     report_import(result)
+    if people:
+        console.print(output.demo_people_table(plan, DEMO_PEOPLE, DEMO_PASSWORD))
 
 
 def report_import(result: Any) -> None:

@@ -39,6 +39,16 @@ def people_table(people: list[Person]) -> Table:
     return table
 
 
+def demo_people_table(plan: Plan, people: Any, password: str) -> Table:
+    table = Table(title=f"Demo logins for {plan.train.name} (password: {password})", title_justify="left")
+    table.add_column("User")
+    table.add_column("Role")
+    for p in people:
+        team = f" of {plan.teams[p.team_index].key}" if p.team_index is not None else ""
+        table.add_row(p.name, f"{p.role}{team} — {p.what}")
+    return table
+
+
 def trains_table(trains: list[TrainSummary]) -> Table:
     table = Table(title="Trains", title_justify="left")
     for name in ("Key", "Name", "PI", "Teams", "Features", "Cards", "Events"):

@@ -154,6 +154,29 @@ WEIGHTED_SCALE = (1, 1, 2, 2, 3, 3, 5, 5, 8, 13, 20)
 SIZES_SCALE = (1, 2, 2, 3, 3, 5, 5, 8, 8, 13, 20)
 
 
+DEMO_PASSWORD = "artsync-demo"
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    name: str
+    role: str
+    team_index: int | None  # index into the train's teams, for team roles
+    what: str
+
+
+DEMO_PEOPLE = (
+    DemoPerson("rita", "rte", None, "Release Train Engineer: may do everything"),
+    DemoPerson("pam", "product_manager", None, "Product Management: owns features and WSJF"),
+    DemoPerson("bob", "business_owner", None, "Business Owner: sets business value"),
+    DemoPerson("olga", "product_owner", 0, "owns the team's cards, objectives, risks and dependencies"),
+    DemoPerson("sam", "scrum_master", 0, "owns the team's cards, objectives, risks and dependencies"),
+    DemoPerson("mia", "member", 0, "moves the team's cards, raises risks"),
+    DemoPerson("otto", "member", 1, "moves the team's cards, raises risks"),
+    DemoPerson("vic", "viewer", None, "reads everything"),
+)
+
+
 def demo_plan(size: str = "art", seed: int = 7) -> Plan:
     """A realistic train for ``size`` (small, art or train); the same seed gives the same plan."""
     spec = SIZES[size]
