@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 PORT ?= 8000
 
-.PHONY: install install-dev demo test lint bench services clean
+.PHONY: install install-dev demo test lint bench services browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,13 @@ lint: install-dev
 services:
 	bash scripts/ensure-services.sh
 
-test: install-dev lint services
+# Browser tests drive Debian's Chromium; never a browser downloaded by a test tool.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	  || { echo "error: chromium is missing and could not be installed (apt-get install chromium)" >&2; exit 1; }
+
+test: install-dev lint services browser
 	$(BIN)/pytest
 
 bench: install

@@ -1,0 +1,131 @@
+"""The board in a real browser: sign in, drag a card, watch it move for someone else, live strings."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from typer.testing import CliRunner
+
+from artsync.cli.app import app
+from tests.web.browser import CHROMIUM, CHROMIUM_FLAGS, serving
+
+TRAIN = "SHOP"
+PASSWORD = "artsync-demo"
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'artsync.db'}"
+    result = CliRunner().invoke(app, ["demo", "--size", "small", "--db", url])
+    assert result.exit_code == 0, result.stderr
+    with serving(url) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+def signed_in(browser: Browser, base_url: str, name: str, *, deaf: bool = False) -> Page:
+    """A signed-in board; a ``deaf`` one hears nothing on its live channel, so it goes stale."""
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    if deaf:
+        page.route_web_socket(re.compile(r".*/live\b.*"), lambda socket: None)
+    page.goto(f"{base_url}/login?next=/trains/{TRAIN}/board")
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"**/trains/{TRAIN}/board")
+    expect(page.locator("#live-state")).to_have_text("live")
+    return page
+
+
+def cell(page: Page, team: str, iteration: int | None) -> str:
+    return f'.cell[data-team="{team}"][data-iteration="{"" if iteration is None else iteration}"]'
+
+
+def card_in(page: Page, team: str, iteration: int | None) -> str:
+    return page.locator(f"{cell(page, team, iteration)} .card").first.get_attribute("data-ref")
+
+
+def test_a_card_dragged_by_one_person_moves_on_another_persons_board(browser, base_url) -> None:
+    mia = signed_in(browser, base_url, "mia")  # member of Phoenix
+    rita = signed_in(browser, base_url, "rita")
+    ref = card_in(mia, "Phoenix", 1)
+    card = f'[id="card-{ref}"]'
+    mia.drag_and_drop(card, cell(mia, "Phoenix", 4))
+    expect(mia.locator(f"{cell(mia, 'Phoenix', 4)} {card}")).to_be_visible()
+    expect(rita.locator(f"{cell(rita, 'Phoenix', 4)} {card}")).to_be_visible()
+    rita.reload()
+    expect(rita.locator(f"{cell(rita, 'Phoenix', 4)} {card}")).to_be_visible()
+    mia.context.close()
+    rita.context.close()
+
+
+def test_a_card_moves_with_the_keyboard(browser, base_url) -> None:
+    olga = signed_in(browser, base_url, "olga")
+    ref = card_in(olga, "Phoenix", 2)
+    card = olga.locator(f'[id="card-{ref}"]')
+    card.focus()
+    card.press("ArrowRight")
+    expect(olga.locator(f'{cell(olga, "Phoenix", 3)} [id="card-{ref}"]')).to_be_focused()
+    olga.locator(f'[id="card-{ref}"]').press("u")
+    expect(olga.locator(f'{cell(olga, "Phoenix", None)} [id="card-{ref}"]')).to_be_visible()
+    olga.context.close()
+
+
+def test_the_string_turns_red_when_the_provider_moves_after_its_consumer(browser, base_url) -> None:
+    rita = signed_in(browser, base_url, "rita")
+    vic = signed_in(browser, base_url, "vic")
+    # A healthy dependency: its string is drawn, and is neither amber nor red.
+    path = rita.locator("path.string.ok").first
+    consumer, provider = path.get_attribute("data-consumer"), path.get_attribute("data-provider")
+    consumer_iteration = int(
+        rita.locator(f'[id="card-{consumer}"]').locator("xpath=..").get_attribute("data-iteration")
+    )
+    provider_team = provider.rsplit("@", 1)[1]
+    later = consumer_iteration + 1
+    rita.drag_and_drop(f'[id="card-{provider}"]', cell(rita, provider_team, later))
+    string = f'path.string[data-consumer="{consumer}"][data-provider="{provider}"]'
+    expect(rita.locator(string)).to_have_class("string broken")
+    expect(vic.locator(string)).to_have_class("string broken")  # the viewer's board turned red too
+    rita.context.close()
+    vic.context.close()
+
+
+def test_a_member_cannot_move_another_teams_card(browser, base_url) -> None:
+    mia = signed_in(browser, base_url, "mia")  # member of Phoenix, not of Atlas
+    ref = card_in(mia, "Atlas", 2)
+    mia.locator(f'[id="card-{ref}"]').focus()
+    mia.locator(f'[id="card-{ref}"]').press("ArrowRight")
+    expect(mia.locator("#toast")).to_contain_text("may not move card on items of Atlas")
+    mia.reload()
+    expect(mia.locator(f'{cell(mia, "Atlas", 2)} [id="card-{ref}"]')).to_be_visible()
+    mia.context.close()
+
+
+def test_a_stale_move_shows_what_changed_and_offers_a_retry(browser, base_url) -> None:
+    olga = signed_in(browser, base_url, "olga")
+    sam = signed_in(browser, base_url, "sam", deaf=True)  # keeps the old version of every card
+    ref = card_in(olga, "Phoenix", 1)
+    olga.locator(f'[id="card-{ref}"]').focus()
+    olga.locator(f'[id="card-{ref}"]').press("ArrowRight")
+    expect(olga.locator(f'{cell(olga, "Phoenix", 2)} [id="card-{ref}"]')).to_be_visible()
+    sam.locator(f'[id="card-{ref}"]').focus()
+    sam.locator(f'[id="card-{ref}"]').press("u")
+    toast = sam.locator("#toast")
+    expect(toast).to_contain_text("was changed by someone else meanwhile")
+    toast.get_by_role("button", name="anyway").click()
+    expect(olga.locator(f'{cell(olga, "Phoenix", None)} [id="card-{ref}"]')).to_be_visible()
+    olga.context.close()
+    sam.context.close()
