@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -35,13 +36,9 @@ def postgres_admin():
     engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path) -> Iterator[str]:
-    """An empty database URL, once for SQLite and once for PostgreSQL (its own schema)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'artsync.db'}"
-        return
-    admin = request.getfixturevalue("postgres_admin")
+@contextmanager
+def postgres_schema(admin) -> Iterator[str]:
+    """A database URL whose connections use a fresh schema of their own, dropped afterwards."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
     with admin.connect() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
@@ -50,6 +47,23 @@ def database_url(request, tmp_path) -> Iterator[str]:
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> Iterator[str]:
+    """An empty database URL, once for SQLite and once for PostgreSQL (its own schema)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'artsync.db'}"
+        return
+    with postgres_schema(request.getfixturevalue("postgres_admin")) as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(postgres_admin) -> Iterator[str]:
+    """An empty PostgreSQL database URL (its own schema), for tests that need several processes."""
+    with postgres_schema(postgres_admin) as url:
+        yield url
 
 
 @pytest.fixture

@@ -30,9 +30,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class Server(str):
+    """The base URL of a running `artsync serve`, with its process."""
+
+    process: subprocess.Popen[bytes]
+
+
 @contextmanager
-def serving(database_url: str, *, workers: int = 1, env: dict[str, str] | None = None) -> Iterator[str]:
-    """Run `artsync serve` on a free port until the block ends; yields its base URL."""
+def serving(database_url: str, *, workers: int = 1, env: dict[str, str] | None = None) -> Iterator[Server]:
+    """Run `artsync serve` on a free port until the block ends; yields its base URL (with ``.process``)."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -52,7 +58,8 @@ def serving(database_url: str, *, workers: int = 1, env: dict[str, str] | None =
         env={**os.environ, **(env or {})},
         cwd=Path(__file__).parent,
     )
-    base = f"http://127.0.0.1:{port}"
+    base = Server(f"http://127.0.0.1:{port}")
+    base.process = process
     try:
         wait_until_up(base, process)
         yield base

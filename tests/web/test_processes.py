@@ -1,0 +1,117 @@
+"""Several `serve` processes on one PostgreSQL: live events cross between them (NOTIFY or Redis),
+and a process killed in the middle of edits loses nothing that was committed."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import redis
+from sqlalchemy.orm import Session
+from websockets.sync.client import connect
+
+from artsync.io.demo import demo_plan
+from artsync.services.auth import create_token
+from artsync.services.people import add_user
+from artsync.services.plans import import_plan
+from artsync.store.db import make_engine, migrate
+from tests.personas import ADMIN
+from tests.web.browser import serving
+
+REDIS_URL = os.environ.get("ARTSYNC_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+TRAIN = "SHOP"
+
+
+@pytest.fixture
+def loaded(postgres_url) -> Iterator[tuple[str, str]]:
+    engine = make_engine(postgres_url)
+    migrate(engine)
+    with Session(engine) as db:
+        import_plan(db, actor=ADMIN, plan=demo_plan("small"))
+        add_user(db, actor=ADMIN, name="rita", train_key=TRAIN, role="rte")
+        token = create_token(db, actor=ADMIN, user_name="rita").token
+    engine.dispose()
+    yield postgres_url, token
+
+
+@pytest.fixture(scope="module")
+def redis_server() -> str:
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.RedisError as exc:
+        pytest.exit(f"Redis is not reachable at {REDIS_URL} ({exc}); `make test` starts it", returncode=3)
+    return REDIS_URL
+
+
+def board_of(base: str, token: str) -> dict:
+    return httpx.get(f"{base}/api/v1/trains/{TRAIN}/board", headers={"Authorization": f"Bearer {token}"}).json()
+
+
+def planned_cards(base: str, token: str) -> list[dict]:
+    return [c for c in board_of(base, token)["cards"] if c["iteration"] is not None]
+
+
+def move(base: str, token: str, card: dict, iteration) -> httpx.Response:
+    return httpx.patch(
+        f"{base}/api/v1/cards/{card['id']}",
+        json={"iteration": iteration},
+        headers={"Authorization": f"Bearer {token}", "If-Match": f'"{card["version"]}"'},
+        timeout=10,
+    )
+
+
+def live_url(base: str, after: int = 0) -> str:
+    return base.replace("http://", "ws://") + f"/api/v1/trains/{TRAIN}/live?after={after}"
+
+
+def receive_events(socket, count: int) -> list[dict]:
+    events = []
+    while len(events) < count:
+        message = json.loads(socket.recv(timeout=10))
+        if message["type"] == "event":
+            events.append(message)
+    return events
+
+
+@pytest.mark.parametrize("relay", ["postgresql", "redis"])
+def test_a_change_through_one_process_reaches_a_client_of_the_other(loaded, relay, request) -> None:
+    url, token = loaded
+    env = {"ARTSYNC_REDIS_URL": request.getfixturevalue("redis_server")} if relay == "redis" else {}
+    with serving(url, env=env) as first, serving(url, env=env) as second:
+        headers = {"Authorization": f"Bearer {token}"}
+        seq = board_of(first, token)["seq"]
+        with connect(live_url(second, after=seq), additional_headers=headers) as socket:
+            card = planned_cards(first, token)[0]
+            assert move(first, token, card, None).status_code == 200
+            [event] = receive_events(socket, 1)
+    assert (event["seq"], event["entity_id"], event["after"]["iteration"]) == (seq + 1, card["ref"], None)
+
+
+def test_killing_a_process_mid_edits_loses_no_committed_edit(loaded) -> None:
+    url, token = loaded
+    headers = {"Authorization": f"Bearer {token}"}
+    committed = []
+    with serving(url) as editor:
+        cards = planned_cards(editor, token)[:12]
+        start = board_of(editor, token)["seq"]
+        with serving(url) as doomed, connect(live_url(doomed, after=start), additional_headers=headers) as socket:
+            for card in cards[:6]:
+                response = move(editor, token, card, None)
+                assert response.status_code == 200
+                committed.append(card["ref"])
+            seen = receive_events(socket, 3)  # the client has some of it when its server dies
+            os.kill(doomed.process.pid, signal.SIGKILL)
+        for card in cards[6:]:
+            assert move(editor, token, card, None).status_code == 200
+            committed.append(card["ref"])
+        # The client reconnects (to the surviving process) with its last seq and catches up.
+        last = seen[-1]["seq"]
+        with connect(live_url(editor, after=last), additional_headers=headers) as socket:
+            rest = receive_events(socket, len(committed) - len(seen))
+    seqs = [e["seq"] for e in seen + rest]
+    assert seqs == list(range(start + 1, start + 1 + len(committed)))  # no gap, no duplicate, in order
+    assert [e["entity_id"] for e in seen + rest] == committed
