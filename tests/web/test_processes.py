@@ -115,3 +115,18 @@ def test_killing_a_process_mid_edits_loses_no_committed_edit(loaded) -> None:
     seqs = [e["seq"] for e in seen + rest]
     assert seqs == list(range(start + 1, start + 1 + len(committed)))  # no gap, no duplicate, in order
     assert [e["entity_id"] for e in seen + rest] == committed
+
+
+def test_a_websocket_frame_over_64_kib_closes_the_connection(loaded) -> None:
+    from websockets.exceptions import ConnectionClosed
+
+    url, token = loaded
+    with (
+        serving(url) as server,
+        connect(live_url(server), additional_headers={"Authorization": f"Bearer {token}"}) as socket,
+    ):
+        socket.send("x" * (65 * 1024))
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                socket.recv(timeout=10)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009

@@ -1,0 +1,74 @@
+"""The hub: every subscriber gets every event once and in order; one that stops reading is dropped."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy.orm import Session
+
+from artsync.io.demo import demo_plan
+from artsync.realtime import hub as hub_module
+from artsync.realtime.hub import Hub
+from artsync.services.cards import move_card
+from artsync.services.plans import import_plan
+from artsync.store.db import session_factory
+from tests.personas import ADMIN
+
+PLAN = demo_plan("small")
+PLANNED = [c.ref for c in PLAN.cards if c.iteration is not None]
+
+
+def make_moves(engine, refs: list[str]) -> None:
+    with Session(engine, expire_on_commit=False) as db:
+        for ref in refs:
+            move_card(db, actor=ADMIN, train_key="SHOP", ref=ref, to_iteration=None)
+
+
+def test_a_subscriber_that_stops_reading_is_dropped_and_the_others_get_everything(engine, monkeypatch) -> None:
+    monkeypatch.setattr(hub_module, "QUEUE_SIZE", 5)
+    with Session(engine) as db:
+        import_plan(db, actor=ADMIN, plan=PLAN)
+
+    async def scenario() -> tuple[list[int], bool, bool]:
+        hub = Hub(session_factory(engine), poll_seconds=3600)
+        await hub.start()
+        dropped = asyncio.Event()
+        stuck = await hub.subscribe("SHOP", dropped.set)  # never reads
+        reader = await hub.subscribe("SHOP", lambda: None)
+        received: list[int] = []
+
+        async def read() -> None:
+            while len(received) < 12:
+                received.append((await reader.queue.get())["seq"])
+
+        reading = asyncio.create_task(read())
+        for ref in PLANNED[:12]:  # one change at a time, each announced, as edits arrive in practice
+            await asyncio.to_thread(make_moves, engine, [ref])
+            await hub.deliver("SHOP")
+            await asyncio.sleep(0)  # let the reading client take its message
+        await asyncio.wait_for(reading, timeout=10)
+        await hub.stop()
+        return received, dropped.is_set(), stuck.dropped
+
+    received, called, stuck_dropped = asyncio.run(scenario())
+    assert received == list(range(2, 14))  # import was seq 1
+    assert called and stuck_dropped
+
+
+def test_a_new_subscriber_starts_after_what_the_hub_has_delivered(engine) -> None:
+    with Session(engine) as db:
+        import_plan(db, actor=ADMIN, plan=PLAN)
+
+    async def scenario() -> tuple[int, list[int]]:
+        hub = Hub(session_factory(engine), poll_seconds=3600)
+        await hub.start()
+        first = await hub.subscribe("SHOP", lambda: None)
+        await asyncio.to_thread(make_moves, engine, PLANNED[:2])
+        await hub.deliver("SHOP")
+        late = await hub.subscribe("SHOP", lambda: None)
+        seqs = [first.queue.get_nowait()["seq"] for _ in range(2)]
+        await hub.stop()
+        return late.start_seq, seqs
+
+    start, seqs = asyncio.run(scenario())
+    assert seqs == [2, 3] and start == 3
