@@ -39,7 +39,7 @@ def test_a_subscriber_that_stops_reading_is_dropped_and_the_others_get_everythin
 
         async def read() -> None:
             while len(received) < 12:
-                received.append((await reader.queue.get())["seq"])
+                received.append((await reader.queue.get()).seq)
 
         reading = asyncio.create_task(read())
         for ref in PLANNED[:12]:  # one change at a time, each announced, as edits arrive in practice
@@ -66,7 +66,7 @@ def test_a_new_subscriber_starts_after_what_the_hub_has_delivered(engine) -> Non
         await asyncio.to_thread(make_moves, engine, PLANNED[:2])
         await hub.deliver("SHOP")
         late = await hub.subscribe("SHOP", lambda: None)
-        seqs = [first.queue.get_nowait()["seq"] for _ in range(2)]
+        seqs = [first.queue.get_nowait().seq for _ in range(2)]
         await hub.stop()
         return late.start_seq, seqs
 

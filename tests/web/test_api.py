@@ -128,10 +128,22 @@ def test_risk_is_roamed_with_if_match(served: Served) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["teams", "features", "milestones", "dependencies", "objectives", "risks", "findings", "events", "plan"],
+    [
+        "",
+        "/pi",
+        "/teams",
+        "/features",
+        "/milestones",
+        "/dependencies",
+        "/objectives",
+        "/risks",
+        "/findings",
+        "/events",
+        "/plan",
+    ],
 )
 def test_every_train_resource_is_readable_by_a_viewer(served: Served, path: str) -> None:
-    response = served.client.get(f"/api/v1/trains/{TRAIN}/{path}", headers=served.as_("viewer"))
+    response = served.client.get(f"/api/v1/trains/{TRAIN}{path}", headers=served.as_("viewer"))
     assert response.status_code == 200
     assert response.json()
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,6 +50,14 @@ def event_message(event: Event) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """A message ready to send: its seq and its JSON text."""
+
+    seq: int
+    text: str
+
+
 @dataclass(eq=False)
 class Subscription:
     """One live client of one train."""
@@ -56,7 +65,7 @@ class Subscription:
     train: str
     start_seq: int  # the hub had delivered up to here when this client joined
     on_overflow: Callable[[], None]
-    queue: asyncio.Queue[dict[str, Any]] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    queue: asyncio.Queue[Outgoing] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
     dropped: bool = False
 
 
@@ -130,7 +139,8 @@ class Hub:
                     # Commits follow seq order (the train row is locked from seq to commit), so a hole
                     # means a commit still landing: stop here, the next wake or poll fills it in order.
                     break
-                message = event_message(event)
+                # Encoded once here, not once per client: a burst reaches 150 clients many times a second.
+                message = Outgoing(event.seq, json.dumps(event_message(event)))
                 for sub in list(self.subscribers.get(train, ())):
                     if sub.dropped:
                         continue

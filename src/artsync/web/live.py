@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,13 +21,15 @@ from starlette.websockets import WebSocketState
 
 from artsync.domain.permissions import Action, allowed
 from artsync.errors import ArtsyncError
-from artsync.realtime.hub import Hub, event_message
+from artsync.realtime.hub import Hub, Outgoing, Subscription, event_message
 from artsync.web.deps import identify
 
 router = APIRouter()
 HEARTBEAT_SECONDS = 10.0
 CLOSE_POLICY = 1008  # policy violation: not signed in, not allowed, wrong origin
 CLOSE_TOO_SLOW = 4008  # the client did not keep up; reconnect with your last seq
+CLOSE_SERVER_ERROR = 1011
+log = logging.getLogger("artsync.live")
 
 
 def announce(request: Request, train: str) -> None:
@@ -71,11 +74,15 @@ async def live(websocket: WebSocket, key: str, after: int = 0) -> None:
     try:
         # What the client missed, from the log, up to where the live stream starts.
         missed = await asyncio.to_thread(hub.read_events, key, after, sub.start_seq)
-        sender = asyncio.create_task(send_stream(websocket, [event_message(e) for e in missed], sub, hub, after))
+        backlog = [Outgoing(e.seq, json.dumps(event_message(e))) for e in missed]
+        sender = asyncio.create_task(send_stream(websocket, backlog, sub, hub, after))
         receiver = asyncio.create_task(drain(websocket))
         done, _ = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
         if (sender in done and sender.cancelled()) or sub.dropped:
             await close_quietly(websocket, CLOSE_TOO_SLOW, "too slow: reconnect with your last seq")
+        elif sender in done and sender.exception() is not None:
+            log.error("live stream of %s failed", key, exc_info=sender.exception())
+            await close_quietly(websocket, CLOSE_SERVER_ERROR, "server error: reconnect with your last seq")
         for task in (sender, receiver):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -89,21 +96,21 @@ def authenticate(websocket: WebSocket) -> Any:
         return identify(db, websocket).actor
 
 
-async def send_stream(websocket: WebSocket, backlog: list[dict[str, Any]], sub: Any, hub: Hub, after: int) -> None:
+async def send_stream(websocket: WebSocket, backlog: list[Outgoing], sub: Subscription, hub: Hub, after: int) -> None:
     last = after
     for message in backlog:
-        await websocket.send_text(json.dumps(message))
-        last = message["seq"]
+        await websocket.send_text(message.text)
+        last = message.seq
     while True:
         try:
             message = await asyncio.wait_for(sub.queue.get(), timeout=HEARTBEAT_SECONDS)
         except TimeoutError:
             await websocket.send_text(json.dumps({"type": "heartbeat", "seq": max(last, hub.latest(sub.train))}))
             continue
-        if message["seq"] <= last:
+        if message.seq <= last:
             continue
-        await websocket.send_text(json.dumps(message))
-        last = message["seq"]
+        await websocket.send_text(message.text)
+        last = message.seq
 
 
 async def drain(websocket: WebSocket) -> None:

@@ -74,4 +74,6 @@ def patch_card(
         announce(request, view.train)
     response.headers["ETag"] = f'"{moved.version}"'
     c = moved.card
-    return card_body(card_id, view.train, c.ref, c.feature, c.team, c.iteration, c.points, moved.version)
+    body = card_body(card_id, view.train, c.ref, c.feature, c.team, c.iteration, c.points, moved.version)
+    # The seq of the event this change made (None when nothing changed): a client can recognise its own echo.
+    return {**body, "seq": moved.event.seq if moved.event else None}

@@ -22,6 +22,29 @@ def trains(db: Db, caller: CurrentCaller) -> dict[str, Any]:
     return {"trains": [t.__dict__ for t in list_trains(db, actor=caller.actor)]}
 
 
+@router.get("/trains/{key}")
+def train(key: str, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+    """One train: its name, current PI and the size of its plan."""
+    found = [t for t in list_trains(db, actor=caller.actor) if t.key == key]
+    if not found:
+        get_plan(db, actor=caller.actor, train_key=key)  # raises the right 404 or 403
+    return found[0].__dict__
+
+
+@router.get("/trains/{key}/pi")
+def pi(key: str, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+    """The train's current PI: dates, state and iterations (the last is the IP iteration)."""
+    plan = get_plan(db, actor=caller.actor, train_key=key)
+    return {
+        "key": plan.pi.key,
+        "state": plan.pi.state,
+        "start": plan.pi.start.isoformat(),
+        "end": plan.pi.end.isoformat(),
+        "iteration_weeks": plan.pi.iteration_weeks,
+        "iterations": views.board_json(plan)["iterations"],
+    }
+
+
 @router.get("/trains/{key}/board")
 def board(key: str, db: Db, caller: CurrentCaller) -> dict[str, Any]:
     """The whole ART planning board in one call, as of event ``seq``."""

@@ -1,0 +1,211 @@
+"""Live board under load: `serve --workers 2` on PostgreSQL, 150 WebSocket clients, paced edits.
+
+Phase 1: 20 edits per second for 30 s, then a burst of 100 edits per second for 5 s.
+Phase 2: the same with 10 more clients that never read, shorter (10 s + 3 s), to show
+that a client that stops reading does not slow the others.
+
+For every edit, the time from its HTTP response to its arrival at each client is
+measured; printed are p50 and p99, and the events missing, duplicated or out of order
+at each client. Targets (issue: live board): p99 ≤ 100 ms sustained, ≤ 250 ms in the
+burst; 0 missing, 0 duplicated; with the non-readers, p99 within 2× of phase 1.
+Only loopback addresses are used; every loop is bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+from websockets.asyncio.client import connect
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+from artsync.domain.permissions import Actor  # noqa: E402
+from artsync.io.demo import demo_plan  # noqa: E402
+from artsync.services.auth import create_token  # noqa: E402
+from artsync.services.people import add_user  # noqa: E402
+from artsync.services.plans import import_plan  # noqa: E402
+from artsync.store.db import make_engine, migrate  # noqa: E402
+from tests.web.browser import free_port, wait_until_up  # noqa: E402
+
+POSTGRES_URL = os.environ.get("ARTSYNC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "150"))
+SUSTAINED = float(os.environ.get("BENCH_SUSTAINED_SECONDS", "30"))
+BURST = float(os.environ.get("BENCH_BURST_SECONDS", "5"))
+TRAIN = "PAY"
+
+
+@dataclass
+class Client:
+    arrivals: dict[int, float] = field(default_factory=dict)
+    order_errors: int = 0
+    duplicates: int = 0
+    last: int = 0
+
+
+async def listen(url: str, token: str, client: Client, stop: asyncio.Event) -> None:
+    async with connect(url, additional_headers={"Authorization": f"Bearer {token}"}, max_queue=None) as socket:
+        while not stop.is_set():
+            try:
+                raw = await asyncio.wait_for(socket.recv(), timeout=0.5)
+            except TimeoutError:
+                continue
+            now = time.perf_counter()
+            message = json.loads(raw)
+            if message["type"] != "event":
+                continue
+            seq = message["seq"]
+            if seq in client.arrivals:
+                client.duplicates += 1
+            elif seq != client.last + 1 and client.last:
+                client.order_errors += 1
+            client.arrivals.setdefault(seq, now)
+            client.last = max(client.last, seq)
+
+
+async def idle(url: str, token: str, stop: asyncio.Event) -> None:
+    """A client that connects and never reads."""
+    try:
+        async with connect(url, additional_headers={"Authorization": f"Bearer {token}"}, max_queue=1):
+            await stop.wait()
+    except Exception:  # being dropped by the server is the expected outcome
+        pass
+
+
+async def edit(base: str, token: str, plan: list[tuple[float, int]], cards: list[dict]) -> dict[int, float]:
+    """Send edits at the planned rates; returns the response time of each edit by its seq."""
+    responses: dict[int, float] = {}
+    free = asyncio.Queue()
+    for card in cards:
+        free.put_nowait(card)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as http:
+
+        async def one(card: dict) -> None:
+            iteration = 1 + (card["iteration"] % 4) if card["iteration"] else 1
+            response = await http.patch(
+                f"/api/v1/cards/{card['id']}", json={"iteration": iteration}, headers={"If-Match": f'"{card["version"]}"'}
+            )
+            done = time.perf_counter()
+            if response.status_code == 200:
+                body = response.json()
+                card["iteration"], card["version"] = body["iteration"], body["version"]
+                responses[body["seq"]] = done
+            free.put_nowait(card)
+
+        tasks = []
+        start = time.perf_counter()
+        offset = 0.0
+        for duration, rate in plan:
+            for n in range(int(duration * rate)):
+                due = start + offset + n / rate
+                await asyncio.sleep(max(0.0, due - time.perf_counter()))
+                tasks.append(asyncio.create_task(one(await free.get())))
+            offset += duration
+        await asyncio.gather(*tasks)
+    return responses
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+async def phase(base: str, token: str, cards: list[dict], plan: list[tuple[float, int]], idle_clients: int) -> dict:
+    board = httpx.get(f"{base}/api/v1/trains/{TRAIN}/board", headers={"Authorization": f"Bearer {token}"}).json()
+    url = base.replace("http://", "ws://") + f"/api/v1/trains/{TRAIN}/live?after={board['seq']}"
+    stop = asyncio.Event()
+    clients = [Client(last=board["seq"]) for _ in range(CLIENTS)]
+    listeners = [asyncio.create_task(listen(url, token, c, stop)) for c in clients]
+    idlers = [asyncio.create_task(idle(url, token, stop)) for _ in range(idle_clients)]
+    await asyncio.sleep(2)  # let every client connect before the clock starts
+    responses = await edit(base, token, plan, cards)
+    await asyncio.sleep(2)  # let the last events arrive
+    stop.set()
+    await asyncio.gather(*listeners, *idlers, return_exceptions=True)
+    sustained_until = board["seq"] + int(plan[0][0] * plan[0][1])
+    result = {"edits": len(responses), "missing": 0, "duplicated": 0, "out_of_order": 0, "sustained": [], "burst": []}
+    for c in clients:
+        result["duplicated"] += c.duplicates
+        result["out_of_order"] += c.order_errors
+        for seq, sent in responses.items():
+            if seq not in c.arrivals:
+                result["missing"] += 1
+                continue
+            latency = (c.arrivals[seq] - sent) * 1000
+            result["sustained" if seq <= sustained_until else "burst"].append(max(0.0, latency))
+    return result
+
+
+def report(name: str, result: dict) -> None:
+    print(f"  {name}: {result['edits']} edits × {CLIENTS} clients")
+    for part in ("sustained", "burst"):
+        values = result[part]
+        if values:
+            print(
+                f"    {part:9} p50 {statistics.median(values):6.1f} ms   p99 {percentile(values, 99):6.1f} ms"
+                f"   ({len(values)} deliveries)"
+            )
+    print(
+        f"    missing {result['missing']}, duplicated {result['duplicated']}, out of order {result['out_of_order']}"
+    )
+
+
+def main() -> None:
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:
+        sys.exit(f"PostgreSQL is not reachable at {POSTGRES_URL} ({exc.__class__.__name__}); `make services` starts it")
+    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    process = None
+    try:
+        engine = make_engine(url)
+        migrate(engine)
+        with Session(engine) as db:
+            operator = Actor.local("bench")
+            import_plan(db, actor=operator, plan=demo_plan("art"))
+            add_user(db, actor=operator, name="bench", train_key=TRAIN, role="rte")
+            token = create_token(db, actor=operator, user_name="bench").token
+        engine.dispose()
+        port = free_port()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "artsync", "serve", "--port", str(port), "--workers", "2", "--db", url],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        wait_until_up(base, process)
+        board = httpx.get(f"{base}/api/v1/trains/{TRAIN}/board", headers={"Authorization": f"Bearer {token}"}).json()
+        cards = [c for c in board["cards"] if c["iteration"] is not None][:150]
+        print(f"live board: serve --workers 2 on PostgreSQL, art demo, {CLIENTS} WebSocket clients")
+        first = asyncio.run(phase(base, token, cards, [(SUSTAINED, 20), (BURST, 100)], idle_clients=0))
+        report("phase 1: 20 edits/s for 30 s, then 100 edits/s for 5 s (targets p99 ≤ 100 / ≤ 250 ms)", first)
+        second = asyncio.run(phase(base, token, cards, [(10, 20), (3, 100)], idle_clients=10))
+        report("phase 2: the same (10 s + 3 s) with 10 more clients that never read", second)
+        base_p99 = percentile(first["sustained"], 99)
+        with_idle = percentile(second["sustained"], 99)
+        print(f"  p99 with non-readers / without: {with_idle / base_p99:.2f}× (target ≤ 2×)")
+    finally:
+        if process:
+            process.terminate()
+            process.wait(timeout=10)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
