@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import TimeoutError as SqlTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 from artsync.errors import StoreUnavailableError
@@ -41,7 +42,8 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "begin", sqlite_begin)
         return engine
     try:
-        return create_engine(url, pool_pre_ping=True)
+        # Enough connections for a web worker's thread pool under a burst; several workers share the server's 100.
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=10)
     except NoSuchModuleError:
         raise StoreUnavailableError(f"{url!r}: unsupported database; use sqlite:// or postgresql+psycopg://") from None
 
@@ -109,6 +111,8 @@ def reachable(engine: Engine) -> Iterator[None]:
         yield
     except IntegrityError:
         raise  # a clash with existing data, not an unreachable database: the service words it
+    except SqlTimeoutError:
+        raise StoreUnavailableError("the server is too busy to reach the database right now; try again") from None
     except OperationalError as exc:
         where = engine.url.render_as_string(hide_password=True)
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)

@@ -74,6 +74,12 @@ async def http_error(_request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+async def busy_error(_request: Request, _exc: Exception) -> JSONResponse:
+    response = problem(503, "busy", "the server is too busy to reach the database right now; try again in a moment")
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 async def unexpected_error(_request: Request, _exc: Exception) -> JSONResponse:
     # Never a traceback to the client; the server log has it.
     return problem(500, "internal", "something went wrong on the server; the change was not applied")
