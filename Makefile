@@ -46,7 +46,7 @@ browser:
 test: install-dev lint services browser
 	$(BIN)/pytest
 
-bench: install
+bench: install-dev services
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:

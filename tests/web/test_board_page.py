@@ -129,3 +129,53 @@ def test_a_stale_move_shows_what_changed_and_offers_a_retry(browser, base_url) -
     expect(olga.locator(f'{cell(olga, "Phoenix", None)} [id="card-{ref}"]')).to_be_visible()
     olga.context.close()
     sam.context.close()
+
+
+def big_plan() -> dict:
+    """12 teams × 6 iterations with 200 cards: the size a board must stay usable at."""
+    teams = [f"Team{n:02d}" for n in range(1, 13)]
+    features = [
+        {"key": f"BIG-{n}", "title": f"Feature number {n} with a longish title", "kind": "business",
+         "ubv": 5, "tc": 3, "rroe": 2, "size": 5}
+        for n in range(1, 101)
+    ]  # fmt: skip
+    cards = [
+        {"feature": f"BIG-{n}", "team": teams[(n + k * 5) % 12], "iteration": (n + k) % 6 or None, "points": 3}
+        for n in range(1, 101)
+        for k in range(2)
+    ]
+    return {
+        "train": {"key": "BIG", "name": "Big ART"},
+        "pi": {"key": "PI-1", "start": "2027-01-04", "iteration_weeks": 2, "iterations": 6, "ip_last": True},
+        "teams": [{"key": t, "name": t, "velocity": 40} for t in teams],
+        "features": features,
+        "cards": cards,
+    }
+
+
+def test_the_board_stays_usable_with_12_teams_6_iterations_and_200_cards(browser, tmp_path) -> None:
+    import json
+
+    plan_file = tmp_path / "big.json"
+    plan_file.write_text(json.dumps(big_plan()))
+    url = f"sqlite:///{tmp_path / 'big.db'}"
+    runner = CliRunner()
+    assert runner.invoke(app, ["import", str(plan_file), "--db", url]).exit_code == 0
+    added = runner.invoke(
+        app, ["user", "add", "rita", "--train", "BIG", "--role", "rte", "--password-stdin", "--db", url], input=PASSWORD
+    )
+    assert added.exit_code == 0, added.stderr
+    with serving(url) as base:
+        page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+        page.goto(f"{base}/login?next=/trains/BIG/board")
+        page.get_by_label("User name").fill("rita")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.locator(".card")).to_have_count(200)
+        expect(page.get_by_role("rowheader")).to_have_count(12)
+        expect(page.get_by_role("columnheader")).to_have_count(7)  # six iterations and the unplanned column
+        # Every column fits the width of a 1280 px screen: scrolling is only down, never sideways.
+        wrap = page.locator(".board-wrap")
+        assert wrap.evaluate("el => el.scrollWidth <= el.clientWidth"), "the board scrolls sideways at 1280 px"
+        page.screenshot(path=str(tmp_path / "big-board.png"))
+        page.context.close()

@@ -45,7 +45,7 @@ function el(tag, attrs = {}, ...children) {
 function render() {
   const focused = document.activeElement?.id;
   const iterations = board.iterations;
-  boardEl.style.gridTemplateColumns = `8rem repeat(${iterations.length + 1}, minmax(8.5rem, 11rem))`;
+  boardEl.style.gridTemplateColumns = `8rem repeat(${iterations.length + 1}, minmax(8rem, 1fr))`;
   const cells = [el("div", { class: "corner", text: "Team" })];
   for (const it of iterations) {
     cells.push(el("div", { class: `colhead${it.is_ip ? " ip" : ""}`, role: "columnheader" },
