@@ -15,12 +15,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from artsync.domain.board import DependencyStatus, dependency_statuses, load_status, loads
 from artsync.domain.findings import analyze
 from artsync.domain.permissions import Action, allowed
 from artsync.errors import ArtsyncError, UnauthenticatedError
 from artsync.io import views
 from artsync.services.auth import TooManyAttemptsError, login, logout
+from artsync.services.cockpit import get_cockpit
 from artsync.services.events import list_events
 from artsync.services.trains import get_plan, list_trains, train_seq
 from artsync.web.deps import SESSION_COOKIE, Caller, Db, identify
@@ -113,43 +113,10 @@ def cockpit(request: Request, key: str, db: Db) -> Response:
     caller = page_caller(request, db)
     if not isinstance(caller, Caller):
         return caller
-    seq = train_seq(db, actor=caller.actor, train_key=key)
-    plan = get_plan(db, actor=caller.actor, train_key=key)
-    findings = analyze(plan)
-    statuses = dependency_statuses(plan)
-    load = loads(plan.cards)
-    overloaded = [
-        {
-            "team": team.key,
-            "iteration": it.label,
-            "load": load.get((team.key, it.index), 0),
-            "capacity": team.capacity(it.index),
-        }
-        for team in plan.teams
-        for it in plan.pi.iterations
-        if load_status(load.get((team.key, it.index), 0), team.capacity(it.index)) == "over"
-    ]
     start_of_day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    recent = list_events(db, actor=caller.actor, train_key=key, limit=200, newest_first=True)
+    view = get_cockpit(db, actor=caller.actor, train_key=key, since=start_of_day)
     return render(
-        request,
-        "cockpit.html",
-        caller,
-        plan=plan,
-        seq=seq,
-        train=key,
-        errors=[f for f in findings if f.severity == "error"],
-        warnings=[f for f in findings if f.severity == "warning"],
-        at_risk=[
-            d
-            for d in plan.dependencies
-            if statuses[d.key] is not DependencyStatus.OK and statuses[d.key] is not DependencyStatus.PENDING
-        ],
-        statuses=statuses,
-        overloaded=overloaded,
-        unroamed=[r for r in plan.risks if r.roam == "unroamed"],
-        today=[e for e in recent if e.at >= start_of_day],
-        page="cockpit",
+        request, "cockpit.html", caller, cockpit=view, plan=view.plan, seq=view.seq, train=key, page="cockpit"
     )
 
 

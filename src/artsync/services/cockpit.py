@@ -1,0 +1,67 @@
+"""The RTE's cockpit: what needs attention on the train now, in one read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from artsync.domain.board import DependencyStatus, dependency_statuses, load_status, loads
+from artsync.domain.events import Event
+from artsync.domain.findings import ERROR, Finding, analyze
+from artsync.domain.permissions import Actor
+from artsync.domain.plan import Dependency, Plan, Risk
+from artsync.services.events import list_events
+from artsync.services.trains import get_plan, train_seq
+
+
+@dataclass(frozen=True)
+class Overload:
+    """A team-iteration loaded above its capacity."""
+
+    team: str
+    iteration: str
+    load: int
+    capacity: int
+
+
+@dataclass(frozen=True)
+class Cockpit:
+    """Findings by severity, dependencies in trouble, overloads, risks not ROAMed, and today's changes."""
+
+    plan: Plan
+    seq: int
+    errors: list[Finding]
+    warnings: list[Finding]
+    troubled: list[tuple[Dependency, DependencyStatus]]
+    overloaded: list[Overload]
+    unroamed: list[Risk]
+    today: list[Event]
+
+
+def get_cockpit(db: Session, *, actor: Actor, train_key: str, since: datetime) -> Cockpit:
+    """What needs the RTE's attention; ``since`` is the start of today in the caller's eyes."""
+    seq = train_seq(db, actor=actor, train_key=train_key)
+    plan = get_plan(db, actor=actor, train_key=train_key)
+    findings = analyze(plan)
+    statuses = dependency_statuses(plan)
+    load = loads(plan.cards)
+    quiet = (DependencyStatus.OK, DependencyStatus.PENDING)
+    return Cockpit(
+        plan=plan,
+        seq=seq,
+        errors=[f for f in findings if f.severity == ERROR],
+        warnings=[f for f in findings if f.severity != ERROR],
+        troubled=[(d, statuses[d.key]) for d in plan.dependencies if statuses[d.key] not in quiet],
+        overloaded=[
+            Overload(team.key, it.label, load.get((team.key, it.index), 0), team.capacity(it.index))
+            for team in plan.teams
+            for it in plan.pi.iterations
+            if load_status(load.get((team.key, it.index), 0), team.capacity(it.index)) == "over"
+        ],
+        unroamed=[r for r in plan.risks if r.roam == "unroamed"],
+        today=[
+            e for e in list_events(db, actor=actor, train_key=train_key, limit=200, newest_first=True) if e.at >= since
+        ],
+    )
