@@ -57,6 +57,8 @@ TrainOption = Annotated[
     typer.Option("--train", "-t", help="Train key; optional when there is only one.", show_default=False),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
+ConsumerArg = Annotated[str, typer.Argument(help="The card that needs the other, FEATURE@TEAM.")]
+ProviderArg = Annotated[str, typer.Argument(help="The card it needs, FEATURE@TEAM.")]
 IfVersionOption = Annotated[
     int | None,
     typer.Option(
@@ -352,8 +354,8 @@ def card_move(
 @dep_app.command("add")
 @handled
 def dep_add(
-    consumer: Annotated[str, typer.Argument(help="The card that needs the other, FEATURE@TEAM.")],
-    provider: Annotated[str, typer.Argument(help="The card it needs, FEATURE@TEAM.")],
+    consumer: ConsumerArg,
+    provider: ProviderArg,
     train: TrainOption = None,
     db: DbOption = None,
 ) -> None:
@@ -369,8 +371,8 @@ def dep_add(
 @dep_app.command("remove")
 @handled
 def dep_remove(
-    consumer: Annotated[str, typer.Argument(help="The card that needs the other, FEATURE@TEAM.")],
-    provider: Annotated[str, typer.Argument(help="The card it needs, FEATURE@TEAM.")],
+    consumer: ConsumerArg,
+    provider: ProviderArg,
     train: TrainOption = None,
     db: DbOption = None,
 ) -> None:

@@ -45,12 +45,10 @@ class LocalRelay:
         return None
 
 
-class PostgresRelay:
-    """LISTEN on the notify channel; NOTIFY is sent by the services inside each transaction."""
+class ListeningRelay:
+    """A relay with a background task that listens for other processes' announcements."""
 
-    def __init__(self, database_url: str, hub: Hub) -> None:
-        url = make_url(database_url).set(drivername="postgresql")
-        self.conninfo = url.render_as_string(hide_password=False)
+    def __init__(self, hub: Hub) -> None:
         self.hub = hub
         self.task: asyncio.Task[None] | None = None
 
@@ -62,6 +60,18 @@ class PostgresRelay:
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.task
+
+    async def listen(self) -> None:
+        raise NotImplementedError
+
+
+class PostgresRelay(ListeningRelay):
+    """LISTEN on the notify channel; NOTIFY is sent by the services inside each transaction."""
+
+    def __init__(self, database_url: str, hub: Hub) -> None:
+        super().__init__(hub)
+        url = make_url(database_url).set(drivername="postgresql")
+        self.conninfo = url.render_as_string(hide_password=False)
 
     def announce(self, train: str) -> None:
         return None  # the transaction's own NOTIFY does it
@@ -85,26 +95,19 @@ class PostgresRelay:
                 await asyncio.sleep(1)
 
 
-class RedisRelay:
+class RedisRelay(ListeningRelay):
     """Publish after commit, subscribe to hear the other processes."""
 
     def __init__(self, redis_url: str, hub: Hub) -> None:
         import redis
         import redis.asyncio
 
+        super().__init__(hub)
         self.publisher = redis.Redis.from_url(redis_url)
         self.subscriber = redis.asyncio.Redis.from_url(redis_url)
-        self.hub = hub
-        self.task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self.task = asyncio.create_task(self.listen())
 
     async def stop(self) -> None:
-        if self.task:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
+        await super().stop()
         await self.subscriber.aclose()
         self.publisher.close()
 

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from artsync.domain.findings import analyze
 from artsync.domain.permissions import Action, allowed
+from artsync.domain.plan import Plan
 from artsync.errors import ArtsyncError, UnauthenticatedError
 from artsync.io import views
 from artsync.services.auth import TooManyAttemptsError, login, logout
@@ -44,6 +45,15 @@ def page_caller(request: Request, db: Any) -> Caller | RedirectResponse:
         return identify(db, request)
     except UnauthenticatedError:
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+
+
+def train_page(request: Request, db: Any, key: str) -> tuple[Caller, int, Plan] | Response:
+    """Who is looking and the train's plan, read after its seq so the live channel can take over from there."""
+    caller = page_caller(request, db)
+    if not isinstance(caller, Caller):
+        return caller
+    seq = train_seq(db, actor=caller.actor, train_key=key)
+    return caller, seq, get_plan(db, actor=caller.actor, train_key=key)
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -122,21 +132,19 @@ def cockpit(request: Request, key: str, db: Db) -> Response:
 
 @router.get("/trains/{key}/board", response_class=HTMLResponse)
 def board_page(request: Request, key: str, db: Db) -> Response:
-    caller = page_caller(request, db)
-    if not isinstance(caller, Caller):
-        return caller
-    seq = train_seq(db, actor=caller.actor, train_key=key)
-    plan = get_plan(db, actor=caller.actor, train_key=key)
+    page = train_page(request, db, key)
+    if isinstance(page, Response):
+        return page
+    caller, seq, plan = page
     return render(request, "board.html", caller, plan=plan, seq=seq, train=key, page="board")
 
 
 @router.get("/trains/{key}/backlog", response_class=HTMLResponse)
 def backlog_page(request: Request, key: str, db: Db) -> Response:
-    caller = page_caller(request, db)
-    if not isinstance(caller, Caller):
-        return caller
-    seq = train_seq(db, actor=caller.actor, train_key=key)
-    plan = get_plan(db, actor=caller.actor, train_key=key)
+    page = train_page(request, db, key)
+    if isinstance(page, Response):
+        return page
+    caller, seq, plan = page
     return render(
         request,
         "backlog.html",
@@ -152,11 +160,10 @@ def backlog_page(request: Request, key: str, db: Db) -> Response:
 
 @router.get("/trains/{key}/findings", response_class=HTMLResponse)
 def findings_page(request: Request, key: str, db: Db) -> Response:
-    caller = page_caller(request, db)
-    if not isinstance(caller, Caller):
-        return caller
-    seq = train_seq(db, actor=caller.actor, train_key=key)
-    plan = get_plan(db, actor=caller.actor, train_key=key)
+    page = train_page(request, db, key)
+    if isinstance(page, Response):
+        return page
+    caller, seq, plan = page
     return render(
         request, "findings.html", caller, plan=plan, seq=seq, train=key, findings=analyze(plan), page="findings"
     )
@@ -164,11 +171,10 @@ def findings_page(request: Request, key: str, db: Db) -> Response:
 
 @router.get("/trains/{key}/history", response_class=HTMLResponse)
 def history_page(request: Request, key: str, db: Db, team: str = "", item: str = "") -> Response:
-    caller = page_caller(request, db)
-    if not isinstance(caller, Caller):
-        return caller
-    seq = train_seq(db, actor=caller.actor, train_key=key)
-    plan = get_plan(db, actor=caller.actor, train_key=key)
+    page = train_page(request, db, key)
+    if isinstance(page, Response):
+        return page
+    caller, seq, plan = page
     events = list_events(
         db,
         actor=caller.actor,
