@@ -44,6 +44,7 @@ CLIENTS = int(os.environ.get("BENCH_CLIENTS", "150"))
 SUSTAINED = float(os.environ.get("BENCH_SUSTAINED_SECONDS", "30"))
 BURST = float(os.environ.get("BENCH_BURST_SECONDS", "5"))
 TRAIN = "PAY"
+requested: dict[int, float] = {}  # when each edit's request was sent, by the seq it made
 
 
 @dataclass
@@ -87,6 +88,7 @@ async def idle(url: str, token: str, stop: asyncio.Event) -> None:
 async def edit(base: str, token: str, plan: list[tuple[float, int]], cards: list[dict]) -> dict[int, float]:
     """Send edits at the planned rates; returns the response time of each edit by its seq."""
     responses: dict[int, float] = {}
+    requested.clear()
     failures: list[str] = []
     free: asyncio.Queue[dict] = asyncio.Queue()
     for card in cards:
@@ -96,6 +98,7 @@ async def edit(base: str, token: str, plan: list[tuple[float, int]], cards: list
 
         async def one(card: dict) -> None:
             iteration = 1 + (card["iteration"] % 4) if card["iteration"] else 1
+            began = time.perf_counter()
             try:
                 response = await http.patch(
                     f"/api/v1/cards/{card['id']}",
@@ -107,6 +110,7 @@ async def edit(base: str, token: str, plan: list[tuple[float, int]], cards: list
                     body = response.json()
                     card["iteration"], card["version"] = body["iteration"], body["version"]
                     responses[body["seq"]] = done
+                    requested[body["seq"]] = began
                 else:
                     failures.append(f"{response.status_code} {response.text[:120]}")
             except httpx.HTTPError as exc:
@@ -147,7 +151,17 @@ async def phase(base: str, token: str, cards: list[dict], plan: list[tuple[float
     stop.set()
     await asyncio.gather(*listeners, *idlers, return_exceptions=True)
     sustained_until = board["seq"] + int(plan[0][0] * plan[0][1])
-    result = {"edits": len(responses), "missing": 0, "duplicated": 0, "out_of_order": 0, "sustained": [], "burst": []}
+    result = {
+        "edits": len(responses),
+        "missing": 0,
+        "duplicated": 0,
+        "out_of_order": 0,
+        "early": 0,
+        "sustained": [],
+        "burst": [],
+        "sustained_from_request": [],
+        "burst_from_request": [],
+    }
     for c in clients:
         result["duplicated"] += c.duplicates
         result["out_of_order"] += c.order_errors
@@ -156,7 +170,11 @@ async def phase(base: str, token: str, cards: list[dict], plan: list[tuple[float
                 result["missing"] += 1
                 continue
             latency = (c.arrivals[seq] - sent) * 1000
-            result["sustained" if seq <= sustained_until else "burst"].append(max(0.0, latency))
+            if latency < 0:
+                result["early"] += 1  # the event reached the client before the editor had its HTTP response
+            part = "sustained" if seq <= sustained_until else "burst"
+            result[part].append(max(0.0, latency))
+            result[f"{part}_from_request"].append((c.arrivals[seq] - requested[seq]) * 1000)
     return result
 
 
@@ -170,6 +188,17 @@ def report(name: str, result: dict) -> None:
                 f"   ({len(values)} deliveries)"
             )
     print(f"    missing {result['missing']}, duplicated {result['duplicated']}, out of order {result['out_of_order']}")
+    deliveries = len(result["sustained"]) + len(result["burst"])
+    if deliveries:
+        early = 100 * result["early"] / deliveries
+        print(f"    {early:.0f}% of deliveries arrived before the editor had its own HTTP response (counted as 0 ms)")
+    for part in ("sustained", "burst"):
+        values = result[f"{part}_from_request"]
+        if values:
+            print(
+                f"    {part:9} from the edit's request: p50 {statistics.median(values):6.1f} ms"
+                f"   p99 {percentile(values, 99):6.1f} ms"
+            )
 
 
 def main() -> None:
@@ -206,9 +235,12 @@ def main() -> None:
         report("phase 1: 20 edits/s for 30 s, then 100 edits/s for 5 s (targets p99 ≤ 100 / ≤ 250 ms)", first)
         second = uvloop.run(phase(base, token, cards, [(5, 20), (2, 100)], idle_clients=10))
         report("phase 2: the same (5 s + 2 s) with 10 more clients that never read", second)
-        base_p99 = percentile(first["sustained"], 99)
-        with_idle = percentile(second["sustained"], 99)
-        print(f"  p99 with non-readers / without: {with_idle / base_p99:.2f}× (target ≤ 2×)")
+        # Compared on the time from the edit's request: the time from its response is often zero.
+        base_p99 = percentile(first["sustained_from_request"], 99)
+        with_idle = percentile(second["sustained_from_request"], 99)
+        print(
+            f"  sustained p99 with non-readers / without, from the request: {with_idle / base_p99:.2f}× (target ≤ 2×)"
+        )
     finally:
         if process:
             process.terminate()

@@ -72,3 +72,38 @@ def test_a_new_subscriber_starts_after_what_the_hub_has_delivered(engine) -> Non
 
     start, seqs = asyncio.run(scenario())
     assert seqs == [2, 3] and start == 3
+
+
+def test_events_heard_with_their_notification_keep_the_order_and_fill_gaps_from_the_log(engine) -> None:
+    import json
+
+    from artsync.services.events import list_events
+
+    with Session(engine) as db:
+        import_plan(db, actor=ADMIN, plan=PLAN)
+
+    def payload(seq: int) -> str:
+        with Session(engine) as db:
+            [event] = [e for e in list_events(db, actor=ADMIN, train_key="SHOP") if e.seq == seq]
+        return json.dumps({"train": "SHOP", "message": event.as_dict()})
+
+    async def scenario() -> list[int]:
+        hub = Hub(session_factory(engine), poll_seconds=3600)
+        await hub.start()
+        sub = await hub.subscribe("SHOP", lambda: None)
+        await asyncio.to_thread(make_moves, engine, PLANNED[:2])  # seq 2 and 3
+        hub.hear(await asyncio.to_thread(payload, 3))  # 3 before 2: a gap, so the hub reads the log
+        for _ in range(100):
+            if sub.queue.qsize() == 2:
+                break
+            await asyncio.sleep(0.01)  # waiting for the log read, not timing it
+        hub.hear(await asyncio.to_thread(payload, 3))  # heard again: already delivered
+        await asyncio.to_thread(make_moves, engine, PLANNED[2:3])  # seq 4
+        hub.hear(await asyncio.to_thread(payload, 4))  # exactly the next: handed out at once
+        seqs = []
+        while not sub.queue.empty():
+            seqs.append(sub.queue.get_nowait().seq)
+        await hub.stop()
+        return seqs
+
+    assert asyncio.run(scenario()) == [2, 3, 4]

@@ -20,6 +20,19 @@ class Event:
     before: dict[str, Any] | None
     after: dict[str, Any] | None
 
+    def as_dict(self) -> dict[str, Any]:
+        """The event as plain JSON values, as the API, the CLI and the live channel show it."""
+        return {
+            "seq": self.seq,
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "entity": self.entity,
+            "entity_id": self.entity_id,
+            "action": self.action,
+            "before": self.before,
+            "after": self.after,
+        }
+
     def summary(self) -> str:
         """One line for a person: ``card ART-1@Phoenix moved: iteration 2 → 3``."""
         before, after = self.before or {}, self.after or {}

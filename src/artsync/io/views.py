@@ -25,16 +25,7 @@ def finding_json(f: Finding) -> dict[str, Any]:
 
 
 def event_json(e: Event) -> dict[str, Any]:
-    return {
-        "seq": e.seq,
-        "at": e.at.isoformat(),
-        "actor": e.actor,
-        "entity": e.entity,
-        "entity_id": e.entity_id,
-        "action": e.action,
-        "before": e.before,
-        "after": e.after,
-    }
+    return e.as_dict()
 
 
 def person_json(p: Person) -> dict[str, Any]:

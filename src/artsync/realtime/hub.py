@@ -37,17 +37,7 @@ POLL_SECONDS = 2.0
 
 def event_message(event: Event) -> dict[str, Any]:
     """The live-channel message for one event."""
-    return {
-        "type": "event",
-        "seq": event.seq,
-        "at": event.at.isoformat(),
-        "actor": event.actor,
-        "entity": event.entity,
-        "entity_id": event.entity_id,
-        "action": event.action,
-        "before": event.before,
-        "after": event.after,
-    }
+    return {"type": "event", **event.as_dict()}
 
 
 @dataclass(frozen=True)
@@ -128,6 +118,47 @@ class Hub:
             self.tasks.add(task)  # keep a reference until it is done
             task.add_done_callback(self.tasks.discard)
 
+    def hear(self, payload: str) -> None:
+        """A notification from another process (or this one): an event to offer, or just a train to wake."""
+        if not payload.startswith("{"):
+            self.wake(payload)
+            return
+        data = json.loads(payload)
+        if "message" in data:
+            self.offer(data["train"], data["message"])
+        else:
+            self.wake(data["train"])
+
+    def offer(self, train: str, message: dict[str, Any]) -> None:
+        """Deliver an event that came with its notification, saving a read of the log.
+
+        Only when it is exactly the next one and no read is under way; otherwise the
+        log is read, which keeps the order and fills any gap. Runs on the hub's loop.
+        """
+        if train not in self.subscribers:
+            return
+        seq = int(message["seq"])
+        expected = self.delivered.get(train, 0) + 1
+        if seq < expected:
+            return  # already delivered from the log
+        if seq > expected or self.lock(train).locked() or train in self.pending:
+            self.schedule(train)
+            return
+        self.fan_out(train, Outgoing(seq, json.dumps({"type": "event", **message})))
+
+    def fan_out(self, train: str, message: Outgoing) -> None:
+        """Queue one message for every subscriber of ``train``; a full queue drops its client."""
+        for sub in list(self.subscribers.get(train, ())):
+            if sub.dropped:
+                continue
+            try:
+                sub.queue.put_nowait(message)
+            except asyncio.QueueFull:
+                sub.dropped = True
+                self.unsubscribe(sub)
+                sub.on_overflow()
+        self.delivered[train] = message.seq
+
     async def deliver(self, train: str) -> None:
         """Read what is new in the train's log and queue it for every subscriber, in order."""
         self.pending.discard(train)
@@ -140,17 +171,7 @@ class Hub:
                     # means a commit still landing: stop here, the next wake or poll fills it in order.
                     break
                 # Encoded once here, not once per client: a burst reaches 150 clients many times a second.
-                message = Outgoing(event.seq, json.dumps(event_message(event)))
-                for sub in list(self.subscribers.get(train, ())):
-                    if sub.dropped:
-                        continue
-                    try:
-                        sub.queue.put_nowait(message)
-                    except asyncio.QueueFull:
-                        sub.dropped = True
-                        self.unsubscribe(sub)
-                        sub.on_overflow()
-                self.delivered[train] = event.seq
+                self.fan_out(train, Outgoing(event.seq, json.dumps(event_message(event))))
 
     async def poll(self) -> None:
         """Catch changes no notification announced (the CLI on SQLite, say)."""

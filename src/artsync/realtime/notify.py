@@ -25,6 +25,8 @@ REDIS_CHANNEL = "artsync:events"
 class Relay(Protocol):
     """Carries "train X has new events" between processes."""
 
+    echoes: bool  # True when this process hears its own announcements (then it need not wake itself)
+
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
@@ -34,6 +36,8 @@ class Relay(Protocol):
 
 class LocalRelay:
     """One process (SQLite): nothing to carry."""
+
+    echoes = False
 
     async def start(self) -> None:
         return None
@@ -61,6 +65,8 @@ class ListeningRelay:
             with contextlib.suppress(asyncio.CancelledError):
                 await self.task
 
+    echoes = False
+
     async def listen(self) -> None:
         raise NotImplementedError
 
@@ -72,6 +78,8 @@ class PostgresRelay(ListeningRelay):
         super().__init__(hub)
         url = make_url(database_url).set(drivername="postgresql")
         self.conninfo = url.render_as_string(hide_password=False)
+
+    echoes = True  # our own NOTIFY comes back to this process's listener too
 
     def announce(self, train: str) -> None:
         return None  # the transaction's own NOTIFY does it
@@ -87,7 +95,7 @@ class PostgresRelay(ListeningRelay):
                     for train in list(self.hub.subscribers):
                         self.hub.wake(train)
                     async for notice in connection.notifies():
-                        self.hub.wake(notice.payload)
+                        self.hub.hear(notice.payload)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -97,6 +105,8 @@ class PostgresRelay(ListeningRelay):
 
 class RedisRelay(ListeningRelay):
     """Publish after commit, subscribe to hear the other processes."""
+
+    echoes = False  # this process is woken directly, not by its own publication
 
     def __init__(self, redis_url: str, hub: Hub) -> None:
         import redis

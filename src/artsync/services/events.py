@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import select, text, update
@@ -15,6 +16,7 @@ from artsync.store.mapping import event_value, utc_now
 from artsync.store.models import EventRow, TrainRow
 
 NOTIFY_CHANNEL = "artsync_events"
+NOTIFY_LIMIT = 7900  # PostgreSQL refuses NOTIFY payloads of 8000 bytes or more
 
 
 def append_event(
@@ -55,10 +57,15 @@ def append_event(
     )
     db.add(row)
     db.flush()
+    event = event_value(row)
     if db.get_bind().dialect.name == "postgresql":
-        # Delivered to listeners only when (and if) this transaction commits.
-        db.execute(text("SELECT pg_notify(:channel, :train)"), {"channel": NOTIFY_CHANNEL, "train": train.key})
-    return event_value(row)
+        # Delivered to listeners only when (and if) this transaction commits. The event rides along so
+        # that listeners need not read it back from the log; a large one is left for them to read.
+        payload = json.dumps({"train": train.key, "message": event.as_dict()}, default=str)
+        if len(payload) > NOTIFY_LIMIT:
+            payload = json.dumps({"train": train.key})
+        db.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": NOTIFY_CHANNEL, "payload": payload})
+    return event
 
 
 def list_events(

@@ -34,8 +34,10 @@ log = logging.getLogger("artsync.live")
 
 def announce(request: Request, train: str) -> None:
     """After a change commits: wake this process's hub and tell the other processes."""
-    request.app.state.hub.wake(train)
-    request.app.state.relay.announce(train)
+    relay = request.app.state.relay
+    if not relay.echoes:
+        request.app.state.hub.wake(train)
+    relay.announce(train)
 
 
 def origin_allowed(websocket: WebSocket) -> bool:
