@@ -53,6 +53,7 @@ def origin_allowed(websocket: WebSocket) -> bool:
 
 @router.websocket("/api/v1/trains/{key}/live")
 async def live(websocket: WebSocket, key: str, after: int = 0) -> None:
+    after = max(0, min(after, 2**31 - 1))
     if not origin_allowed(websocket):
         await websocket.close(code=CLOSE_POLICY, reason="origin not allowed")
         return

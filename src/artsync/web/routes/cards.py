@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Request, Response
+from fastapi import APIRouter, Header, HTTPException, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from artsync.services.cards import get_card, move_card
@@ -45,8 +45,11 @@ def require_if_match(if_match: str | None) -> int:
     return version
 
 
+CardId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The card's id, from the board")]
+
+
 @router.get("/cards/{card_id}")
-def read_card(card_id: int, db: Db, caller: CurrentCaller, response: Response) -> dict[str, Any]:
+def read_card(card_id: CardId, db: Db, caller: CurrentCaller, response: Response) -> dict[str, Any]:
     """One card, with its version as ETag."""
     view = get_card(db, actor=caller.actor, card_id=card_id)
     response.headers["ETag"] = f'"{view.version}"'
@@ -56,7 +59,7 @@ def read_card(card_id: int, db: Db, caller: CurrentCaller, response: Response) -
 
 @router.patch("/cards/{card_id}")
 def patch_card(
-    card_id: int,
+    card_id: CardId,
     change: CardPatch,
     request: Request,
     db: Db,

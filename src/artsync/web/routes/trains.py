@@ -65,7 +65,7 @@ def events(
     key: str,
     db: Db,
     caller: CurrentCaller,
-    after: int = Query(0, ge=0, description="Only events with a seq above this."),
+    after: int = Query(0, ge=0, le=2**31 - 1, description="Only events with a seq above this."),
     limit: int = Query(1000, ge=1, le=10_000),
     item: str | None = Query(None, max_length=200, description="Only events about this card, feature or risk."),
     team: str | None = Query(None, max_length=64, description="Only events about this team's cards."),
