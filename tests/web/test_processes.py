@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -130,3 +132,38 @@ def test_a_websocket_frame_over_64_kib_closes_the_connection(loaded) -> None:
             while True:
                 socket.recv(timeout=10)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+
+
+def worker_pids(server_pid: int) -> list[int]:
+    """The uvicorn worker processes under a `serve --workers N` process."""
+    children = subprocess.run(["pgrep", "-P", str(server_pid)], capture_output=True, text=True).stdout.split()
+    return [int(pid) for pid in children if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")]
+
+
+def test_killing_a_worker_of_serve_workers_2_loses_no_committed_edit(loaded) -> None:
+    url, token = loaded
+    headers = {"Authorization": f"Bearer {token}"}
+    committed: list[str] = []
+    with serving(url, workers=2) as server:
+        cards = planned_cards(server, token)[:10]
+        start = board_of(server, token)["seq"]
+        workers = worker_pids(server.process.pid)
+        assert len(workers) == 2
+        for n, card in enumerate(cards):
+            if n == 5:
+                os.kill(workers[0], signal.SIGKILL)  # in the middle of the edits
+            for _ in range(20):  # a request the dead worker had accepted is retried, as a client would
+                try:
+                    response = move(server, token, card, None)
+                except httpx.HTTPError:
+                    continue
+                if response.status_code == 200:
+                    committed.append(card["ref"])
+                    break
+                if response.status_code == 412:  # it did commit before the worker died
+                    committed.append(card["ref"])
+                    break
+        with connect(live_url(server, after=start), additional_headers=headers) as socket:
+            events = receive_events(socket, len(committed))
+    assert [e["seq"] for e in events] == list(range(start + 1, start + 1 + len(committed)))
+    assert sorted(e["entity_id"] for e in events) == sorted(committed)
