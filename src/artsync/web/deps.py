@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, HTTPException, Request, Response
 from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 
@@ -76,3 +76,18 @@ def parse_if_match(value: str | None) -> int | None:
 
         raise InvalidInputError(f'If-Match {value!r} is not an ETag this server gave out (they look like "3")')
     return int(tag)
+
+
+def require_if_match(if_match: str | None) -> int:
+    """The version an edit is based on; an edit without one is refused with 428."""
+    version = parse_if_match(if_match)
+    if version is None:
+        raise HTTPException(
+            428, "send If-Match with the ETag from your last read, so a stale change cannot overwrite another"
+        )
+    return version
+
+
+def set_etag(response: Response, version: int) -> None:
+    """An entity's ETag is its version."""
+    response.headers["ETag"] = f'"{version}"'

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Path, Request, Response
+from fastapi import APIRouter, Header, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from artsync.services.cards import get_card, move_card
-from artsync.web.deps import CurrentCaller, Db, parse_if_match
+from artsync.web.deps import CurrentCaller, Db, require_if_match, set_etag
 from artsync.web.live import announce
 
 router = APIRouter(prefix="/api/v1", tags=["cards"])
@@ -36,15 +36,6 @@ def card_body(
     }
 
 
-def require_if_match(if_match: str | None) -> int:
-    version = parse_if_match(if_match)
-    if version is None:
-        raise HTTPException(
-            428, "send If-Match with the card's ETag (from GET) so a stale change cannot overwrite another"
-        )
-    return version
-
-
 CardId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The card's id, from the board")]
 
 
@@ -52,7 +43,7 @@ CardId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The card's id, fro
 def read_card(card_id: CardId, db: Db, caller: CurrentCaller, response: Response) -> dict[str, Any]:
     """One card, with its version as ETag."""
     view = get_card(db, actor=caller.actor, card_id=card_id)
-    response.headers["ETag"] = f'"{view.version}"'
+    set_etag(response, view.version)
     c = view.card
     return card_body(view.id, view.train, c.ref, c.feature, c.team, c.iteration, c.points, view.version)
 
@@ -75,7 +66,7 @@ def patch_card(
     )
     if moved.event is not None:
         announce(request, view.train)
-    response.headers["ETag"] = f'"{moved.version}"'
+    set_etag(response, moved.version)
     c = moved.card
     body = card_body(card_id, view.train, c.ref, c.feature, c.team, c.iteration, c.points, moved.version)
     # The seq of the event this change made (None when nothing changed): a client can recognise its own echo.

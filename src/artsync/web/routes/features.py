@@ -8,9 +8,8 @@ from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, ConfigDict
 
 from artsync.services.features import FeatureView, edit_feature, get_feature
-from artsync.web.deps import CurrentCaller, Db
+from artsync.web.deps import CurrentCaller, Db, require_if_match, set_etag
 from artsync.web.live import announce
-from artsync.web.routes.cards import require_if_match
 
 router = APIRouter(prefix="/api/v1", tags=["features"])
 
@@ -41,7 +40,7 @@ def feature_body(view: FeatureView) -> dict[str, Any]:
 def read_feature(key: str, feature: str, db: Db, caller: CurrentCaller, response: Response) -> dict[str, Any]:
     """One feature with its WSJF, and its version as ETag."""
     view = get_feature(db, actor=caller.actor, train_key=key, key=feature)
-    response.headers["ETag"] = f'"{view.version}"'
+    set_etag(response, view.version)
     return feature_body(view)
 
 
@@ -68,5 +67,5 @@ def patch_feature(
     )
     if view.event is not None:
         announce(request, key)
-    response.headers["ETag"] = f'"{view.version}"'
+    set_etag(response, view.version)
     return feature_body(view)

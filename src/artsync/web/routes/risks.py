@@ -8,9 +8,8 @@ from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, ConfigDict
 
 from artsync.services.risks import RiskRoamed, get_risk, roam_risk
-from artsync.web.deps import CurrentCaller, Db
+from artsync.web.deps import CurrentCaller, Db, require_if_match, set_etag
 from artsync.web.live import announce
-from artsync.web.routes.cards import require_if_match
 
 router = APIRouter(prefix="/api/v1", tags=["risks"])
 
@@ -33,7 +32,7 @@ def risk_body(view: RiskRoamed) -> dict[str, Any]:
 def read_risk(key: str, risk: str, db: Db, caller: CurrentCaller, response: Response) -> dict[str, Any]:
     """One risk and its version as ETag."""
     view = get_risk(db, actor=caller.actor, train_key=key, key=risk)
-    response.headers["ETag"] = f'"{view.version}"'
+    set_etag(response, view.version)
     return risk_body(view)
 
 
@@ -56,5 +55,5 @@ def patch_risk(
     )  # fmt: skip
     if view.event is not None:
         announce(request, key)
-    response.headers["ETag"] = f'"{view.version}"'
+    set_etag(response, view.version)
     return risk_body(view)
