@@ -40,6 +40,8 @@ risk_app = typer.Typer(help="ROAM the train's risks.", no_args_is_help=True)
 app.add_typer(card_app, name="card")
 app.add_typer(dep_app, name="dep")
 app.add_typer(risk_app, name="risk")
+pi_app = typer.Typer(help="The PI's lifecycle: draft → planning → executing → closed.", no_args_is_help=True)
+app.add_typer(pi_app, name="pi")
 user_app = typer.Typer(help="People and their roles on trains.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens for programs (Authorization: Bearer TOKEN).", no_args_is_help=True)
 app.add_typer(user_app, name="user")
@@ -444,6 +446,24 @@ def log(
         console.print(f"No events after seq {after}.")
     else:
         console.print(output.events_table(events))
+
+
+@pi_app.command("advance")
+@handled
+def pi_advance(
+    to: Annotated[
+        str | None, typer.Option(help="The state to move to; by default the next one.", show_default=False)
+    ] = None,
+    if_version: IfVersionOption = None,
+    train: TrainOption = None,
+    db: DbOption = None,
+) -> None:
+    """Move the current PI on to its next state (the RTE's call)."""
+    from artsync.services.pis import advance_pi
+
+    with session(db) as (db_session, actor):
+        moved = advance_pi(db_session, actor=actor, train_key=train, to=to, version=if_version)
+    console.print(f"PI {moved.pi} is now [bold]{moved.state}[/] (event {moved.event.seq}).")
 
 
 class RoleChoice(StrEnum):
