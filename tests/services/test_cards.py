@@ -6,7 +6,7 @@ import pytest
 
 from artsync.errors import ForbiddenError, InvalidInputError, NotFoundError, StaleVersionError
 from artsync.io.plan_format import parse_plan
-from artsync.services.cards import move_card
+from artsync.services.cards import move_card, set_card_status
 from artsync.services.events import list_events
 from artsync.services.findings import list_findings
 from artsync.services.plans import import_plan
@@ -39,7 +39,13 @@ def test_a_move_based_on_a_stale_version_is_refused_with_the_current_state(db, t
     move_card(db, actor=local("bob"), train_key=train, ref="F1@Atlas", to_iteration=3, version=1)
     with pytest.raises(StaleVersionError) as caught:
         move_card(db, actor=local("carol"), train_key=train, ref="F1@Atlas", to_iteration=1, version=1)
-    assert caught.value.current == {"ref": "F1@Atlas", "iteration": 3, "points": 8, "version": 2}
+    assert caught.value.current == {
+        "ref": "F1@Atlas",
+        "iteration": 3,
+        "points": 8,
+        "status": "not started",
+        "version": 2,
+    }
     assert "iteration 3" in caught.value.message
     assert get_plan(db, actor=ADMIN, train_key=train).cards_by_ref["F1@Atlas"].iteration == 3
     assert len(list_events(db, actor=ADMIN, train_key=train)) == 2
@@ -91,3 +97,17 @@ def test_who_may_move_a_team_card(db, train, persona, allowed) -> None:
         with pytest.raises(ForbiddenError, match=f"{actor.name} .* may not move card on items of Atlas"):
             move_card(db, actor=actor, train_key=train, ref="F1@Atlas", to_iteration=1)
         assert get_plan(db, actor=ADMIN, train_key=train).cards_by_ref["F1@Atlas"].iteration == 2
+
+
+def test_a_card_status_change_is_logged_and_kept(db, train) -> None:
+    changed = set_card_status(db, actor=local("mia"), train_key=train, ref="F1@Atlas", status="in progress")
+    assert (changed.card.status, changed.version) == ("in progress", 2)
+    assert get_plan(db, actor=ADMIN, train_key=train).cards_by_ref["F1@Atlas"].status == "in progress"
+    event = list_events(db, actor=ADMIN, train_key=train)[-1]
+    assert (event.action, event.before["status"], event.after["status"]) == ("status", "not started", "in progress")
+
+
+def test_an_unknown_card_status_is_refused(db, train) -> None:
+    with pytest.raises(InvalidInputError, match="'finished' is not a card status"):
+        set_card_status(db, actor=ADMIN, train_key=train, ref="F1@Atlas", status="finished")
+    assert get_plan(db, actor=ADMIN, train_key=train).cards_by_ref["F1@Atlas"].status == "not started"

@@ -171,3 +171,18 @@ def test_unknown_things_are_404_problems(served: Served) -> None:
     assert served.client.get("/api/v1/trains/NOPE/board", headers=served.as_("rte")).status_code == 404
     response = served.client.get("/api/v1/nothing-here")
     assert response.status_code == 404 and response.headers["content-type"] == "application/problem+json"
+
+
+def test_card_status_is_set_with_patch_and_kept_on_the_board(served: Served) -> None:
+    card = card_of(served, TEAM)
+    headers = {**served.as_("member"), "If-Match": f'"{card["version"]}"'}
+    response = served.client.patch(f"/api/v1/cards/{card['id']}", json={"status": "blocked"}, headers=headers)
+    assert response.status_code == 200 and response.json()["status"] == "blocked"
+    board = served.client.get(f"/api/v1/trains/{TRAIN}/board", headers=served.as_("viewer")).json()
+    assert next(c for c in board["cards"] if c["id"] == card["id"])["status"] == "blocked"
+    both = served.client.patch(
+        f"/api/v1/cards/{card['id']}",
+        json={"status": "done", "iteration": 1},
+        headers={**served.as_("member"), "If-Match": response.headers["ETag"]},
+    )
+    assert both.status_code == 422 and "one change at a time" in both.json()["detail"]

@@ -353,6 +353,35 @@ def card_move(
         console.print(f"Moved {ref} to {where} (version {moved.version}, event {moved.event.seq}).")
 
 
+class StatusChoice(StrEnum):
+    not_started = "not started"
+    in_progress = "in progress"
+    done = "done"
+    blocked = "blocked"
+
+
+@card_app.command("status")
+@handled
+def card_status(
+    ref: Annotated[str, typer.Argument(help="The card, written FEATURE@TEAM (e.g. PAY-112@Phoenix).")],
+    to: Annotated[StatusChoice, typer.Option("--to", help="The card's status.")],
+    if_version: IfVersionOption = None,
+    train: TrainOption = None,
+    db: DbOption = None,
+) -> None:
+    """Mark a card not started, in progress, done or blocked."""
+    from artsync.services.cards import set_card_status
+
+    with session(db) as (db_session, actor):
+        changed = set_card_status(
+            db_session, actor=actor, train_key=train, ref=ref, status=to.value, version=if_version
+        )
+    if changed.event is None:
+        console.print(f"{ref} is already {changed.card.status}; nothing changed.")
+    else:
+        console.print(f"{ref} is now {changed.card.status} (version {changed.version}, event {changed.event.seq}).")
+
+
 @dep_app.command("add")
 @handled
 def dep_add(

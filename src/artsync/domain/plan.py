@@ -17,6 +17,7 @@ from artsync.domain.wsjf import WsjfInputs
 
 FEATURE_KINDS = ("business", "enabler")
 ROAM_STATES = ("unroamed", "resolved", "owned", "accepted", "mitigated")
+CARD_STATUSES = ("not started", "in progress", "done", "blocked")
 DEPENDENCY_STATES = ("requested", "committed", "delivered", "broken")
 
 
@@ -79,6 +80,7 @@ class Card:
     team: str
     iteration: int | None
     points: int
+    status: str = "not started"
 
     @property
     def ref(self) -> str:

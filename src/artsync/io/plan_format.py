@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from artsync.domain.cadence import PI
 from artsync.domain.plan import (
+    CARD_STATUSES,
     FEATURE_KINDS,
     ROAM_STATES,
     Card,
@@ -315,7 +316,7 @@ def parse_plan(doc: dict[str, Any]) -> Plan:
     cards: dict[str, Card] = {}
     for i, c in enumerate(r.section(doc, "cards")):
         path = f"cards[{i}]"
-        r.fields(path, c, ("feature", "team", "iteration", "points"))
+        r.fields(path, c, ("feature", "team", "iteration", "points", "status"))
         try:
             ends = (c.get("feature"), c.get("team"))
             r.rejected.add(f"card:{ends[0]}@{ends[1]}")
@@ -326,13 +327,14 @@ def parse_plan(doc: dict[str, Any]) -> Plan:
                 team=(known(teams, "team", r), ...),
                 iteration=(out_of_range(check_iteration, iterations), None),
                 points=(integer(0, 10_000), ...),
+                status=(one_of(CARD_STATUSES), "not started"),
             )
             feature_key, team_key, iteration, points = v["feature"], v["team"], v["iteration"], v["points"]
             ref = card_ref(feature_key, team_key)
             if ref in cards:
                 r.problem(path, f"duplicate card {ref}: a team has one card per feature")
                 continue
-            cards[ref] = Card(feature_key, team_key, iteration, points)
+            cards[ref] = Card(feature_key, team_key, iteration, points, v["status"])
             r.rejected.discard(f"card:{ref}")
         except Invalid:
             continue
@@ -537,7 +539,7 @@ def dump_plan(plan: Plan) -> dict[str, Any]:
         ],
         "features": [f.record() for f in sorted(plan.features, key=lambda f: f.key)],
         "cards": [
-            {"feature": c.feature, "team": c.team, "iteration": c.iteration, "points": c.points}
+            {"feature": c.feature, "team": c.team, "iteration": c.iteration, "points": c.points, "status": c.status}
             for c in sorted(plan.cards, key=lambda c: (c.feature, c.team))
         ],
         "dependencies": [

@@ -72,6 +72,7 @@ def board_json(plan: Plan) -> dict[str, Any]:
                 "team": c.team,
                 "iteration": c.iteration,
                 "points": c.points,
+                "status": c.status,
             }
             for c in plan.cards
         ],

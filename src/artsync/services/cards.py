@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from artsync.domain.cadence import PI
 from artsync.domain.events import Event
 from artsync.domain.permissions import Action, Actor
-from artsync.domain.plan import Card, split_card_ref
+from artsync.domain.plan import CARD_STATUSES, Card, split_card_ref
 from artsync.errors import InvalidInputError, NotFoundError, StaleVersionError
 from artsync.services.events import append_event
 from artsync.services.permissions import authorize
@@ -68,12 +68,13 @@ def get_card(db: Session, *, actor: Actor, card_id: int) -> CardView:
     team = db.get(TeamRow, row.team_id)
     assert train is not None and feature is not None and team is not None
     authorize(actor, train.key, Action.READ)
-    return CardView(row.id, train.key, Card(feature.key, team.key, row.iteration, row.points), row.version)
+    card = Card(feature.key, team.key, row.iteration, row.points, row.status)
+    return CardView(row.id, train.key, card, row.version)
 
 
 def card_state(ref: str, row: CardRow) -> dict[str, Any]:
     """How a card is shown in the event log and in a stale-version refusal."""
-    return {"ref": ref, "iteration": row.iteration, "points": row.points, "version": row.version}
+    return {"ref": ref, "iteration": row.iteration, "points": row.points, "status": row.status, "version": row.version}
 
 
 def check_version(what: str, expected: int | None, actual: int, current: dict[str, Any]) -> None:
@@ -110,7 +111,7 @@ def move_card(
         before = card_state(ref, row)
         check_version(f"card {ref}", version, row.version, before)
         if row.iteration == to_iteration:
-            return CardMoved(Card(feature, team, row.iteration, row.points), row.version, None)
+            return CardMoved(Card(feature, team, row.iteration, row.points, row.status), row.version, None)
         row.iteration = to_iteration
         row.version += 1
         event = append_event(
@@ -123,4 +124,28 @@ def move_card(
             before=before,
             after=card_state(ref, row),
         )
-    return CardMoved(Card(feature, team, row.iteration, row.points), row.version, event)
+    return CardMoved(Card(feature, team, row.iteration, row.points, row.status), row.version, event)
+
+
+def set_card_status(
+    db: Session, *, actor: Actor, train_key: str | None, ref: str, status: str, version: int | None = None
+) -> CardMoved:
+    """Mark a team's card not started, in progress, done or blocked."""
+    if status not in CARD_STATUSES:
+        raise InvalidInputError(f"{status!r} is not a card status; use one of {', '.join(CARD_STATUSES)}")
+    with transaction(db):
+        train = find_train(db, train_key)
+        row = find_card(db, train, find_current_pi(db, train), ref)
+        feature, team = split_card_ref(ref)
+        authorize(actor, train.key, Action.MOVE_CARD, [team])
+        before = card_state(ref, row)
+        check_version(f"card {ref}", version, row.version, before)
+        if row.status == status:
+            return CardMoved(Card(feature, team, row.iteration, row.points, row.status), row.version, None)
+        row.status = status
+        row.version += 1
+        event = append_event(
+            db, train=train, actor=actor, entity="card", entity_id=ref, action="status", before=before,
+            after=card_state(ref, row),
+        )  # fmt: skip
+    return CardMoved(Card(feature, team, row.iteration, row.points, row.status), row.version, event)

@@ -86,13 +86,13 @@ def load_plan(db: Session, train: TrainRow, pi_row: PIRow) -> Plan:
     )
 
     card_rows = db.execute(
-        select(CardRow.id, CardRow.feature_id, CardRow.team_id, CardRow.iteration, CardRow.points).where(
-            CardRow.pi_id == pi_row.id
-        )
+        select(
+            CardRow.id, CardRow.feature_id, CardRow.team_id, CardRow.iteration, CardRow.points, CardRow.status
+        ).where(CardRow.pi_id == pi_row.id)
     ).all()
     cards = tuple(
         sorted(
-            (Card(feature_key[c.feature_id], team_key[c.team_id], c.iteration, c.points) for c in card_rows),
+            (Card(feature_key[c.feature_id], team_key[c.team_id], c.iteration, c.points, c.status) for c in card_rows),
             key=lambda c: (c.feature, c.team),
         )
     )
@@ -192,6 +192,7 @@ def insert_plan(db: Session, train: TrainRow, plan: Plan) -> None:
             "team_id": team_id[c.team],
             "iteration": c.iteration,
             "points": c.points,
+            "status": c.status,
         }
         for c in plan.cards
     ]

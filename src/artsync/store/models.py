@@ -111,6 +111,7 @@ class CardRow(Base):
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
     iteration: Mapped[int | None] = mapped_column(Integer)
     points: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="not started", server_default="not started")
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from artsync.services.cards import get_card, move_card
+from artsync.domain.plan import Card
+from artsync.errors import InvalidInputError
+from artsync.services.cards import get_card, move_card, set_card_status
 from artsync.web.deps import CurrentCaller, Db, require_if_match, set_etag
 from artsync.web.live import announce
 
@@ -15,23 +17,23 @@ router = APIRouter(prefix="/api/v1", tags=["cards"])
 
 
 class CardPatch(BaseModel):
-    """Move the card: an iteration number, or null for unplanned."""
+    """One change at a time: move the card (``iteration``: a number, or null to unplan) or set its ``status``."""
 
     model_config = ConfigDict(extra="forbid")
-    iteration: int | None = Field(description="1-based iteration, or null to unplan the card")
+    iteration: int | None = Field(default=None, description="1-based iteration, or null to unplan the card")
+    status: Literal["not started", "in progress", "done", "blocked"] | None = None
 
 
-def card_body(
-    card_id: int, train: str, ref: str, feature: str, team: str, iteration: int | None, points: int, version: int
-) -> dict[str, Any]:
+def card_body(card_id: int, train: str, card: Card, version: int) -> dict[str, Any]:
     return {
         "id": card_id,
         "train": train,
-        "ref": ref,
-        "feature": feature,
-        "team": team,
-        "iteration": iteration,
-        "points": points,
+        "ref": card.ref,
+        "feature": card.feature,
+        "team": card.team,
+        "iteration": card.iteration,
+        "points": card.points,
+        "status": card.status,
         "version": version,
     }
 
@@ -44,8 +46,7 @@ def read_card(card_id: CardId, db: Db, caller: CurrentCaller, response: Response
     """One card, with its version as ETag."""
     view = get_card(db, actor=caller.actor, card_id=card_id)
     set_etag(response, view.version)
-    c = view.card
-    return card_body(view.id, view.train, c.ref, c.feature, c.team, c.iteration, c.points, view.version)
+    return card_body(view.id, view.train, view.card, view.version)
 
 
 @router.patch("/cards/{card_id}")
@@ -61,13 +62,23 @@ def patch_card(
     """Move the card to another iteration or unplan it; refused with 412 when If-Match is stale."""
     version = require_if_match(if_match)
     view = get_card(db, actor=caller.actor, card_id=card_id)
-    moved = move_card(
-        db, actor=caller.actor, train_key=view.train, ref=view.card.ref, to_iteration=change.iteration, version=version
-    )
+    fields = change.model_fields_set
+    if len(fields) != 1:
+        raise InvalidInputError("send one change at a time: either iteration or status")
+    if "status" in fields:
+        if change.status is None:
+            raise InvalidInputError("status: use one of not started, in progress, done, blocked")
+        moved = set_card_status(
+            db, actor=caller.actor, train_key=view.train, ref=view.card.ref, status=change.status, version=version
+        )
+    else:
+        moved = move_card(
+            db, actor=caller.actor, train_key=view.train, ref=view.card.ref, to_iteration=change.iteration,
+            version=version,
+        )  # fmt: skip
     if moved.event is not None:
         announce(request, view.train)
     set_etag(response, moved.version)
-    c = moved.card
-    body = card_body(card_id, view.train, c.ref, c.feature, c.team, c.iteration, c.points, moved.version)
+    body = card_body(card_id, view.train, moved.card, moved.version)
     # The seq of the event this change made (None when nothing changed): a client can recognise its own echo.
     return {**body, "seq": moved.event.seq if moved.event else None}

@@ -97,9 +97,9 @@ let dragging = null;
 
 function cardEl(card) {
   const node = el("div", {
-    class: "card", id: `card-${card.ref}`, draggable: "true", tabindex: "0", role: "button",
+    class: `card status-${(card.status || "not started").replace(" ", "-")}`, id: `card-${card.ref}`, draggable: "true", tabindex: "0", role: "button",
     "data-ref": card.ref, "data-id": String(card.id),
-    "aria-label": `${card.feature} ${card.title}, ${card.points} points, team ${card.team}, ${card.iteration ? "iteration " + card.iteration : "unplanned"}`,
+    "aria-label": `${card.feature} ${card.title}, ${card.points} points, team ${card.team}, ${card.iteration ? "iteration " + card.iteration : "unplanned"}, ${card.status || "not started"}`,
   }, el("span", { class: "key", text: card.feature }), el("span", { class: "points", text: String(card.points) }), el("span", { class: "title", text: card.title }));
   node.addEventListener("dragstart", (e) => { dragging = card; e.dataTransfer.setData("text/plain", card.ref); e.dataTransfer.effectAllowed = "move"; });
   node.addEventListener("dragend", () => { dragging = null; });
@@ -180,7 +180,7 @@ async function showDetails(ref) {
     el("button", { type: "button", class: "close", "aria-label": "Close details", text: "×" }),
     el("h2", { text: card.ref }),
     el("p", { text: card.title }),
-    el("p", { class: "muted", text: `${card.points} points · ${card.team} · ${label(card.iteration)} · version ${card.version}` }),
+    el("p", { class: "muted", text: `${card.points} points · ${card.team} · ${label(card.iteration)} · ${card.status || "not started"} · version ${card.version}` }),
     el("h3", { text: "Needs" }), needs.length ? el("ul", { class: "plain" }, ...needs.map((d) => depItem(d, d.provider))) : el("p", { class: "muted", text: "nothing" }),
     el("h3", { text: "Needed by" }), neededBy.length ? el("ul", { class: "plain" }, ...neededBy.map((d) => depItem(d, d.consumer))) : el("p", { class: "muted", text: "nobody" }),
     el("h3", { text: "History" }), history,
@@ -192,10 +192,10 @@ async function showDetails(ref) {
 }
 
 function applyEvent(event) {
-  if (event.entity === "card" && event.action === "moved" && event.after) {
+  if (event.entity === "card" && (event.action === "moved" || event.action === "status") && event.after) {
     const card = cardsByRef().get(event.entity_id);
     if (card) {
-      Object.assign(card, { iteration: event.after.iteration, version: event.after.version });
+      Object.assign(card, { iteration: event.after.iteration, status: event.after.status, version: event.after.version });
       board.seq = event.seq;
       render();
       return;
