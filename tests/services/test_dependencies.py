@@ -3,14 +3,14 @@ from __future__ import annotations
 import pytest
 
 from artsync.domain.board import DependencyStatus
-from artsync.errors import ConflictError, InvalidInputError, NotFoundError
+from artsync.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from artsync.io.plan_format import parse_plan
-from artsync.services.dependencies import add_dependency, remove_dependency
+from artsync.services.dependencies import add_dependency, remove_dependency, set_dependency_state
 from artsync.services.events import list_events
 from artsync.services.plans import import_plan
 from artsync.services.trains import get_plan
 from tests.io.test_plan_format import minimal
-from tests.personas import ADMIN, local
+from tests.personas import ADMIN, local, personas
 
 
 @pytest.fixture
@@ -52,3 +52,33 @@ def test_bad_dependency_changes_are_refused_and_change_nothing(db, train, call, 
         call(db, actor=local("bob"), train_key=train, consumer=consumer, provider=provider)
     assert len(get_plan(db, actor=ADMIN, train_key=train).dependencies) == 1
     assert len(list_events(db, actor=ADMIN, train_key=train)) == 1
+
+
+def test_the_providing_team_commits_and_delivers_and_it_is_logged(db, train) -> None:
+    people = personas("ART", "Orion", "Atlas")  # product owner of Orion, the consuming team here
+    add_dependency(db, actor=ADMIN, train_key=train, consumer="F2@Orion", provider="F1@Atlas")
+    with pytest.raises(ForbiddenError):
+        set_dependency_state(
+            db, actor=people["product_owner"], train_key=train, consumer="F2@Orion", provider="F1@Atlas",
+            state="committed",
+        )  # fmt: skip
+    atlas_po = personas("ART", "Atlas", "Orion")["product_owner"]
+    committed = set_dependency_state(
+        db, actor=atlas_po, train_key=train, consumer="F2@Orion", provider="F1@Atlas", state="committed"
+    )
+    assert (committed.dependency.state, committed.version) == ("committed", 2)
+    delivered = set_dependency_state(
+        db, actor=atlas_po, train_key=train, consumer="F2@Orion", provider="F1@Atlas", state="delivered"
+    )
+    assert delivered.dependency.state == "delivered"
+    states = {d.key: d.state for d in get_plan(db, actor=ADMIN, train_key=train).dependencies}
+    assert states["F2@Orion->F1@Atlas"] == "delivered"
+    assert [e.action for e in list_events(db, actor=ADMIN, train_key=train)][-2:] == ["committed", "delivered"]
+
+
+def test_a_dependency_cannot_skip_a_step(db, train) -> None:
+    with pytest.raises(InvalidInputError, match="a requested dependency cannot become delivered"):
+        set_dependency_state(
+            db, actor=ADMIN, train_key=train, consumer="F2@Atlas", provider="F1@Atlas", state="delivered"
+        )
+    assert {d.state for d in get_plan(db, actor=ADMIN, train_key=train).dependencies} == {"requested"}

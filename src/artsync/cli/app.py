@@ -415,6 +415,37 @@ def dep_remove(
     console.print(f"{consumer} no longer needs {provider} (event {removed.event.seq}).")
 
 
+class DependencyStateChoice(StrEnum):
+    committed = "committed"
+    delivered = "delivered"
+    broken = "broken"
+    requested = "requested"
+
+
+@dep_app.command("state")
+@handled
+def dep_state(
+    consumer: ConsumerArg,
+    provider: ProviderArg,
+    to: Annotated[DependencyStateChoice, typer.Option("--to", help="committed, delivered, broken or requested.")],
+    if_version: IfVersionOption = None,
+    train: TrainOption = None,
+    db: DbOption = None,
+) -> None:
+    """Commit to, deliver, break or re-request a dependency (the providing team commits and delivers)."""
+    from artsync.services.dependencies import set_dependency_state
+
+    with session(db) as (db_session, actor):
+        changed = set_dependency_state(
+            db_session, actor=actor, train_key=train, consumer=consumer, provider=provider, state=to.value,
+            version=if_version,
+        )  # fmt: skip
+    if changed.event is None:
+        console.print(f"{consumer} → {provider} is already {changed.dependency.state}; nothing changed.")
+    else:
+        console.print(f"{consumer} → {provider} is now {changed.dependency.state} (event {changed.event.seq}).")
+
+
 class RoamChoice(StrEnum):
     resolved = "resolved"
     owned = "owned"

@@ -25,3 +25,26 @@ def check_transition(state: str, to: str) -> str | None:
             else f"the PI is {state}: it does not move on"
         )
     return None
+
+
+# A dependency: the consumer requests it, the providing team commits to it and delivers it;
+# either side may declare it broken, and the consumer may request it again.
+DEPENDENCY_MOVES: dict[tuple[str, str], str] = {
+    ("requested", "committed"): "provider",
+    ("committed", "delivered"): "provider",
+    ("requested", "broken"): "either",
+    ("committed", "broken"): "either",
+    ("broken", "requested"): "consumer",
+}
+
+
+def dependency_move(state: str, to: str) -> str:
+    """Which side may move a dependency from ``state`` to ``to``: provider, consumer or either.
+
+    Raises ValueError with a reason a person can act on when the move is not allowed.
+    """
+    side = DEPENDENCY_MOVES.get((state, to))
+    if side is None:
+        allowed = ", ".join(t for (s, t) in DEPENDENCY_MOVES if s == state) or "nothing: it is done"
+        raise ValueError(f"a {state} dependency cannot become {to}; from {state} it can become {allowed}")
+    return side

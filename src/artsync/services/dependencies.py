@@ -9,10 +9,11 @@ from sqlalchemy.orm import Session
 
 from artsync.domain.board import DependencyStatus, dependency_status
 from artsync.domain.events import Event
+from artsync.domain.lifecycle import dependency_move
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import Dependency, split_card_ref
 from artsync.errors import ConflictError, InvalidInputError, NotFoundError
-from artsync.services.cards import find_card
+from artsync.services.cards import check_version, find_card
 from artsync.services.events import append_event, event_for_request
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_train
@@ -116,3 +117,55 @@ def remove_dependency(
 def teams_of(*refs: str) -> list[str]:
     """The teams of the cards a dependency joins: the PO or SM of either side may change it."""
     return [split_card_ref(ref)[1] for ref in refs]
+
+
+@dataclass(frozen=True)
+class DependencyState:
+    """A dependency after a change of state, with its version and the event."""
+
+    dependency: Dependency
+    version: int
+    event: Event | None
+
+
+def set_dependency_state(
+    db: Session,
+    *,
+    actor: Actor,
+    train_key: str | None,
+    consumer: str,
+    provider: str,
+    state: str,
+    version: int | None = None,
+) -> DependencyState:
+    """Commit to, deliver, break or re-request a dependency; the providing team commits and delivers."""
+    with transaction(db):
+        train = find_train(db, train_key)
+        pi = find_current_pi(db, train)
+        consumer_row = find_card(db, train, pi, consumer)
+        provider_row = find_card(db, train, pi, provider)
+        row = db.scalars(
+            select(DependencyRow).where(
+                DependencyRow.consumer_id == consumer_row.id, DependencyRow.provider_id == provider_row.id
+            )
+        ).first()
+        if row is None:
+            raise NotFoundError(f"{consumer} does not depend on {provider}")
+        before = {"consumer": consumer, "provider": provider, "state": row.state, "version": row.version}
+        check_version(f"dependency {consumer}->{provider}", version, row.version, before)
+        if row.state == state:
+            return DependencyState(Dependency(consumer, provider, row.state), row.version, None)
+        try:
+            side = dependency_move(row.state, state)
+        except ValueError as exc:
+            raise InvalidInputError(str(exc)) from None
+        teams = {"provider": teams_of(provider), "consumer": teams_of(consumer)}.get(side, teams_of(consumer, provider))
+        authorize(actor, train.key, Action.CHANGE_DEPENDENCY, teams)
+        row.state = state
+        row.version += 1
+        after = {"consumer": consumer, "provider": provider, "state": row.state, "version": row.version}
+        event = append_event(
+            db, train=train, actor=actor, entity="dependency", entity_id=f"{consumer}->{provider}", action=state,
+            before=before, after=after,
+        )  # fmt: skip
+    return DependencyState(Dependency(consumer, provider, row.state), row.version, event)
