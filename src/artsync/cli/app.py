@@ -59,6 +59,7 @@ TrainOption = Annotated[
     typer.Option("--train", "-t", help="Train key; optional when there is only one.", show_default=False),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
+CardArg = Annotated[str, typer.Argument(help="The card, written FEATURE@TEAM (e.g. PAY-112@Phoenix).")]
 ConsumerArg = Annotated[str, typer.Argument(help="The card that needs the other, FEATURE@TEAM.")]
 ProviderArg = Annotated[str, typer.Argument(help="The card it needs, FEATURE@TEAM.")]
 IfVersionOption = Annotated[
@@ -328,7 +329,7 @@ def findings(
 @card_app.command("move")
 @handled
 def card_move(
-    ref: Annotated[str, typer.Argument(help="The card, written FEATURE@TEAM (e.g. PAY-112@Phoenix).")],
+    ref: CardArg,
     to: Annotated[str, typer.Option("--to", help="Iteration number, or 'unplanned'.")],
     if_version: IfVersionOption = None,
     train: TrainOption = None,
@@ -363,7 +364,7 @@ class StatusChoice(StrEnum):
 @card_app.command("status")
 @handled
 def card_status(
-    ref: Annotated[str, typer.Argument(help="The card, written FEATURE@TEAM (e.g. PAY-112@Phoenix).")],
+    ref: CardArg,
     to: Annotated[StatusChoice, typer.Option("--to", help="The card's status.")],
     if_version: IfVersionOption = None,
     train: TrainOption = None,

@@ -72,6 +72,12 @@ def get_card(db: Session, *, actor: Actor, card_id: int) -> CardView:
     return CardView(row.id, train.key, card, row.version)
 
 
+def card_value(ref: str, row: CardRow) -> Card:
+    """The card ``ref`` as its row has it now."""
+    feature, team = split_card_ref(ref)
+    return Card(feature, team, row.iteration, row.points, row.status)
+
+
 def card_state(ref: str, row: CardRow) -> dict[str, Any]:
     """How a card is shown in the event log and in a stale-version refusal."""
     return {"ref": ref, "iteration": row.iteration, "points": row.points, "status": row.status, "version": row.version}
@@ -106,12 +112,12 @@ def move_card(
         pi_row = find_current_pi(db, train)
         check_iteration(pi_value(pi_row), to_iteration)
         row = find_card(db, train, pi_row, ref)
-        feature, team = split_card_ref(ref)
+        team = split_card_ref(ref)[1]
         authorize(actor, train.key, Action.MOVE_CARD, [team])
         before = card_state(ref, row)
         check_version(f"card {ref}", version, row.version, before)
         if row.iteration == to_iteration:
-            return CardMoved(Card(feature, team, row.iteration, row.points, row.status), row.version, None)
+            return CardMoved(card_value(ref, row), row.version, None)
         row.iteration = to_iteration
         row.version += 1
         event = append_event(
@@ -124,7 +130,7 @@ def move_card(
             before=before,
             after=card_state(ref, row),
         )
-    return CardMoved(Card(feature, team, row.iteration, row.points, row.status), row.version, event)
+    return CardMoved(card_value(ref, row), row.version, event)
 
 
 def set_card_status(
@@ -136,16 +142,16 @@ def set_card_status(
     with transaction(db):
         train = find_train(db, train_key)
         row = find_card(db, train, find_current_pi(db, train), ref)
-        feature, team = split_card_ref(ref)
+        team = split_card_ref(ref)[1]
         authorize(actor, train.key, Action.MOVE_CARD, [team])
         before = card_state(ref, row)
         check_version(f"card {ref}", version, row.version, before)
         if row.status == status:
-            return CardMoved(Card(feature, team, row.iteration, row.points, row.status), row.version, None)
+            return CardMoved(card_value(ref, row), row.version, None)
         row.status = status
         row.version += 1
         event = append_event(
             db, train=train, actor=actor, entity="card", entity_id=ref, action="status", before=before,
             after=card_state(ref, row),
         )  # fmt: skip
-    return CardMoved(Card(feature, team, row.iteration, row.points, row.status), row.version, event)
+    return CardMoved(card_value(ref, row), row.version, event)
