@@ -18,7 +18,7 @@ from artsync.services.events import append_event, event_for_request
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_train
 from artsync.services.transaction import transaction
-from artsync.store.models import DependencyRow
+from artsync.store.models import CardRow, DependencyRow
 
 
 @dataclass(frozen=True)
@@ -58,12 +58,7 @@ def add_dependency(
                 raise ConflictError(f"Idempotency-Key {request_key!r} was already used for a different change")
             status = dependency_status(consumer_row.iteration, provider_row.iteration)
             return DependencyChanged(Dependency(consumer, provider), status, earlier)
-        exists = db.scalars(
-            select(DependencyRow.id).where(
-                DependencyRow.consumer_id == consumer_row.id, DependencyRow.provider_id == provider_row.id
-            )
-        ).first()
-        if exists is not None:
+        if find_dependency(db, consumer_row, provider_row) is not None:
             raise ConflictError(f"{consumer} already needs {provider}")
         db.add(DependencyRow(pi_id=pi.id, consumer_id=consumer_row.id, provider_id=provider_row.id, state="requested"))
         dependency = Dependency(consumer, provider, "requested")
@@ -92,11 +87,7 @@ def remove_dependency(
         consumer_row = find_card(db, train, pi, consumer)
         provider_row = find_card(db, train, pi, provider)
         authorize(actor, train.key, Action.CHANGE_DEPENDENCY, teams_of(consumer, provider))
-        row = db.scalars(
-            select(DependencyRow).where(
-                DependencyRow.consumer_id == consumer_row.id, DependencyRow.provider_id == provider_row.id
-            )
-        ).first()
+        row = find_dependency(db, consumer_row, provider_row)
         if row is None:
             raise NotFoundError(f"{consumer} does not depend on {provider}")
         dependency = Dependency(consumer, provider, row.state)
@@ -112,6 +103,13 @@ def remove_dependency(
             after=None,
         )
     return DependencyChanged(dependency, dependency_status(consumer_row.iteration, provider_row.iteration), event)
+
+
+def find_dependency(db: Session, consumer: CardRow, provider: CardRow) -> DependencyRow | None:
+    """The dependency of one card on another, if there is one."""
+    return db.scalars(
+        select(DependencyRow).where(DependencyRow.consumer_id == consumer.id, DependencyRow.provider_id == provider.id)
+    ).first()
 
 
 def teams_of(*refs: str) -> list[str]:
@@ -144,11 +142,7 @@ def set_dependency_state(
         pi = find_current_pi(db, train)
         consumer_row = find_card(db, train, pi, consumer)
         provider_row = find_card(db, train, pi, provider)
-        row = db.scalars(
-            select(DependencyRow).where(
-                DependencyRow.consumer_id == consumer_row.id, DependencyRow.provider_id == provider_row.id
-            )
-        ).first()
+        row = find_dependency(db, consumer_row, provider_row)
         if row is None:
             raise NotFoundError(f"{consumer} does not depend on {provider}")
         before = {"consumer": consumer, "provider": provider, "state": row.state, "version": row.version}

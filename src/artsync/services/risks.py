@@ -17,7 +17,7 @@ from artsync.services.events import append_event
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_train
 from artsync.services.transaction import transaction
-from artsync.store.models import RiskRow, TeamRow
+from artsync.store.models import RiskRow, TeamRow, TrainRow
 
 
 @dataclass(frozen=True)
@@ -29,15 +29,21 @@ class RiskRoamed:
     event: Event | None
 
 
-def get_risk(db: Session, *, actor: Actor, train_key: str, key: str) -> RiskRoamed:
-    """One risk of the current PI, with its version."""
-    train = find_train(db, train_key)
-    authorize(actor, train.key, Action.READ)
+def find_risk(db: Session, train: TrainRow, key: str) -> tuple[RiskRow, str | None]:
+    """A risk of the train's current PI, and the key of its team (if it has one)."""
     pi = find_current_pi(db, train)
     row = db.scalars(select(RiskRow).where(RiskRow.pi_id == pi.id, RiskRow.key == key)).first()
     if row is None:
         raise NotFoundError(f"no risk {key!r} in {train.key} {pi.key}")
-    team = db.get(TeamRow, row.team_id).key if row.team_id else None  # type: ignore[union-attr]
+    team = db.get(TeamRow, row.team_id) if row.team_id else None
+    return row, team.key if team else None
+
+
+def get_risk(db: Session, *, actor: Actor, train_key: str, key: str) -> RiskRoamed:
+    """One risk of the current PI, with its version."""
+    train = find_train(db, train_key)
+    authorize(actor, train.key, Action.READ)
+    row, team = find_risk(db, train, key)
     return RiskRoamed(Risk(row.key, row.text, row.roam, row.owner, team), row.version, None)
 
 
@@ -62,11 +68,7 @@ def roam_risk(
         raise InvalidInputError(f"{roam!r} is not a ROAM state; use one of {', '.join(ROAM_STATES)}")
     with transaction(db):
         train = find_train(db, train_key)
-        pi = find_current_pi(db, train)
-        row = db.scalars(select(RiskRow).where(RiskRow.pi_id == pi.id, RiskRow.key == key)).first()
-        if row is None:
-            raise NotFoundError(f"no risk {key!r} in {train.key} {pi.key}")
-        team = db.get(TeamRow, row.team_id).key if row.team_id else None  # type: ignore[union-attr]
+        row, team = find_risk(db, train, key)
         authorize(actor, train.key, Action.ROAM_RISK, [team])
         before = risk_state(row)
         check_version(f"risk {key}", version, row.version, before)
