@@ -9,27 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from artsync.cli.app import app
 from artsync.io.demo import demo_plan
 from artsync.io.plan_format import dumps_plan
+from tests.cli.conftest import run
 from tests.io.test_plan_format import minimal
-
-runner = CliRunner()
-
-
-def run(database_url: str, *args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, [*args, "--db", database_url], env={"ARTSYNC_ACTOR": "rte-alice"})
-    return result.exit_code, result.stdout, result.stderr
-
-
-@pytest.fixture
-def demo_db(database_url) -> str:
-    code, out, err = run(database_url, "demo", "--size", "small", "--no-people")
-    assert code == 0, err
-    assert "Imported train SHOP: 6 teams, 60 features" in out
-    return database_url
 
 
 def test_board_shows_teams_iterations_and_load(demo_db) -> None:

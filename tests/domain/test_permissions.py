@@ -22,6 +22,7 @@ CASES = {
     "raise a risk": (Action.RAISE_RISK, ()),
     "dependency own team provides or needs": (Action.CHANGE_DEPENDENCY, ("Orion", "Atlas")),
     "dependency between two other teams": (Action.CHANGE_DEPENDENCY, ("Orion", "Nova")),
+    "plan own team's capacity": (Action.PLAN_CAPACITY, ("Atlas",)),
     "administer": (Action.ADMINISTER, ()),
 }
 
@@ -39,6 +40,7 @@ MATRIX = {
     "raise a risk":                          (Y, Y, Y, Y, Y, Y, N, Y, N),
     "dependency own team provides or needs": (Y, N, N, Y, Y, N, N, N, N),
     "dependency between two other teams":    (Y, N, N, N, N, N, N, N, N),
+    "plan own team's capacity":              (Y, N, N, Y, Y, N, N, N, N),
     "administer":                            (Y, N, N, N, N, N, N, N, N),
 }  # fmt: skip
 COLUMNS = ("rte", "product_manager", "business_owner", "product_owner", "scrum_master", "member", "viewer",

@@ -6,25 +6,32 @@ Errors a person can cause become one red line on stderr and exit code 2;
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
 from rich.markup import escape
-from sqlalchemy.orm import Session
 
-from artsync.cli import output
-from artsync.domain.permissions import Actor
-from artsync.errors import ArtsyncError, InvalidInputError
+from artsync.cli import output, planning
+from artsync.cli.common import (
+    CardArg,
+    ConsumerArg,
+    DbOption,
+    IfVersionOption,
+    JsonOption,
+    ProviderArg,
+    TrainOption,
+    console,
+    err_console,
+    fail,
+    handled,
+    session,
+    settings_for,
+)
+from artsync.errors import InvalidInputError
 from artsync.io import views
-from artsync.settings import Settings
 
 app = typer.Typer(
     name="artsync",
@@ -40,82 +47,14 @@ risk_app = typer.Typer(help="ROAM the train's risks.", no_args_is_help=True)
 app.add_typer(card_app, name="card")
 app.add_typer(dep_app, name="dep")
 app.add_typer(risk_app, name="risk")
-pi_app = typer.Typer(help="The PI's lifecycle: draft → planning → executing → closed.", no_args_is_help=True)
-app.add_typer(pi_app, name="pi")
+app.add_typer(planning.pi_app, name="pi")
+app.add_typer(planning.calendar_app, name="calendar")
+app.add_typer(planning.team_app, name="team")
+app.add_typer(planning.capacity_app, name="capacity")
 user_app = typer.Typer(help="People and their roles on trains.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens for programs (Authorization: Bearer TOKEN).", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
-
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
-
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", help="Database URL; overrides ARTSYNC_DATABASE_URL.", show_default=False),
-]
-TrainOption = Annotated[
-    str | None,
-    typer.Option("--train", "-t", help="Train key; optional when there is only one.", show_default=False),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
-CardArg = Annotated[str, typer.Argument(help="The card, written FEATURE@TEAM (e.g. PAY-112@Phoenix).")]
-ConsumerArg = Annotated[str, typer.Argument(help="The card that needs the other, FEATURE@TEAM.")]
-ProviderArg = Annotated[str, typer.Argument(help="The card it needs, FEATURE@TEAM.")]
-IfVersionOption = Annotated[
-    int | None,
-    typer.Option(
-        "--if-version", help="Refuse the change if the item is no longer at this version.", show_default=False
-    ),
-]
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def fail(message: str, code: int = 2) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
-    return typer.Exit(code)
-
-
-def handled(fn: F) -> F:
-    """Turn an ArtsyncError into one red line and exit code 2, never a traceback."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except ArtsyncError as exc:
-            raise fail(exc.message) from None
-        except ValidationError as exc:
-            raise fail(f"bad setting: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}") from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def settings_for(db: str | None) -> Settings:
-    return Settings(database_url=db) if db else Settings()
-
-
-@contextmanager
-def session(db: str | None, *, migrate: bool = False) -> Iterator[tuple[Session, Actor]]:
-    """A session on the configured database, and the local operator as actor.
-
-    ``migrate`` brings the schema up to date first.
-    """
-    from artsync.store.db import ensure_schema, make_engine, reachable
-    from artsync.store.db import migrate as run_migrations
-
-    settings = settings_for(db)
-    engine = make_engine(settings.database_url)
-    try:
-        if migrate:
-            run_migrations(engine)
-        else:
-            ensure_schema(engine)
-        with reachable(engine), Session(engine, expire_on_commit=False) as db_session:
-            yield db_session, Actor.local(settings.actor)
-    finally:
-        engine.dispose()
 
 
 def parse_iteration(value: str) -> int | None:
@@ -507,24 +446,6 @@ def log(
         console.print(f"No events after seq {after}.")
     else:
         console.print(output.events_table(events))
-
-
-@pi_app.command("advance")
-@handled
-def pi_advance(
-    to: Annotated[
-        str | None, typer.Option(help="The state to move to; by default the next one.", show_default=False)
-    ] = None,
-    if_version: IfVersionOption = None,
-    train: TrainOption = None,
-    db: DbOption = None,
-) -> None:
-    """Move the current PI on to its next state (the RTE's call)."""
-    from artsync.services.pis import advance_pi
-
-    with session(db) as (db_session, actor):
-        moved = advance_pi(db_session, actor=actor, train_key=train, to=to, version=if_version)
-    console.print(f"PI {moved.pi} is now [bold]{moved.state}[/] (event {moved.event.seq}).")
 
 
 class RoleChoice(StrEnum):

@@ -16,7 +16,9 @@ from artsync.domain.board import DependencyStatus, load_status, loads
 from artsync.domain.events import Event
 from artsync.domain.findings import ERROR, Finding
 from artsync.domain.plan import Plan
+from artsync.services.capacity import CapacityPlan
 from artsync.services.people import Person
+from artsync.services.pis import PIView
 from artsync.services.trains import TrainSummary
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
@@ -186,3 +188,63 @@ def status_words(status: DependencyStatus) -> tuple[str, str]:
         DependencyStatus.UNPLANNED_PROVIDER: ("the provider is not planned: broken", "red"),
         DependencyStatus.PENDING: ("the consumer is not planned yet", "dim"),
     }[status]
+
+
+def pis_table(pis: list[PIView]) -> Table:
+    table = Table(title="PIs (Planning Intervals)", title_justify="left")
+    for name in ("Key", "State", "Start", "End", "Iterations", ""):
+        table.add_column(name)
+    for p in pis:
+        its = f"{p.pi.iteration_count} × {p.pi.iteration_weeks} weeks" + (" (last is IP)" if p.pi.ip_last else "")
+        table.add_row(escape(p.pi.key), p.pi.state, str(p.pi.start), str(p.pi.end), its,
+                      Text("current", style="bold") if p.current else "")  # fmt: skip
+    return table
+
+
+def calendars_table(plan: CapacityPlan) -> Table:
+    table = Table(title=f"Calendars of train {plan.train}", title_justify="left")
+    table.add_column("When", no_wrap=True)
+    table.add_column("Who")
+    table.add_column("What")
+    for h in plan.holidays:
+        table.add_row(f"{h.day} ({h.day:%a})", "whole train", escape(h.name))
+    for item in plan.leave:
+        when = str(item.first) if item.first == item.last else f"{item.first} – {item.last}"
+        table.add_row(when, f"{escape(item.person)} ({escape(item.team)})", "leave")
+    if not plan.holidays and not plan.leave:
+        table.caption = "No holidays or leave yet: `artsync calendar holiday add`, `artsync calendar leave add`."
+    return table
+
+
+def capacity_table(plan: CapacityPlan) -> Table:
+    """Teams × iterations: load/capacity, with the availability behind each figure."""
+    table = Table(title=f"Capacity · {plan.train} · PI {plan.pi.key}", title_justify="left", show_lines=True)
+    table.add_column("Team", no_wrap=True)
+    table.add_column("Vel.", justify="right", no_wrap=True)
+    table.columns[0].no_wrap = True
+    for it in plan.pi.iterations:
+        table.add_column(f"{it.label}\n{it.start:%d %b}", justify="right", no_wrap=True)
+    for t in plan.teams:
+        cells = []
+        for c in t.iterations:
+            used = t.load.get(c.iteration, 0)
+            style = {"over": "bold white on red", "near": "black on yellow"}.get(load_status(used, c.points), "")
+            cell = Text(f"{used}/{c.points}", style=style)
+            why = [f"{c.availability:.0%}"] if c.availability < 1 else []
+            if c.holidays:
+                why.append(f"{c.holidays}h")
+            if c.leave_days:
+                why.append(f"{c.leave_days}l")
+            if c.adjusted is not None:
+                why.append(f"set ({c.calculated})")
+            if why:
+                cell.append("\n" + " ".join(why), style="dim")
+            cells.append(cell)
+        size = f"\n{t.size} people" if t.size else ""
+        table.add_row(Text(t.team, style="bold"), f"{t.velocity}{size}", *cells)
+    table.caption = (
+        "load/capacity · availability below 100%, h: holidays, l: person-days of leave"
+        " · set (calculated): the team's own figure · Vel.: velocity"
+    )
+    table.caption_justify = "left"
+    return table

@@ -37,6 +37,7 @@ class Action(StrEnum):
     ROAM_RISK = "roam_risk"
     CHANGE_DEPENDENCY = "change_dependency"  # add, remove, change state
     EDIT_MILESTONE = "edit_milestone"
+    PLAN_CAPACITY = "plan_capacity"  # team size, people's leave, capacity adjustments
     ADMINISTER = "administer"  # import, replace, people and roles
 
 
@@ -86,6 +87,7 @@ TEAM_OWNER_RIGHTS = frozenset(
         Action.RAISE_RISK,
         Action.ROAM_RISK,
         Action.CHANGE_DEPENDENCY,
+        Action.PLAN_CAPACITY,
     }
 )
 TEAM_RIGHTS: dict[Role, frozenset[Action]] = {

@@ -7,6 +7,7 @@ gives a new plan.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -19,6 +20,8 @@ FEATURE_KINDS = ("business", "enabler")
 ROAM_STATES = ("unroamed", "resolved", "owned", "accepted", "mitigated")
 CARD_STATUSES = ("not started", "in progress", "done", "blocked")
 DEPENDENCY_STATES = ("requested", "committed", "delivered", "broken")
+# Keys of trains, PIs, teams, features and other items: letters, digits, '.', '_', '-'; at most 64.
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 def card_ref(feature: str, team: str) -> str:
@@ -50,6 +53,7 @@ class Team:
     name: str
     velocity: int
     capacity_overrides: Mapping[int, int] = field(default_factory=dict)
+    size: int | None = None  # people on the team, when known
 
     def capacity(self, iteration: int) -> int:
         """Points available in ``iteration``: the override when set, else the velocity."""

@@ -20,6 +20,7 @@ from artsync.domain.cadence import PI
 from artsync.domain.plan import (
     CARD_STATUSES,
     FEATURE_KINDS,
+    KEY_PATTERN,
     ROAM_STATES,
     Card,
     Dependency,
@@ -36,7 +37,6 @@ from artsync.domain.wsjf import SCALE_TEXT, WsjfInputs, on_scale
 from artsync.errors import ImportFailedError
 
 FORMAT = "artsync-plan/1"
-KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MAX_PROBLEMS = 50
 T = TypeVar("T")
 
@@ -265,7 +265,7 @@ def parse_plan(doc: dict[str, Any]) -> Plan:
     teams: dict[str, Team] = {}
     for i, t in enumerate(r.section(doc, "teams")):
         path = f"teams[{i}]"
-        r.fields(path, t, ("key", "name", "velocity", "capacity"))
+        r.fields(path, t, ("key", "name", "velocity", "size", "capacity"))
         r.rejected.add(f"team:{t.get('key')}")
         try:
             team_key = unique(r, path, teams, r.get(path, t, "key", key))
@@ -286,6 +286,7 @@ def parse_plan(doc: dict[str, Any]) -> Plan:
                 r.get(path, t, "name", text, team_key),
                 r.get(path, t, "velocity", integer(0, 10_000)),
                 overrides,
+                r.get(path, t, "size", integer(1, 1_000), None),
             )
             r.rejected.discard(f"team:{team_key}")
         except Invalid:
@@ -533,6 +534,7 @@ def dump_plan(plan: Plan) -> dict[str, Any]:
                 "key": t.key,
                 "name": t.name,
                 "velocity": t.velocity,
+                **({"size": t.size} if t.size is not None else {}),
                 "capacity": {str(i): p for i, p in sorted(t.capacity_overrides.items())},
             }
             for t in sorted(plan.teams, key=lambda t: t.key)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from artsync.domain.board import dependency_statuses, loads
+from artsync.domain.board import dependency_statuses, load_status, loads
+from artsync.domain.cadence import PI
 from artsync.domain.events import Event
 from artsync.domain.findings import Finding
 from artsync.domain.plan import Plan
 from artsync.domain.wsjf import rank
 from artsync.services.board import Board
+from artsync.services.capacity import CapacityPlan
 from artsync.services.people import Person
 
 
@@ -42,16 +44,7 @@ def board_json(plan: Plan) -> dict[str, Any]:
     return {
         "train": plan.train.key,
         "pi": plan.pi.key,
-        "iterations": [
-            {
-                "index": it.index,
-                "label": it.label,
-                "start": it.start.isoformat(),
-                "end": it.end.isoformat(),
-                "is_ip": it.is_ip,
-            }
-            for it in plan.pi.iterations
-        ],
+        "iterations": iterations_json(plan.pi),
         "teams": [
             {
                 "key": t.key,
@@ -117,3 +110,74 @@ def board_payload(board: Board) -> dict[str, Any]:
         handle = board.cards[card["ref"]]
         card["id"], card["version"] = handle.id, handle.version
     return payload
+
+
+def iterations_json(pi: PI) -> list[dict[str, Any]]:
+    return [
+        {
+            "index": it.index,
+            "label": it.label,
+            "start": it.start.isoformat(),
+            "end": it.end.isoformat(),
+            "is_ip": it.is_ip,
+        }
+        for it in pi.iterations
+    ]
+
+
+def pi_json(pi: PI, version: int, current: bool) -> dict[str, Any]:
+    return {
+        "key": pi.key,
+        "state": pi.state,
+        "start": pi.start.isoformat(),
+        "end": pi.end.isoformat(),
+        "iteration_weeks": pi.iteration_weeks,
+        "iterations": iterations_json(pi),
+        "ip_last": pi.ip_last,
+        "current": current,
+        "version": version,
+    }
+
+
+def calendars_json(plan: CapacityPlan) -> dict[str, Any]:
+    return {
+        "train": plan.train,
+        "holidays": [{"day": h.day.isoformat(), "name": h.name} for h in plan.holidays],
+        "leave": [
+            {"team": item.team, "person": item.person, "first": item.first.isoformat(), "last": item.last.isoformat()}
+            for item in plan.leave
+        ],
+    }
+
+
+def capacity_json(plan: CapacityPlan) -> dict[str, Any]:
+    return {
+        "train": plan.train,
+        "pi": plan.pi.key,
+        "iterations": iterations_json(plan.pi),
+        "teams": [
+            {
+                "key": t.team,
+                "name": t.name,
+                "velocity": t.velocity,
+                "size": t.size,
+                "iterations": [
+                    {
+                        "iteration": c.iteration,
+                        "weekdays": c.weekdays,
+                        "holidays": c.holidays,
+                        "leave_days": c.leave_days,
+                        "availability": round(c.availability, 3),
+                        "calculated": c.calculated,
+                        "adjusted": c.adjusted,
+                        "capacity": c.points,
+                        "load": t.load.get(c.iteration, 0),
+                        "load_status": load_status(t.load.get(c.iteration, 0), c.points),
+                    }
+                    for c in t.iterations
+                ],
+            }
+            for t in plan.teams
+        ],
+        **calendars_json(plan),
+    }

@@ -3,18 +3,109 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from artsync.domain.cadence import PI
 from artsync.domain.events import Event
 from artsync.domain.lifecycle import check_transition, next_state
 from artsync.domain.permissions import Action, Actor
-from artsync.errors import InvalidInputError
+from artsync.domain.plan import KEY_PATTERN
+from artsync.errors import ConflictError, InvalidInputError
+from artsync.services.capacity import refresh_capacities
 from artsync.services.cards import check_version
 from artsync.services.events import append_event
 from artsync.services.permissions import authorize
-from artsync.services.trains import find_current_pi, find_train
+from artsync.services.trains import find_pi, find_train
 from artsync.services.transaction import transaction
+from artsync.store.mapping import current_pi, pi_value
+from artsync.store.models import PIRow
+
+
+@dataclass(frozen=True)
+class PIView:
+    """A PI with its version and whether it is the train's current one."""
+
+    pi: PI
+    version: int
+    current: bool
+
+
+@dataclass(frozen=True)
+class PICreated:
+    """The new PI and the event that recorded it."""
+
+    pi: PI
+    version: int
+    event: Event
+
+
+def pi_state(row: PIRow) -> dict[str, object]:
+    """How a PI is written in the event log."""
+    return {
+        "key": row.key,
+        "start": row.start.isoformat(),
+        "iteration_weeks": row.iteration_weeks,
+        "iterations": row.iterations,
+        "ip_last": row.ip_last,
+        "state": row.state,
+        "version": row.version,
+    }
+
+
+def list_pis(db: Session, *, actor: Actor, train_key: str | None) -> list[PIView]:
+    """The train's PIs, oldest first, marking the current one."""
+    train = find_train(db, train_key)
+    authorize(actor, train.key, Action.READ)
+    current = current_pi(db, train)
+    rows = db.scalars(select(PIRow).where(PIRow.train_id == train.id).order_by(PIRow.start)).all()
+    return [PIView(pi_value(row), row.version, current is not None and row.id == current.id) for row in rows]
+
+
+def create_pi(
+    db: Session,
+    *,
+    actor: Actor,
+    train_key: str | None,
+    key: str,
+    start: date,
+    iteration_weeks: int = 2,
+    iterations: int = 5,
+    ip_last: bool = True,
+) -> PICreated:
+    """Set up a new PI in draft: its dates, iterations and IP iteration; capacities come from the calendars."""
+    if not KEY_PATTERN.match(key):
+        raise InvalidInputError(f"{key!r} is not a valid PI key (letters, digits, '.', '_', '-'; at most 64)")
+    if not 1 <= iteration_weeks <= 4:
+        raise InvalidInputError(f"an iteration lasts 1 to 4 weeks, not {iteration_weeks}")
+    if not 1 <= iterations <= 12:
+        raise InvalidInputError(f"a PI has 1 to 12 iterations, not {iterations}")
+    if ip_last and iterations < 2:
+        raise InvalidInputError("a PI with an IP iteration needs at least one development iteration before it")
+    pi = PI(key, start, iteration_weeks, iterations, ip_last, state="draft")
+    with transaction(db):
+        train = find_train(db, train_key)
+        authorize(actor, train.key, Action.ADMINISTER)
+        for other in db.scalars(select(PIRow).where(PIRow.train_id == train.id)):
+            if other.key == key:
+                raise ConflictError(f"train {train.key} already has a PI {key}")
+            theirs = pi_value(other)
+            if pi.start <= theirs.end and theirs.start <= pi.end:
+                raise InvalidInputError(
+                    f"{key} ({pi.start} – {pi.end}) overlaps {other.key} ({theirs.start} – {theirs.end}): "
+                    "PIs of one train follow each other"
+                )
+        row = PIRow(train_id=train.id, key=key, start=start, iteration_weeks=iteration_weeks,
+                    iterations=iterations, ip_last=ip_last, state="draft")  # fmt: skip
+        db.add(row)
+        db.flush()
+        refresh_capacities(db, train)
+        event = append_event(
+            db, train=train, actor=actor, entity="pi", entity_id=key, action="created", before=None, after=pi_state(row)
+        )
+    return PICreated(pi, row.version, event)
 
 
 @dataclass(frozen=True)
@@ -28,13 +119,19 @@ class PIAdvanced:
 
 
 def advance_pi(
-    db: Session, *, actor: Actor, train_key: str | None, to: str | None = None, version: int | None = None
+    db: Session,
+    *,
+    actor: Actor,
+    train_key: str | None,
+    to: str | None = None,
+    version: int | None = None,
+    pi_key: str | None = None,
 ) -> PIAdvanced:
-    """Move the train's current PI to its next state (draft → planning → executing → closed)."""
+    """Move a PI (the current one by default) to its next state (draft → planning → executing → closed)."""
     with transaction(db):
         train = find_train(db, train_key)
         authorize(actor, train.key, Action.ADMINISTER)
-        pi = find_current_pi(db, train)
+        pi = find_pi(db, train, pi_key)
         before = {"key": pi.key, "state": pi.state, "version": pi.version}
         check_version(f"PI {pi.key}", version, pi.version, before)
         target = to or next_state(pi.state)

@@ -53,6 +53,17 @@ def find_current_pi(db: Session, train: TrainRow) -> PIRow:
     return pi
 
 
+def find_pi(db: Session, train: TrainRow, key: str | None) -> PIRow:
+    """The train's PI ``key``; with no key, the current PI."""
+    if key is None:
+        return find_current_pi(db, train)
+    pi = db.scalars(select(PIRow).where(PIRow.train_id == train.id, PIRow.key == key)).first()
+    if pi is None:
+        known = ", ".join(db.scalars(select(PIRow.key).where(PIRow.train_id == train.id).order_by(PIRow.start)))
+        raise NotFoundError(f"no PI {key!r} in train {train.key} (PIs: {known or 'none yet'})")
+    return pi
+
+
 def get_plan(db: Session, *, actor: Actor, train_key: str | None) -> Plan:
     """The train's plan for its current PI."""
     train = find_train(db, train_key)

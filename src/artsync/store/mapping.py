@@ -45,8 +45,17 @@ from artsync.store.models import (
 
 
 def current_pi(db: Session, train: TrainRow) -> PIRow | None:
-    """The train's current PI: the one that starts last."""
-    return db.scalars(select(PIRow).where(PIRow.train_id == train.id).order_by(PIRow.start.desc()).limit(1)).first()
+    """The train's current PI: the one that starts last, leaving aside PIs still in draft.
+
+    A PI being prepared (draft) becomes current when the RTE opens its planning; until then
+    the board keeps showing the PI the train is executing. A train with only drafts shows the latest.
+    """
+    return db.scalars(
+        select(PIRow)
+        .where(PIRow.train_id == train.id)
+        .order_by((PIRow.state == "draft").asc(), PIRow.start.desc())
+        .limit(1)
+    ).first()
 
 
 def pi_value(row: PIRow) -> PI:
@@ -62,7 +71,8 @@ def load_plan(db: Session, train: TrainRow, pi_row: PIRow) -> Plan:
     ):
         overrides.setdefault(team_id, {})[iteration] = points
     teams = tuple(
-        Team(t.key, t.name, t.velocity, overrides.get(t.id, {})) for t in sorted(teams_by_id.values(), key=by_key)
+        Team(t.key, t.name, t.velocity, overrides.get(t.id, {}), t.size)
+        for t in sorted(teams_by_id.values(), key=by_key)
     )
     team_key = {i: t.key for i, t in teams_by_id.items()}
 
@@ -175,7 +185,12 @@ def insert_plan(db: Session, train: TrainRow, plan: Plan) -> None:
     db.add(pi_row)
     db.flush()
     team_id = bulk_ids(
-        db, TeamRow, [{"train_id": train.id, "key": t.key, "name": t.name, "velocity": t.velocity} for t in plan.teams]
+        db,
+        TeamRow,
+        [
+            {"train_id": train.id, "key": t.key, "name": t.name, "velocity": t.velocity, "size": t.size}
+            for t in plan.teams
+        ],
     )
     capacities = [
         {"pi_id": pi_row.id, "team_id": team_id[t.key], "iteration": i, "points": p}

@@ -71,11 +71,41 @@ class TeamRow(Base):
     key: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     velocity: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int | None] = mapped_column(Integer)  # people, for turning leave into availability
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
+class HolidayRow(Base):
+    """A day off for the whole train (the train calendar)."""
+
+    __tablename__ = "holidays"
+    __table_args__ = (UniqueConstraint("train_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    train_id: Mapped[int] = mapped_column(ForeignKey("trains.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class LeaveRow(Base):
+    """A person's leave (the team calendar). Kept by team key so that re-importing the plan keeps it."""
+
+    __tablename__ = "leave"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    train_id: Mapped[int] = mapped_column(ForeignKey("trains.id", ondelete="CASCADE"), index=True)
+    team_key: Mapped[str] = mapped_column(String(64))
+    person: Mapped[str] = mapped_column(String(200))
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+
+
 class CapacityRow(Base):
-    """A team's capacity in one iteration of a PI, where it differs from its velocity."""
+    """A team's capacity in one iteration of a PI, where it differs from its velocity.
+
+    ``source`` is ``calendar`` for a figure calculated from holidays and leave (recalculated
+    whenever the calendars change) and ``team`` for the team's own adjustment, which wins.
+    """
 
     __tablename__ = "capacities"
 
@@ -83,6 +113,7 @@ class CapacityRow(Base):
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
     iteration: Mapped[int] = mapped_column(Integer, primary_key=True)
     points: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(16), default="team", server_default="team")
 
 
 class FeatureRow(Base):

@@ -1,0 +1,88 @@
+"""What every ``artsync`` command shares: the database session, the options, the one-red-line errors."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.markup import escape
+from sqlalchemy.orm import Session
+
+from artsync.domain.permissions import Actor
+from artsync.errors import ArtsyncError
+from artsync.settings import Settings
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL; overrides ARTSYNC_DATABASE_URL.", show_default=False),
+]
+TrainOption = Annotated[
+    str | None,
+    typer.Option("--train", "-t", help="Train key; optional when there is only one.", show_default=False),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
+CardArg = Annotated[str, typer.Argument(help="The card, written FEATURE@TEAM (e.g. PAY-112@Phoenix).")]
+ConsumerArg = Annotated[str, typer.Argument(help="The card that needs the other, FEATURE@TEAM.")]
+ProviderArg = Annotated[str, typer.Argument(help="The card it needs, FEATURE@TEAM.")]
+IfVersionOption = Annotated[
+    int | None,
+    typer.Option(
+        "--if-version", help="Refuse the change if the item is no longer at this version.", show_default=False
+    ),
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
+    return typer.Exit(code)
+
+
+def handled(fn: F) -> F:
+    """Turn an ArtsyncError into one red line and exit code 2, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ArtsyncError as exc:
+            raise fail(exc.message) from None
+        except ValidationError as exc:
+            raise fail(f"bad setting: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def settings_for(db: str | None) -> Settings:
+    return Settings(database_url=db) if db else Settings()
+
+
+@contextmanager
+def session(db: str | None, *, migrate: bool = False) -> Iterator[tuple[Session, Actor]]:
+    """A session on the configured database, and the local operator as actor.
+
+    ``migrate`` brings the schema up to date first.
+    """
+    from artsync.store.db import ensure_schema, make_engine, reachable
+    from artsync.store.db import migrate as run_migrations
+
+    settings = settings_for(db)
+    engine = make_engine(settings.database_url)
+    try:
+        if migrate:
+            run_migrations(engine)
+        else:
+            ensure_schema(engine)
+        with reachable(engine), Session(engine, expire_on_commit=False) as db_session:
+            yield db_session, Actor.local(settings.actor)
+    finally:
+        engine.dispose()

@@ -1,0 +1,23 @@
+"""Running ``artsync`` commands in-process against the test database, as the local operator."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from artsync.cli.app import app
+
+runner = CliRunner()
+
+
+def run(database_url: str, *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, [*args, "--db", database_url], env={"ARTSYNC_ACTOR": "rte-alice"})
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def demo_db(database_url) -> str:
+    code, out, err = run(database_url, "demo", "--size", "small", "--no-people")
+    assert code == 0, err
+    assert "Imported train SHOP: 6 teams, 60 features" in out
+    return database_url
