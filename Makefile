@@ -30,8 +30,8 @@ demo: install
 	$(BIN)/artsync serve --host 127.0.0.1 --port $(PORT)
 
 lint: install-dev
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
 
 services:

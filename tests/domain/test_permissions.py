@@ -23,6 +23,8 @@ CASES = {
     "dependency own team provides or needs": (Action.CHANGE_DEPENDENCY, ("Orion", "Atlas")),
     "dependency between two other teams": (Action.CHANGE_DEPENDENCY, ("Orion", "Nova")),
     "plan own team's capacity": (Action.PLAN_CAPACITY, ("Atlas",)),
+    "vote": (Action.VOTE, ()),
+    "facilitate": (Action.FACILITATE, ()),
     "administer": (Action.ADMINISTER, ()),
 }
 
@@ -33,7 +35,7 @@ MATRIX = {
     "move own card":                         (Y, N, N, Y, Y, Y, N, N, N),
     "move other team's card":                (Y, N, N, N, N, N, N, Y, N),
     "edit feature / WSJF":                   (Y, Y, N, N, N, N, N, N, N),
-    "set business value":                    (Y, N, Y, N, N, N, N, N, N),
+    "set business value":                    (N, N, Y, N, N, N, N, N, N),
     "edit own objective":                    (Y, N, N, Y, Y, N, N, N, N),
     "roam own team's risk":                  (Y, N, N, Y, Y, N, N, N, N),
     "roam a train risk":                     (Y, N, N, N, N, N, N, N, N),
@@ -41,6 +43,8 @@ MATRIX = {
     "dependency own team provides or needs": (Y, N, N, Y, Y, N, N, N, N),
     "dependency between two other teams":    (Y, N, N, N, N, N, N, N, N),
     "plan own team's capacity":              (Y, N, N, Y, Y, N, N, N, N),
+    "vote":                                  (Y, Y, Y, Y, Y, Y, N, Y, N),
+    "facilitate":                            (Y, N, N, N, N, N, N, N, N),
     "administer":                            (Y, N, N, N, N, N, N, N, N),
 }  # fmt: skip
 COLUMNS = ("rte", "product_manager", "business_owner", "product_owner", "scrum_master", "member", "viewer",

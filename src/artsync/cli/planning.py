@@ -13,8 +13,9 @@ from artsync.cli.common import DbOption, IfVersionOption, JsonOption, TrainOptio
 from artsync.errors import InvalidInputError
 from artsync.io import views
 
-pi_app = typer.Typer(help="PIs: set one up, list them, move one through draft → planning → executing → closed.",
-                     no_args_is_help=True)  # fmt: skip
+pi_app = typer.Typer(
+    help="PIs: set one up, list them, move one through draft → planning → executing → closed.", no_args_is_help=True
+)
 calendar_app = typer.Typer(help="The train calendar (holidays) and team calendars (leave).", no_args_is_help=True)
 holiday_app = typer.Typer(help="Days off for the whole train.", no_args_is_help=True)
 leave_app = typer.Typer(help="People's leave, per team.", no_args_is_help=True)
@@ -52,8 +53,16 @@ def pi_create(
 
     day = parse_date(start, "--start")
     with session(db) as (db_session, actor):
-        created = create_pi(db_session, actor=actor, train_key=train, key=key, start=day, iteration_weeks=weeks,
-                            iterations=iterations, ip_last=ip)  # fmt: skip
+        created = create_pi(
+            db_session,
+            actor=actor,
+            train_key=train,
+            key=key,
+            start=day,
+            iteration_weeks=weeks,
+            iterations=iterations,
+            ip_last=ip,
+        )
     pi = created.pi
     console.print(
         f"PI [bold]{escape(pi.key)}[/] is set up in draft: {pi.start} – {pi.end}, {pi.iteration_count} iterations "
@@ -140,8 +149,15 @@ def leave_add(
     from artsync.services.capacity import add_leave
 
     with session(db) as (db_session, actor):
-        changed = add_leave(db_session, actor=actor, train_key=train, team=team, person=person,
-                            first=parse_date(first, "first day"), last=parse_date(last, "last day"))  # fmt: skip
+        changed = add_leave(
+            db_session,
+            actor=actor,
+            train_key=train,
+            team=team,
+            person=person,
+            first=parse_date(first, "first day"),
+            last=parse_date(last, "last day"),
+        )
     console.print(f"{escape(changed.summary)}; capacities recalculated.")
 
 
@@ -158,8 +174,9 @@ def leave_remove(
     from artsync.services.capacity import remove_leave
 
     with session(db) as (db_session, actor):
-        changed = remove_leave(db_session, actor=actor, train_key=train, team=team, person=person,
-                               first=parse_date(first, "first day"))  # fmt: skip
+        changed = remove_leave(
+            db_session, actor=actor, train_key=train, team=team, person=person, first=parse_date(first, "first day")
+        )
     console.print(f"{escape(changed.summary)}; capacities recalculated.")
 
 
@@ -195,8 +212,9 @@ def team_set(
     if size is None and velocity is None:
         raise InvalidInputError("give --size N or --velocity N (or both)")
     with session(db) as (db_session, actor):
-        changed = set_team(db_session, actor=actor, train_key=train, team=team, size=size, velocity=velocity,
-                           version=if_version)  # fmt: skip
+        changed = set_team(
+            db_session, actor=actor, train_key=train, team=team, size=size, velocity=velocity, version=if_version
+        )
     console.print(escape(changed.summary) + ("." if changed.event is None else f" (event {changed.event.seq})."))
 
 
@@ -235,6 +253,7 @@ def capacity_set(
     if (points is None) == (not clear):
         raise InvalidInputError("give the points, or --clear to go back to the calculated figure")
     with session(db) as (db_session, actor):
-        changed = adjust_capacity(db_session, actor=actor, train_key=train, team=team, iteration=iteration,
-                                  points=points, pi_key=pi)  # fmt: skip
+        changed = adjust_capacity(
+            db_session, actor=actor, train_key=train, team=team, iteration=iteration, points=points, pi_key=pi
+        )
     console.print(escape(changed.summary) + ("." if changed.event is None else f" (event {changed.event.seq})."))

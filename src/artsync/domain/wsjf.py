@@ -61,3 +61,36 @@ T = TypeVar("T", bound=Scored)
 def rank(items: Iterable[T]) -> list[T]:
     """Order items by WSJF, highest first; ties go to the smaller job, then the key."""
     return sorted(items, key=lambda f: (-f.wsjf.score, f.wsjf.size, f.key))
+
+
+# The four columns of a WSJF session, in the order they are scored.
+COLUMNS: dict[str, str] = {
+    "ubv": "user/business value",
+    "tc": "time criticality",
+    "rroe": "risk reduction / opportunity enablement",
+    "size": "job size",
+}
+
+
+def check_column(column: str, scores: dict[str, int], features: Iterable[str]) -> list[str]:
+    """What is wrong with one column scored relatively: every feature scored, each on the scale, the smallest 1.
+
+    Scoring one column at a time across all features, with the smallest item set to 1,
+    keeps the scores relative to each other rather than absolute guesses (DOMAIN.md).
+    """
+    if column not in COLUMNS:
+        return [f"{column!r} is not a WSJF column; the columns are {', '.join(COLUMNS)}"]
+    wanted = list(features)
+    problems = [f"{key}: not in this session" for key in scores if key not in set(wanted)]
+    missing = [key for key in wanted if key not in scores]
+    if missing:
+        problems.append(f"score every feature in the column: {', '.join(missing)} missing")
+    problems += [f"{key}: {value!r} is not on the scale {SCALE_TEXT}" for key, value in scores.items()
+                 if not on_scale(value)]  # fmt: skip
+    valid = [v for v in scores.values() if on_scale(v)]
+    if valid and not problems and min(valid) != 1:
+        problems.append(
+            f"the smallest item in a column is 1 (scores are relative); the smallest {COLUMNS[column]} here is "
+            f"{min(valid)}"
+        )
+    return problems

@@ -5,20 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from artsync.domain.cadence import PI
 from artsync.domain.events import Event
 from artsync.domain.permissions import Action, Actor
-from artsync.domain.plan import CARD_STATUSES, Card, split_card_ref
+from artsync.domain.plan import CARD_STATUSES, Card, card_ref, split_card_ref
 from artsync.errors import InvalidInputError, NotFoundError, StaleVersionError
 from artsync.services.events import append_event
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_train
 from artsync.services.transaction import transaction
 from artsync.store.mapping import pi_value
-from artsync.store.models import CardRow, FeatureRow, PIRow, TeamRow, TrainRow
+from artsync.store.models import CardRow, DependencyRow, FeatureRow, PIRow, TeamRow, TrainRow
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,92 @@ def set_card_status(
         row.status = status
         row.version += 1
         event = append_event(
-            db, train=train, actor=actor, entity="card", entity_id=ref, action="status", before=before,
+            db,
+            train=train,
+            actor=actor,
+            entity="card",
+            entity_id=ref,
+            action="status",
+            before=before,
             after=card_state(ref, row),
-        )  # fmt: skip
+        )
     return CardMoved(card_value(ref, row), row.version, event)
+
+
+def add_card(
+    db: Session,
+    *,
+    actor: Actor,
+    train_key: str | None,
+    feature: str,
+    team: str,
+    points: int,
+    iteration: int | None = None,
+) -> CardMoved:
+    """A team takes on its part of a feature: a new card on the board (in ``iteration``, or unplanned)."""
+    if not 0 <= points <= 1000:
+        raise InvalidInputError(f"a card's points are 0 to 1000, not {points}")
+    ref = card_ref(feature, team)
+    with transaction(db):
+        train = find_train(db, train_key)
+        pi_row = find_current_pi(db, train)
+        check_iteration(pi_value(pi_row), iteration)
+        feature_row = db.scalars(
+            select(FeatureRow).where(FeatureRow.train_id == train.id, FeatureRow.key == feature)
+        ).first()
+        if feature_row is None:
+            raise NotFoundError(f"no feature {feature!r} in the backlog")
+        team_row = db.scalars(select(TeamRow).where(TeamRow.train_id == train.id, TeamRow.key == team)).first()
+        if team_row is None:
+            raise NotFoundError(f"no team {team!r} in {train.key}")
+        authorize(actor, train.key, Action.MOVE_CARD, [team])
+        if pi_row.state == "closed":
+            raise InvalidInputError(f"PI {pi_row.key} is closed: its board is history")
+        exists = db.scalars(
+            select(CardRow.id).where(
+                CardRow.pi_id == pi_row.id, CardRow.feature_id == feature_row.id, CardRow.team_id == team_row.id
+            )
+        ).first()
+        if exists is not None:
+            raise InvalidInputError(f"{ref} is already on the board: move it instead")
+        row = CardRow(
+            pi_id=pi_row.id,
+            feature_id=feature_row.id,
+            team_id=team_row.id,
+            iteration=iteration,
+            points=points,
+            status="not started",
+        )
+        db.add(row)
+        db.flush()
+        event = append_event(
+            db,
+            train=train,
+            actor=actor,
+            entity="card",
+            entity_id=ref,
+            action="added",
+            before=None,
+            after=card_state(ref, row),
+        )
+    return CardMoved(card_value(ref, row), row.version, event)
+
+
+def remove_card(db: Session, *, actor: Actor, train_key: str | None, ref: str, version: int | None = None) -> Event:
+    """Take a team's card off the board, with the dependencies on it."""
+    with transaction(db):
+        train = find_train(db, train_key)
+        pi_row = find_current_pi(db, train)
+        row = find_card(db, train, pi_row, ref)
+        authorize(actor, train.key, Action.MOVE_CARD, [split_card_ref(ref)[1]])
+        before = card_state(ref, row)
+        check_version(f"card {ref}", version, row.version, before)
+        db.execute(
+            delete(DependencyRow).where(or_(DependencyRow.consumer_id == row.id, DependencyRow.provider_id == row.id))
+        )
+        db.delete(row)
+        db.flush()
+        event = append_event(
+            db, train=train, actor=actor, entity="card", entity_id=ref, action="removed", before=before, after=None
+        )
+    return event

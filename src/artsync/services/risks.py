@@ -47,6 +47,41 @@ def get_risk(db: Session, *, actor: Actor, train_key: str, key: str) -> RiskRoam
     return RiskRoamed(Risk(row.key, row.text, row.roam, row.owner, team), row.version, None)
 
 
+def raise_risk(db: Session, *, actor: Actor, train_key: str | None, text: str, team: str | None = None) -> RiskRoamed:
+    """Anyone on the train raises a risk (of a team, or of the train); it starts unROAMed."""
+    if not text.strip():
+        raise InvalidInputError("a risk needs its text: what could go wrong")
+    with transaction(db):
+        train = find_train(db, train_key)
+        pi = find_current_pi(db, train)
+        team_row = None
+        if team is not None:
+            team_row = db.scalars(select(TeamRow).where(TeamRow.train_id == train.id, TeamRow.key == team)).first()
+            if team_row is None:
+                raise NotFoundError(f"no team {team!r} in {train.key}")
+        authorize(actor, train.key, Action.RAISE_RISK, [team])
+        taken = set(db.scalars(select(RiskRow.key).where(RiskRow.pi_id == pi.id)))
+        n = len(taken) + 1
+        while f"R{n}" in taken:
+            n += 1
+        row = RiskRow(
+            pi_id=pi.id, team_id=team_row.id if team_row else None, key=f"R{n}", text=text.strip(), roam="unroamed"
+        )
+        db.add(row)
+        db.flush()
+        event = append_event(
+            db,
+            train=train,
+            actor=actor,
+            entity="risk",
+            entity_id=row.key,
+            action="raised",
+            before=None,
+            after={"key": row.key, "text": row.text, "team": team, "roam": row.roam},
+        )
+    return RiskRoamed(Risk(row.key, row.text, row.roam, None, team), row.version, event)
+
+
 def risk_state(row: RiskRow) -> dict[str, Any]:
     """How a risk is shown in the event log and in a stale-version refusal."""
     return {"key": row.key, "roam": row.roam, "owner": row.owner, "note": row.note, "version": row.version}

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
@@ -302,3 +303,73 @@ class LoginRow(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     outcome: Mapped[str] = mapped_column(String(16))  # success, failed, blocked
     source: Mapped[str | None] = mapped_column(String(100))
+
+
+class ConfidenceVoteRow(Base):
+    """One round of the confidence vote at the end of PI planning; a rework round opens the next."""
+
+    __tablename__ = "confidence_votes"
+    __table_args__ = (UniqueConstraint("pi_id", "round"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pi_id: Mapped[int] = mapped_column(ForeignKey("pis.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))  # open, closed
+    opened_by: Mapped[str] = mapped_column(String(200))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_by: Mapped[str | None] = mapped_column(String(200))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class BallotRow(Base):
+    """One participant's vote (1–5 fingers); they may change it until the vote is closed."""
+
+    __tablename__ = "ballots"
+    __table_args__ = (UniqueConstraint("vote_id", "voter"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("confidence_votes.id", ondelete="CASCADE"), index=True)
+    voter: Mapped[str] = mapped_column(String(200))
+    value: Mapped[int] = mapped_column(Integer)
+    cast_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BaselineRow(Base):
+    """The plan as committed at the end of PI planning: written once, never changed.
+
+    Kept by PI key rather than by PI row, so that replacing the train's plan by an import
+    does not take the history with it.
+    """
+
+    __tablename__ = "baselines"
+    __table_args__ = (UniqueConstraint("train_id", "pi_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    train_id: Mapped[int] = mapped_column(ForeignKey("trains.id", ondelete="CASCADE"), index=True)
+    pi_key: Mapped[str] = mapped_column(String(64))
+    committed_by: Mapped[str] = mapped_column(String(200))
+    committed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    seq: Mapped[int] = mapped_column(Integer)  # the event that committed it
+    vote_round: Mapped[int | None] = mapped_column(Integer)
+    vote_average: Mapped[float | None] = mapped_column(Float)
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    plan: Mapped[dict[str, Any]] = mapped_column(JSON)  # the artsync-plan/1 document
+
+
+class WsjfSessionRow(Base):
+    """A WSJF scoring session: product management scores the backlog one column at a time."""
+
+    __tablename__ = "wsjf_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    train_id: Mapped[int] = mapped_column(ForeignKey("trains.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(String(16))  # open, finished
+    features: Mapped[list[str]] = mapped_column(JSON)  # the keys being scored
+    scores: Mapped[dict[str, Any]] = mapped_column(JSON)  # column → feature → value
+    scorers: Mapped[dict[str, Any]] = mapped_column(JSON)  # column → who scored it, when
+    ranking: Mapped[list[Any] | None] = mapped_column(JSON)  # the resulting order, when finished
+    started_by: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_by: Mapped[str | None] = mapped_column(String(200))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)

@@ -89,9 +89,16 @@ def new_pi(
     key: str, body: NewPI, request: Request, db: Db, caller: CurrentCaller, response: Response
 ) -> dict[str, Any]:
     """Set up a PI in draft (the RTE); capacities are calculated from the calendars."""
-    created = create_pi(db, actor=caller.actor, train_key=key, key=body.key, start=body.start,
-                        iteration_weeks=body.iteration_weeks, iterations=body.iterations,
-                        ip_last=body.ip_last)  # fmt: skip
+    created = create_pi(
+        db,
+        actor=caller.actor,
+        train_key=key,
+        key=body.key,
+        start=body.start,
+        iteration_weeks=body.iteration_weeks,
+        iterations=body.iterations,
+        ip_last=body.ip_last,
+    )
     announce(request, key)
     set_etag(response, created.version)
     return views.pi_json(created.pi, created.version, current=False)
@@ -108,8 +115,9 @@ def move_pi(
     if_match: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
     """Move a PI to its next state (draft → planning → executing → closed); If-Match is optional."""
-    moved = advance_pi(db, actor=caller.actor, train_key=key, to=body.state, version=parse_if_match(if_match),
-                       pi_key=pi)  # fmt: skip
+    moved = advance_pi(
+        db, actor=caller.actor, train_key=key, to=body.state, version=parse_if_match(if_match), pi_key=pi
+    )
     announce(request, key)
     return {"key": moved.pi, "state": moved.state, "version": moved.version, "seq": moved.event.seq}
 
@@ -122,12 +130,19 @@ def capacity(key: str, db: Db, caller: CurrentCaller, pi: PiQuery = None) -> dic
 
 @router.put("/trains/{key}/capacity/{team}/{iteration}")
 def put_capacity(
-    key: str, team: str, iteration: int, body: CapacityPut, request: Request, db: Db, caller: CurrentCaller,
+    key: str,
+    team: str,
+    iteration: int,
+    body: CapacityPut,
+    request: Request,
+    db: Db,
+    caller: CurrentCaller,
     pi: PiQuery = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """Set the team's own capacity in one iteration, or clear it with ``{"points": null}``."""
-    result = adjust_capacity(db, actor=caller.actor, train_key=key, team=team, iteration=iteration,
-                             points=body.points, pi_key=pi)  # fmt: skip
+    result = adjust_capacity(
+        db, actor=caller.actor, train_key=key, team=team, iteration=iteration, points=body.points, pi_key=pi
+    )
     return changed(request, key, result)
 
 
@@ -142,8 +157,15 @@ def patch_team(
     if_match: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
     """Change a team's size or velocity; If-Match is optional."""
-    result = set_team(db, actor=caller.actor, train_key=key, team=team, size=body.size, velocity=body.velocity,
-                      version=parse_if_match(if_match))  # fmt: skip
+    result = set_team(
+        db,
+        actor=caller.actor,
+        train_key=key,
+        team=team,
+        size=body.size,
+        velocity=body.velocity,
+        version=parse_if_match(if_match),
+    )
     return changed(request, key, result)
 
 
@@ -168,8 +190,9 @@ def drop_holiday(key: str, day: date, request: Request, db: Db, caller: CurrentC
 @router.post("/trains/{key}/leave", status_code=201)
 def new_leave(key: str, body: NewLeave, request: Request, db: Db, caller: CurrentCaller) -> dict[str, Any]:
     """Record a person's leave on their team's calendar (the team's PO or SM, or the RTE)."""
-    result = add_leave(db, actor=caller.actor, train_key=key, team=body.team, person=body.person, first=body.first,
-                       last=body.last)  # fmt: skip
+    result = add_leave(
+        db, actor=caller.actor, train_key=key, team=body.team, person=body.person, first=body.first, last=body.last
+    )
     return changed(request, key, result)
 
 

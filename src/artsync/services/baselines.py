@@ -1,0 +1,134 @@
+"""Committing the PI plan: the baseline, frozen once and kept forever."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from artsync.domain.baseline import commit_blockers
+from artsync.domain.confidence import COMMIT_AVERAGE, tally
+from artsync.domain.events import Event
+from artsync.domain.findings import analyze
+from artsync.domain.permissions import Action, Actor
+from artsync.domain.plan import Plan
+from artsync.errors import InvalidInputError, NotFoundError
+from artsync.io.plan_format import dump_plan, parse_plan
+from artsync.services.events import append_event
+from artsync.services.permissions import authorize
+from artsync.services.trains import find_current_pi, find_train
+from artsync.services.transaction import transaction
+from artsync.services.votes import latest_vote
+from artsync.store.mapping import load_plan, utc_now
+from artsync.store.models import BallotRow, BaselineRow
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The committed plan of a PI, with who committed it, when, on which vote, and any override."""
+
+    pi: str
+    plan: Plan
+    committed_by: str
+    committed_at: datetime
+    seq: int
+    vote_round: int | None
+    vote_average: float | None
+    override_reason: str | None
+    overridden: tuple[str, ...] = ()
+    event: Event | None = None
+
+
+def baseline_value(row: BaselineRow, event: Event | None = None, overridden: tuple[str, ...] = ()) -> Baseline:
+    at = row.committed_at
+    return Baseline(
+        row.pi_key,
+        parse_plan(row.plan),
+        row.committed_by,
+        at,
+        row.seq,
+        row.vote_round,
+        row.vote_average,
+        row.override_reason,
+        overridden,
+        event,
+    )
+
+
+def commit_pi(db: Session, *, actor: Actor, train_key: str | None, override_reason: str | None = None) -> Baseline:
+    """Commit the current PI's plan as its baseline and start executing it.
+
+    Needs a closed confidence vote averaging 3 or more. Unroamed risks and error findings
+    refuse the commit unless the RTE overrides them with a written reason, which is kept.
+    """
+    reason = (override_reason or "").strip() or None
+    with transaction(db):
+        train = find_train(db, train_key)
+        authorize(actor, train.key, Action.FACILITATE)
+        pi = find_current_pi(db, train)
+        if db.scalars(
+            select(BaselineRow).where(BaselineRow.train_id == train.id, BaselineRow.pi_key == pi.key)
+        ).first():
+            raise InvalidInputError(f"PI {pi.key} is already committed: a baseline is never changed")
+        if pi.state != "planning":
+            raise InvalidInputError(f"PI {pi.key} is {pi.state}: only a PI in planning is committed")
+        vote = latest_vote(db, pi)
+        if vote is None or vote.state != "closed":
+            raise InvalidInputError("the train commits after the confidence vote: open it, let everyone vote, close it")
+        result = tally(db.scalars(select(BallotRow.value).where(BallotRow.vote_id == vote.id)))
+        if not result.passes:
+            raise InvalidInputError(
+                f"the confidence vote averaged {result.average} (below {COMMIT_AVERAGE:g}): rework the plan and "
+                "open another round"
+            )
+        plan = load_plan(db, train, pi)
+        blockers = commit_blockers(plan, analyze(plan))
+        if blockers and reason is None:
+            shown = "; ".join(blockers[:3]) + (f" (and {len(blockers) - 3} more)" if len(blockers) > 3 else "")
+            raise InvalidInputError(
+                f"the plan cannot be committed yet: {shown}. ROAM the risks and fix the errors, or override "
+                "with a written reason"
+            )
+        pi.state, pi.version = "executing", pi.version + 1
+        event = append_event(
+            db,
+            train=train,
+            actor=actor,
+            entity="pi",
+            entity_id=pi.key,
+            action="committed",
+            before={"state": "planning"},
+            after={
+                "state": "executing",
+                "vote_round": vote.round,
+                "vote_average": result.average,
+                "override_reason": reason,
+                "overridden": blockers if reason else [],
+            },
+        )
+        row = BaselineRow(
+            train_id=train.id,
+            pi_key=pi.key,
+            committed_by=actor.name,
+            committed_at=utc_now(),
+            seq=event.seq,
+            vote_round=vote.round,
+            vote_average=result.average,
+            override_reason=reason,
+            plan=dump_plan(plan),
+        )
+        db.add(row)
+    return baseline_value(row, event, tuple(blockers) if reason else ())
+
+
+def get_baseline(db: Session, *, actor: Actor, train_key: str | None, pi_key: str | None = None) -> Baseline:
+    """The committed baseline of a PI (the current one by default)."""
+    train = find_train(db, train_key)
+    authorize(actor, train.key, Action.READ)
+    key = pi_key or find_current_pi(db, train).key
+    row = db.scalars(select(BaselineRow).where(BaselineRow.train_id == train.id, BaselineRow.pi_key == key)).first()
+    if row is None:
+        raise NotFoundError(f"PI {key} has no baseline yet: it is set when the train commits its plan")
+    return baseline_value(row)
