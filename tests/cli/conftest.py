@@ -10,8 +10,8 @@ from artsync.cli.app import app
 runner = CliRunner()
 
 
-def run(database_url: str, *args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, [*args, "--db", database_url], env={"ARTSYNC_ACTOR": "rte-alice"})
+def run(database_url: str, *args: str, actor: str = "rte-alice") -> tuple[int, str, str]:
+    result = runner.invoke(app, [*args, "--db", database_url], env={"ARTSYNC_ACTOR": actor})
     return result.exit_code, result.stdout, result.stderr
 
 

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from artsync.cli import output, planning
+from artsync.cli import output, pi_planning, planning
 from artsync.cli.common import (
     CardArg,
     ConsumerArg,
@@ -41,9 +41,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-card_app = typer.Typer(help="Move cards on the ART planning board.", no_args_is_help=True)
+card_app = typer.Typer(help="Add, move and remove cards on the ART planning board.", no_args_is_help=True)
 dep_app = typer.Typer(help="Add and remove dependencies between cards.", no_args_is_help=True)
-risk_app = typer.Typer(help="ROAM the train's risks.", no_args_is_help=True)
+risk_app = typer.Typer(help="Raise and ROAM the train's risks.", no_args_is_help=True)
 app.add_typer(card_app, name="card")
 app.add_typer(dep_app, name="dep")
 app.add_typer(risk_app, name="risk")
@@ -51,6 +51,9 @@ app.add_typer(planning.pi_app, name="pi")
 app.add_typer(planning.calendar_app, name="calendar")
 app.add_typer(planning.team_app, name="team")
 app.add_typer(planning.capacity_app, name="capacity")
+app.add_typer(pi_planning.objective_app, name="objective")
+app.add_typer(pi_planning.vote_app, name="vote")
+app.add_typer(pi_planning.wsjf_app, name="wsjf")
 user_app = typer.Typer(help="People and their roles on trains.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens for programs (Authorization: Bearer TOKEN).", no_args_is_help=True)
 app.add_typer(user_app, name="user")
@@ -322,6 +325,50 @@ def card_status(
         console.print(f"{ref} is now {changed.card.status} (version {changed.version}, event {changed.event.seq}).")
 
 
+@card_app.command("add")
+@handled
+def card_add(
+    ref: CardArg,
+    points: Annotated[int, typer.Option(help="The team's estimate in points.")],
+    to: Annotated[str, typer.Option("--to", help="Iteration number, or 'unplanned'.")] = "unplanned",
+    train: TrainOption = None,
+    db: DbOption = None,
+) -> None:
+    """Put a team's part of a feature on the board (breakouts in PI planning)."""
+    from artsync.domain.plan import split_card_ref
+    from artsync.services.cards import add_card
+
+    try:
+        feature, team = split_card_ref(ref)
+    except ValueError as exc:
+        raise InvalidInputError(str(exc)) from None
+    with session(db) as (db_session, actor):
+        added = add_card(
+            db_session,
+            actor=actor,
+            train_key=train,
+            feature=feature,
+            team=team,
+            points=points,
+            iteration=parse_iteration(to),
+        )
+    where = f"iteration {added.card.iteration}" if added.card.iteration else "unplanned"
+    console.print(f"Added {ref} ({points} points) {where} (event {added.event.seq if added.event else '—'}).")
+
+
+@card_app.command("remove")
+@handled
+def card_remove(
+    ref: CardArg, if_version: IfVersionOption = None, train: TrainOption = None, db: DbOption = None
+) -> None:
+    """Take a card off the board, with the dependencies on it."""
+    from artsync.services.cards import remove_card
+
+    with session(db) as (db_session, actor):
+        event = remove_card(db_session, actor=actor, train_key=train, ref=ref, version=if_version)
+    console.print(f"Removed {ref} (event {event.seq}).")
+
+
 @dep_app.command("add")
 @handled
 def dep_add(
@@ -424,6 +471,24 @@ def risk_roam(
         console.print(f"Risk {key} is already {roamed.risk.roam}{escape(by)}; nothing changed.")
     else:
         console.print(f"Risk {key} is now {roamed.risk.roam}{escape(by)} (event {roamed.event.seq}).")
+
+
+@risk_app.command("raise")
+@handled
+def risk_raise(
+    text: Annotated[str, typer.Argument(help="What could go wrong.")],
+    team: Annotated[str | None, typer.Option(help="The team it concerns; none for a train risk.")] = None,
+    train: TrainOption = None,
+    db: DbOption = None,
+) -> None:
+    """Raise a risk; it starts unROAMed and must be ROAMed before the confidence vote."""
+    from artsync.services.risks import raise_risk
+
+    with session(db) as (db_session, actor):
+        raised = raise_risk(db_session, actor=actor, train_key=train, text=text, team=team)
+    console.print(
+        f"Raised risk [bold]{raised.risk.key}[/] (unROAMed; event {raised.event.seq if raised.event else '—'})."
+    )
 
 
 @app.command()

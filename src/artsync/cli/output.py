@@ -16,10 +16,14 @@ from artsync.domain.board import DependencyStatus, load_status, loads
 from artsync.domain.events import Event
 from artsync.domain.findings import ERROR, Finding
 from artsync.domain.plan import Plan
+from artsync.domain.wsjf import COLUMNS
+from artsync.services.baselines import Baseline
 from artsync.services.capacity import CapacityPlan
 from artsync.services.people import Person
 from artsync.services.pis import PIView
 from artsync.services.trains import TrainSummary
+from artsync.services.votes import VoteView
+from artsync.services.wsjf import WsjfSession
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
 SEVERITY_MARK = {"error": "✖", "warning": "▲"}
@@ -246,5 +250,96 @@ def capacity_table(plan: CapacityPlan) -> Table:
         "load/capacity · availability below 100%, h: holidays, l: person-days of leave"
         " · set (calculated): the team's own figure · Vel.: velocity"
     )
+    table.caption_justify = "left"
+    return table
+
+
+def objectives_table(plan: Plan) -> Table:
+    """Objectives by team, committed before uncommitted, with planned and actual business value."""
+    table = Table(title=f"PI objectives · {plan.train.key} · PI {plan.pi.key}", title_justify="left")
+    for name, justify in (("Key", "left"), ("Team", "left"), ("Objective", "left"), ("Kind", "left"),
+                          ("BV plan", "right"), ("BV actual", "right"), ("Features", "left")):  # fmt: skip
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    ordered = sorted(plan.objectives, key=lambda o: (o.team or "", not o.committed, o.key))
+    for o in ordered:
+        table.add_row(
+            escape(o.key),
+            escape(o.team or "train"),
+            escape(o.text),
+            "committed" if o.committed else Text("uncommitted", style="italic"),
+            str(o.planned_bv) if o.planned_bv is not None else Text("—", style="yellow"),
+            str(o.actual_bv) if o.actual_bv is not None else "—",
+            escape(", ".join(o.features)),
+        )
+    if not ordered:
+        table.caption = "No objectives yet: `artsync objective add TEXT --team TEAM`."
+    elif any(o.planned_bv is None for o in ordered):
+        table.caption = (
+            "— in BV plan: a business owner still has to value it (`artsync objective value KEY --planned N`)."
+        )
+    return table
+
+
+def vote_result(vote: VoteView) -> Text:
+    """The round as people read it: who voted while open; the histogram, average and verdict once closed."""
+    text = Text(f"Confidence vote on PI {vote.pi}, round {vote.round}: {vote.state}\n", style="bold")
+    if vote.tally is None:
+        text.append(f"{len(vote.voters)} voted so far")
+        text.append(f": {', '.join(vote.voters)}" if vote.voters else "")
+        if vote.mine is not None:
+            text.append(f" (your vote: {vote.mine})")
+        return text
+    tally = vote.tally
+    widest = max(tally.histogram.values(), default=0) or 1
+    for fingers in sorted(tally.histogram, reverse=True):
+        n = tally.histogram[fingers]
+        text.append(f"  {fingers} {'▇' * round(20 * n / widest):<20} {n}\n")
+    verdict = "the train may commit" if tally.passes else "below 3: rework the plan and vote again"
+    text.append(f"Average {tally.average} from {tally.count} votes: ")
+    text.append(verdict, style="bold green" if tally.passes else "bold red")
+    return text
+
+
+def baseline_summary(baseline: Baseline) -> Text:
+    plan = baseline.plan
+    text = Text(f"Baseline of PI {baseline.pi}\n", style="bold")
+    text.append(
+        f"Committed by {baseline.committed_by} at {baseline.committed_at:%Y-%m-%d %H:%M} UTC (event {baseline.seq})"
+    )
+    if baseline.vote_round is not None:
+        text.append(f" on vote round {baseline.vote_round}, average {baseline.vote_average}")
+    text.append("\n")
+    placed = [c for c in plan.cards if c.iteration is not None]
+    text.append(
+        f"{len(plan.teams)} teams · {len(placed)} cards planned, {sum(c.points for c in placed)} points · "
+        f"{len(plan.dependencies)} dependencies · {len(plan.objectives)} objectives "
+        f"({sum(o.planned_bv or 0 for o in plan.objectives if o.committed)} planned BV committed) · "
+        f"{len(plan.risks)} risks\n"
+    )
+    if baseline.override_reason:
+        text.append(f"Committed over its blockers: {baseline.override_reason}\n", style="yellow")
+    text.append("The whole plan: `artsync pi baseline --json`.", style="dim")
+    return text
+
+
+def wsjf_table(found: WsjfSession) -> Table:
+    """The session's order once finished; before that, which columns are scored and by whom."""
+    if found.state == "finished":
+        table = Table(title=f"WSJF session {found.id}: the order it produced", title_justify="left")
+        for name in ("Rank", "Feature", "Title", "CoD", "Size", "WSJF"):
+            table.add_column(name, justify="right" if name in ("Rank", "CoD", "Size", "WSJF") else "left")
+        for r in found.ranking:
+            table.add_row(str(r["rank"]), escape(r["key"]), escape(r["title"]), str(r["cost_of_delay"]),
+                          str(r["size"]), f"{r['wsjf']:.2f}")  # fmt: skip
+    else:
+        table = Table(title=f"WSJF session {found.id}: open over {len(found.features)} features", title_justify="left")
+        table.add_column("Column")
+        table.add_column("Scored by")
+        for column, name in COLUMNS.items():
+            who = found.scorers.get(column)
+            by = escape(f"{who['by']} at {who['at'][:16].replace('T', ' ')}") if who else None
+            table.add_row(f"{name} ({column})", by or Text("to score", style="yellow"))
+    scorers = sorted({s["by"] for s in found.scorers.values()})
+    table.caption = f"Started by {found.started_by}" + (f"; scored by {', '.join(scorers)}" if scorers else "")
     table.caption_justify = "left"
     return table

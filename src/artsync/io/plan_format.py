@@ -557,22 +557,24 @@ def dump_plan(plan: Plan) -> dict[str, Any]:
             }
             for m in sorted(plan.milestones, key=lambda m: m.key)
         ],
-        "objectives": [
-            {
-                "key": o.key,
-                "team": o.team,
-                "text": o.text,
-                "committed": o.committed,
-                "planned_bv": o.planned_bv,
-                "actual_bv": o.actual_bv,
-                "features": sorted(o.features),
-            }
-            for o in sorted(plan.objectives, key=lambda o: o.key)
-        ],
+        "objectives": [objective_record(o) for o in sorted(plan.objectives, key=lambda o: o.key)],
         "risks": [
             {"key": k.key, "text": k.text, "roam": k.roam, "owner": k.owner, "team": k.team}
             for k in sorted(plan.risks, key=lambda k: k.key)
         ],
+    }
+
+
+def objective_record(o: Objective) -> dict[str, Any]:
+    """An objective as the plan format (and the API) writes it."""
+    return {
+        "key": o.key,
+        "team": o.team,
+        "text": o.text,
+        "committed": o.committed,
+        "planned_bv": o.planned_bv,
+        "actual_bv": o.actual_bv,
+        "features": sorted(o.features),
     }
 
 

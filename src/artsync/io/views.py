@@ -6,13 +6,18 @@ from typing import Any
 
 from artsync.domain.board import dependency_statuses, load_status, loads
 from artsync.domain.cadence import PI
+from artsync.domain.confidence import Tally
 from artsync.domain.events import Event
 from artsync.domain.findings import Finding
-from artsync.domain.plan import Plan
+from artsync.domain.plan import Objective, Plan
 from artsync.domain.wsjf import rank
+from artsync.io.plan_format import dump_plan, objective_record
+from artsync.services.baselines import Baseline
 from artsync.services.board import Board
 from artsync.services.capacity import CapacityPlan
 from artsync.services.people import Person
+from artsync.services.votes import VoteView
+from artsync.services.wsjf import WsjfSession
 
 
 def finding_json(f: Finding) -> dict[str, Any]:
@@ -180,4 +185,61 @@ def capacity_json(plan: CapacityPlan) -> dict[str, Any]:
             for t in plan.teams
         ],
         **calendars_json(plan),
+    }
+
+
+def objective_json(o: Objective) -> dict[str, Any]:
+    return objective_record(o)
+
+
+def tally_json(t: Tally) -> dict[str, Any]:
+    return {
+        "histogram": {str(k): v for k, v in sorted(t.histogram.items())},
+        "count": t.count,
+        "average": t.average,
+        "passes": t.passes,
+    }
+
+
+def vote_json(v: VoteView) -> dict[str, Any]:
+    """A vote round; the tally only once it is closed, so nobody is swayed while it is open."""
+    return {
+        "pi": v.pi,
+        "round": v.round,
+        "state": v.state,
+        "opened_by": v.opened_by,
+        "opened_at": v.opened_at.isoformat(),
+        "closed_at": v.closed_at.isoformat() if v.closed_at else None,
+        "voters": list(v.voters),
+        "mine": v.mine,
+        "result": tally_json(v.tally) if v.tally else None,
+    }
+
+
+def baseline_json(b: Baseline) -> dict[str, Any]:
+    return {
+        "pi": b.pi,
+        "committed_by": b.committed_by,
+        "committed_at": b.committed_at.isoformat(),
+        "seq": b.seq,
+        "vote_round": b.vote_round,
+        "vote_average": b.vote_average,
+        "override_reason": b.override_reason,
+        "plan": dump_plan(b.plan),
+    }
+
+
+def wsjf_json(w: WsjfSession) -> dict[str, Any]:
+    return {
+        "id": w.id,
+        "state": w.state,
+        "features": list(w.features),
+        "scores": w.scores,
+        "scorers": w.scorers,
+        "remaining": list(w.remaining),
+        "ranking": list(w.ranking),
+        "started_by": w.started_by,
+        "started_at": w.started_at.isoformat(),
+        "finished_by": w.finished_by,
+        "finished_at": w.finished_at.isoformat() if w.finished_at else None,
     }
