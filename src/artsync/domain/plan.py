@@ -139,6 +139,7 @@ class Risk:
     roam: str = "unroamed"
     owner: str | None = None
     team: str | None = None
+    note: str | None = None  # why it stands where it does on the ROAM board
 
 
 @dataclass(frozen=True)

@@ -406,7 +406,7 @@ def parse_plan(doc: dict[str, Any]) -> Plan:
     risks: dict[str, Risk] = {}
     for i, k in enumerate(r.section(doc, "risks")):
         path = f"risks[{i}]"
-        r.fields(path, k, ("key", "text", "roam", "owner", "team"))
+        r.fields(path, k, ("key", "text", "roam", "owner", "team", "note"))
         try:
             risk_key = unique(r, path, risks, r.get(path, k, "key", key))
             risks[risk_key] = Risk(
@@ -415,6 +415,7 @@ def parse_plan(doc: dict[str, Any]) -> Plan:
                 r.get(path, k, "roam", one_of(ROAM_STATES), "unroamed"),
                 r.get(path, k, "owner", text, None),
                 r.get(path, k, "team", known(teams, "team"), None),
+                r.get(path, k, "note", text, None),
             )
         except Invalid:
             continue
@@ -560,6 +561,7 @@ def dump_plan(plan: Plan) -> dict[str, Any]:
         "objectives": [objective_record(o) for o in sorted(plan.objectives, key=lambda o: o.key)],
         "risks": [
             {"key": k.key, "text": k.text, "roam": k.roam, "owner": k.owner, "team": k.team}
+            | ({"note": k.note} if k.note else {})
             for k in sorted(plan.risks, key=lambda k: k.key)
         ],
     }

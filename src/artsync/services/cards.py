@@ -28,6 +28,7 @@ class CardMoved:
     card: Card
     version: int
     event: Event | None
+    id: int | None = None
 
 
 def find_card(db: Session, train: TrainRow, pi: PIRow, ref: str) -> CardRow:
@@ -219,7 +220,7 @@ def add_card(
             before=None,
             after=card_state(ref, row),
         )
-    return CardMoved(card_value(ref, row), row.version, event)
+    return CardMoved(card_value(ref, row), row.version, event, row.id)
 
 
 def remove_card(db: Session, *, actor: Actor, train_key: str | None, ref: str, version: int | None = None) -> Event:

@@ -44,7 +44,7 @@ def get_risk(db: Session, *, actor: Actor, train_key: str, key: str) -> RiskRoam
     train = find_train(db, train_key)
     authorize(actor, train.key, Action.READ)
     row, team = find_risk(db, train, key)
-    return RiskRoamed(Risk(row.key, row.text, row.roam, row.owner, team), row.version, None)
+    return RiskRoamed(Risk(row.key, row.text, row.roam, row.owner, team, row.note), row.version, None)
 
 
 def raise_risk(db: Session, *, actor: Actor, train_key: str | None, text: str, team: str | None = None) -> RiskRoamed:
@@ -79,7 +79,7 @@ def raise_risk(db: Session, *, actor: Actor, train_key: str | None, text: str, t
             before=None,
             after={"key": row.key, "text": row.text, "team": team, "roam": row.roam},
         )
-    return RiskRoamed(Risk(row.key, row.text, row.roam, None, team), row.version, event)
+    return RiskRoamed(Risk(row.key, row.text, row.roam, None, team, row.note), row.version, event)
 
 
 def risk_state(row: RiskRow) -> dict[str, Any]:
@@ -112,7 +112,7 @@ def roam_risk(
             raise InvalidInputError(f"an owned risk needs an owner: add --owner NAME to ROAM {key} as owned")
         new_note = note if note is not None else row.note
         if (row.roam, row.owner, row.note) == (roam, new_owner, new_note):
-            return RiskRoamed(Risk(row.key, row.text, row.roam, row.owner, team), row.version, None)
+            return RiskRoamed(Risk(row.key, row.text, row.roam, row.owner, team, row.note), row.version, None)
         row.roam, row.owner, row.note = roam, new_owner, new_note
         row.version += 1
         event = append_event(
@@ -125,4 +125,4 @@ def roam_risk(
             before=before,
             after=risk_state(row),
         )
-    return RiskRoamed(Risk(row.key, row.text, row.roam, row.owner, team), row.version, event)
+    return RiskRoamed(Risk(row.key, row.text, row.roam, row.owner, team, row.note), row.version, event)

@@ -141,7 +141,7 @@ def load_plan(db: Session, train: TrainRow, pi_row: PIRow) -> Plan:
         for o in db.scalars(select(ObjectiveRow).where(ObjectiveRow.pi_id == pi_row.id).order_by(ObjectiveRow.key))
     )
     risks = tuple(
-        Risk(r.key, r.text, r.roam, r.owner, team_key.get(r.team_id) if r.team_id else None)
+        Risk(r.key, r.text, r.roam, r.owner, team_key.get(r.team_id) if r.team_id else None, r.note)
         for r in db.scalars(select(RiskRow).where(RiskRow.pi_id == pi_row.id).order_by(RiskRow.key))
     )
     return Plan(
@@ -265,6 +265,7 @@ def insert_plan(db: Session, train: TrainRow, plan: Plan) -> None:
                     "text": r.text,
                     "roam": r.roam,
                     "owner": r.owner,
+                    "note": r.note,
                 }
                 for r in plan.risks
             ],
