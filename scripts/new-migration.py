@@ -6,6 +6,7 @@ Then set SCHEMA_HEAD in store/db.py to the new revision and read the file before
 
 from __future__ import annotations
 
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -30,7 +31,7 @@ def main(message: str) -> None:
             upgrade, downgrade = render_python_code(ops.upgrade_ops), render_python_code(ops.downgrade_ops)
         engine.dispose()
     revision = f"{int(head or 0) + 1:04d}"
-    slug = "_".join(message.lower().split())[:50]
+    slug = "_".join(re.findall(r"[a-z0-9]+", message.lower()))[:50].rstrip("_")
     path = VERSIONS / f"{revision}_{slug}.py"
     path.write_text(
         f'"""{message}\n\nRevision ID: {revision}\nRevises: {head}\n"""\n\n'

@@ -24,6 +24,9 @@ CASES = {
     "dependency between two other teams": (Action.CHANGE_DEPENDENCY, ("Orion", "Nova")),
     "plan own team's capacity": (Action.PLAN_CAPACITY, ("Atlas",)),
     "vote": (Action.VOTE, ()),
+    "raise an impediment, report a conflict": (Action.REPORT, ()),
+    "manage own team's impediment": (Action.MANAGE_IMPEDIMENT, ("Atlas",)),
+    "manage a train impediment": (Action.MANAGE_IMPEDIMENT, (None,)),
     "facilitate": (Action.FACILITATE, ()),
     "administer": (Action.ADMINISTER, ()),
 }
@@ -44,6 +47,9 @@ MATRIX = {
     "dependency between two other teams":    (Y, N, N, N, N, N, N, N, N),
     "plan own team's capacity":              (Y, N, N, Y, Y, N, N, N, N),
     "vote":                                  (Y, Y, Y, Y, Y, Y, N, Y, N),
+    "raise an impediment, report a conflict": (Y, Y, Y, Y, Y, Y, N, Y, N),
+    "manage own team's impediment":          (Y, N, N, Y, Y, N, N, N, N),
+    "manage a train impediment":             (Y, N, N, N, N, N, N, N, N),
     "facilitate":                            (Y, N, N, N, N, N, N, N, N),
     "administer":                            (Y, N, N, N, N, N, N, N, N),
 }  # fmt: skip

@@ -39,6 +39,8 @@ class Action(StrEnum):
     EDIT_MILESTONE = "edit_milestone"
     PLAN_CAPACITY = "plan_capacity"  # team size, people's leave, capacity adjustments
     VOTE = "vote"  # the confidence vote
+    REPORT = "report"  # raise an impediment, report a conflict
+    MANAGE_IMPEDIMENT = "manage_impediment"  # own, escalate, resolve an impediment
     FACILITATE = "facilitate"  # open and close votes, commit the plan, run the ART events
     ADMINISTER = "administer"  # import, replace, people and roles
 
@@ -76,9 +78,11 @@ class Actor:
 TRAIN_RIGHTS: dict[Role, frozenset[Action]] = {
     Role.RTE: frozenset(Action) - {Action.SET_BUSINESS_VALUE},
     Role.PRODUCT_MANAGER: frozenset(
-        {Action.READ, Action.EDIT_FEATURE, Action.RAISE_RISK, Action.EDIT_MILESTONE, Action.VOTE}
+        {Action.READ, Action.EDIT_FEATURE, Action.RAISE_RISK, Action.EDIT_MILESTONE, Action.VOTE, Action.REPORT}
     ),
-    Role.BUSINESS_OWNER: frozenset({Action.READ, Action.SET_BUSINESS_VALUE, Action.RAISE_RISK, Action.VOTE}),
+    Role.BUSINESS_OWNER: frozenset(
+        {Action.READ, Action.SET_BUSINESS_VALUE, Action.RAISE_RISK, Action.VOTE, Action.REPORT}
+    ),
     Role.VIEWER: frozenset({Action.READ}),
 }
 # What each team role may do on its own team's items (and read everything). The PO and the SM
@@ -94,15 +98,17 @@ TEAM_OWNER_RIGHTS = frozenset(
         Action.CHANGE_DEPENDENCY,
         Action.PLAN_CAPACITY,
         Action.VOTE,
+        Action.REPORT,
+        Action.MANAGE_IMPEDIMENT,
     }
 )
 TEAM_RIGHTS: dict[Role, frozenset[Action]] = {
     Role.PRODUCT_OWNER: TEAM_OWNER_RIGHTS,
     Role.SCRUM_MASTER: TEAM_OWNER_RIGHTS,
-    Role.MEMBER: frozenset({Action.READ, Action.MOVE_CARD, Action.RAISE_RISK, Action.VOTE}),
+    Role.MEMBER: frozenset({Action.READ, Action.MOVE_CARD, Action.RAISE_RISK, Action.VOTE, Action.REPORT}),
 }
 # What a team role may do whatever team the item belongs to.
-ANY_TEAM = frozenset({Action.READ, Action.RAISE_RISK, Action.VOTE})
+ANY_TEAM = frozenset({Action.READ, Action.RAISE_RISK, Action.VOTE, Action.REPORT})
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ gives a new plan.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
@@ -185,3 +185,9 @@ class Plan:
             raise KeyError(ref)
         cards = tuple(replace(c, iteration=iteration) if c.ref == ref else c for c in self.cards)
         return replace(self, cards=cards)
+
+
+def next_key(prefix: str, taken: Iterable[str]) -> str:
+    """The next key ``<prefix><n>`` after the highest taken: R1, R2, … (a key is never handed out twice)."""
+    numbers = [int(k[len(prefix) :]) for k in taken if k.startswith(prefix) and k[len(prefix) :].isdigit()]
+    return f"{prefix}{max(numbers, default=0) + 1}"

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from artsync.domain.events import Event
 from artsync.domain.permissions import Action, Actor
-from artsync.domain.plan import Objective
+from artsync.domain.plan import Objective, next_key
 from artsync.errors import InvalidInputError, NotFoundError
 from artsync.services.cards import check_version
 from artsync.services.events import append_event
@@ -84,13 +84,9 @@ def link_features(db: Session, train: TrainRow, row: ObjectiveRow, features: lis
         )
 
 
-def next_key(db: Session, pi: PIRow) -> str:
-    """``O<n>``, the first number no objective of the PI uses."""
-    taken = set(db.scalars(select(ObjectiveRow.key).where(ObjectiveRow.pi_id == pi.id)))
-    n = len(taken) + 1
-    while f"O{n}" in taken:
-        n += 1
-    return f"O{n}"
+def objective_key(db: Session, pi: PIRow) -> str:
+    """``O<n>``, after the highest number an objective of the PI uses."""
+    return next_key("O", db.scalars(select(ObjectiveRow.key).where(ObjectiveRow.pi_id == pi.id)))
 
 
 def get_objective(db: Session, *, actor: Actor, train_key: str, key: str) -> ObjectiveView:
@@ -133,7 +129,11 @@ def add_objective(
         if pi.state == "closed":
             raise InvalidInputError(f"PI {pi.key} is closed: its objectives are history")
         row = ObjectiveRow(
-            pi_id=pi.id, team_id=team_row.id if team_row else None, key=next_key(db, pi), text=text, committed=committed
+            pi_id=pi.id,
+            team_id=team_row.id if team_row else None,
+            key=objective_key(db, pi),
+            text=text,
+            committed=committed,
         )
         db.add(row)
         db.flush()

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from artsync.domain.events import Event
 from artsync.domain.permissions import Action, Actor
-from artsync.domain.plan import ROAM_STATES, Risk
+from artsync.domain.plan import ROAM_STATES, Risk, next_key
 from artsync.errors import InvalidInputError, NotFoundError
 from artsync.services.cards import check_version
 from artsync.services.events import append_event
@@ -60,12 +60,9 @@ def raise_risk(db: Session, *, actor: Actor, train_key: str | None, text: str, t
             if team_row is None:
                 raise NotFoundError(f"no team {team!r} in {train.key}")
         authorize(actor, train.key, Action.RAISE_RISK, [team])
-        taken = set(db.scalars(select(RiskRow.key).where(RiskRow.pi_id == pi.id)))
-        n = len(taken) + 1
-        while f"R{n}" in taken:
-            n += 1
+        key = next_key("R", db.scalars(select(RiskRow.key).where(RiskRow.pi_id == pi.id)))
         row = RiskRow(
-            pi_id=pi.id, team_id=team_row.id if team_row else None, key=f"R{n}", text=text.strip(), roam="unroamed"
+            pi_id=pi.id, team_id=team_row.id if team_row else None, key=key, text=text.strip(), roam="unroamed"
         )
         db.add(row)
         db.flush()

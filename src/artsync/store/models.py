@@ -373,3 +373,124 @@ class WsjfSessionRow(Base):
     finished_by: Mapped[str | None] = mapped_column(String(200))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class MeetingRow(Base):
+    """One ART event: an ART sync, PO or coach sync, system demo, I&A or PI planning.
+
+    ``from_seq``/``to_seq`` bound the part of the event log its agenda covers; ``agenda`` is that
+    agenda as it stood when the meeting started, and ``findings`` the finding ids standing when it
+    ended, from which the next one tells what is new.
+    """
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    train_id: Mapped[int] = mapped_column(ForeignKey("trains.id", ondelete="CASCADE"), index=True)
+    pi_key: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    day: Mapped[date] = mapped_column(Date)
+    iteration: Mapped[int | None] = mapped_column(Integer)  # the iteration a system demo shows
+    state: Mapped[str] = mapped_column(String(16))  # planned | running | ended
+    created_by: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    from_seq: Mapped[int | None] = mapped_column(Integer)
+    to_seq: Mapped[int | None] = mapped_column(Integer)
+    agenda: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    team_status: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    outcomes: Mapped[list[Any]] = mapped_column(JSON, default=list)  # demoed items and feedback, I&A results
+    findings: Mapped[list[Any] | None] = mapped_column(JSON)
+    minutes: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ActionItemRow(Base):
+    """Something one person will do by a date, agreed in a meeting (or on its own)."""
+
+    __tablename__ = "action_items"
+    __table_args__ = (UniqueConstraint("train_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    train_id: Mapped[int] = mapped_column(ForeignKey("trains.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(200))
+    due: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(16))  # open | done
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class DecisionRow(Base):
+    """A decision the train needs or took, with its rationale and the items it changed."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (UniqueConstraint("train_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    train_id: Mapped[int] = mapped_column(ForeignKey("trains.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
+    conflict_key: Mapped[str | None] = mapped_column(String(64))
+    question: Mapped[str] = mapped_column(Text)
+    decision: Mapped[str | None] = mapped_column(Text)
+    rationale: Mapped[str | None] = mapped_column(Text)
+    links: Mapped[list[Any]] = mapped_column(JSON, default=list)  # the items it changed: card refs, keys
+    state: Mapped[str] = mapped_column(String(16))  # pending | decided
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ImpedimentRow(Base):
+    """Something in a team's way that it cannot remove alone; escalated team → train → portfolio."""
+
+    __tablename__ = "impediments"
+    __table_args__ = (UniqueConstraint("train_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    train_id: Mapped[int] = mapped_column(ForeignKey("trains.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    team_key: Mapped[str | None] = mapped_column(String(64))
+    level: Mapped[str] = mapped_column(String(16))  # team | train | portfolio
+    owner: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(16))  # open | resolved
+    note: Mapped[str | None] = mapped_column(Text)
+    raised_by: Mapped[str] = mapped_column(String(200))
+    raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ConflictRow(Base):
+    """A disagreement between teams or people, mediated to a decision, kept in the conflict log."""
+
+    __tablename__ = "conflicts"
+    __table_args__ = (UniqueConstraint("train_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    train_id: Mapped[int] = mapped_column(ForeignKey("trains.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    summary: Mapped[str] = mapped_column(Text)
+    parties: Mapped[list[Any]] = mapped_column(JSON)
+    options: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    items: Mapped[list[Any]] = mapped_column(JSON, default=list)  # the items it is about
+    finding_id: Mapped[str | None] = mapped_column(String(200))
+    mediator: Mapped[str | None] = mapped_column(String(200))
+    decision: Mapped[str | None] = mapped_column(Text)
+    rationale: Mapped[str | None] = mapped_column(Text)
+    links: Mapped[list[Any]] = mapped_column(JSON, default=list)  # the items the decision changed
+    status: Mapped[str] = mapped_column(String(16))  # open | mediating | decided | closed
+    raised_by: Mapped[str] = mapped_column(String(200))
+    raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)

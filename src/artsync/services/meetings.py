@@ -1,0 +1,522 @@
+"""The ART events as meetings: schedule, start (the agenda is generated), record, end (the minutes are written).
+
+The ART sync's agenda comes from the event log since the previous ART sync ended (or since the plan
+was committed); what the RTE records during the meeting is logged too, and falls before the next window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from artsync.domain.agenda import Agenda, build_agenda
+from artsync.domain.events import Event
+from artsync.domain.findings import analyze
+from artsync.domain.meetings import (
+    KINDS,
+    ActionItem,
+    Decision,
+    Meeting,
+    check_kind,
+    check_team_status,
+)
+from artsync.domain.permissions import Action, Actor
+from artsync.domain.plan import next_key
+from artsync.errors import ForbiddenError, InvalidInputError, NotFoundError
+from artsync.io.agenda import agenda_json, minutes_markdown
+from artsync.io.plan_format import parse_plan
+from artsync.services.cards import check_version
+from artsync.services.events import append_event
+from artsync.services.impediments import impediment_value
+from artsync.services.permissions import authorize
+from artsync.services.trains import find_current_pi, find_train
+from artsync.services.transaction import transaction
+from artsync.store.mapping import event_value, load_plan, pi_value, utc_now
+from artsync.store.models import (
+    ActionItemRow,
+    BaselineRow,
+    DecisionRow,
+    EventRow,
+    ImpedimentRow,
+    MeetingRow,
+    TeamRow,
+    TrainRow,
+)
+
+SYNC_KINDS = ("art_sync", "po_sync", "scrum_of_scrums")  # the weekly syncs: agenda from the log
+PI_PLANNING_AGENDA = (
+    "Business context",
+    "Product and solution vision",
+    "Architecture vision and development practices",
+    "Planning context and lunch",
+    "Team breakouts #1",
+    "Draft plan review",
+    "Management review and problem solving",
+    "Planning adjustments",
+    "Team breakouts #2",
+    "Final plan review and lunch",
+    "ART PI risks (ROAM)",
+    "Confidence vote",
+    "Plan rework if needed",
+    "Planning retrospective and moving forward",
+)
+INSPECT_ADAPT_AGENDA = (
+    "PI system demo",
+    "Quantitative and qualitative measurement: actual business value of each objective, predictability",
+    "Retrospective",
+    "Problem-solving workshop: root causes and improvement backlog items for the next PI",
+)
+
+
+@dataclass(frozen=True)
+class MeetingView:
+    meeting: Meeting
+    version: int
+    actions: tuple[ActionItem, ...] = ()
+    decisions: tuple[Decision, ...] = ()
+    event: Event | None = None
+
+
+def meeting_value(row: MeetingRow) -> Meeting:
+    return Meeting(
+        row.id, row.kind, row.title, row.day, row.state, row.pi_key, row.iteration, row.started_at, row.ended_at,
+        dict(row.team_status or {}), tuple(row.outcomes or ()), row.agenda, row.minutes,
+    )  # fmt: skip
+
+
+def action_value(row: ActionItemRow) -> ActionItem:
+    return ActionItem(row.key, row.text, row.owner, row.due, row.state, row.meeting_id)
+
+
+def decision_value(row: DecisionRow) -> Decision:
+    return Decision(
+        row.key, row.question, row.state, row.decision, row.rationale, tuple(row.links or ()), row.conflict_key,
+        row.meeting_id, row.decided_by, row.decided_at,
+    )  # fmt: skip
+
+
+def meeting_state(row: MeetingRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "title": row.title,
+        "day": row.day.isoformat(),
+        "iteration": row.iteration,
+        "state": row.state,
+        "version": row.version,
+    }
+
+
+def find_meeting(db: Session, train: TrainRow, meeting_id: int) -> MeetingRow:
+    row = db.get(MeetingRow, meeting_id)
+    if row is None or row.train_id != train.id:
+        raise NotFoundError(f"no meeting {meeting_id} in {train.key}")
+    return row
+
+
+def view_of(db: Session, row: MeetingRow, event: Event | None = None) -> MeetingView:
+    actions = db.scalars(select(ActionItemRow).where(ActionItemRow.meeting_id == row.id).order_by(ActionItemRow.id))
+    decisions = db.scalars(select(DecisionRow).where(DecisionRow.meeting_id == row.id).order_by(DecisionRow.id))
+    return MeetingView(
+        meeting_value(row),
+        row.version,
+        tuple(action_value(a) for a in actions),
+        tuple(decision_value(d) for d in decisions),
+        event,
+    )
+
+
+def log(db: Session, train: TrainRow, actor: Actor, entity: str, key: str, action: str,
+        before: dict[str, Any] | None, after: dict[str, Any] | None) -> Event:  # fmt: skip
+    return append_event(
+        db, train=train, actor=actor, entity=entity, entity_id=key, action=action, before=before, after=after
+    )
+
+
+# --- meetings -----------------------------------------------------------------------------------
+
+
+def schedule_meeting(
+    db: Session,
+    *,
+    actor: Actor,
+    train_key: str | None,
+    kind: str,
+    day: date,
+    title: str | None = None,
+    iteration: int | None = None,
+) -> MeetingView:
+    """The RTE puts an ART event on the train's calendar; a system demo names the iteration it shows."""
+    if problem := check_kind(kind):
+        raise InvalidInputError(problem)
+    with transaction(db):
+        train = find_train(db, train_key)
+        authorize(actor, train.key, Action.FACILITATE)
+        pi = pi_value(find_current_pi(db, train))
+        if iteration is not None and not 1 <= iteration <= pi.iteration_count:
+            raise InvalidInputError(f"iteration {iteration} is out of range: {pi.key} has 1 to {pi.iteration_count}")
+        if kind == "system_demo" and iteration is None:
+            iteration = next((it.index for it in pi.iterations if it.start <= day <= it.end), None)
+        label = KINDS[kind] + (f" — iteration {iteration}" if kind == "system_demo" and iteration else "")
+        row = MeetingRow(
+            train_id=train.id, pi_key=pi.key, kind=kind, title=(title or f"{label} {day:%d %b %Y}").strip(), day=day,
+            iteration=iteration, state="planned", created_by=actor.name, team_status={}, outcomes=[], version=1,
+        )  # fmt: skip
+        db.add(row)
+        db.flush()
+        event = log(db, train, actor, "meeting", str(row.id), "scheduled", None, meeting_state(row))
+    return view_of(db, row, event)
+
+
+def list_meetings(
+    db: Session, *, actor: Actor, train_key: str | None, kind: str | None = None, pi_key: str | None = None
+) -> list[Meeting]:
+    """The train's meetings by day, of one kind or all."""
+    train = find_train(db, train_key)
+    authorize(actor, train.key, Action.READ)
+    query = select(MeetingRow).where(MeetingRow.train_id == train.id)
+    if kind is not None:
+        if problem := check_kind(kind):
+            raise InvalidInputError(problem)
+        query = query.where(MeetingRow.kind == kind)
+    if pi_key is not None:
+        query = query.where(MeetingRow.pi_key == pi_key)
+    return [meeting_value(r) for r in db.scalars(query.order_by(MeetingRow.day, MeetingRow.id))]
+
+
+def get_meeting(db: Session, *, actor: Actor, train_key: str | None, meeting_id: int) -> MeetingView:
+    train = find_train(db, train_key)
+    authorize(actor, train.key, Action.READ)
+    return view_of(db, find_meeting(db, train, meeting_id))
+
+
+def start_meeting(
+    db: Session, *, actor: Actor, train_key: str | None, meeting_id: int, today: date | None = None
+) -> MeetingView:
+    """Open the meeting; its agenda is generated now and kept with it."""
+    with transaction(db):
+        train = find_train(db, train_key)
+        authorize(actor, train.key, Action.FACILITATE)
+        row = find_meeting(db, train, meeting_id)
+        if row.state != "planned":
+            raise InvalidInputError(f"meeting {meeting_id} is {row.state}: only a planned meeting starts")
+        today = today or row.day
+        before = meeting_state(row)
+        if row.kind in SYNC_KINDS:
+            agenda = generate_agenda(db, train, row.kind, today)
+            row.from_seq, row.agenda = agenda.since_seq, agenda_json(agenda)
+        else:
+            row.from_seq, row.agenda = train.last_seq, fixed_agenda(db, train, row)
+        row.state, row.started_at = "running", utc_now()
+        row.version += 1
+        event = log(db, train, actor, "meeting", str(row.id), "started", before, meeting_state(row))
+    return view_of(db, row, event)
+
+
+def fixed_agenda(db: Session, train: TrainRow, row: MeetingRow) -> dict[str, Any]:
+    """The agenda of an event that is not a sync: PI planning's two days, a system demo, I&A."""
+    if row.kind == "pi_planning":
+        return {"kind": row.kind, "items": list(PI_PLANNING_AGENDA)}
+    if row.kind == "inspect_adapt":
+        return {"kind": row.kind, "items": list(INSPECT_ADAPT_AGENDA)}
+    plan = load_plan(db, train, find_current_pi(db, train))
+    done = sorted(c.ref for c in plan.cards if c.iteration == row.iteration and c.status == "done")
+    items = [f"Demo {ref}: {plan.features_by_key[ref.partition('@')[0]].title}" for ref in done]
+    return {"kind": row.kind, "iteration": row.iteration, "items": items or ["No card of this iteration is done yet"]}
+
+
+def record_team_status(
+    db: Session,
+    *,
+    actor: Actor,
+    train_key: str | None,
+    meeting_id: int,
+    team: str,
+    status: str,
+    note: str | None = None,
+) -> MeetingView:
+    """The RTE records what a team reports in the meeting: on track, at risk or off track, with a note."""
+    if problem := check_team_status(status):
+        raise InvalidInputError(problem)
+    with transaction(db):
+        train = find_train(db, train_key)
+        authorize(actor, train.key, Action.FACILITATE)
+        row = running(db, train, meeting_id)
+        if not db.scalars(select(TeamRow.id).where(TeamRow.train_id == train.id, TeamRow.key == team)).first():
+            raise NotFoundError(f"no team {team!r} in {train.key}")
+        before = dict(row.team_status or {})
+        row.team_status = {**before, team: {"status": status, "note": note or ""}}
+        row.version += 1
+        was = {"team": team, **before.get(team, {})}
+        event = log(
+            db, train, actor, "meeting", str(row.id), "team status", was, {"team": team, **row.team_status[team]}
+        )
+    return view_of(db, row, event)
+
+
+def record_outcome(
+    db: Session,
+    *,
+    actor: Actor,
+    train_key: str | None,
+    meeting_id: int,
+    text: str,
+    item: str | None = None,
+    team: str | None = None,
+    feedback: str | None = None,
+) -> MeetingView:
+    """An outcome of the meeting: what a system demo showed and the feedback, an I&A result, a PO sync choice."""
+    if not text.strip():
+        raise InvalidInputError("an outcome needs its text")
+    with transaction(db):
+        train = find_train(db, train_key)
+        authorize(actor, train.key, Action.FACILITATE)
+        row = running(db, train, meeting_id)
+        outcome = {"text": text.strip(), "item": item, "team": team, "feedback": feedback}
+        row.outcomes = [*(row.outcomes or []), outcome]
+        row.version += 1
+        event = log(db, train, actor, "meeting", str(row.id), "outcome", None, outcome)
+    return view_of(db, row, event)
+
+
+def running(db: Session, train: TrainRow, meeting_id: int) -> MeetingRow:
+    row = find_meeting(db, train, meeting_id)
+    if row.state != "running":
+        raise InvalidInputError(f"meeting {meeting_id} is {row.state}: record during the meeting (start it first)")
+    return row
+
+
+def end_meeting(db: Session, *, actor: Actor, train_key: str | None, meeting_id: int) -> MeetingView:
+    """Close the meeting: its window of the log ends here, and the minutes are written and kept."""
+    with transaction(db):
+        train = find_train(db, train_key)
+        authorize(actor, train.key, Action.FACILITATE)
+        row = running(db, train, meeting_id)
+        before = meeting_state(row)
+        row.state, row.ended_at = "ended", utc_now()
+        pi_row = find_current_pi(db, train)
+        row.findings = [f.id for f in analyze(load_plan(db, train, pi_row))]
+        row.version += 1
+        done = view_of(db, row)
+        row.minutes = minutes_markdown(meeting_value(row), list(done.actions), list(done.decisions))
+        event = log(db, train, actor, "meeting", str(row.id), "ended", before, meeting_state(row))
+        row.to_seq = event.seq
+    return view_of(db, row, event)
+
+
+# --- the ART sync agenda --------------------------------------------------------------------------
+
+
+def generate_agenda(db: Session, train: TrainRow, kind: str, today: date) -> Agenda:
+    pi_row = find_current_pi(db, train)
+    plan = load_plan(db, train, pi_row)
+    previous = db.scalars(
+        select(MeetingRow)
+        .where(MeetingRow.train_id == train.id, MeetingRow.kind == kind, MeetingRow.state == "ended")
+        .order_by(MeetingRow.to_seq.desc())
+    ).first()
+    baseline_row = db.scalars(
+        select(BaselineRow).where(BaselineRow.train_id == train.id, BaselineRow.pi_key == pi_row.key)
+    ).first()
+    baseline = parse_plan(baseline_row.plan) if baseline_row else None
+    if previous is not None and previous.to_seq is not None:
+        since, known = previous.to_seq, set(previous.findings or ())
+    elif baseline_row is not None and baseline is not None:
+        since, known = baseline_row.seq, {f.id for f in analyze(baseline)}
+    else:
+        since, known = 0, set()
+    rows = db.scalars(select(ImpedimentRow).where(ImpedimentRow.train_id == train.id, ImpedimentRow.state == "open"))
+    actions = db.scalars(select(ActionItemRow).where(ActionItemRow.train_id == train.id, ActionItemRow.state == "open"))
+    decisions = db.scalars(select(DecisionRow).where(DecisionRow.train_id == train.id, DecisionRow.state == "pending"))
+    next_sync = db.scalars(
+        select(func.min(MeetingRow.day)).where(
+            MeetingRow.train_id == train.id, MeetingRow.kind == kind, MeetingRow.day > today
+        )
+    ).first()
+    return build_agenda(
+        events=[
+            event_value(e)
+            for e in db.scalars(
+                select(EventRow).where(EventRow.train_id == train.id, EventRow.seq > since).order_by(EventRow.seq)
+            )
+        ],
+        since_seq=since,
+        plan=plan,
+        baseline=baseline,
+        findings=analyze(plan),
+        known_findings=known,
+        impediments=[impediment_value(r) for r in rows],
+        actions=[action_value(a) for a in actions],
+        decisions=[decision_value(d) for d in decisions],
+        today=today,
+        horizon=next_sync or today + timedelta(days=7),
+    )
+
+
+def art_sync_agenda(
+    db: Session, *, actor: Actor, train_key: str | None, today: date | None = None, kind: str = "art_sync"
+) -> Agenda:
+    """What the next ART sync must cover, from the log since the previous one; ``today`` by default the date."""
+    if kind not in SYNC_KINDS:
+        raise InvalidInputError(f"an agenda is generated for {', '.join(SYNC_KINDS)}, not {kind!r}")
+    train = find_train(db, train_key)
+    authorize(actor, train.key, Action.READ)
+    return generate_agenda(db, train, kind, today or date.today())
+
+
+# --- action items ---------------------------------------------------------------------------------
+
+
+def add_action(
+    db: Session,
+    *,
+    actor: Actor,
+    train_key: str | None,
+    text: str,
+    owner: str,
+    due: date,
+    meeting_id: int | None = None,
+) -> ActionItem:
+    """An action item with its owner and due date, agreed in a meeting (or outside one)."""
+    if not text.strip() or not owner.strip():
+        raise InvalidInputError("an action item needs its text and its owner")
+    with transaction(db):
+        train = find_train(db, train_key)
+        authorize(actor, train.key, Action.FACILITATE)
+        if meeting_id is not None:
+            find_meeting(db, train, meeting_id)
+        key = next_key("A", db.scalars(select(ActionItemRow.key).where(ActionItemRow.train_id == train.id)))
+        row = ActionItemRow(
+            train_id=train.id, key=key, meeting_id=meeting_id, text=text.strip(), owner=owner.strip(), due=due,
+            state="open", created_by=actor.name, created_at=utc_now(), version=1,
+        )  # fmt: skip
+        db.add(row)
+        db.flush()
+        log(db, train, actor, "action", key, "added", None, action_state(row))
+    return action_value(row)
+
+
+def action_state(row: ActionItemRow) -> dict[str, Any]:
+    return {"text": row.text, "owner": row.owner, "due": row.due.isoformat(), "state": row.state}
+
+
+def complete_action(
+    db: Session, *, actor: Actor, train_key: str | None, key: str, done: bool = True, version: int | None = None
+) -> ActionItem:
+    """Its owner (or the RTE) marks an action item done, or open again."""
+    with transaction(db):
+        train = find_train(db, train_key)
+        authorize(actor, train.key, Action.READ)
+        row = db.scalars(
+            select(ActionItemRow).where(ActionItemRow.train_id == train.id, ActionItemRow.key == key)
+        ).first()
+        if row is None:
+            raise NotFoundError(f"no action item {key!r} in {train.key}")
+        if actor.name != row.owner:
+            try:
+                authorize(actor, train.key, Action.FACILITATE)
+            except ForbiddenError:
+                raise ForbiddenError(f"action item {key} is {row.owner}'s: only they or the RTE close it") from None
+        before = action_state(row)
+        check_version(f"action item {key}", version, row.version, before)
+        state = "done" if done else "open"
+        if row.state != state:
+            row.state, row.done_at = state, utc_now() if done else None
+            row.version += 1
+            log(db, train, actor, "action", key, state, before, action_state(row))
+    return action_value(row)
+
+
+def list_actions(db: Session, *, actor: Actor, train_key: str | None, state: str | None = "open") -> list[ActionItem]:
+    """Action items by due date (open ones by default)."""
+    train = find_train(db, train_key)
+    authorize(actor, train.key, Action.READ)
+    query = select(ActionItemRow).where(ActionItemRow.train_id == train.id)
+    if state is not None:
+        query = query.where(ActionItemRow.state == state)
+    return [action_value(r) for r in db.scalars(query.order_by(ActionItemRow.due, ActionItemRow.id))]
+
+
+# --- decisions ------------------------------------------------------------------------------------
+
+
+def add_decision(
+    db: Session,
+    *,
+    actor: Actor,
+    train_key: str | None,
+    question: str,
+    meeting_id: int | None = None,
+    conflict: str | None = None,
+) -> Decision:
+    """A decision the train needs: it stays pending, and on every ART sync agenda, until it is taken."""
+    if not question.strip():
+        raise InvalidInputError("a decision needs its question")
+    with transaction(db):
+        train = find_train(db, train_key)
+        authorize(actor, train.key, Action.FACILITATE)
+        row = new_decision(db, train, actor, question.strip(), meeting_id, conflict)
+    return decision_value(row)
+
+
+def new_decision(
+    db: Session, train: TrainRow, actor: Actor, question: str, meeting_id: int | None, conflict: str | None
+) -> DecisionRow:
+    if meeting_id is not None:
+        find_meeting(db, train, meeting_id)
+    key = next_key("D", db.scalars(select(DecisionRow.key).where(DecisionRow.train_id == train.id)))
+    row = DecisionRow(
+        train_id=train.id, key=key, meeting_id=meeting_id, conflict_key=conflict, question=question, links=[],
+        state="pending", created_by=actor.name, created_at=utc_now(), version=1,
+    )  # fmt: skip
+    db.add(row)
+    db.flush()
+    log(db, train, actor, "decision", key, "pending", None, {"question": question, "conflict": conflict})
+    return row
+
+
+def decide(
+    db: Session,
+    *,
+    actor: Actor,
+    train_key: str | None,
+    key: str,
+    decision: str,
+    rationale: str | None = None,
+    links: list[str] | None = None,
+) -> Decision:
+    """Take a pending decision: what was decided, why, and the items it changed."""
+    if not decision.strip():
+        raise InvalidInputError("write what was decided")
+    with transaction(db):
+        train = find_train(db, train_key)
+        authorize(actor, train.key, Action.FACILITATE)
+        row = db.scalars(select(DecisionRow).where(DecisionRow.train_id == train.id, DecisionRow.key == key)).first()
+        if row is None:
+            raise NotFoundError(f"no decision {key!r} in {train.key}")
+        decide_row(db, train, actor, row, decision.strip(), rationale, links or [])
+    return decision_value(row)
+
+
+def decide_row(
+    db: Session, train: TrainRow, actor: Actor, row: DecisionRow, decision: str, rationale: str | None, links: list[str]
+) -> None:
+    before = {"state": row.state, "decision": row.decision}
+    row.decision, row.rationale, row.links = decision, rationale, list(links)
+    row.state, row.decided_by, row.decided_at = "decided", actor.name, utc_now()
+    row.version += 1
+    after = {"state": row.state, "decision": decision, "rationale": rationale, "links": list(links)}
+    log(db, train, actor, "decision", row.key, "decided", before, after)
+
+
+def list_decisions(db: Session, *, actor: Actor, train_key: str | None, state: str | None = None) -> list[Decision]:
+    train = find_train(db, train_key)
+    authorize(actor, train.key, Action.READ)
+    query = select(DecisionRow).where(DecisionRow.train_id == train.id)
+    if state is not None:
+        query = query.where(DecisionRow.state == state)
+    return [decision_value(r) for r in db.scalars(query.order_by(DecisionRow.id))]
