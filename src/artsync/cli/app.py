@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from artsync.cli import output, pi_planning, planning
+from artsync.cli import art_events, output, pi_planning, planning
 from artsync.cli.common import (
     CardArg,
     ConsumerArg,
@@ -54,6 +54,12 @@ app.add_typer(planning.capacity_app, name="capacity")
 app.add_typer(pi_planning.objective_app, name="objective")
 app.add_typer(pi_planning.vote_app, name="vote")
 app.add_typer(pi_planning.wsjf_app, name="wsjf")
+app.add_typer(art_events.sync_app, name="sync")
+app.add_typer(art_events.meeting_app, name="meeting")
+app.add_typer(art_events.action_app, name="action")
+app.add_typer(art_events.decision_app, name="decision")
+app.add_typer(art_events.impediment_app, name="impediment")
+app.add_typer(art_events.conflict_app, name="conflict")
 user_app = typer.Typer(help="People and their roles on trains.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens for programs (Authorization: Bearer TOKEN).", no_args_is_help=True)
 app.add_typer(user_app, name="user")

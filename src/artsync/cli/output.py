@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from rich import box
@@ -13,8 +14,11 @@ from rich.table import Table
 from rich.text import Text
 
 from artsync.domain.board import DependencyStatus, load_status, loads
+from artsync.domain.conflicts import Conflict
 from artsync.domain.events import Event
 from artsync.domain.findings import ERROR, Finding
+from artsync.domain.impediments import Impediment
+from artsync.domain.meetings import ActionItem, Decision, Meeting
 from artsync.domain.plan import Plan
 from artsync.domain.wsjf import COLUMNS
 from artsync.services.baselines import Baseline
@@ -342,4 +346,61 @@ def wsjf_table(found: WsjfSession) -> Table:
     scorers = sorted({s["by"] for s in found.scorers.values()})
     table.caption = f"Started by {found.started_by}" + (f"; scored by {', '.join(scorers)}" if scorers else "")
     table.caption_justify = "left"
+    return table
+
+
+def meetings_table(meetings: list[Meeting]) -> Table:
+    table = Table(title="Meetings", title_justify="left")
+    for name in ("#", "Day", "Event", "Title", "State"):
+        table.add_column(name, no_wrap=name in ("#", "Day"))
+    for m in meetings:
+        style = {"running": "bold green", "ended": "dim"}.get(m.state, "")
+        table.add_row(str(m.id), str(m.day), m.label, escape(m.title), Text(m.state, style=style))
+    if not meetings:
+        table.caption = "None yet: `artsync meeting schedule art_sync YYYY-MM-DD`."
+    return table
+
+
+def actions_table(items: list[ActionItem], today: date) -> Table:
+    table = Table(title="Action items", title_justify="left")
+    for name in ("Key", "Action", "Owner", "Due", "State"):
+        table.add_column(name, no_wrap=name in ("Key", "Due"))
+    for a in items:
+        due = Text(str(a.due), style="bold red") if a.overdue(today) else str(a.due)
+        table.add_row(a.key, escape(a.text), escape(a.owner), due, "overdue" if a.overdue(today) else a.state)
+    return table
+
+
+def decisions_table(found: list[Decision]) -> Table:
+    table = Table(title="Decisions", title_justify="left")
+    for name in ("Key", "Question", "Decision", "Rationale", "Changed"):
+        table.add_column(name)
+    for d in found:
+        taken = escape(d.decision) if d.decision else Text("pending", style="yellow")
+        table.add_row(d.key, escape(d.question), taken, escape(d.rationale or ""), escape(", ".join(d.links)))
+    return table
+
+
+def impediments_table(found: list[Impediment], today: date) -> Table:
+    table = Table(title="Impediments", title_justify="left")
+    for name in ("Key", "Impediment", "Team", "Level", "Owner", "Age", "State"):
+        table.add_column(name, justify="right" if name == "Age" else "left")
+    for i in found:
+        age = Text(f"{i.age(today)} d", style="bold red" if i.aging(today) else "")
+        table.add_row(i.key, escape(i.text), escape(i.team or "—"), i.level, escape(i.owner or "—"), age, i.state)
+    if not found:
+        table.caption = "Nothing in the way."
+    return table
+
+
+def conflicts_table(found: list[Conflict]) -> Table:
+    table = Table(title="Conflict log", title_justify="left")
+    for name in ("Key", "Kind", "Parties", "Summary", "Status", "Decision"):
+        table.add_column(name)
+    for c in found:
+        table.add_row(
+            c.key, c.kind, escape(", ".join(c.parties)), escape(c.summary), c.status, escape(c.decision or "")
+        )
+    if not found:
+        table.caption = "No conflict matches."
     return table

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from artsync.domain.agenda import Agenda
+from artsync.domain.conflicts import Conflict
 from artsync.domain.impediments import Impediment
 from artsync.domain.meetings import KINDS, ActionItem, Decision, Meeting
 
@@ -149,10 +150,8 @@ def minutes_markdown(meeting: Meeting, actions: list[ActionItem], decisions: lis
     if meeting.started_at and meeting.ended_at:
         out[-1] += f" · {meeting.started_at:%H:%M}–{meeting.ended_at:%H:%M} UTC"
     out.append("")
-    if meeting.agenda and meeting.agenda.get("kind") == "art_sync":
-        out += ["## Agenda", "", agenda_markdown(meeting.agenda)]
-    elif meeting.agenda and meeting.agenda.get("items"):
-        out += ["## Agenda", "", *(f"- {item}" for item in meeting.agenda["items"]), ""]
+    if meeting.agenda:
+        out += ["## Agenda", "", meeting_agenda_markdown(meeting), ""]
     if meeting.team_status:
         out += ["## Team status", ""]
         out += [f"- **{team}**: {s['status']}" + (f" — {s['note']}" if s.get("note") else "")
@@ -172,3 +171,53 @@ def minutes_markdown(meeting: Meeting, actions: list[ActionItem], decisions: lis
     out += ["", "## Action items", ""]
     out += [f"- {a.key} {a.text} — {a.owner}, due {a.due}" for a in actions] or ["_none_"]
     return "\n".join(out) + "\n"
+
+
+def meeting_agenda_markdown(meeting: Meeting) -> str:
+    """A meeting's agenda as kept with it: generated for the syncs, a list of items for the other events."""
+    agenda = meeting.agenda or {}
+    if "teams" in agenda:
+        return agenda_markdown(agenda)
+    return (
+        "\n".join(f"- {item}" for item in agenda.get("items", []))
+        or "_no agenda yet: it is made when the meeting starts_"
+    )
+
+
+def meeting_json(m: Meeting) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "kind": m.kind,
+        "label": KINDS.get(m.kind, m.kind),
+        "title": m.title,
+        "day": m.day.isoformat(),
+        "pi": m.pi,
+        "iteration": m.iteration,
+        "state": m.state,
+        "started_at": m.started_at.isoformat() if m.started_at else None,
+        "ended_at": m.ended_at.isoformat() if m.ended_at else None,
+        "team_status": m.team_status,
+        "outcomes": list(m.outcomes),
+        "agenda": m.agenda,
+        "minutes": m.minutes,
+    }
+
+
+def conflict_json(c: Conflict) -> dict[str, Any]:
+    return {
+        "key": c.key,
+        "kind": c.kind,
+        "summary": c.summary,
+        "parties": list(c.parties),
+        "options": list(c.options),
+        "items": list(c.items),
+        "finding": c.finding,
+        "mediator": c.mediator,
+        "status": c.status,
+        "decision": c.decision,
+        "rationale": c.rationale,
+        "links": list(c.links),
+        "raised_by": c.raised_by,
+        "raised_at": c.raised_at.isoformat(),
+        "decided_at": c.decided_at.isoformat() if c.decided_at else None,
+    }

@@ -11,10 +11,12 @@ from artsync.domain.events import Event
 from artsync.domain.findings import Finding
 from artsync.domain.plan import Objective, Plan
 from artsync.domain.wsjf import rank
+from artsync.io.agenda import action_json, decision_json, meeting_json, minutes_markdown
 from artsync.io.plan_format import dump_plan, objective_record
 from artsync.services.baselines import Baseline
 from artsync.services.board import Board
 from artsync.services.capacity import CapacityPlan
+from artsync.services.meetings import MeetingView
 from artsync.services.people import Person
 from artsync.services.votes import VoteView
 from artsync.services.wsjf import WsjfSession
@@ -243,3 +245,19 @@ def wsjf_json(w: WsjfSession) -> dict[str, Any]:
         "finished_by": w.finished_by,
         "finished_at": w.finished_at.isoformat() if w.finished_at else None,
     }
+
+
+def meeting_view_json(v: MeetingView) -> dict[str, Any]:
+    """A meeting with its decisions and action items, and its minutes (as they stand, while it runs)."""
+    return {
+        **meeting_json(v.meeting),
+        "version": v.version,
+        "actions": [action_json(a) for a in v.actions],
+        "decisions": [decision_json(d) for d in v.decisions],
+        "minutes": v.meeting.minutes or current_minutes(v),
+    }
+
+
+def current_minutes(v: MeetingView) -> str:
+    """The minutes: as kept once the meeting ended, as they stand while it runs."""
+    return v.meeting.minutes or minutes_markdown(v.meeting, list(v.actions), list(v.decisions))
