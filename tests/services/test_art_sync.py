@@ -26,7 +26,6 @@ from artsync.services.meetings import (
     art_sync_agenda,
     complete_action,
     end_meeting,
-    get_meeting,
     list_decisions,
     record_outcome,
     record_team_status,
@@ -59,7 +58,7 @@ def planned_pi() -> dict:
             card("F3", "Orion", 1),
             card("F4", "Orion", 2),
             card("F5", "Atlas", 3),
-        ],  # fmt: skip
+        ],
         "dependencies": [
             {"consumer": {"feature": "F2", "team": "Atlas"}, "provider": {"feature": "F3", "team": "Orion"}},
             {"consumer": {"feature": "F5", "team": "Atlas"}, "provider": {"feature": "F4", "team": "Orion"}},
