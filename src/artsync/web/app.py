@@ -20,7 +20,7 @@ from artsync.settings import Settings
 from artsync.store.db import ensure_schema, make_engine, session_factory
 from artsync.web import problems
 from artsync.web.live import router as live_router
-from artsync.web.routes import cards, dependencies, features, pages, pis, planning, risks, trains
+from artsync.web.routes import art_events, cards, dependencies, features, pages, pis, planning, risks, trains
 from artsync.web.security import Protections
 
 HERE = Path(__file__).parent
@@ -68,7 +68,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(Exception, problems.unexpected_error)
     app.add_middleware(Protections)
 
-    for module in (trains, pis, planning, cards, features, dependencies, risks):
+    for module in (trains, pis, planning, art_events, cards, features, dependencies, risks):
         app.include_router(module.router)
     app.include_router(live_router)
     app.include_router(pages.router)
