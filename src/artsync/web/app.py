@@ -20,7 +20,18 @@ from artsync.settings import Settings
 from artsync.store.db import ensure_schema, make_engine, session_factory
 from artsync.web import problems
 from artsync.web.live import router as live_router
-from artsync.web.routes import art_events, cards, dependencies, features, pages, pis, planning, risks, trains
+from artsync.web.routes import (
+    art_events,
+    cards,
+    dependencies,
+    event_pages,
+    features,
+    pages,
+    pis,
+    planning,
+    risks,
+    trains,
+)
 from artsync.web.security import Protections
 
 HERE = Path(__file__).parent
@@ -72,5 +83,6 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(module.router)
     app.include_router(live_router)
     app.include_router(pages.router)
+    app.include_router(event_pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app

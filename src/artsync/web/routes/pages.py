@@ -165,7 +165,15 @@ def findings_page(request: Request, key: str, db: Db) -> Response:
         return page
     caller, seq, plan = page
     return render(
-        request, "findings.html", caller, plan=plan, seq=seq, train=key, findings=analyze(plan), page="findings"
+        request,
+        "findings.html",
+        caller,
+        plan=plan,
+        seq=seq,
+        train=key,
+        findings=analyze(plan),
+        page="findings",
+        conflict_button=allowed(caller.actor, key, Action.REPORT).ok,
     )
 
 

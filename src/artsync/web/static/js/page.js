@@ -1,5 +1,14 @@
-// Server-rendered pages (cockpit, backlog, findings, history): follow the live
-// channel and, when the train changes, fetch this page's main content again.
+// Server-rendered pages (cockpit, backlog, findings, history, PI planning, ROAM,
+// ART sync, ...): follow the live channel and, when the train changes, fetch
+// this page's main content again.
+//
+// A form with data-api="METHOD /api/v1/..." is sent to the API as JSON: each
+// named field becomes a key (type=number → a number, a checkbox → true/false,
+// data-list → a list split on commas, an empty field is left out). With
+// data-fresh="/api/v1/..." the item is read first and its ETag sent as If-Match;
+// data-wrap="scores" sends the fields as {"scores": {...}}.
+// The page refreshes from the live channel; data-then="navigate" follows the
+// answer's "id" to data-then-url instead.
 import { api, connectLive, setLiveState, toast } from "./live.js";
 
 const train = document.querySelector('meta[name="train"]')?.content;
@@ -20,6 +29,45 @@ function scheduleRefresh() {
   clearTimeout(refreshing);
   refreshing = setTimeout(refresh, 150);  // one refresh for a burst of events
 }
+
+function formBody(form) {
+  const body = {};
+  for (const field of form.elements) {
+    if (!field.name || field.disabled) continue;
+    if (field.type === "checkbox") { body[field.name] = field.checked; continue; }
+    if (field.type === "radio" && !field.checked) continue;
+    const raw = field.value.trim();
+    if (raw === "") continue;
+    if (field.dataset.list !== undefined) body[field.name] = raw.split(",").map((x) => x.trim()).filter(Boolean);
+    else if (field.type === "number" || field.dataset.number !== undefined) body[field.name] = Number(raw);
+    else body[field.name] = raw;
+  }
+  return body;
+}
+
+async function sendForm(form, submitter) {
+  const [method, path] = form.dataset.api.split(" ");
+  let body = formBody(form);
+  if (form.dataset.wrap) body = { [form.dataset.wrap]: body };
+  if (submitter?.name) body[submitter.name] = submitter.dataset.number !== undefined ? Number(submitter.value) : submitter.value;
+  const headers = {};
+  if (form.dataset.fresh) headers["If-Match"] = (await api(form.dataset.fresh)).etag;
+  const result = await api(path, { method, body: method === "GET" || method === "DELETE" ? undefined : body, headers });
+  if (!result.ok) {
+    toast(result.data.detail || `Not saved (${result.status}).`);
+    return;
+  }
+  if (form.dataset.then === "navigate") location.href = form.dataset.thenUrl.replace("{id}", result.data.id ?? result.data.key);
+  else if (form.dataset.then === "reset") form.reset();
+  scheduleRefresh();
+}
+
+document.addEventListener("submit", (event) => {
+  const form = event.target.closest("form[data-api]");
+  if (!form) return;
+  event.preventDefault();
+  sendForm(form, event.submitter);
+});
 
 function enhance() {
   for (const table of document.querySelectorAll("table.sortable")) sortable(table);

@@ -1,0 +1,200 @@
+"""Pages for the ART events: PI planning (vote, commit, objectives), WSJF, draft plan review, ROAM board,
+ART sync and meetings, impediments, the conflict log. Forms on them act through the JSON API."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from markdown_it import MarkdownIt
+
+from artsync.domain.board import dependency_statuses
+from artsync.domain.conflicts import KINDS as CONFLICT_KINDS
+from artsync.domain.findings import analyze
+from artsync.domain.meetings import KINDS as MEETING_KINDS
+from artsync.domain.meetings import TEAM_STATUSES
+from artsync.domain.permissions import Action, allowed
+from artsync.domain.plan import ROAM_STATES, Plan
+from artsync.domain.wsjf import COLUMNS, SCALE
+from artsync.errors import NotFoundError
+from artsync.io import agenda as agenda_io
+from artsync.io import views
+from artsync.services.baselines import get_baseline
+from artsync.services.capacity import get_capacity
+from artsync.services.conflicts import search_conflicts
+from artsync.services.impediments import list_impediments
+from artsync.services.meetings import art_sync_agenda, get_meeting, list_actions, list_decisions, list_meetings
+from artsync.services.votes import get_vote
+from artsync.services.wsjf import get_wsjf_session
+from artsync.web.deps import Caller, Db
+from artsync.web.routes.pages import render, train_page
+
+router = APIRouter(include_in_schema=False)
+markdown = MarkdownIt("commonmark", {"html": False})  # minutes are text: no HTML passes through
+ROAM_COLUMNS = ("unroamed", *[s for s in ROAM_STATES if s != "unroamed"])
+
+
+def may(caller: Caller, train: str, action: Action, teams: list[str | None] | None = None) -> bool:
+    return allowed(caller.actor, train, action, teams or []).ok
+
+
+def optional(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """The result, or None where there is nothing yet (no vote, no session, no baseline)."""
+    try:
+        return fn(*args, **kwargs)
+    except NotFoundError:
+        return None
+
+
+@router.get("/trains/{key}/planning", response_class=HTMLResponse)
+def planning_page(request: Request, key: str, db: Db) -> Response:
+    page = train_page(request, db, key)
+    if isinstance(page, Response):
+        return page
+    caller, seq, plan = page
+    vote = optional(get_vote, db, actor=caller.actor, train_key=key)
+    baseline = optional(get_baseline, db, actor=caller.actor, train_key=key)
+    findings = analyze(plan)
+    return render(
+        request, "planning.html", caller, plan=plan, seq=seq, train=key, page="planning", vote=vote,
+        baseline=baseline, findings=findings, blockers=[f for f in findings if f.severity == "error"],
+        unroamed=[r for r in plan.risks if r.roam == "unroamed"], facilitate=may(caller, key, Action.FACILITATE),
+        may_vote=may(caller, key, Action.VOTE), value=may(caller, key, Action.SET_BUSINESS_VALUE),
+        objectives=sorted(plan.objectives, key=lambda o: (o.team or "", not o.committed, o.key)),
+    )  # fmt: skip
+
+
+@router.get("/trains/{key}/wsjf", response_class=HTMLResponse)
+def wsjf_page(request: Request, key: str, db: Db) -> Response:
+    page = train_page(request, db, key)
+    if isinstance(page, Response):
+        return page
+    caller, seq, plan = page
+    session = optional(get_wsjf_session, db, actor=caller.actor, train_key=key)
+    return render(
+        request, "wsjf.html", caller, plan=plan, seq=seq, train=key, page="planning", session=session,
+        columns=COLUMNS, scale=SCALE, features=plan.features_by_key, editable=may(caller, key, Action.EDIT_FEATURE),
+    )  # fmt: skip
+
+
+@router.get("/trains/{key}/teams/{team}/review", response_class=HTMLResponse)
+def review_page(request: Request, key: str, team: str, db: Db) -> Response:
+    """The draft plan review of one team, generated from the plan."""
+    page = train_page(request, db, key)
+    if isinstance(page, Response):
+        return page
+    caller, seq, plan = page
+    capacity = get_capacity(db, actor=caller.actor, train_key=key)
+    mine = next((t for t in capacity.teams if t.team == team), None)
+    if mine is None:
+        raise NotFoundError(f"no team {team!r} in {key}")
+    return render(
+        request, "review.html", caller, plan=plan, seq=seq, train=key, page="planning", team=team, capacity=mine,
+        **review_of(plan, team),
+    )  # fmt: skip
+
+
+def review_of(plan: Plan, team: str) -> dict[str, Any]:
+    statuses = dependency_statuses(plan)
+    cards = plan.cards_by_ref
+    return {
+        "cards": sorted((c for c in plan.cards if c.team == team), key=lambda c: (c.iteration or 99, c.ref)),
+        "objectives": sorted((o for o in plan.objectives if o.team == team), key=lambda o: (not o.committed, o.key)),
+        "risks": [r for r in plan.risks if r.team == team],
+        "requested": [
+            (d, statuses[d.key].value, cards[d.provider].team)
+            for d in plan.dependencies
+            if cards[d.consumer].team == team
+        ],
+        "provided": [
+            (d, statuses[d.key].value, cards[d.consumer].team)
+            for d in plan.dependencies
+            if cards[d.provider].team == team and cards[d.consumer].team != team
+        ],
+        "findings": [f for f in analyze(plan) if any(i == team or i.endswith(f"@{team}") for i in f.items)],
+        "features": plan.features_by_key,
+    }
+
+
+@router.get("/trains/{key}/roam", response_class=HTMLResponse)
+def roam_page(request: Request, key: str, db: Db) -> Response:
+    page = train_page(request, db, key)
+    if isinstance(page, Response):
+        return page
+    caller, seq, plan = page
+    columns = {state: [r for r in plan.risks if r.roam == state] for state in ROAM_COLUMNS}
+    movable = {r.key for r in plan.risks if may(caller, key, Action.ROAM_RISK, [r.team])}
+    return render(
+        request, "roam.html", caller, plan=plan, seq=seq, train=key, page="roam", columns=columns, movable=movable,
+        states=ROAM_STATES, may_raise=may(caller, key, Action.RAISE_RISK),
+    )  # fmt: skip
+
+
+@router.get("/trains/{key}/sync", response_class=HTMLResponse)
+def sync_page(request: Request, key: str, db: Db) -> Response:
+    """The ART sync: the running one, or the agenda the next one would have; the meetings so far."""
+    page = train_page(request, db, key)
+    if isinstance(page, Response):
+        return page
+    caller, seq, plan = page
+    meetings = list_meetings(db, actor=caller.actor, train_key=key)
+    agenda = agenda_io.agenda_json(art_sync_agenda(db, actor=caller.actor, train_key=key))
+    return render(
+        request, "sync.html", caller, plan=plan, seq=seq, train=key, page="sync", meetings=meetings,
+        agenda_html=markdown.render(agenda_io.agenda_markdown(agenda)), kinds=MEETING_KINDS,
+        running=[m for m in meetings if m.state == "running"], facilitate=may(caller, key, Action.FACILITATE),
+        today=date.today(),
+        actions=list_actions(db, actor=caller.actor, train_key=key),
+        decisions=list_decisions(db, actor=caller.actor, train_key=key, state="pending"),
+    )  # fmt: skip
+
+
+@router.get("/trains/{key}/meetings/{meeting}", response_class=HTMLResponse)
+def meeting_page(request: Request, key: str, meeting: int, db: Db) -> Response:
+    page = train_page(request, db, key)
+    if isinstance(page, Response):
+        return page
+    caller, seq, plan = page
+    found = get_meeting(db, actor=caller.actor, train_key=key, meeting_id=meeting)
+    return render(
+        request, "meeting.html", caller, plan=plan, seq=seq, train=key, page="sync", view=found, m=found.meeting,
+        agenda_html=markdown.render(agenda_io.meeting_agenda_markdown(found.meeting)),
+        minutes_html=markdown.render(views.current_minutes(found)), statuses=TEAM_STATUSES,
+        facilitate=may(caller, key, Action.FACILITATE), today=date.today(),
+    )  # fmt: skip
+
+
+@router.get("/trains/{key}/impediments", response_class=HTMLResponse)
+def impediments_page(request: Request, key: str, db: Db, show: str = "open") -> Response:
+    page = train_page(request, db, key)
+    if isinstance(page, Response):
+        return page
+    caller, seq, plan = page
+    found = list_impediments(db, actor=caller.actor, train_key=key, state=None if show == "all" else "open")
+    return render(
+        request, "impediments.html", caller, plan=plan, seq=seq, train=key, page="impediments", impediments=found,
+        today=date.today(), show=show, may_report=may(caller, key, Action.REPORT),
+        manageable={i.key for i in found if may(caller, key, Action.MANAGE_IMPEDIMENT,
+                                                [i.team if i.level == "team" else None])},
+    )  # fmt: skip
+
+
+@router.get("/trains/{key}/conflicts", response_class=HTMLResponse)
+def conflicts_page(
+    request: Request, key: str, db: Db, q: str = "", status: str = "", kind: str = "", party: str = ""
+) -> Response:
+    page = train_page(request, db, key)
+    if isinstance(page, Response):
+        return page
+    caller, seq, plan = page
+    found = search_conflicts(
+        db, actor=caller.actor, train_key=key, query=q[:200] or None, status=status or None, kind=kind or None,
+        party=party[:200] or None,
+    )  # fmt: skip
+    return render(
+        request, "conflicts.html", caller, plan=plan, seq=seq, train=key, page="conflicts", conflicts=found, q=q,
+        status_filter=status, kind=kind, party=party, kinds=CONFLICT_KINDS, facilitate=may(caller, key, Action.FACILITATE),
+        may_report=may(caller, key, Action.REPORT),
+    )  # fmt: skip
