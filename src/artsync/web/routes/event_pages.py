@@ -195,6 +195,6 @@ def conflicts_page(
     )  # fmt: skip
     return render(
         request, "conflicts.html", caller, plan=plan, seq=seq, train=key, page="conflicts", conflicts=found, q=q,
-        status_filter=status, kind=kind, party=party, kinds=CONFLICT_KINDS, facilitate=may(caller, key, Action.FACILITATE),
-        may_report=may(caller, key, Action.REPORT),
+        status_filter=status, kind=kind, party=party, kinds=CONFLICT_KINDS,
+        facilitate=may(caller, key, Action.FACILITATE), may_report=may(caller, key, Action.REPORT),
     )  # fmt: skip

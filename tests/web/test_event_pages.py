@@ -1,0 +1,77 @@
+"""The ART event pages render for people in every state they pass through, and escape what people wrote."""
+
+from __future__ import annotations
+
+from tests.web.conftest import PASSWORD, TEAM, TRAIN, Served
+
+BASE = f"/api/v1/trains/{TRAIN}"
+PAGES = ("planning", "wsjf", f"teams/{TEAM}/review", "roam", "sync", "impediments", "conflicts", "findings")
+
+
+def sign_in(served: Served, name: str = "rte") -> None:
+    answer = served.client.post(
+        "/login", data={"name": name, "password": PASSWORD, "next": "/"}, follow_redirects=False
+    )
+    assert answer.status_code == 303
+
+
+def page(served: Served, path: str) -> str:
+    response = served.client.get(f"/trains/{TRAIN}/{path}")
+    assert response.status_code == 200, response.text[:500]
+    return response.text
+
+
+def test_every_page_renders_before_anything_happened(served: Served) -> None:
+    sign_in(served)
+    assert "No vote yet" in page(served, "planning")
+    assert "Start a WSJF session" in page(served, "wsjf")
+    assert "Load against capacity" in page(served, f"teams/{TEAM}/review")
+    assert "unROAMed" in page(served, "roam")
+    assert "Agenda of the next ART sync" in page(served, "sync")
+    assert "Nothing in the way" in page(served, "impediments")
+    assert "No conflict yet" in page(served, "conflicts")
+    assert "Open as a conflict" in page(served, "findings")
+
+
+def test_pages_follow_a_meeting_a_vote_and_a_session_through_their_states(served: Served) -> None:
+    sign_in(served)
+    rte = served.as_("rte")
+    served.client.post(
+        f"{BASE}/wsjf", json={"features": ["SHOP-140", "SHOP-141"]}, headers=served.as_("product_manager")
+    )
+    assert "Save user/business value" in page(served, "wsjf")
+    served.client.post(f"{BASE}/vote", headers=rte)
+    assert "Round <b>1</b> is <b>open</b>" in page(served, "planning")
+    served.client.put(f"{BASE}/vote/ballot", json={"fingers": 2}, headers=served.as_("member"))
+    served.client.post(f"{BASE}/vote/close", headers=rte)
+    assert "Average <b>2.0</b> from 1 votes" in page(served, "planning")
+    made = served.client.post(f"{BASE}/meetings", json={"kind": "system_demo", "day": "2026-11-20"}, headers=rte).json()
+    assert "Start the meeting" in page(served, f"meetings/{made['id']}")
+    served.client.post(f"{BASE}/meetings/{made['id']}/start", json={}, headers=rte)
+    served.client.post(
+        f"{BASE}/meetings/{made['id']}/outcomes",
+        json={"text": "<b>Checkout</b> shown", "feedback": "Faster"},
+        headers=rte,
+    )
+    running = page(served, f"meetings/{made['id']}")
+    assert "What was demoed" in running and "&lt;b&gt;Checkout&lt;/b&gt; shown" in running
+    served.client.post(f"{BASE}/meetings/{made['id']}/end", headers=rte)
+    ended = page(served, f"meetings/{made['id']}")
+    assert "Minutes" in ended and "<b>Checkout</b>" not in ended
+    served.client.post(f"{BASE}/impediments", json={"text": "No <i>staging</i>", "team": TEAM}, headers=rte)
+    assert "No &lt;i&gt;staging&lt;/i&gt;" in page(served, "impediments")
+    served.client.post(
+        f"{BASE}/conflicts", json={"kind": "scope", "summary": "Who owns refunds", "parties": ["Atlas", "Orion"]},
+        headers=served.as_("member"),
+    )  # fmt: skip
+    assert "Who owns refunds" in page(served, "conflicts?q=refunds") and "No conflict matches" in page(
+        served, "conflicts?q=nothing+like+it"
+    )
+
+
+def test_a_team_member_sees_the_pages_without_the_rtes_forms(served: Served) -> None:
+    served.client.post(f"{BASE}/vote", headers=served.as_("rte"))
+    sign_in(served, "member")
+    planning = page(served, "planning")
+    assert "Open the vote" not in planning and "Close the vote" not in planning
+    assert 'data-api="POST /api/v1/trains/SHOP/meetings"' not in page(served, "sync")

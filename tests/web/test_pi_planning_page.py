@@ -1,0 +1,120 @@
+"""A PI planned end to end in a real browser: WSJF, objectives' value, ROAM, a failed vote, rework, commit."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from typer.testing import CliRunner
+
+from artsync.cli.app import app
+from tests.web.browser import CHROMIUM, CHROMIUM_FLAGS, serving
+
+TRAIN = "SHOP"
+PASSWORD = "artsync-demo"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Iterator[tuple[str, str]]:
+    """A served demo train in PI planning, and an API token of its RTE."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('planning') / 'artsync.db'}"
+    runner = CliRunner()
+    assert runner.invoke(app, ["demo", "--size", "small", "--db", url]).exit_code == 0
+    token = runner.invoke(app, ["token", "create", "rita", "--db", url]).stdout.split()[-1]
+    with serving(url) as base:
+        yield base, token
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+def signed_in(browser: Browser, base: str, name: str, path: str) -> Page:
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{base}/login?next=/trains/{TRAIN}/{path}")
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"**/trains/{TRAIN}/{path}")
+    expect(page.locator("#live-state")).to_have_text("live")
+    return page
+
+
+def vote(browser: Browser, base: str, fingers: dict[str, int]) -> None:
+    for name, n in fingers.items():
+        page = signed_in(browser, base, name, "planning")
+        page.get_by_role("button", name=str(n), exact=True).click()
+        expect(page.locator("#vote-state")).to_contain_text(f"your vote: {n}")
+        page.context.close()
+
+
+def test_a_pi_is_planned_to_a_committed_baseline_in_the_browser(browser, site) -> None:
+    base, token = site
+
+    pam = signed_in(browser, base, "pam", "wsjf")
+    pam.get_by_label("Features to score").fill("SHOP-140, SHOP-141")
+    pam.get_by_role("button", name="Start a WSJF session").click()
+    scores = {
+        "user/business value": (1, 8),
+        "time criticality": (1, 5),
+        "risk reduction / opportunity enablement": (1, 1),
+        "job size": (1, 5),
+    }
+    for column, (low, high) in scores.items():
+        pam.get_by_label(f"{column} of SHOP-140").select_option(str(low))
+        pam.get_by_label(f"{column} of SHOP-141").select_option(str(high))
+        pam.get_by_role("button", name=f"Save {column}").click()
+        expect(pam.get_by_label(f"{column} of SHOP-140")).to_have_count(0)
+    pam.get_by_role("button", name="Finish: apply the scores and record the order").click()
+    expect(pam.locator("#wsjf-order tbody tr").first).to_contain_text("SHOP-140")
+    expect(pam.locator("main")).to_contain_text("job size scored by pam")
+
+    bob = signed_in(browser, base, "bob", "planning")
+    bob.get_by_label("Planned business value of Atlas-O1").select_option("9")
+    bob.locator("#objective-Atlas-O1").get_by_role("button", name="Set").click()
+    expect(bob.locator("#objective-Atlas-O1")).to_contain_text("9")
+
+    rita = signed_in(browser, base, "rita", "roam")
+    risk = rita.locator("#risk-R1")
+    risk.get_by_label("ROAM R1 as").select_option("owned")
+    risk.get_by_label("Owner of R1").fill("Dana Silva")
+    risk.get_by_label("Note on R1").fill("Weekly call with the regulator")
+    risk.get_by_role("button", name="Move").click()
+    expect(rita.locator(".roam-owned #risk-R1")).to_contain_text("Weekly call with the regulator")
+
+    rita.goto(f"{base}/trains/{TRAIN}/planning")
+    rita.get_by_role("button", name="Open the vote").click()
+    vote(browser, base, {"mia": 2, "otto": 2, "olga": 3})
+    rita.get_by_role("button", name="Close the vote").click()
+    expect(rita.locator("#vote-result")).to_contain_text("Average 2.33 from 3 votes: below 3")
+    expect(rita.get_by_role("button", name="Commit the plan")).to_have_count(0)
+
+    rita.get_by_role("button", name="Open a rework round").click()
+    vote(browser, base, {"mia": 4, "otto": 3, "olga": 4})
+    rita.get_by_role("button", name="Close the vote").click()
+    expect(rita.locator("#vote-result")).to_contain_text("the train may commit")
+    rita.get_by_label("Reason to commit anyway").fill("Remaining risks accepted at the management review")
+    rita.get_by_role("button", name="Commit the plan").click()
+    expect(rita.locator("#committed")).to_contain_text("Committed by rita")
+
+    api = httpx.Client(base_url=f"{base}/api/v1/trains/{TRAIN}", headers={"Authorization": f"Bearer {token}"})
+    before = api.get("/baseline").json()
+    board = api.get("/board").json()
+    card = next(c for c in board["cards"] if c["iteration"] == 1)
+    moved = api.patch(f"/../../cards/{card['id']}", json={"iteration": 2}, headers={"If-Match": f'"{card["version"]}"'})
+    assert moved.status_code == 200
+    after = api.get("/baseline").json()
+    assert after == before and before["override_reason"] == "Remaining risks accepted at the management review"
+    kept = next(c for c in after["plan"]["cards"] if f"{c['feature']}@{c['team']}" == card["ref"])
+    assert kept["iteration"] == 1
+    assert next(o for o in after["plan"]["objectives"] if o["key"] == "Atlas-O1")["planned_bv"] == 9
+    assert next(r for r in after["plan"]["risks"] if r["key"] == "R1")["note"] == "Weekly call with the regulator"
