@@ -9,8 +9,17 @@ from rich.markdown import Markdown
 from rich.markup import escape
 
 from artsync.cli import output
-from artsync.cli.common import DbOption, IfVersionOption, JsonOption, TrainOption, console, handled, session
-from artsync.cli.planning import parse_date
+from artsync.cli.common import (
+    DbOption,
+    IfVersionOption,
+    JsonOption,
+    TrainOption,
+    console,
+    err_console,
+    handled,
+    session,
+)
+from artsync.cli.planning import calendar_app, parse_date
 from artsync.io import agenda as agenda_io
 from artsync.io import views
 
@@ -462,3 +471,60 @@ def conflict_list(
         output.print_json(console, {"conflicts": [agenda_io.conflict_json(c) for c in found]})
     else:
         console.print(output.conflicts_table(found))
+
+
+feed_app = typer.Typer(help="The train's calendar feed (iCalendar) for calendar clients.", no_args_is_help=True)
+calendar_app.add_typer(feed_app, name="feed")
+
+
+@calendar_app.command("export")
+@handled
+def calendar_export(
+    out: Annotated[str, typer.Option("--output", "-o", help="The .ics file to write; - for stdout.")] = "-",
+    train: TrainOption = None,
+    db: DbOption = None,
+) -> None:
+    """Write the train's event calendar as iCalendar: iterations, PI planning, ART syncs, system demos, I&A."""
+    from pathlib import Path
+
+    from artsync.io.icalendar_feed import calendar_ics
+    from artsync.services.calendar_feed import get_calendar
+
+    with session(db) as (db_session, actor):
+        name, entries = get_calendar(db_session, actor=actor, train_key=train)
+    data = calendar_ics(name, entries)
+    if out == "-":
+        console.file.write(data.decode())
+    else:
+        Path(out).write_bytes(data)
+        console.print(f"Wrote {len(entries)} events to {escape(out)}.")
+
+
+@feed_app.command("create")
+@handled
+def feed_create(
+    user: Annotated[str, typer.Argument(help="Whose calendar client will read it.")],
+    base_url: Annotated[str, typer.Option(help="Where artsync is served.")] = "http://127.0.0.1:8000",
+    train: TrainOption = None,
+    db: DbOption = None,
+) -> None:
+    """Make a calendar feed URL for a person (shown once); subscribe to it from any calendar client."""
+    from artsync.services.calendar_feed import create_feed_token
+
+    with session(db) as (db_session, actor):
+        made = create_feed_token(db_session, actor=actor, train_key=train, user_name=user)
+    console.file.write(base_url.rstrip("/") + made.path + "\n")
+    err_console.print(f"Revoke it with `artsync calendar feed revoke {made.prefix}`.")
+
+
+@feed_app.command("revoke")
+@handled
+def feed_revoke(
+    prefix: Annotated[str, typer.Argument(help="The feed token's first 12 characters.")], db: DbOption = None
+) -> None:
+    """Revoke a calendar feed; the client stops getting updates."""
+    from artsync.services.calendar_feed import revoke_feed_token
+
+    with session(db) as (db_session, actor):
+        name = revoke_feed_token(db_session, actor=actor, prefix=prefix)
+    console.print(f"Revoked {escape(name)}'s calendar feed {escape(prefix)}.")

@@ -494,3 +494,86 @@ class ConflictRow(Base):
     raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class FeedTokenRow(Base):
+    """A calendar feed token: lets a calendar client read one train's calendar as its user, until revoked."""
+
+    __tablename__ = "feed_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    train_id: Mapped[int] = mapped_column(ForeignKey("trains.id", ondelete="CASCADE"), index=True)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SubscriptionRow(Base):
+    """What one person wants to hear about on one train, and the address it goes to."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("user_id", "train_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    train_id: Mapped[int] = mapped_column(ForeignKey("trains.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    teams: Mapped[list[Any]] = mapped_column(JSON, default=list)  # my team(s)
+    mine: Mapped[bool] = mapped_column(Boolean, default=True)  # items I own or depend on
+    severity: Mapped[str | None] = mapped_column(String(16))  # findings of this severity or worse
+    decisions: Mapped[bool] = mapped_column(Boolean, default=False)
+    digest: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class WebhookRow(Base):
+    """A chat channel or program told about the train's changes: Slack-compatible, Microsoft Teams, or JSON."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    train_id: Mapped[int] = mapped_column(ForeignKey("trains.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # slack | teams | generic
+    url: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str | None] = mapped_column(String(200))  # signs generic JSON (HMAC-SHA256)
+    topics: Mapped[list[Any]] = mapped_column(JSON, default=list)  # entity kinds; empty: all
+    severity: Mapped[str | None] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OutboxRow(Base):
+    """A message waiting to go out, written in the same transaction as what it tells; sent at most once.
+
+    ``dedupe_key`` is unique: one message per recipient and cause, however often routing runs.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    train_id: Mapped[int] = mapped_column(ForeignKey("trains.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # email | webhook
+    recipient: Mapped[str] = mapped_column(String(320))  # an address, or the webhook's id
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    dedupe_key: Mapped[str] = mapped_column(String(400), unique=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class NotifierRow(Base):
+    """How far routing has read a train's event log, and the findings it has already told about."""
+
+    __tablename__ = "notifier"
+
+    train_id: Mapped[int] = mapped_column(ForeignKey("trains.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    findings: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    digest_day: Mapped[date | None] = mapped_column(Date)

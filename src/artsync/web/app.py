@@ -22,6 +22,7 @@ from artsync.web import problems
 from artsync.web.live import router as live_router
 from artsync.web.routes import (
     art_events,
+    calendar,
     cards,
     dependencies,
     event_pages,
@@ -79,7 +80,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(Exception, problems.unexpected_error)
     app.add_middleware(Protections)
 
-    for module in (trains, pis, planning, art_events, cards, features, dependencies, risks):
+    for module in (trains, pis, planning, art_events, calendar, cards, features, dependencies, risks):
         app.include_router(module.router)
     app.include_router(live_router)
     app.include_router(pages.router)
