@@ -48,6 +48,22 @@ class Settings(BaseSettings):
         "the server's own origin is always allowed.",
     )
 
+    smtp_host: str | None = Field(
+        default=None, description="Mail server for notifications and digests; without it no mail is sent."
+    )
+    smtp_port: int = Field(default=25, description="The mail server's port (587 with STARTTLS, 465 with TLS).")
+    smtp_user: str | None = Field(default=None, description="User name for the mail server, if it wants one.")
+    smtp_password: str | None = Field(default=None, description="Password for the mail server.")
+    smtp_from: str = Field(default="artsync@localhost", description="The sender address of artsync's mail.")
+    smtp_security: str = Field(default="none", description="none, starttls or tls.")
+    notify_interval: float = Field(
+        default=10.0,
+        description="Seconds between two rounds of `artsync notify run`: route new events, send due messages.",
+    )
+    digest_hour: int = Field(
+        default=7, ge=0, le=23, description="The hour (UTC) after which `artsync notify run` writes each day's digests."
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -1,0 +1,148 @@
+"""Delivering the outbox: each due message is claimed, sent, and marked sent — or retried with backoff.
+
+A message is claimed by pushing its next attempt past a lease before it is sent, so two workers never
+send it at the same time; it is marked sent only after the mail server or webhook accepted it. A message
+that keeps failing is retried after 30 s, 1, 2, 4 … minutes (at most an hour apart) and, after
+``MAX_ATTEMPTS``, marked failed for the RTE to see and retry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from artsync.domain.notifications import MAX_ATTEMPTS, retry_after
+from artsync.domain.permissions import Action, Actor
+from artsync.errors import InvalidInputError, NotFoundError
+from artsync.services.permissions import authorize
+from artsync.services.trains import find_train
+from artsync.services.transaction import transaction
+from artsync.store.mapping import utc_now
+from artsync.store.models import OutboxRow, WebhookRow
+
+LEASE = timedelta(minutes=2)
+STATES = ("pending", "sent", "failed")
+
+
+class Senders(Protocol):
+    """How messages leave: by mail, or by posting to a webhook. Each raises on failure."""
+
+    def email(self, *, to: str, subject: str, body: str, message_id: str) -> None: ...
+
+    def webhook(self, *, kind: str, url: str, secret: str | None, payload: dict[str, Any], delivery: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    channel: str
+    recipient: str
+    subject: str
+    state: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Delivered:
+    sent: int
+    retrying: int
+    failed: int
+
+
+def message_value(row: OutboxRow) -> Message:
+    return Message(
+        row.id, row.channel, row.recipient, row.subject, row.state, row.attempts, row.next_attempt_at,
+        row.last_error, row.created_at, row.sent_at,
+    )  # fmt: skip
+
+
+def message_id(row: OutboxRow) -> str:
+    """A stable Message-ID / delivery id: a receiver that sees it twice knows it is the same message."""
+    return f"<outbox-{row.id}@artsync>"
+
+
+def claim(db: Session, now: datetime, limit: int) -> list[OutboxRow]:
+    with transaction(db):
+        rows = db.scalars(
+            select(OutboxRow)
+            .where(OutboxRow.state == "pending", OutboxRow.next_attempt_at <= now)
+            .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for row in rows:
+            row.next_attempt_at = now + LEASE
+    return list(rows)
+
+
+def deliver(db: Session, *, senders: Senders, now: datetime | None = None, limit: int = 100) -> Delivered:
+    """Send the messages that are due; each is marked sent once its recipient accepted it."""
+    now = now or utc_now()
+    sent = retrying = failed = 0
+    for row in claim(db, now, limit):
+        try:
+            if row.channel == "email":
+                senders.email(to=row.recipient, subject=row.subject, body=row.body, message_id=message_id(row))
+            else:
+                hook = db.get(WebhookRow, int(row.recipient))
+                if hook is None or not hook.active:
+                    raise LookupError("the webhook was removed")
+                senders.webhook(kind=hook.kind, url=hook.url, secret=hook.secret, payload=row.payload or {},
+                                delivery=message_id(row))  # fmt: skip
+        except Exception as exc:  # any failure of the far side: keep the message and try again later
+            with transaction(db):
+                row.attempts += 1
+                row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                if row.attempts >= MAX_ATTEMPTS:
+                    row.state = "failed"
+                    failed += 1
+                else:
+                    row.next_attempt_at = now + retry_after(row.attempts)
+                    retrying += 1
+            continue
+        with transaction(db):
+            row.state, row.sent_at, row.attempts = "sent", now, row.attempts + 1
+            sent += 1
+    return Delivered(sent, retrying, failed)
+
+
+def list_outbox(
+    db: Session, *, actor: Actor, train_key: str | None, state: str | None = None, limit: int = 200
+) -> tuple[list[Message], dict[str, int]]:
+    """The train's messages, newest first, and how many are in each state (the RTE's admin view)."""
+    if state is not None and state not in STATES:
+        raise InvalidInputError(f"a message is {', '.join(STATES)}, not {state!r}")
+    train = find_train(db, train_key)
+    authorize(actor, train.key, Action.ADMINISTER)
+    query = select(OutboxRow).where(OutboxRow.train_id == train.id)
+    if state is not None:
+        query = query.where(OutboxRow.state == state)
+    rows = db.scalars(query.order_by(OutboxRow.id.desc()).limit(limit))
+    counts = dict(
+        db.execute(
+            select(OutboxRow.state, func.count()).where(OutboxRow.train_id == train.id).group_by(OutboxRow.state)
+        ).all()
+    )
+    return [message_value(r) for r in rows], {s: counts.get(s, 0) for s in STATES}
+
+
+def retry_message(db: Session, *, actor: Actor, train_key: str | None, message: int) -> Message:
+    """Send a failed message again from now, with a fresh count of attempts."""
+    with transaction(db):
+        train = find_train(db, train_key)
+        authorize(actor, train.key, Action.ADMINISTER)
+        row = db.get(OutboxRow, message)
+        if row is None or row.train_id != train.id:
+            raise NotFoundError(f"no message {message} in {train.key}'s outbox")
+        if row.state == "sent":
+            raise InvalidInputError(f"message {message} was sent already")
+        row.state, row.attempts, row.next_attempt_at = "pending", 0, utc_now()
+    return message_value(row)
