@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -44,7 +45,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list = []
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 — aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope) -> str:
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
 
@@ -125,9 +126,9 @@ def test_each_subscriber_gets_each_mail_once_across_a_mail_server_restart(db, tr
 class Hooks(BaseHTTPRequestHandler):
     """A webhook receiver: /flaky answers 500 twice, then 204; every request is kept."""
 
-    calls: list = []
+    calls: ClassVar[list] = []
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         Hooks.calls.append((self.path, dict(self.headers), body))
         flaky = sum(1 for path, _, _ in Hooks.calls if path == "/flaky")
