@@ -209,3 +209,12 @@ def test_the_digest_is_written_for_each_person(db, train) -> None:
     assert "card F1@Atlas moved: iteration 1 → 2" in text["mia@example.org"]
     assert "Book the lab" not in text["mia@example.org"]
     assert "A1 Book the lab: due" in text["olga@example.org"] and "F1@Atlas" not in text["olga@example.org"]
+
+
+def test_without_a_mail_server_mail_waits_untried(db, train) -> None:
+    subscribe(db, actor=ADMIN, train_key=train, person="mia", email="mia@example.org", teams=["Atlas"])
+    move_card(db, actor=RITA, train_key=train, ref="F1@Atlas", to_iteration=2)
+    route(db, now=T0)
+    assert deliver(db, senders=NetworkSenders(Settings()), now=T0 + timedelta(days=2)).sent == 0
+    waiting = list_outbox(db, actor=RITA, train_key=train, state="pending")[0]
+    assert [(m.recipient, m.attempts) for m in waiting] == [("mia@example.org", 0)]

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from artsync.cli import art_events, output, pi_planning, planning
+from artsync.cli import art_events, notify, output, pi_planning, planning
 from artsync.cli.common import (
     CardArg,
     ConsumerArg,
@@ -60,6 +60,10 @@ app.add_typer(art_events.action_app, name="action")
 app.add_typer(art_events.decision_app, name="decision")
 app.add_typer(art_events.impediment_app, name="impediment")
 app.add_typer(art_events.conflict_app, name="conflict")
+app.add_typer(notify.notify_app, name="notify")
+app.add_typer(notify.webhook_app, name="webhook")
+app.add_typer(notify.outbox_app, name="outbox")
+app.command("subscribe")(handled(notify.subscribe_command))
 user_app = typer.Typer(help="People and their roles on trains.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens for programs (Authorization: Bearer TOKEN).", no_args_is_help=True)
 app.add_typer(user_app, name="user")

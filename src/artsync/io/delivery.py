@@ -21,6 +21,7 @@ class NetworkSenders:
     def __init__(self, settings: Settings, client: httpx.Client | None = None) -> None:
         self.settings = settings
         self.client = client or httpx.Client(timeout=TIMEOUT, follow_redirects=False)
+        self.channels = frozenset({"webhook", *(["email"] if settings.smtp_host else [])})
 
     def email(self, *, to: str, subject: str, body: str, message_id: str) -> None:
         s = self.settings

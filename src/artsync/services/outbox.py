@@ -29,7 +29,12 @@ STATES = ("pending", "sent", "failed")
 
 
 class Senders(Protocol):
-    """How messages leave: by mail, or by posting to a webhook. Each raises on failure."""
+    """How messages leave: by mail, or by posting to a webhook. Each raises on failure.
+
+    ``channels`` are those that can send now: mail waits, untried, while no mail server is set.
+    """
+
+    channels: frozenset[str]
 
     def email(self, *, to: str, subject: str, body: str, message_id: str) -> None: ...
 
@@ -69,11 +74,11 @@ def message_id(row: OutboxRow) -> str:
     return f"<outbox-{row.id}@artsync>"
 
 
-def claim(db: Session, now: datetime, limit: int) -> list[OutboxRow]:
+def claim(db: Session, now: datetime, limit: int, channels: frozenset[str]) -> list[OutboxRow]:
     with transaction(db):
         rows = db.scalars(
             select(OutboxRow)
-            .where(OutboxRow.state == "pending", OutboxRow.next_attempt_at <= now)
+            .where(OutboxRow.state == "pending", OutboxRow.next_attempt_at <= now, OutboxRow.channel.in_(channels))
             .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -87,7 +92,7 @@ def deliver(db: Session, *, senders: Senders, now: datetime | None = None, limit
     """Send the messages that are due; each is marked sent once its recipient accepted it."""
     now = now or utc_now()
     sent = retrying = failed = 0
-    for row in claim(db, now, limit):
+    for row in claim(db, now, limit, senders.channels):
         try:
             if row.channel == "email":
                 senders.email(to=row.recipient, subject=row.subject, body=row.body, message_id=message_id(row))
