@@ -41,9 +41,13 @@ def subscribe_command(
     with session(db) as (db_session, actor):
         made = subscribe(db_session, actor=actor, train_key=train, email=email, teams=team or [], mine=mine,
                          severity=severity, decisions=decisions, digest=digest, person=user)  # fmt: skip
-    follows = [f"teams {', '.join(made.teams)}" if made.teams else "", "items they own or depend on" if made.mine else "",
-               f"{made.severity} findings" if made.severity else "", "decisions" if made.decisions else "",
-               "the daily digest" if made.digest else ""]  # fmt: skip
+    follows = [
+        f"teams {', '.join(made.teams)}" if made.teams else "",
+        "items they own or depend on" if made.mine else "",
+        f"{made.severity} findings" if made.severity else "",
+        "decisions" if made.decisions else "",
+        "the daily digest" if made.digest else "",
+    ]
     console.print(
         f"{escape(made.person)} hears about {', '.join(f for f in follows if f) or 'nothing'} at {made.email}."
     )

@@ -26,6 +26,8 @@ from artsync.services.capacity import get_capacity
 from artsync.services.conflicts import search_conflicts
 from artsync.services.impediments import list_impediments
 from artsync.services.meetings import art_sync_agenda, get_meeting, list_actions, list_decisions, list_meetings
+from artsync.services.notifications import get_subscription, list_subscriptions, list_webhooks
+from artsync.services.outbox import list_outbox
 from artsync.services.votes import get_vote
 from artsync.services.wsjf import get_wsjf_session
 from artsync.web.deps import Caller, Db
@@ -197,4 +199,21 @@ def conflicts_page(
         request, "conflicts.html", caller, plan=plan, seq=seq, train=key, page="conflicts", conflicts=found, q=q,
         status_filter=status, kind=kind, party=party, kinds=CONFLICT_KINDS,
         facilitate=may(caller, key, Action.FACILITATE), may_report=may(caller, key, Action.REPORT),
+    )  # fmt: skip
+
+
+@router.get("/trains/{key}/notifications", response_class=HTMLResponse)
+def notifications_page(request: Request, key: str, db: Db) -> Response:
+    """Your subscription and calendar feed; for the RTE also the outbox, webhooks and everyone's subscriptions."""
+    page = train_page(request, db, key)
+    if isinstance(page, Response):
+        return page
+    caller, seq, plan = page
+    admin = may(caller, key, Action.ADMINISTER)
+    messages, counts = list_outbox(db, actor=caller.actor, train_key=key) if admin else ([], {})
+    return render(
+        request, "notifications.html", caller, plan=plan, seq=seq, train=key, page="notifications", admin=admin,
+        mine=optional(get_subscription, db, actor=caller.actor, train_key=key), messages=messages, counts=counts,
+        webhooks=list_webhooks(db, actor=caller.actor, train_key=key) if admin else [],
+        subscriptions=list_subscriptions(db, actor=caller.actor, train_key=key) if admin else [],
     )  # fmt: skip

@@ -6,7 +6,8 @@
 // named field becomes a key (type=number → a number, a checkbox → true/false,
 // data-list → a list split on commas, an empty field is left out). With
 // data-fresh="/api/v1/..." the item is read first and its ETag sent as If-Match;
-// data-wrap="scores" sends the fields as {"scores": {...}}.
+// data-wrap="scores" sends the fields as {"scores": {...}}; data-show="#id" shows the answer's
+// data-show-field (default "url") there instead of refreshing.
 // The page refreshes from the live channel; data-then="navigate" follows the
 // answer's "id" to data-then-url instead.
 import { api, connectLive, setLiveState, toast } from "./live.js";
@@ -55,6 +56,12 @@ async function sendForm(form, submitter) {
   const result = await api(path, { method, body: method === "GET" || method === "DELETE" ? undefined : body, headers });
   if (!result.ok) {
     toast(result.data.detail || `Not saved (${result.status}).`);
+    return;
+  }
+  if (form.dataset.show) {  // an answer shown once (a new feed URL): no refresh, which would lose it
+    const out = document.querySelector(form.dataset.show);
+    out.textContent = result.data[form.dataset.showField || "url"];
+    out.hidden = false;
     return;
   }
   if (form.dataset.then === "navigate") location.href = form.dataset.thenUrl.replace("{id}", result.data.id ?? result.data.key);
