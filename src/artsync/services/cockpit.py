@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -10,9 +10,13 @@ from sqlalchemy.orm import Session
 from artsync.domain.board import DependencyStatus, dependency_statuses, load_status, loads
 from artsync.domain.events import Event
 from artsync.domain.findings import ERROR, Finding, analyze
+from artsync.domain.impediments import Impediment
+from artsync.domain.meetings import ActionItem, Decision
 from artsync.domain.permissions import Actor
 from artsync.domain.plan import Dependency, Plan, Risk
 from artsync.services.events import list_events
+from artsync.services.impediments import list_impediments
+from artsync.services.meetings import list_actions, list_decisions
 from artsync.services.trains import get_plan, train_seq
 
 
@@ -38,6 +42,9 @@ class Cockpit:
     overloaded: list[Overload]
     unroamed: list[Risk]
     today: list[Event]
+    aging: list[Impediment] = field(default_factory=list)
+    overdue: list[ActionItem] = field(default_factory=list)
+    pending: list[Decision] = field(default_factory=list)
 
 
 def get_cockpit(db: Session, *, actor: Actor, train_key: str, since: datetime) -> Cockpit:
@@ -64,4 +71,7 @@ def get_cockpit(db: Session, *, actor: Actor, train_key: str, since: datetime) -
         today=[
             e for e in list_events(db, actor=actor, train_key=train_key, limit=200, newest_first=True) if e.at >= since
         ],
+        aging=[i for i in list_impediments(db, actor=actor, train_key=train_key) if i.aging(since.date())],
+        overdue=[a for a in list_actions(db, actor=actor, train_key=train_key) if a.overdue(since.date())],
+        pending=list_decisions(db, actor=actor, train_key=train_key, state="pending"),
     )
