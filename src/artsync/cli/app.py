@@ -106,6 +106,7 @@ def demo(
 ) -> None:
     """Load a realistic demo train (replacing the same demo train if it is there) and its demo people."""
     from artsync.io.demo import DEMO_PASSWORD, DEMO_PEOPLE, demo_plan
+    from artsync.services.demo_activity import seed_activity
     from artsync.services.people import add_user
     from artsync.services.plans import import_plan
 
@@ -124,6 +125,7 @@ def demo(
                     team_key=team,
                     password=DEMO_PASSWORD,
                 )
+            seed_activity(db_session, actor=actor, train_key=plan.train.key)
     report_import(result)
     if people:
         console.print(output.demo_people_table(plan, DEMO_PEOPLE, DEMO_PASSWORD))

@@ -204,5 +204,8 @@ def changes(window: list[Event], entity: str, texts: dict[str, str]) -> tuple[Ch
     found: dict[str, list[str]] = {}
     for e in window:
         if e.entity == entity:
-            found.setdefault(e.entity_id, []).append(e.summary().removeprefix(f"{entity} {e.entity_id} "))
+            said = (
+                f"{e.action} by {e.actor}" if e.before is None else e.summary().removeprefix(f"{entity} {e.entity_id} ")
+            )
+            found.setdefault(e.entity_id, []).append(said)
     return tuple(Change(key, texts.get(key, ""), tuple(lines)) for key, lines in sorted(found.items()))
