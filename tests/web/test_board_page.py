@@ -179,3 +179,20 @@ def test_the_board_stays_usable_with_12_teams_6_iterations_and_200_cards(browser
         assert wrap.evaluate("el => el.scrollWidth <= el.clientWidth"), "the board scrolls sideways at 1280 px"
         page.screenshot(path=str(tmp_path / "big-board.png"))
         page.context.close()
+
+
+def test_the_providing_team_commits_to_a_dependency_from_the_card_details(browser, base_url) -> None:
+    page = signed_in(browser, base_url, "olga")  # PO of Phoenix
+    board = page.evaluate(f"async () => (await fetch('/api/v1/trains/{TRAIN}/board')).json()")
+    dep = next(d for d in board["dependencies"] if d["provider"].endswith("@Phoenix") and d["state"] == "requested")
+    page.locator(f'.card[data-ref="{dep["provider"]}"]').click()
+    details = page.locator("#details")
+    details.get_by_role("button", name=f"Commit: {dep['consumer']} needs {dep['provider']}").click()
+    expect(details.locator(".state-committed").first).to_be_visible()
+    expect(details.get_by_role("button", name=f"Delivered: {dep['consumer']} needs {dep['provider']}")).to_be_visible()
+    after = page.evaluate(f"async () => (await fetch('/api/v1/trains/{TRAIN}/board')).json()")
+    moved = next(
+        d for d in after["dependencies"] if (d["consumer"], d["provider"]) == (dep["consumer"], dep["provider"])
+    )
+    assert moved["state"] == "committed"
+    page.context.close()

@@ -1,14 +1,15 @@
-"""Dependencies between cards: add one (POST, idempotent with Idempotency-Key), remove one."""
+"""Dependencies between cards: add one (POST, idempotent with Idempotency-Key), remove one, move it through
+its lifecycle (requested → committed → delivered, or broken)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from artsync.services.dependencies import DependencyChanged, add_dependency, remove_dependency
-from artsync.web.deps import CurrentCaller, Db
+from artsync.services.dependencies import DependencyChanged, add_dependency, remove_dependency, set_dependency_state
+from artsync.web.deps import CurrentCaller, Db, parse_if_match
 from artsync.web.live import announce
 
 router = APIRouter(prefix="/api/v1", tags=["dependencies"])
@@ -64,3 +65,34 @@ def delete_dependency(
     changed = remove_dependency(db, actor=caller.actor, train_key=key, consumer=consumer, provider=provider)
     announce(request, key)
     return dependency_body(changed)
+
+
+class DependencyMove(BaseModel):
+    """The state to move the dependency to: the providing team commits and delivers; either side breaks it;
+    the consumer requests it again."""
+
+    model_config = ConfigDict(extra="forbid")
+    state: Literal["requested", "committed", "delivered", "broken"]
+
+
+@router.patch("/trains/{key}/dependencies")
+def move_dependency(
+    key: str,
+    body: DependencyMove,
+    request: Request,
+    db: Db,
+    caller: CurrentCaller,
+    consumer: str = Query(max_length=200),
+    provider: str = Query(max_length=200),
+    if_match: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    """Move the dependency of ``consumer`` on ``provider`` to another state (logged); If-Match is optional."""
+    moved = set_dependency_state(
+        db, actor=caller.actor, train_key=key, consumer=consumer, provider=provider, state=body.state,
+        version=parse_if_match(if_match),
+    )  # fmt: skip
+    if moved.event is not None:
+        announce(request, key)
+    d = moved.dependency
+    return {"consumer": d.consumer, "provider": d.provider, "state": d.state, "version": moved.version,
+            "seq": moved.event.seq if moved.event else None}  # fmt: skip

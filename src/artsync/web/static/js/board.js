@@ -174,7 +174,20 @@ async function showDetails(ref) {
   const needs = board.dependencies.filter((d) => d.consumer === ref);
   const neededBy = board.dependencies.filter((d) => d.provider === ref);
   const cards = cardsByRef();
-  const depItem = (d, other) => el("li", {}, el("span", { class: `badge ${dependencyStatus(cards.get(d.consumer)?.iteration, cards.get(d.provider)?.iteration)}`, text: dependencyStatus(cards.get(d.consumer)?.iteration, cards.get(d.provider)?.iteration) }), ` ${other} (${label(cards.get(other)?.iteration)})`);
+  // The lifecycle moves the server allows (DOMAIN: the provider commits and delivers, either side breaks it,
+  // the consumer requests it again); the server checks who may.
+  const MOVES = { requested: ["committed", "broken"], committed: ["delivered", "broken"], broken: ["requested"], delivered: [] };
+  const WORDS = { committed: "Commit", delivered: "Delivered", broken: "Break", requested: "Request again" };
+  const depItem = (d, other) => {
+    const status = dependencyStatus(cards.get(d.consumer)?.iteration, cards.get(d.provider)?.iteration);
+    const buttons = (MOVES[d.state] || []).map((to) => {
+      const button = el("button", { type: "button", class: "dep-move", text: WORDS[to], "aria-label": `${WORDS[to]}: ${d.consumer} needs ${d.provider}` });
+      button.addEventListener("click", () => moveDependency(d, to));
+      return button;
+    });
+    return el("li", {}, el("span", { class: `badge ${status}`, text: status }), ` ${other} (${label(cards.get(other)?.iteration)}) `,
+      el("span", { class: `badge state-${d.state}`, text: d.state }), " ", ...buttons);
+  };
   const history = el("ol", { class: "plain events" });
   details.replaceChildren(
     el("button", { type: "button", class: "close", "aria-label": "Close details", text: "×" }),
@@ -189,6 +202,12 @@ async function showDetails(ref) {
   details.hidden = false;
   const result = await api(`/api/v1/trains/${encodeURIComponent(train)}/events?item=${encodeURIComponent(ref)}`);
   if (result.ok) history.append(...result.data.events.slice(-20).reverse().map((e) => el("li", { text: `#${e.seq} ${e.actor}: ${e.action} ${e.before?.iteration !== undefined ? label(e.before.iteration) + " → " + label(e.after?.iteration) : e.entity_id}` })));
+}
+
+async function moveDependency(d, state) {
+  const query = `consumer=${encodeURIComponent(d.consumer)}&provider=${encodeURIComponent(d.provider)}`;
+  const result = await api(`/api/v1/trains/${encodeURIComponent(train)}/dependencies?${query}`, { method: "PATCH", body: { state } });
+  if (!result.ok) toast(result.data.detail || "The dependency was not changed.");
 }
 
 function applyEvent(event) {
