@@ -218,3 +218,21 @@ def test_without_a_mail_server_mail_waits_untried(db, train) -> None:
     assert deliver(db, senders=NetworkSenders(Settings()), now=T0 + timedelta(days=2)).sent == 0
     waiting = list_outbox(db, actor=RITA, train_key=train, state="pending")[0]
     assert [(m.recipient, m.attempts) for m in waiting] == [("mia@example.org", 0)]
+
+
+def test_the_minutes_are_mailed_to_the_train_when_the_meeting_ends(db, train, mail) -> None:
+    from artsync.services.meetings import end_meeting, record_team_status, schedule_meeting, start_meeting
+
+    subscribe(db, actor=ADMIN, train_key=train, person="mia", email="mia@example.org", mine=False, digest=False)
+    subscribe(db, actor=ADMIN, train_key=train, person="olga", email="olga@example.org", teams=["Orion"])
+    sync = schedule_meeting(db, actor=RITA, train_key=train, kind="art_sync", day=date(2026, 11, 25))
+    start_meeting(db, actor=RITA, train_key=train, meeting_id=sync.meeting.id)
+    record_team_status(db, actor=RITA, train_key=train, meeting_id=sync.meeting.id, team="Atlas", status="on track")
+    end_meeting(db, actor=RITA, train_key=train, meeting_id=sync.meeting.id)
+    route(db, now=T0)
+    deliver(db, senders=NetworkSenders(Settings(smtp_host="127.0.0.1", smtp_port=mail.port)), now=T0)
+    assert mail.inbox.received() == [
+        ("mia@example.org", "[ART] Minutes: ART sync 25 Nov 2026"),
+        ("olga@example.org", "[ART] Minutes: ART sync 25 Nov 2026"),
+    ]
+    assert "- **Atlas**: on track" in mail.inbox.messages[0].get_content()

@@ -43,6 +43,7 @@ from artsync.store.models import (
     ConflictRow,
     EventRow,
     ImpedimentRow,
+    MeetingRow,
     NotifierRow,
     OutboxRow,
     RiskRow,
@@ -326,6 +327,8 @@ def route(db: Session, *, train_key: str | None = None, now: datetime | None = N
                         text = event_text(train.key, event, reason)
                         messages += enqueue(db, train, "email", email, subject, text,
                                             f"event:{train.id}:{event.seq}:{email}", now=now)  # fmt: skip
+                if event.entity == "meeting" and event.action == "ended":
+                    messages += publish_minutes(db, train, int(event.entity_id), people, now)
                 for hook in hooks:
                     if not hook.topics or event.entity in hook.topics:
                         payload = webhook_payload(hook.kind, subject, event_text(train.key, event), data)
@@ -335,6 +338,22 @@ def route(db: Session, *, train_key: str | None = None, now: datetime | None = N
             state.seq = rows[-1].seq
             events += len(rows)
     return Routed(events, messages)
+
+
+def publish_minutes(
+    db: Session, train: TrainRow, meeting_id: int, people: list[tuple[Interest, str]], now: datetime | None
+) -> int:
+    """Mail an ended meeting's minutes to everyone subscribed to the train."""
+    meeting = db.get(MeetingRow, meeting_id)
+    if meeting is None or not meeting.minutes:
+        return 0
+    subject = f"[{train.key}] Minutes: {meeting.title}"
+    return sum(
+        enqueue(
+            db, train, "email", email, subject, meeting.minutes, f"minutes:{train.id}:{meeting.id}:{email}", now=now
+        )
+        for _, email in people
+    )
 
 
 def route_findings(
