@@ -118,3 +118,38 @@ def test_a_pi_is_planned_to_a_committed_baseline_in_the_browser(browser, site) -
     assert kept["iteration"] == 1
     assert next(o for o in after["plan"]["objectives"] if o["key"] == "Atlas-O1")["planned_bv"] == 9
     assert next(r for r in after["plan"]["risks"] if r["key"] == "R1")["note"] == "Weekly call with the regulator"
+
+
+def test_the_rte_runs_an_art_sync_from_the_page_and_the_minutes_are_published(browser, site) -> None:
+    base, _ = site
+    olga = signed_in(browser, base, "olga", "teams/Phoenix/review")
+    olga.get_by_label("Write an objective").fill("Customers see refunds within a day")
+    olga.get_by_role("button", name="Add the objective").click()
+    expect(olga.locator("main")).to_contain_text("Customers see refunds within a day")
+
+    rita = signed_in(browser, base, "rita", "sync")
+    expect(rita.locator("#agenda")).to_contain_text("Teams")
+    rita.get_by_role("button", name="Schedule the ART sync").click()
+    rita.wait_for_url("**/meetings/*")
+    rita.get_by_role("button", name="Start the meeting").click()
+    rita.get_by_label("Status of Phoenix").select_option("at risk")
+    rita.get_by_label("Note for Phoenix").fill("Refund API late")
+    rita.locator("#team-status tr", has_text="Phoenix").get_by_role("button", name="Record").click()
+    expect(rita.locator("#team-status")).to_contain_text("at risk Refund API late")
+    rita.get_by_label("Decision needed").fill("Drop partial refunds from this PI?")
+    rita.locator("form", has=rita.get_by_label("Decision needed")).get_by_role("button", name="Add").click()
+    pending = rita.locator("li", has_text="Drop partial refunds from this PI?")
+    pending.get_by_placeholder("decision").fill("Yes")
+    pending.get_by_placeholder("why").fill("Phoenix is full")
+    pending.get_by_role("button", name="Decide").click()
+    expect(rita.locator("main")).to_contain_text("Drop partial refunds from this PI?: Yes")
+    rita.get_by_label("Action").fill("Tell the business owners")
+    rita.get_by_label("Owner", exact=True).fill("rita")
+    rita.get_by_label("Due").fill("2026-12-04")
+    rita.locator("form", has=rita.get_by_label("Action")).get_by_role("button", name="Add").click()
+    expect(rita.locator("#actions")).to_contain_text("Tell the business owners — rita, due 2026-12-04")
+    rita.get_by_role("button", name="End the meeting and publish the minutes").click()
+    minutes = rita.locator("#minutes")
+    expect(minutes).to_contain_text("Phoenix: at risk — Refund API late")
+    expect(minutes).to_contain_text("Drop partial refunds from this PI?: Yes — Phoenix is full")
+    expect(minutes).to_contain_text("Tell the business owners — rita, due 2026-12-04")

@@ -94,7 +94,7 @@ def review_page(request: Request, key: str, team: str, db: Db) -> Response:
         raise NotFoundError(f"no team {team!r} in {key}")
     return render(
         request, "review.html", caller, plan=plan, seq=seq, train=key, page="planning", team=team, capacity=mine,
-        **review_of(plan, team),
+        may_edit=may(caller, key, Action.EDIT_OBJECTIVE, [team]), **review_of(plan, team),
     )  # fmt: skip
 
 
