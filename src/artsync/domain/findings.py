@@ -32,6 +32,7 @@ KINDS: dict[str, str] = {
     "priority-inversion": WARNING,
     "risk-unroamed": WARNING,
     "card-too-big": WARNING,
+    "milestone-at-risk": WARNING,  # from the forecast (domain/forecast.py), not from the plan alone
 }
 
 

@@ -9,15 +9,16 @@ from sqlalchemy.orm import Session
 
 from artsync.domain.board import DependencyStatus, dependency_statuses, load_status, loads
 from artsync.domain.events import Event
-from artsync.domain.findings import ERROR, Finding, analyze
+from artsync.domain.findings import ERROR, Finding
 from artsync.domain.impediments import Impediment
 from artsync.domain.meetings import ActionItem, Decision
 from artsync.domain.permissions import Actor
 from artsync.domain.plan import Dependency, Plan, Risk
 from artsync.services.events import list_events
+from artsync.services.forecast import standing_findings
 from artsync.services.impediments import list_impediments
 from artsync.services.meetings import list_actions, list_decisions
-from artsync.services.trains import get_plan, train_seq
+from artsync.services.trains import find_train, get_plan, train_seq
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def get_cockpit(db: Session, *, actor: Actor, train_key: str, since: datetime) -
     """What needs the RTE's attention; ``since`` is the start of today in the caller's eyes."""
     seq = train_seq(db, actor=actor, train_key=train_key)
     plan = get_plan(db, actor=actor, train_key=train_key)
-    findings = analyze(plan)
+    findings = standing_findings(db, find_train(db, train_key), plan)
     statuses = dependency_statuses(plan)
     load = loads(plan.cards)
     quiet = (DependencyStatus.OK, DependencyStatus.PENDING)

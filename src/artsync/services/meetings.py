@@ -31,6 +31,7 @@ from artsync.io.agenda import agenda_json, minutes_markdown
 from artsync.io.plan_format import parse_plan
 from artsync.services.cards import check_version
 from artsync.services.events import append_event
+from artsync.services.forecast import standing_findings
 from artsync.services.impediments import impediment_value
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_train
@@ -299,7 +300,7 @@ def end_meeting(db: Session, *, actor: Actor, train_key: str | None, meeting_id:
         before = meeting_state(row)
         row.state, row.ended_at = "ended", utc_now()
         pi_row = find_current_pi(db, train)
-        row.findings = [f.id for f in analyze(load_plan(db, train, pi_row))]
+        row.findings = [f.id for f in standing_findings(db, train, load_plan(db, train, pi_row), today=row.day)]
         row.version += 1
         done = view_of(db, row)
         row.minutes = minutes_markdown(meeting_value(row), list(done.actions), list(done.decisions))
@@ -347,7 +348,7 @@ def generate_agenda(db: Session, train: TrainRow, kind: str, today: date) -> Age
         since_seq=since,
         plan=plan,
         baseline=baseline,
-        findings=analyze(plan),
+        findings=standing_findings(db, train, plan, today=today),
         known_findings=known,
         impediments=[impediment_value(r) for r in rows],
         actions=[action_value(a) for a in actions],

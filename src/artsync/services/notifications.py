@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from artsync.domain.findings import SEVERITIES, analyze
+from artsync.domain.findings import SEVERITIES
 from artsync.domain.notifications import (
     WEBHOOK_KINDS,
     Interest,
@@ -31,6 +31,7 @@ from artsync.domain.notifications import (
 from artsync.domain.permissions import Action, Actor, Grant
 from artsync.errors import ForbiddenError, InvalidInputError, NotFoundError
 from artsync.services.auth import find_user
+from artsync.services.forecast import standing_findings
 from artsync.services.impediments import impediment_value
 from artsync.services.meetings import action_value
 from artsync.services.people import grants_of
@@ -242,7 +243,7 @@ def start_notifier(db: Session, train: TrainRow) -> NotifierRow:
     state = db.get(NotifierRow, train.id)
     if state is None:
         pi = current_pi(db, train)
-        standing = [f.id for f in analyze(load_plan(db, train, pi))] if pi is not None else []
+        standing = [f.id for f in standing_findings(db, train, load_plan(db, train, pi))] if pi is not None else []
         state = NotifierRow(train_id=train.id, seq=train.last_seq, findings=standing)
         db.add(state)
         db.flush()
@@ -364,7 +365,7 @@ def route_findings(
     pi = current_pi(db, train)
     if pi is None:
         return 0
-    findings = analyze(load_plan(db, train, pi))
+    findings = standing_findings(db, train, load_plan(db, train, pi))
     told = set(state.findings or ())
     written = 0
     for f in findings:

@@ -12,7 +12,7 @@ from markdown_it import MarkdownIt
 
 from artsync.domain.board import dependency_statuses
 from artsync.domain.conflicts import KINDS as CONFLICT_KINDS
-from artsync.domain.findings import analyze
+from artsync.domain.findings import Finding
 from artsync.domain.meetings import KINDS as MEETING_KINDS
 from artsync.domain.meetings import TEAM_STATUSES
 from artsync.domain.permissions import Action, allowed
@@ -24,6 +24,7 @@ from artsync.io import views
 from artsync.services.baselines import get_baseline
 from artsync.services.capacity import get_capacity
 from artsync.services.conflicts import search_conflicts
+from artsync.services.findings import list_findings
 from artsync.services.impediments import list_impediments
 from artsync.services.meetings import art_sync_agenda, get_meeting, list_actions, list_decisions, list_meetings
 from artsync.services.notifications import get_subscription, list_subscriptions, list_webhooks
@@ -58,7 +59,7 @@ def planning_page(request: Request, key: str, db: Db) -> Response:
     caller, seq, plan = page
     vote = optional(get_vote, db, actor=caller.actor, train_key=key)
     baseline = optional(get_baseline, db, actor=caller.actor, train_key=key)
-    findings = analyze(plan)
+    findings = list_findings(db, actor=caller.actor, train_key=key)
     return render(
         request, "planning.html", caller, plan=plan, seq=seq, train=key, page="planning", vote=vote,
         baseline=baseline, findings=findings, blockers=[f for f in findings if f.severity == "error"],
@@ -94,11 +95,12 @@ def review_page(request: Request, key: str, team: str, db: Db) -> Response:
         raise NotFoundError(f"no team {team!r} in {key}")
     return render(
         request, "review.html", caller, plan=plan, seq=seq, train=key, page="planning", team=team, capacity=mine,
-        may_edit=may(caller, key, Action.EDIT_OBJECTIVE, [team]), **review_of(plan, team),
+        may_edit=may(caller, key, Action.EDIT_OBJECTIVE, [team]),
+        **review_of(plan, team, list_findings(db, actor=caller.actor, train_key=key)),
     )  # fmt: skip
 
 
-def review_of(plan: Plan, team: str) -> dict[str, Any]:
+def review_of(plan: Plan, team: str, findings: list[Finding]) -> dict[str, Any]:
     statuses = dependency_statuses(plan)
     cards = plan.cards_by_ref
     return {
@@ -115,7 +117,7 @@ def review_of(plan: Plan, team: str) -> dict[str, Any]:
             for d in plan.dependencies
             if cards[d.provider].team == team and cards[d.consumer].team != team
         ],
-        "findings": [f for f in analyze(plan) if any(i == team or i.endswith(f"@{team}") for i in f.items)],
+        "findings": [f for f in findings if any(i == team or i.endswith(f"@{team}") for i in f.items)],
         "features": plan.features_by_key,
     }
 

@@ -15,7 +15,6 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from artsync.domain.findings import analyze
 from artsync.domain.permissions import Action, allowed
 from artsync.domain.plan import Plan
 from artsync.errors import ArtsyncError, UnauthenticatedError
@@ -23,6 +22,7 @@ from artsync.io import views
 from artsync.services.auth import TooManyAttemptsError, login, logout
 from artsync.services.cockpit import get_cockpit
 from artsync.services.events import list_events
+from artsync.services.findings import list_findings
 from artsync.services.trains import get_plan, list_trains, train_seq
 from artsync.web.deps import SESSION_COOKIE, Caller, Db, identify
 
@@ -171,7 +171,7 @@ def findings_page(request: Request, key: str, db: Db) -> Response:
         plan=plan,
         seq=seq,
         train=key,
-        findings=analyze(plan),
+        findings=list_findings(db, actor=caller.actor, train_key=key),
         page="findings",
         conflict_button=allowed(caller.actor, key, Action.REPORT).ok,
     )
