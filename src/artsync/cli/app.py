@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from artsync.cli import art_events, notify, output, pi_planning, planning
+from artsync.cli import art_events, measure, notify, output, pi_planning, planning
 from artsync.cli.common import (
     CardArg,
     ConsumerArg,
@@ -64,6 +64,7 @@ app.add_typer(notify.notify_app, name="notify")
 app.add_typer(notify.webhook_app, name="webhook")
 app.add_typer(notify.outbox_app, name="outbox")
 app.command("subscribe")(handled(notify.subscribe_command))
+app.command("forecast")(handled(measure.forecast_command))
 user_app = typer.Typer(help="People and their roles on trains.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens for programs (Authorization: Bearer TOKEN).", no_args_is_help=True)
 app.add_typer(user_app, name="user")

@@ -17,12 +17,14 @@ from artsync.domain.board import DependencyStatus, load_status, loads
 from artsync.domain.conflicts import Conflict
 from artsync.domain.events import Event
 from artsync.domain.findings import ERROR, Finding
+from artsync.domain.forecast import iteration_words
 from artsync.domain.impediments import Impediment
 from artsync.domain.meetings import ActionItem, Decision, Meeting
 from artsync.domain.plan import Plan
 from artsync.domain.wsjf import COLUMNS
 from artsync.services.baselines import Baseline
 from artsync.services.capacity import CapacityPlan
+from artsync.services.forecast import TrainForecast
 from artsync.services.people import Person
 from artsync.services.pis import PIView
 from artsync.services.trains import TrainSummary
@@ -403,4 +405,35 @@ def conflicts_table(found: list[Conflict]) -> Table:
         )
     if not found:
         table.caption = "No conflict matches."
+    return table
+
+
+def probability_text(value: float | None) -> Text:
+    """A chance, coloured: red below 70% (at risk), amber below 85%, green from there."""
+    if value is None:
+        return Text("—")
+    return Text(f"{value:.0%}", style="bold red" if value < 0.7 else "yellow" if value < 0.85 else "green")
+
+
+def forecast_table(found: TrainForecast, part: str) -> Table:
+    """Milestones, objectives or features: deadline, chance of making it, 50% and 85% likely by."""
+    plan, f = found.plan, found.forecast
+    outlooks = getattr(f, part)
+    table = Table(title=f"Forecast · {part} · PI {plan.pi.key}", title_justify="left")
+    names: dict[str, str] = {m.key: m.name for m in plan.milestones}
+    names |= {
+        o.key: f"{o.team or 'train'}: {o.text}" + ("" if o.committed else " (uncommitted)") for o in plan.objectives
+    }
+    names |= {x.key: x.title for x in plan.features}
+    for column, justify in (("Key", "left"), ("What", "left"), ("Due", "left"), ("Chance", "right"),
+                            ("50% by", "left"), ("85% by", "left")):  # fmt: skip
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for key, o in outlooks.items():
+        due = iteration_words(plan, o.deadline) if o.deadline is not None else ""
+        late = o.p85 >= o.beyond
+        table.add_row(escape(key), escape(names.get(key, "")), due, probability_text(o.probability),
+                      iteration_words(plan, o.p50) if o.p50 < o.beyond else "later",
+                      "not within the forecast" if late else iteration_words(plan, o.p85))  # fmt: skip
+    if not outlooks:
+        table.caption = f"No {part} in this PI."
     return table

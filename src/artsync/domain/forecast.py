@@ -5,7 +5,8 @@ In each trial every team gets a throughput for each iteration from now on, drawn
 within the PI it is scaled by that iteration's capacity against the velocity, so holidays and leave
 count. The team works through its cards in board order (planned iteration, then WSJF, unplanned cards
 last); a card finishes in the first iteration by which the team's cumulative throughput covers it and
-every card before it. A consumer cannot finish before its provider. Trials are seeded: the same inputs
+every card before it, and not before the iteration it is planned in (teams work to the plan, they do
+not pull work forward). A consumer cannot finish before its provider. Trials are seeded: the same inputs
 give the same answer.
 
 Iterations are numbered as on the board (1 … n, the IP iteration last); a number after the PI's last
@@ -138,7 +139,8 @@ def forecast(
         need = np.cumsum([float(cards[ref].points) for ref in order])
         reached = first_reaching(cum, need)
         for n, ref in enumerate(order):
-            finish[:, column[ref]] = now + reached[:, n]
+            planned = cards[ref].iteration or now  # a card is not finished before the iteration it is planned in
+            finish[:, column[ref]] = np.maximum(now + reached[:, n], planned)
     respect_dependencies(plan, finish, column)
     features = features_finish(plan, finish, column)
     out = Forecast(now, horizon, trials, seed)

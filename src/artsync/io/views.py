@@ -9,6 +9,7 @@ from artsync.domain.cadence import PI
 from artsync.domain.confidence import Tally
 from artsync.domain.events import Event
 from artsync.domain.findings import Finding
+from artsync.domain.forecast import Outlook, iteration_words
 from artsync.domain.plan import Objective, Plan
 from artsync.domain.wsjf import rank
 from artsync.io.agenda import action_json, decision_json, meeting_json, minutes_markdown
@@ -16,6 +17,7 @@ from artsync.io.plan_format import dump_plan, objective_record
 from artsync.services.baselines import Baseline
 from artsync.services.board import Board
 from artsync.services.capacity import CapacityPlan
+from artsync.services.forecast import TrainForecast
 from artsync.services.meetings import MeetingView
 from artsync.services.people import Person
 from artsync.services.votes import VoteView
@@ -261,3 +263,37 @@ def meeting_view_json(v: MeetingView) -> dict[str, Any]:
 def current_minutes(v: MeetingView) -> str:
     """The minutes: as kept once the meeting ended, as they stand while it runs."""
     return v.meeting.minutes or minutes_markdown(v.meeting, list(v.actions), list(v.decisions))
+
+
+def outlook_json(plan: Plan, o: Outlook) -> dict[str, Any]:
+    """One item's forecast: chance of meeting its deadline, and the iterations by which it is 50% and 85% likely."""
+    return {
+        "key": o.key,
+        "deadline": o.deadline,
+        "deadline_label": iteration_words(plan, o.deadline) if o.deadline is not None else None,
+        "probability": round(o.probability, 4) if o.probability is not None else None,
+        "p50": o.p50,
+        "p85": o.p85,
+        "p85_label": "not within the forecast" if o.p85 >= o.beyond else iteration_words(plan, o.p85),
+    }
+
+
+def forecast_json(found: TrainForecast) -> dict[str, Any]:
+    plan, f = found.plan, found.forecast
+    names = {m.key: m.name for m in plan.milestones}
+    texts = {o.key: (o.team, o.text, o.committed) for o in plan.objectives}
+    return {
+        "train": plan.train.key,
+        "pi": plan.pi.key,
+        "now": f.now,
+        "trials": f.trials,
+        "seed": f.seed,
+        "horizon": f.horizon,
+        "throughput": {t: {"history": list(v.history), "velocity": v.velocity} for t, v in found.throughput.items()},
+        "milestones": [{**outlook_json(plan, o), "name": names.get(k, "")} for k, o in f.milestones.items()],
+        "objectives": [
+            {**outlook_json(plan, o), "team": texts[k][0], "text": texts[k][1], "committed": texts[k][2]}
+            for k, o in f.objectives.items()
+        ],
+        "features": [outlook_json(plan, o) for o in f.features.values()],
+    }

@@ -10,12 +10,13 @@ from sqlalchemy.orm import Session
 from artsync.domain.board import DependencyStatus, dependency_statuses, load_status, loads
 from artsync.domain.events import Event
 from artsync.domain.findings import ERROR, Finding
+from artsync.domain.forecast import Outlook
 from artsync.domain.impediments import Impediment
 from artsync.domain.meetings import ActionItem, Decision
 from artsync.domain.permissions import Actor
-from artsync.domain.plan import Dependency, Plan, Risk
+from artsync.domain.plan import Dependency, Milestone, Plan, Risk
 from artsync.services.events import list_events
-from artsync.services.forecast import standing_findings
+from artsync.services.forecast import standing_findings, train_forecast
 from artsync.services.impediments import list_impediments
 from artsync.services.meetings import list_actions, list_decisions
 from artsync.services.trains import find_train, get_plan, train_seq
@@ -46,13 +47,16 @@ class Cockpit:
     aging: list[Impediment] = field(default_factory=list)
     overdue: list[ActionItem] = field(default_factory=list)
     pending: list[Decision] = field(default_factory=list)
+    milestones: list[tuple[Milestone, Outlook]] = field(default_factory=list)
 
 
 def get_cockpit(db: Session, *, actor: Actor, train_key: str, since: datetime) -> Cockpit:
     """What needs the RTE's attention; ``since`` is the start of today in the caller's eyes."""
     seq = train_seq(db, actor=actor, train_key=train_key)
     plan = get_plan(db, actor=actor, train_key=train_key)
-    findings = standing_findings(db, find_train(db, train_key), plan)
+    train = find_train(db, train_key)
+    findings = standing_findings(db, train, plan)
+    outlooks = train_forecast(db, train, today=since.date()).forecast.milestones
     statuses = dependency_statuses(plan)
     load = loads(plan.cards)
     quiet = (DependencyStatus.OK, DependencyStatus.PENDING)
@@ -75,4 +79,5 @@ def get_cockpit(db: Session, *, actor: Actor, train_key: str, since: datetime) -
         aging=[i for i in list_impediments(db, actor=actor, train_key=train_key) if i.aging(since.date())],
         overdue=[a for a in list_actions(db, actor=actor, train_key=train_key) if a.overdue(since.date())],
         pending=list_decisions(db, actor=actor, train_key=train_key, state="pending"),
+        milestones=[(m, outlooks[m.key]) for m in plan.milestones if m.key in outlooks],
     )

@@ -105,6 +105,12 @@ def train_forecast(db: Session, train: TrainRow, *, trials: int = TRIALS, seed: 
 
 
 def standing_findings(db: Session, train: TrainRow, plan: Plan, today: date | None = None) -> list[Finding]:
-    """What the analysis finds in the plan, and the milestones the forecast puts at risk."""
-    found = analyze(plan) + forecast_findings(plan, train_forecast(db, train, today=today or date.today()).forecast)
+    """What the analysis finds in the plan, and the milestones the forecast puts at risk.
+
+    A milestone the plan itself misses (``milestone-miss``) is not reported at risk as well.
+    """
+    found = analyze(plan)
+    missed = {f.items[0] for f in found if f.kind == "milestone-miss"}
+    risky = forecast_findings(plan, train_forecast(db, train, today=today or date.today()).forecast)
+    found += [f for f in risky if f.items[0] not in missed]
     return sorted(found, key=lambda f: (severity_rank(f.severity), f.kind, f.items))

@@ -3,6 +3,7 @@ ART sync and meetings, impediments, the conflict log. Forms on them act through 
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Any
 
@@ -13,6 +14,7 @@ from markdown_it import MarkdownIt
 from artsync.domain.board import dependency_statuses
 from artsync.domain.conflicts import KINDS as CONFLICT_KINDS
 from artsync.domain.findings import Finding
+from artsync.domain.forecast import iteration_words
 from artsync.domain.meetings import KINDS as MEETING_KINDS
 from artsync.domain.meetings import TEAM_STATUSES
 from artsync.domain.permissions import Action, allowed
@@ -25,6 +27,7 @@ from artsync.services.baselines import get_baseline
 from artsync.services.capacity import get_capacity
 from artsync.services.conflicts import search_conflicts
 from artsync.services.findings import list_findings
+from artsync.services.forecast import get_forecast
 from artsync.services.impediments import list_impediments
 from artsync.services.meetings import art_sync_agenda, get_meeting, list_actions, list_decisions, list_meetings
 from artsync.services.notifications import get_subscription, list_subscriptions, list_webhooks
@@ -218,4 +221,19 @@ def notifications_page(request: Request, key: str, db: Db) -> Response:
         mine=optional(get_subscription, db, actor=caller.actor, train_key=key), messages=messages, counts=counts,
         webhooks=list_webhooks(db, actor=caller.actor, train_key=key) if admin else [],
         subscriptions=list_subscriptions(db, actor=caller.actor, train_key=key) if admin else [],
+    )  # fmt: skip
+
+
+@router.get("/trains/{key}/forecast", response_class=HTMLResponse)
+def forecast_page(request: Request, key: str, db: Db) -> Response:
+    """Milestones and objectives: the chance of making each, and by when it is 85% likely."""
+    page = train_page(request, db, key)
+    if isinstance(page, Response):
+        return page
+    caller, seq, _ = page
+    found = get_forecast(db, actor=caller.actor, train_key=key)
+    return render(
+        request, "forecast.html", caller, plan=found.plan, seq=seq, train=key, page="forecast", f=found.forecast,
+        when=functools.partial(iteration_words, found.plan), throughput=found.throughput,
+        objectives={o.key: o for o in found.plan.objectives}, milestones={m.key: m for m in found.plan.milestones},
     )  # fmt: skip

@@ -8,6 +8,7 @@ an event arrives.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -15,6 +16,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from artsync.domain.forecast import iteration_words
 from artsync.domain.permissions import Action, allowed
 from artsync.domain.plan import Plan
 from artsync.errors import ArtsyncError, UnauthenticatedError
@@ -126,7 +128,15 @@ def cockpit(request: Request, key: str, db: Db) -> Response:
     start_of_day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     view = get_cockpit(db, actor=caller.actor, train_key=key, since=start_of_day)
     return render(
-        request, "cockpit.html", caller, cockpit=view, plan=view.plan, seq=view.seq, train=key, page="cockpit"
+        request,
+        "cockpit.html",
+        caller,
+        cockpit=view,
+        plan=view.plan,
+        seq=view.seq,
+        train=key,
+        page="cockpit",
+        when=functools.partial(iteration_words, view.plan),
     )
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
@@ -121,3 +122,19 @@ def risks(key: str, db: Db, caller: CurrentCaller) -> dict[str, Any]:
     from artsync.io.plan_format import dump_plan
 
     return {"risks": dump_plan(get_plan(db, actor=caller.actor, train_key=key))["risks"]}
+
+
+@router.get("/trains/{key}/forecast")
+def train_forecast(
+    key: str,
+    db: Db,
+    caller: CurrentCaller,
+    trials: Annotated[int, Query(ge=100, le=100_000)] = 10_000,
+    seed: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    today: date | None = None,
+) -> dict[str, Any]:
+    """When each milestone, objective and feature will finish: a seeded Monte Carlo forecast from throughput."""
+    from artsync.services.forecast import get_forecast
+
+    found = get_forecast(db, actor=caller.actor, train_key=key, trials=trials, seed=seed, today=today)
+    return views.forecast_json(found)
