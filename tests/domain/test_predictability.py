@@ -33,6 +33,8 @@ def test_no_committed_value_gives_a_clear_answer_not_a_crash() -> None:
 def test_unvalued_objectives_are_counted_and_named() -> None:
     found = measure("A", [o("O1", "A", 10, None), o("O2", "A", 10, 9)])
     assert (found.percent, found.unvalued) == (45.0, 1)
+    before = measure("A", [o("O1", "A", 10, None), o("O2", "A", 10, None)])
+    assert before.percent is None and "Inspect & Adapt" in (before.reason or "")
 
 
 def test_the_train_rolls_up_every_objective_including_its_own() -> None:

@@ -64,7 +64,8 @@ def test_progress_and_predictability_of_the_pi(db) -> None:
     assert measures.features[-1].percent == 100.0 and measures.features[0].percent == 0.0
 
     before = measures.predictability.train
-    assert before.percent == 0.0 and before.unvalued == 3  # nothing valued yet at I&A
+    assert before.percent is None and before.unvalued == 3  # nothing valued before I&A
+    assert "business owners enter it at Inspect & Adapt" in (before.reason or "")
     for key, actual in zip([o.key for o in measures.plan.objectives], (6, 4, 9), strict=True):
         set_business_value(db, actor=P["business_owner"], train_key="ART", key=key, actual=actual)
     after = get_measures(db, actor=P["viewer"], train_key="ART")

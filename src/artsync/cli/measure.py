@@ -47,3 +47,56 @@ def forecast_command(
             f"{f.trials:,} trials, seed {f.seed}, from iteration {f.now}; teams' throughput from {source}.", style="dim"
         )
     )
+
+
+PiOption = Annotated[str | None, typer.Option("--pi", help="The PI; by default the current one.", show_default=False)]
+
+
+def progress_command(pi: PiOption = None, train: TrainOption = None, json: JsonOption = False,
+                     db: DbOption = None) -> None:  # fmt: skip
+    """Points done against planned per iteration, for every team and the train, and the least-done features."""
+    from artsync.io.measures_view import measures_json
+    from artsync.services.measures import get_measures
+
+    with session(db) as (db_session, actor):
+        found = get_measures(db_session, actor=actor, train_key=train, pi_key=pi)
+    if json:
+        data = measures_json(found)
+        output.print_json(console, {k: data[k] for k in ("train", "pi", "committed", "progress", "features")})
+        return
+    console.print(output.progress_table(found))
+    console.print(output.features_progress_table(found))
+
+
+def predictability_command(pi: PiOption = None, train: TrainOption = None, json: JsonOption = False,
+                           db: DbOption = None) -> None:  # fmt: skip
+    """Actual business value of all objectives over planned value of the committed ones, per team and train,
+    for every PI the train has had (target 80–100%)."""
+    from artsync.io.measures_view import measures_json
+    from artsync.services.measures import get_measures
+
+    with session(db) as (db_session, actor):
+        found = get_measures(db_session, actor=actor, train_key=train, pi_key=pi)
+    if json:
+        data = measures_json(found)
+        output.print_json(console, {k: data[k] for k in ("train", "pi", "predictability", "trend")})
+        return
+    console.print(output.predictability_table(found))
+
+
+def drift_command(pi: PiOption = None, train: TrainOption = None, json: JsonOption = False,
+                  db: DbOption = None) -> None:  # fmt: skip
+    """What moved against the committed baseline: slips, scope added and removed, dependencies broken — and who."""
+    from artsync.io.measures_view import measures_json
+    from artsync.services.measures import get_measures
+
+    with session(db) as (db_session, actor):
+        found = get_measures(db_session, actor=actor, train_key=train, pi_key=pi)
+    if json:
+        data = measures_json(found)
+        output.print_json(console, {k: data[k] for k in ("train", "pi", "committed", "drift", "drift_totals")})
+        return
+    if found.baseline is None:
+        console.print(f"PI {found.plan.pi.key} is not committed yet: drift is measured against its baseline.")
+        return
+    console.print(output.drift_table(found))

@@ -25,6 +25,7 @@ from artsync.domain.wsjf import COLUMNS
 from artsync.services.baselines import Baseline
 from artsync.services.capacity import CapacityPlan
 from artsync.services.forecast import TrainForecast
+from artsync.services.measures import Measures
 from artsync.services.people import Person
 from artsync.services.pis import PIView
 from artsync.services.trains import TrainSummary
@@ -436,4 +437,82 @@ def forecast_table(found: TrainForecast, part: str) -> Table:
                       "not within the forecast" if late else iteration_words(plan, o.p85))  # fmt: skip
     if not outlooks:
         table.caption = f"No {part} in this PI."
+    return table
+
+
+def percent_text(value: float | None, band: str | None) -> Text:
+    if value is None:
+        return Text("—", style="dim")
+    return Text(f"{value:.1f}%", style={"below": "bold red", "above": "yellow", "within": "green"}.get(band or "", ""))
+
+
+def progress_table(m: Measures) -> Table:
+    """Done/planned points per scope and iteration."""
+    basis = "the committed baseline" if m.baseline else "the board (not committed yet)"
+    table = Table(title=f"Progress · PI {m.plan.pi.key} · planned from {basis}", title_justify="left")
+    table.add_column("Team")
+    for it in m.plan.pi.iterations:
+        table.add_column(it.label, justify="right")
+    table.add_column("Done / planned", justify="right")
+    for p in m.progress:
+        cells = [f"{i.done}/{i.planned}" for i in p.iterations]
+        share = f"{p.done}/{p.planned}" + (f" ({100 * p.done / p.planned:.0f}%)" if p.planned else "")
+        table.add_row(Text(p.scope, style="bold" if p.scope == "train" else ""), *cells, share)
+    table.caption = "done/planned points per iteration"
+    return table
+
+
+def features_progress_table(m: Measures, limit: int = 15) -> Table:
+    table = Table(title="Features, least done first", title_justify="left")
+    for name in ("Feature", "Title", "Teams", "Done", "Points"):
+        table.add_column(name, justify="right" if name in ("Done", "Points") else "left")
+    for f in m.features[:limit]:
+        table.add_row(escape(f.key), escape(f.title), escape(", ".join(f.teams)), f"{f.percent:.0f}%", str(f.points))
+    if len(m.features) > limit:
+        table.caption = f"and {len(m.features) - limit} more (--json for all)"
+    return table
+
+
+def predictability_table(m: Measures) -> Table:
+    """Teams × PIs, the train last; the target band is 80–100%."""
+    table = Table(title="Predictability", title_justify="left", min_width=70)
+    table.add_column("Team")
+    for t in m.trend:
+        table.add_column(f"{t.pi}\n{t.state}", justify="right")
+    scopes = [p.scope for p in m.predictability.measures]
+    for scope in scopes:
+        cells = []
+        for t in m.trend:
+            p = next((x for x in t.measures if x.scope == scope), None)
+            cells.append(percent_text(p.percent, p.band) if p else Text("—", style="dim"))
+        table.add_row(Text(scope, style="bold" if scope == "train" else ""), *cells)
+    reasons: dict[str, list[str]] = {}
+    for p in m.predictability.measures:
+        if p.reason and p.objectives:
+            reasons.setdefault(p.reason, []).append(p.scope)
+    notes = [f"{', '.join(scopes)}: {reason}" for reason, scopes in reasons.items()]
+    unvalued = sum(p.unvalued for p in m.predictability.measures if p.scope != "train" and p.percent is not None)
+    if unvalued:
+        notes.append(f"{unvalued} objectives of {m.plan.pi.key} have no actual value yet (counted as 0)")
+    table.caption = "actual BV of all objectives ÷ planned BV of committed ones · target 80–100%" + (
+        "\n" + "\n".join(notes) if notes else ""
+    )
+    table.caption_justify = "left"
+    return table
+
+
+def drift_table(m: Measures) -> Table:
+    table = Table(title=f"Drift from the baseline · PI {m.plan.pi.key}", title_justify="left")
+    for name in ("Change", "Item", "Team", "What", "Event", "By"):
+        table.add_column(name)
+    for d in m.drift:
+        style = {"slipped": "yellow", "broken": "bold red", "removed": "red", "added": "cyan"}[d.kind]
+        table.add_row(Text(d.kind, style=style), escape(d.item), d.team, escape(d.detail),
+                      f"#{d.seq}" if d.seq else "", escape(d.actor or ""))  # fmt: skip
+    t = m.drift_totals[-1]
+    table.caption = (
+        f"train: {t.slipped} slipped ({t.iterations_slipped} iterations), +{t.added_points} points added, "
+        f"-{t.removed_points} removed, {t.broken} dependencies broken"
+    )
+    table.caption_justify = "left"
     return table

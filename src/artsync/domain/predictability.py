@@ -48,6 +48,9 @@ def measure(scope: str, objectives: Iterable[Objective]) -> Predictability:
             else "no committed objective has a planned business value, so there is nothing to measure against"
         )  # fmt: skip
         return Predictability(scope, 0, actual, None, len(chosen), unvalued, reason)
+    if unvalued == len(chosen):
+        reason = "no actual business value yet: business owners enter it at Inspect & Adapt"
+        return Predictability(scope, planned, 0, None, len(chosen), unvalued, reason)
     return Predictability(scope, planned, actual, round(100.0 * actual / planned, 1), len(chosen), unvalued)
 
 
