@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-WIDTH, HEIGHT = 640, 300
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 36, 56
+WIDTH, HEIGHT = 640, 310
+LEFT, RIGHT, TOP, BOTTOM = 56, 16, 36, 74
 COLOURS = ("#1f5fbf", "#1d7a46", "#a35c00", "#b3261e", "#6b3fa0", "#0f766e", "#9d174d", "#475569")
 
 
@@ -59,7 +59,7 @@ def frame(
             f'<text x="{x:.1f}" y="{TOP + plot_h + 16}" text-anchor="middle" fill="#5b6777">{escape(label)}</text>'
         )
     out.append(
-        f'<text x="{LEFT + plot_w / 2:.1f}" y="{HEIGHT - 22}" text-anchor="middle" '
+        f'<text x="{LEFT + plot_w / 2:.1f}" y="{TOP + plot_h + 32}" text-anchor="middle" '
         f'fill="#1c2430">{escape(x_label)}</text>'
     )
     out.append(
@@ -80,20 +80,24 @@ def y_at(value: float, top: float, bottom: float = 0.0) -> float:
 
 
 def legend(series: Sequence[Series], extra: Sequence[tuple[str, str]] = ()) -> list[str]:
-    out, x = [], LEFT
-    for n, s in enumerate(series):
-        colour = s.colour or COLOURS[n % len(COLOURS)]
-        dash = ' stroke-dasharray="5 3"' if s.dashed else ""
-        out.append(
-            f'<line x1="{x}" y1="{HEIGHT - 7}" x2="{x + 18}" y2="{HEIGHT - 7}" '
-            f'stroke="{colour}" stroke-width="3"{dash}/>'
-        )
-        out.append(f'<text x="{x + 22}" y="{HEIGHT - 3}" fill="#1c2430">{escape(s.name)}</text>')
-        x += 30 + 7 * len(s.name)
-    for colour, name in extra:
-        out.append(f'<rect x="{x}" y="{HEIGHT - 12}" width="18" height="9" fill="{colour}"/>')
-        out.append(f'<text x="{x + 22}" y="{HEIGHT - 3}" fill="#1c2430">{escape(name)}</text>')
-        x += 30 + 7 * len(name)
+    """One entry per series (a line) and per shaded area, wrapping onto a second row when the first is full."""
+    out, x, row = [], LEFT, 0
+    entries = [(s.colour or COLOURS[n % len(COLOURS)], s.name, s.dashed, False) for n, s in enumerate(series)]
+    entries += [(colour, name, False, True) for colour, name in extra]
+    for colour, name, dashed, area in entries:
+        width = 30 + 6.5 * len(name)
+        if x + width > WIDTH - RIGHT and x > LEFT:
+            x, row = LEFT, row + 1
+        y = HEIGHT - 18 + 14 * row
+        if area:
+            out.append(f'<rect x="{x}" y="{y - 8}" width="18" height="9" fill="{colour}" fill-opacity="0.35"/>')
+        else:
+            dash = ' stroke-dasharray="5 3"' if dashed else ""
+            out.append(
+                f'<line x1="{x}" y1="{y - 4}" x2="{x + 18}" y2="{y - 4}" stroke="{colour}" stroke-width="3"{dash}/>'
+            )
+        out.append(f'<text x="{x + 22}" y="{y}" fill="#1c2430">{escape(name)}</text>')
+        x += width
     return out
 
 
@@ -128,6 +132,10 @@ def line_chart(
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}">'
                 f"<title>{escape(s.name)}: {v:g}</title></circle>"
             )
+    if not values:
+        middle = TOP + (HEIGHT - TOP - BOTTOM) / 2
+        out.append(f'<text x="{LEFT + (WIDTH - LEFT - RIGHT) / 2:.1f}" y="{middle:.1f}" text-anchor="middle" '
+                   f'fill="#5b6777">nothing measured yet</text>')  # fmt: skip
     out += legend(series, [("#1d7a46", band_label)] if band and band_label else [])
     out.append("</svg>")
     return "\n".join(out)

@@ -11,6 +11,7 @@ from artsync.domain.events import Event
 from artsync.domain.findings import Finding
 from artsync.domain.forecast import Outlook, iteration_words
 from artsync.domain.plan import Objective, Plan
+from artsync.domain.workshop import Problem
 from artsync.domain.wsjf import rank
 from artsync.io.agenda import action_json, decision_json, meeting_json, minutes_markdown
 from artsync.io.plan_format import dump_plan, objective_record
@@ -296,4 +297,18 @@ def forecast_json(found: TrainForecast) -> dict[str, Any]:
             for k, o in f.objectives.items()
         ],
         "features": [outlook_json(plan, o) for o in f.features.values()],
+    }
+
+
+def problem_json(p: Problem) -> dict[str, Any]:
+    return {
+        "key": p.key,
+        "pi": p.pi,
+        "text": p.text,
+        "team": p.team,
+        "raised_by": p.raised_by,
+        "raised_at": p.raised_at.isoformat(),
+        "whys": list(p.whys),
+        "fishbone": {k: list(v) for k, v in p.fishbone.items()},
+        "improvements": list(p.improvements),
     }

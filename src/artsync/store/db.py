@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from artsync.errors import StoreUnavailableError
 
 # The newest migration; tests/store/test_migrations.py keeps it honest.
-SCHEMA_HEAD = "0008"
+SCHEMA_HEAD = "0009"
 
 
 def make_engine(url: str) -> Engine:

@@ -577,3 +577,22 @@ class NotifierRow(Base):
     seq: Mapped[int] = mapped_column(Integer, default=0)
     findings: Mapped[list[Any]] = mapped_column(JSON, default=list)
     digest_day: Mapped[date | None] = mapped_column(Date)
+
+
+class ProblemRow(Base):
+    """A problem taken into the Inspect & Adapt problem-solving workshop: its root causes and improvements."""
+
+    __tablename__ = "problems"
+    __table_args__ = (UniqueConstraint("train_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    train_id: Mapped[int] = mapped_column(ForeignKey("trains.id", ondelete="CASCADE"), index=True)
+    pi_key: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    team: Mapped[str | None] = mapped_column(String(64))
+    causes: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{"category": "why" | fishbone, "text"}]
+    improvements: Mapped[list[Any]] = mapped_column(JSON, default=list)  # backlog feature keys
+    raised_by: Mapped[str] = mapped_column(String(200))
+    raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)
