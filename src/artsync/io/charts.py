@@ -81,7 +81,8 @@ def y_at(value: float, top: float, bottom: float = 0.0) -> float:
 
 def legend(series: Sequence[Series], extra: Sequence[tuple[str, str]] = ()) -> list[str]:
     """One entry per series (a line) and per shaded area, wrapping onto a second row when the first is full."""
-    out, x, row = [], LEFT, 0
+    out: list[str] = []
+    x, row = float(LEFT), 0
     entries = [(s.colour or COLOURS[n % len(COLOURS)], s.name, s.dashed, False) for n, s in enumerate(series)]
     entries += [(colour, name, False, True) for colour, name in extra]
     for colour, name, dashed, area in entries:

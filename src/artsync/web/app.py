@@ -27,6 +27,7 @@ from artsync.web.routes import (
     dependencies,
     event_pages,
     features,
+    measures,
     notifications,
     pages,
     pis,
@@ -81,7 +82,19 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(Exception, problems.unexpected_error)
     app.add_middleware(Protections)
 
-    for module in (trains, pis, planning, art_events, calendar, notifications, cards, features, dependencies, risks):
+    for module in (
+        trains,
+        pis,
+        planning,
+        art_events,
+        calendar,
+        notifications,
+        measures,
+        cards,
+        features,
+        dependencies,
+        risks,
+    ):
         app.include_router(module.router)
     app.include_router(live_router)
     app.include_router(pages.router)

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from markdown_it import MarkdownIt
+from markupsafe import Markup
 
 from artsync.domain.board import dependency_statuses
 from artsync.domain.conflicts import KINDS as CONFLICT_KINDS
@@ -19,10 +20,12 @@ from artsync.domain.meetings import KINDS as MEETING_KINDS
 from artsync.domain.meetings import TEAM_STATUSES
 from artsync.domain.permissions import Action, allowed
 from artsync.domain.plan import ROAM_STATES, Plan
+from artsync.domain.workshop import CATEGORIES
 from artsync.domain.wsjf import COLUMNS, SCALE
 from artsync.errors import NotFoundError
 from artsync.io import agenda as agenda_io
 from artsync.io import views
+from artsync.io.report import report_body_html, tables
 from artsync.services.baselines import get_baseline
 from artsync.services.capacity import get_capacity
 from artsync.services.conflicts import search_conflicts
@@ -32,6 +35,7 @@ from artsync.services.impediments import list_impediments
 from artsync.services.meetings import art_sync_agenda, get_meeting, list_actions, list_decisions, list_meetings
 from artsync.services.notifications import get_subscription, list_subscriptions, list_webhooks
 from artsync.services.outbox import list_outbox
+from artsync.services.report import pi_report
 from artsync.services.votes import get_vote
 from artsync.services.wsjf import get_wsjf_session
 from artsync.web.deps import Caller, Db
@@ -236,4 +240,21 @@ def forecast_page(request: Request, key: str, db: Db) -> Response:
         request, "forecast.html", caller, plan=found.plan, seq=seq, train=key, page="forecast", f=found.forecast,
         when=functools.partial(iteration_words, found.plan), throughput=found.throughput,
         objectives={o.key: o for o in found.plan.objectives}, milestones={m.key: m for m in found.plan.milestones},
+    )  # fmt: skip
+
+
+@router.get("/trains/{key}/report", response_class=HTMLResponse)
+def report_page(request: Request, key: str, db: Db, pi: str | None = None) -> Response:
+    """The PI report, with the problem-solving workshop's forms; CSV per table, the whole report as a file."""
+    page = train_page(request, db, key)
+    if isinstance(page, Response):
+        return page
+    caller, seq, plan = page
+    made = pi_report(db, actor=caller.actor, train_key=key, pi_key=pi[:64] if pi else None)
+    return render(
+        request, "report.html", caller, plan=plan, seq=seq, train=key, page="report", pi=made.measures.plan.pi.key,
+        body=Markup(report_body_html(made)),  # rendered by io/report.py, which escapes what it shows
+        problems=made.problems, tables=list(tables(made)), may_report=may(caller, key, Action.REPORT),
+        may_improve=may(caller, key, Action.EDIT_FEATURE), categories=CATEGORIES,
+        pis=[t.pi for t in made.measures.trend],
     )  # fmt: skip
