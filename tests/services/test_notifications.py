@@ -209,6 +209,8 @@ def test_the_digest_is_written_for_each_person(db, train) -> None:
     assert "card F1@Atlas moved: iteration 1 → 2" in text["mia@example.org"]
     assert "Book the lab" not in text["mia@example.org"]
     assert "A1 Book the lab: due" in text["olga@example.org"] and "F1@Atlas" not in text["olga@example.org"]
+    html = next(r.payload["html"] for r in db.query(OutboxRow).all() if r.recipient == "mia@example.org")
+    assert "card F1@Atlas moved" in html and "<svg" in html and "Burn-up" in html
 
 
 def test_without_a_mail_server_mail_waits_untried(db, train) -> None:

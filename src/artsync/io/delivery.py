@@ -23,7 +23,7 @@ class NetworkSenders:
         self.client = client or httpx.Client(timeout=TIMEOUT, follow_redirects=False)
         self.channels = frozenset({"webhook", *(["email"] if settings.smtp_host else [])})
 
-    def email(self, *, to: str, subject: str, body: str, message_id: str) -> None:
+    def email(self, *, to: str, subject: str, body: str, message_id: str, html: str | None = None) -> None:
         s = self.settings
         if not s.smtp_host:
             raise ConnectionError("no mail server is set (ARTSYNC_SMTP_HOST): the message waits in the outbox")
@@ -32,6 +32,8 @@ class NetworkSenders:
         message["Date"], message["Message-ID"] = formatdate(usegmt=True), message_id
         message["Auto-Submitted"] = "auto-generated"
         message.set_content(body)
+        if html:
+            message.add_alternative(html, subtype="html")  # the digest's charts, in SVG
         smtp_class = smtplib.SMTP_SSL if s.smtp_security == "tls" else smtplib.SMTP
         with smtp_class(s.smtp_host, s.smtp_port, timeout=TIMEOUT) as smtp:
             if s.smtp_security == "starttls":

@@ -59,6 +59,10 @@ def get_measures(db: Session, *, actor: Actor, train_key: str | None, pi_key: st
     """Progress, predictability (with its trend over every PI), and drift from the baseline, for one PI."""
     train = find_train(db, train_key)
     authorize(actor, train.key, Action.READ)
+    return train_measures(db, train, pi_key)
+
+
+def train_measures(db: Session, train: TrainRow, pi_key: str | None = None) -> Measures:
     pi_row = find_pi(db, train, pi_key)
     plan = load_plan(db, train, pi_row)
     baseline, seq = baseline_of(db, train, pi_row.key)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from html import escape
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -30,9 +31,11 @@ from artsync.domain.notifications import (
 )
 from artsync.domain.permissions import Action, Actor, Grant
 from artsync.errors import ForbiddenError, InvalidInputError, NotFoundError
+from artsync.io.measures_view import burn_up_svg
 from artsync.services.auth import find_user
 from artsync.services.forecast import standing_findings
 from artsync.services.impediments import impediment_value
+from artsync.services.measures import train_measures
 from artsync.services.meetings import action_value
 from artsync.services.people import grants_of
 from artsync.services.permissions import authorize
@@ -407,6 +410,7 @@ def queue_digests(db: Session, *, day: date, train_key: str | None = None, now: 
             actions = [
                 action_value(a) for a in db.scalars(select(ActionItemRow).where(ActionItemRow.train_id == train.id))
             ]
+            chart = burn_up_svg(train_measures(db, train))
             open_ones = select(ImpedimentRow).where(ImpedimentRow.train_id == train.id, ImpedimentRow.state == "open")
             blocking = [impediment_value(i) for i in db.scalars(open_ones)]
             for interest, email in people:
@@ -414,12 +418,22 @@ def queue_digests(db: Session, *, day: date, train_key: str | None = None, now: 
                 text = digest_text(person=interest.person, train=train.key, day=day, changes=changes, actions=actions,
                                    impediments=blocking)  # fmt: skip
                 if text is not None:
+                    html = {"html": digest_html(text, chart)}
                     written += enqueue(db, train, "email", email, f"[{train.key}] Your digest for {day}", text,
-                                       f"digest:{train.id}:{day}:{email}", now=now)  # fmt: skip
+                                       f"digest:{train.id}:{day}:{email}", html, now)  # fmt: skip
             state = db.get(NotifierRow, train.id)
             if state is not None:
                 state.digest_day = day
     return written
+
+
+def digest_html(text: str, chart: str) -> str:
+    """The digest as HTML mail: the text as written, then the train's burn-up drawn in SVG."""
+    return (
+        '<!doctype html><html><body style="font-family: system-ui, sans-serif; color: #1c2430">'
+        f'<pre style="font: inherit; white-space: pre-wrap">{escape(text)}</pre>'
+        f"<h3>How the train is doing</h3>{chart}</body></html>"
+    )
 
 
 def digest_due(db: Session, *, day: date) -> bool:

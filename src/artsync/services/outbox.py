@@ -36,7 +36,7 @@ class Senders(Protocol):
 
     channels: frozenset[str]
 
-    def email(self, *, to: str, subject: str, body: str, message_id: str) -> None: ...
+    def email(self, *, to: str, subject: str, body: str, message_id: str, html: str | None = None) -> None: ...
 
     def webhook(self, *, kind: str, url: str, secret: str | None, payload: dict[str, Any], delivery: str) -> None: ...
 
@@ -95,7 +95,8 @@ def deliver(db: Session, *, senders: Senders, now: datetime | None = None, limit
     for row in claim(db, now, limit, senders.channels):
         try:
             if row.channel == "email":
-                senders.email(to=row.recipient, subject=row.subject, body=row.body, message_id=message_id(row))
+                senders.email(to=row.recipient, subject=row.subject, body=row.body, message_id=message_id(row),
+                              html=(row.payload or {}).get("html"))  # fmt: skip
             else:
                 hook = db.get(WebhookRow, int(row.recipient))
                 if hook is None or not hook.active:
