@@ -64,6 +64,10 @@ class Settings(BaseSettings):
         default=7, ge=0, le=23, description="The hour (UTC) after which `artsync notify run` writes each day's digests."
     )
 
+    milestone_risk_threshold: float = Field(
+        default=0.70, gt=0, le=1, description="A milestone the forecast gives less than this chance is at risk."
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -22,7 +22,7 @@ def test_solution_train_demo_has_at_least_1500_dependencies() -> None:
 @pytest.mark.parametrize("size", ["small", "art", "train"])
 def test_demo_has_a_few_of_every_kind_of_problem(size: str) -> None:
     kinds = Counter(f.kind for f in analyze(demo_plan(size)))
-    assert set(kinds) == set(KINDS)
+    assert set(kinds) == set(KINDS) - {"milestone-at-risk"}  # that one comes from the forecast, not the plan
     assert max(kinds.values()) <= 5, kinds  # a few, not a wall of red
 
 

@@ -24,6 +24,7 @@ from artsync.domain.plan import Plan
 from artsync.errors import InvalidInputError
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_train
+from artsync.settings import Settings
 from artsync.store.mapping import load_plan, pi_value
 from artsync.store.models import CardRow, PIRow, TeamRow, TrainRow
 
@@ -111,6 +112,7 @@ def standing_findings(db: Session, train: TrainRow, plan: Plan, today: date | No
     """
     found = analyze(plan)
     missed = {f.items[0] for f in found if f.kind == "milestone-miss"}
-    risky = forecast_findings(plan, train_forecast(db, train, today=today or date.today()).forecast)
+    threshold = Settings().milestone_risk_threshold
+    risky = forecast_findings(plan, train_forecast(db, train, today=today or date.today()).forecast, threshold)
     found += [f for f in risky if f.items[0] not in missed]
     return sorted(found, key=lambda f: (severity_rank(f.severity), f.kind, f.items))
