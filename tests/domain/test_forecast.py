@@ -96,3 +96,13 @@ def test_more_capacity_never_lowers_a_probability(points, deadline, extra, histo
     low, high = forecast(p, base, now=1, seed=7, trials=500), forecast(more, richer, now=1, seed=7, trials=500)
     for key, outlook in low.milestones.items():
         assert high.milestones[key].probability >= outlook.probability
+
+
+def test_the_milestones_alone_come_out_as_in_the_whole_forecast() -> None:
+    from artsync.io.demo import demo_plan
+
+    p = demo_plan("art")
+    history = {t.key: Throughput(t.key, (t.velocity - 4, t.velocity + 3, t.velocity), t.velocity) for t in p.teams}
+    whole = forecast(p, history, now=1, seed=9, trials=2000)
+    alone = forecast(p, history, now=1, seed=9, trials=2000, milestones_only=True)
+    assert alone.milestones == whole.milestones and not alone.cards and not alone.objectives

@@ -31,6 +31,7 @@ THRESHOLD = 0.70  # a milestone less likely than this raises milestone-at-risk
 CONFIDENCE = 0.85
 SPREAD = 0.25  # relative spread of throughput when a team has no history yet
 Ints = npt.NDArray[np.int64]
+Small = npt.NDArray[np.int16]  # iteration numbers, item × trial
 
 
 @dataclass(frozen=True)
@@ -89,19 +90,19 @@ def board_order(plan: Plan, team: str) -> list[str]:
     return [c.ref for c in cards]
 
 
-def first_reaching(cum: npt.NDArray[np.float64], thresholds: npt.NDArray[np.float64]) -> Ints:
-    """For every trial (row of ``cum``, non-decreasing) and threshold, the first column reaching it.
+def iterations_needed(cum: npt.NDArray[np.float64], thresholds: npt.NDArray[np.float64]) -> Small:
+    """For every threshold (card) and trial, how many iterations pass before ``cum`` reaches it.
 
-    One ``searchsorted`` over all rows at once: each row is shifted by a step larger than any value,
-    so rows never overlap. A threshold no column reaches gives ``cum.shape[1]``.
+    ``cum`` is trials × iterations, non-decreasing along each row; the answer is cards × trials, the
+    number of columns still short of the threshold (``cum.shape[1]`` when none reaches it). Counting the
+    cards each iteration completes and comparing per iteration keeps every step a contiguous array pass.
     """
-    trials, width = cum.shape
-    step = float(max(cum[:, -1].max(initial=0.0), thresholds.max(initial=0.0))) + 1.0
-    offsets = np.arange(trials, dtype=np.float64)[:, None] * step
-    flat = (cum + offsets).ravel()
-    queries = (thresholds[None, :] + offsets).ravel()
-    found = np.searchsorted(flat, queries, side="left").reshape(trials, thresholds.size)
-    return np.asarray(np.minimum(found - np.arange(trials)[:, None] * width, width), dtype=np.int64)
+    completed = np.searchsorted(thresholds, cum, side="right")  # trials × iterations: cards done by then
+    index = np.arange(thresholds.size)[:, None]
+    short = np.zeros((thresholds.size, cum.shape[0]), dtype=np.int16)
+    for h in range(cum.shape[1]):
+        short += completed[:, h][None, :] <= index
+    return short
 
 
 def forecast(
@@ -112,22 +113,32 @@ def forecast(
     trials: int = TRIALS,
     seed: int = 0,
     horizon: int | None = None,
+    milestones_only: bool = False,
 ) -> Forecast:
-    """Simulate ``trials`` futures of the plan from iteration ``now`` on."""
+    """Simulate ``trials`` futures of the plan from iteration ``now`` on.
+
+    ``milestones_only`` simulates just the cards the milestones wait on (the milestones' cards, every card
+    before them in their teams' order, their providers, and so on) and gives the milestones alone: the
+    same answer for them as the whole forecast, for less work. Each team draws from its own seeded
+    stream, so leaving a team out changes nobody else's draws.
+    """
     pi = plan.pi
     count = pi.iteration_count
     now = max(1, now)
     horizon = horizon or max(count - now + 1, 0) + 2 * count  # the rest of the PI and two more PIs' worth
-    rng = np.random.default_rng(seed)
     refs = [c.ref for c in plan.cards]
     column = {ref: n for n, ref in enumerate(refs)}
-    finish = np.zeros((trials, len(refs)), dtype=np.int64)  # DONE unless set below
+    finish = np.zeros((len(refs), trials), dtype=np.int16)  # card × trial; DONE unless set below
     beyond = now + horizon
     cards = plan.cards_by_ref
-    for team in plan.teams:
-        order = board_order(plan, team.key)
+    orders = {team.key: board_order(plan, team.key) for team in plan.teams}
+    if milestones_only:
+        orders = waited_on(plan, orders)
+    for index, team in enumerate(plan.teams):
+        order = orders.get(team.key, [])
         if not order:
             continue
+        rng = np.random.default_rng([seed, index])
         sampled = sample_throughput(rng, throughput.get(team.key, Throughput(team.key, velocity=team.velocity)),
                                     trials, horizon)  # fmt: skip
         if team.velocity > 0:  # scale by each iteration's capacity (holidays, leave, the team's own figure)
@@ -137,34 +148,58 @@ def forecast(
             sampled *= scale[None, :]
         cum = np.cumsum(sampled, axis=1)
         need = np.cumsum([float(cards[ref].points) for ref in order])
-        reached = first_reaching(cum, need)
-        for n, ref in enumerate(order):
-            planned = cards[ref].iteration or now  # a card is not finished before the iteration it is planned in
-            finish[:, column[ref]] = np.maximum(now + reached[:, n], planned)
+        finished = iterations_needed(cum, need) + np.int16(now)
+        # A card is not finished before the iteration it is planned in.
+        planned = np.array([cards[ref].iteration or now for ref in order], dtype=np.int16)[:, None]
+        finish[[column[ref] for ref in order]] = np.maximum(finished, planned)
     respect_dependencies(plan, finish, column)
     features = features_finish(plan, finish, column)
     out = Forecast(now, horizon, trials, seed)
     last_dev = max((it.index for it in pi.iterations if not it.is_ip), default=count)
-    for ref in refs:
-        out.cards[ref] = outlook(ref, finish[:, column[ref]], None, beyond)
-    for key, values in features.items():
-        out.features[key] = outlook(key, values, None, beyond)
-    untaken = np.full(trials, beyond, dtype=np.int64)  # a feature no team has a card for is never finished
+    if not milestones_only:
+        out.cards.update(outlooks(refs, finish, beyond))
+        if features:
+            out.features.update(outlooks(list(features), np.stack(list(features.values())), beyond))
+    untaken = np.full(trials, beyond, dtype=np.int16)  # a feature no team has a card for is never finished
     for m in plan.milestones:
         values = latest([features.get(f, untaken) for f in m.features], trials)
         out.milestones[m.key] = outlook(m.key, values, m.iteration, beyond)
-    for o in plan.objectives:
+    for o in [] if milestones_only else plan.objectives:
         values = latest([features.get(f, untaken) for f in o.features], trials)
         out.objectives[o.key] = outlook(o.key, values, last_dev, beyond)
     return out
 
 
-def latest(values: list[Ints], trials: int) -> Ints:
+def waited_on(plan: Plan, orders: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Each team's order cut after the last card some milestone waits on, directly or through providers."""
+    position = {ref: (team, n) for team, order in orders.items() for n, ref in enumerate(order)}
+    providers: dict[str, list[str]] = {}
+    for d in plan.dependencies:
+        providers.setdefault(d.consumer, []).append(d.provider)
+    wanted = {f for m in plan.milestones for f in m.features}
+    todo = [c.ref for c in plan.cards if c.feature in wanted]
+    reach: dict[str, int] = {}  # per team, how far down its order is needed
+    seen: set[str] = set()
+    while todo:
+        ref = todo.pop()
+        if ref in seen:
+            continue
+        seen.add(ref)
+        todo += providers.get(ref, [])
+        if ref in position:
+            team, n = position[ref]
+            if n >= reach.get(team, -1):
+                todo += orders[team][reach.get(team, -1) + 1 : n]
+                reach[team] = n
+    return {team: orders[team][: n + 1] for team, n in reach.items()}
+
+
+def latest(values: list[Small], trials: int) -> Small:
     """Per trial, the last of several finishes (an item with nothing to wait for is done)."""
-    return np.max(np.stack(values), axis=0) if values else np.zeros(trials, dtype=np.int64)
+    return np.max(np.stack(values), axis=0) if values else np.zeros(trials, dtype=np.int16)
 
 
-def respect_dependencies(plan: Plan, finish: Ints, column: dict[str, int]) -> None:
+def respect_dependencies(plan: Plan, finish: Small, column: dict[str, int]) -> None:
     """A consumer finishes no earlier than its provider; applied in dependency order, cycles left out."""
     graph: dict[str, list[str]] = {}
     for d in plan.dependencies:
@@ -184,7 +219,7 @@ def respect_dependencies(plan: Plan, finish: Ints, column: dict[str, int]) -> No
                 if node not in cyclic:
                     for p in graph.get(node, ()):
                         if p not in cyclic:
-                            np.maximum(finish[:, column[node]], finish[:, column[p]], out=finish[:, column[node]])
+                            np.maximum(finish[column[node]], finish[column[p]], out=finish[column[node]])
                 done.add(node)
             elif provider not in done and provider not in visiting:
                 visiting.add(provider)
@@ -195,23 +230,37 @@ def respect_dependencies(plan: Plan, finish: Ints, column: dict[str, int]) -> No
             settle(ref)
 
 
-def features_finish(plan: Plan, finish: Ints, column: dict[str, int]) -> dict[str, Ints]:
+def features_finish(plan: Plan, finish: Small, column: dict[str, int]) -> dict[str, Small]:
     """A feature finishes with its last card."""
     by_feature: dict[str, list[int]] = {}
     for c in plan.cards:
         by_feature.setdefault(c.feature, []).append(column[c.ref])
-    return {key: np.max(finish[:, cols], axis=1) for key, cols in by_feature.items()}
+    return {
+        key: finish[cols[0]] if len(cols) == 1 else np.max(finish[cols], axis=0) for key, cols in by_feature.items()
+    }
 
 
-def quantile(ordered: Ints, q: float) -> int:
-    """The smallest value with at least ``q`` of the trials at or below it."""
-    return int(ordered[max(0, min(len(ordered) - 1, int(np.ceil(q * len(ordered))) - 1))])
+def quantile_index(trials: int, q: float) -> int:
+    """The position, in sorted trials, of the smallest value with at least ``q`` of them at or below it."""
+    return max(0, min(trials - 1, int(np.ceil(q * trials)) - 1))
 
 
-def outlook(key: str, values: Ints, deadline: int | None, beyond: int) -> Outlook:
-    ordered = np.sort(values)
+def outlooks(keys: list[str], matrix: Small, beyond: int) -> dict[str, Outlook]:
+    """The 50% and 85% iterations of many items at once (items × trials, sorted row by row)."""
+    if not keys:
+        return {}
+    ordered = np.sort(matrix, axis=1, kind="stable")  # a radix sort for 16-bit values
+    trials = matrix.shape[1]
+    p50 = ordered[:, quantile_index(trials, 0.5)]
+    p85 = ordered[:, quantile_index(trials, CONFIDENCE)]
+    return {key: Outlook(key, None, None, int(p50[n]), int(p85[n]), beyond) for n, key in enumerate(keys)}
+
+
+def outlook(key: str, values: Small, deadline: int | None, beyond: int) -> Outlook:
+    ordered = np.sort(values, kind="stable")
     probability = float(np.mean(values <= deadline)) if deadline is not None else None
-    return Outlook(key, deadline, probability, quantile(ordered, 0.5), quantile(ordered, CONFIDENCE), beyond)
+    p50 = int(ordered[quantile_index(len(ordered), 0.5)])
+    return Outlook(key, deadline, probability, p50, int(ordered[quantile_index(len(ordered), CONFIDENCE)]), beyond)
 
 
 def forecast_findings(plan: Plan, outlooks: Forecast, threshold: float = THRESHOLD) -> list[Finding]:

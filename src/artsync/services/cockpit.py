@@ -56,7 +56,7 @@ def get_cockpit(db: Session, *, actor: Actor, train_key: str, since: datetime) -
     plan = get_plan(db, actor=actor, train_key=train_key)
     train = find_train(db, train_key)
     findings = standing_findings(db, train, plan)
-    outlooks = train_forecast(db, train, today=since.date()).forecast.milestones
+    outlooks = train_forecast(db, train, today=since.date(), milestones_only=True).forecast.milestones
     statuses = dependency_statuses(plan)
     load = loads(plan.cards)
     quiet = (DependencyStatus.OK, DependencyStatus.PENDING)

@@ -87,21 +87,25 @@ def get_forecast(
     return train_forecast(db, train, trials=trials, seed=seed, today=today or date.today())
 
 
-def train_forecast(db: Session, train: TrainRow, *, trials: int = TRIALS, seed: int = 0, today: date) -> TrainForecast:
+def train_forecast(
+    db: Session, train: TrainRow, *, trials: int = TRIALS, seed: int = 0, today: date, milestones_only: bool = False
+) -> TrainForecast:
+    """The forecast (or only its milestones: the findings and the cockpit need no more), kept until the log moves."""
     pi_row = find_current_pi(db, train)
     plan = load_plan(db, train, pi_row)
     history = throughput_history(db, train, today)
     bind = db.get_bind()
     where = str(bind.engine.url)
     key = (where, train.id, train.last_seq, pi_row.id, today, trials, seed)
-    cached = _cache.get(key)
+    cached = _cache.get((*key, False)) or _cache.get((*key, milestones_only))
     if cached is None:
-        cached = forecast(plan, history, now=current_iteration(pi_row, today), trials=trials, seed=seed)
-        _cache[key] = cached
+        cached = forecast(plan, history, now=current_iteration(pi_row, today), trials=trials, seed=seed,
+                          milestones_only=milestones_only)  # fmt: skip
+        _cache[(*key, milestones_only)] = cached
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
     else:
-        _cache.move_to_end(key)
+        _cache.move_to_end(next(k for k in ((*key, False), (*key, milestones_only)) if k in _cache))
     return TrainForecast(plan, cached, history)
 
 
@@ -113,6 +117,7 @@ def standing_findings(db: Session, train: TrainRow, plan: Plan, today: date | No
     found = analyze(plan)
     missed = {f.items[0] for f in found if f.kind == "milestone-miss"}
     threshold = Settings().milestone_risk_threshold
-    risky = forecast_findings(plan, train_forecast(db, train, today=today or date.today()).forecast, threshold)
+    outlook = train_forecast(db, train, today=today or date.today(), milestones_only=True).forecast
+    risky = forecast_findings(plan, outlook, threshold)
     found += [f for f in risky if f.items[0] not in missed]
     return sorted(found, key=lambda f: (severity_rank(f.severity), f.kind, f.items))
