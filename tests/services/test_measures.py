@@ -62,6 +62,8 @@ def test_progress_and_predictability_of_the_pi(db) -> None:
     assert [(i.planned, i.done) for i in train.iterations] == [(10, 10), (10, 0), (5, 0), (0, 0), (0, 0)]
     assert train.burn_up == ([10, 20, 25, 25, 25], [10, 10, 10, 10, 10])
     assert measures.features[-1].percent == 100.0 and measures.features[0].percent == 0.0
+    f1 = next(f for f in measures.features if f.key == "F1")
+    assert [(i.planned, i.done) for i in f1.iterations] == [(5, 5), (0, 0), (0, 0), (0, 0), (0, 0)]
 
     before = measures.predictability.train
     assert before.percent is None and before.unvalued == 3  # nothing valued before I&A

@@ -48,6 +48,7 @@ class FeatureProgress:
     points: int
     done: int
     teams: tuple[str, ...]
+    iterations: tuple[IterationProgress, ...] = ()
 
     @property
     def percent(self) -> float:
@@ -75,11 +76,14 @@ def progress(plan: Plan, baseline: Plan | None = None) -> list[Progress]:
     return [*found, of("train", list(plan.cards), list(promised.cards))]
 
 
-def feature_progress(plan: Plan) -> list[FeatureProgress]:
-    """Every feature with cards: its points and the points done, least done first."""
+def feature_progress(plan: Plan, baseline: Plan | None = None) -> list[FeatureProgress]:
+    """Every feature with cards: its points and the points done, in all and per iteration; least done first."""
     by_feature: dict[str, list[Card]] = {}
     for c in plan.cards:
         by_feature.setdefault(c.feature, []).append(c)
+    promised: dict[str, list[Card]] = {}
+    for c in (baseline or plan).cards:
+        promised.setdefault(c.feature, []).append(c)
     titles = {f.key: f.title for f in plan.features}
     found = [
         FeatureProgress(
@@ -88,6 +92,15 @@ def feature_progress(plan: Plan) -> list[FeatureProgress]:
             sum(c.points for c in cards),
             sum(c.points for c in cards if c.status == "done"),
             tuple(sorted(c.team for c in cards)),
+            tuple(
+                IterationProgress(
+                    it.index,
+                    it.label,
+                    sum(c.points for c in promised.get(key, []) if c.iteration == it.index),
+                    sum(c.points for c in cards if c.iteration == it.index and c.status == "done"),
+                )
+                for it in plan.pi.iterations
+            ),
         )
         for key, cards in by_feature.items()
     ]

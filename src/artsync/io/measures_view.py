@@ -71,6 +71,7 @@ def measures_json(m: Measures) -> dict[str, Any]:
                 "done": f.done,
                 "percent": f.percent,
                 "teams": list(f.teams),
+                "iterations": [{"iteration": i.label, "planned": i.planned, "done": i.done} for i in f.iterations],
             }
             for f in m.features
         ],
