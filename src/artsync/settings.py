@@ -64,6 +64,9 @@ class Settings(BaseSettings):
         default=7, ge=0, le=23, description="The hour (UTC) after which `artsync notify run` writes each day's digests."
     )
 
+    notify_in_server: bool = Field(
+        default=False, description="Run the notification worker inside `artsync serve` (`serve --notify`)."
+    )
     milestone_risk_threshold: float = Field(
         default=0.70, gt=0, le=1, description="A milestone the forecast gives less than this chance is at risk."
     )

@@ -633,6 +633,9 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes (PostgreSQL only).")] = 1,
+    notify: Annotated[
+        bool, typer.Option("--notify", help="Also send notifications (as `artsync notify run` would).")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Serve the web app: pages, the JSON API under /api/v1 and the live board."""
@@ -656,6 +659,8 @@ def serve(
         )
         workers = 1
     os.environ["ARTSYNC_DATABASE_URL"] = settings.database_url  # the workers build their settings from it
+    if notify:
+        os.environ["ARTSYNC_NOTIFY_IN_SERVER"] = "true"
     console.print(f"artsync is serving on [bold]http://{host}:{port}/[/] — press Ctrl+C to stop.")
     uvicorn.run(
         "artsync.web.asgi:app_from_environment",

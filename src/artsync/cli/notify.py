@@ -61,8 +61,7 @@ def notify_run(
 ) -> None:
     """The worker: route new events into the outbox, write the day's digests after the digest hour, send."""
     from artsync.io.delivery import NetworkSenders
-    from artsync.services.notifications import digest_due, queue_digests, route
-    from artsync.services.outbox import deliver
+    from artsync.services.outbox import notification_round
 
     settings = settings_for(db)
     senders = NetworkSenders(settings)
@@ -71,16 +70,9 @@ def notify_run(
     while True:
         with session(db) as (db_session, _):
             now = datetime.now(UTC)
-            routed = route(db_session, now=now)
-            digests = 0
-            if now.hour >= settings.digest_hour and digest_due(db_session, day=now.date()):
-                digests = queue_digests(db_session, day=now.date(), now=now)
-            done = deliver(db_session, senders=senders, now=now)
-        if routed.messages or digests or done.sent or done.retrying or done.failed:
-            console.print(
-                f"{now:%H:%M:%S} routed {routed.events} events into {routed.messages} messages, {digests} digests; "
-                f"sent {done.sent}, retrying {done.retrying}, failed {done.failed}"
-            )
+            done = notification_round(db_session, senders=senders, now=now, digest_hour=settings.digest_hour)
+        if done.busy:
+            console.print(f"{now:%H:%M:%S} {done.summary()}")
         if once:
             return
         time.sleep(settings.notify_interval)  # the worker's pace between rounds

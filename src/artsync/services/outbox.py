@@ -152,3 +152,36 @@ def retry_message(db: Session, *, actor: Actor, train_key: str | None, message: 
             raise InvalidInputError(f"message {message} was sent already")
         row.state, row.attempts, row.next_attempt_at = "pending", 0, utc_now()
     return message_value(row)
+
+
+@dataclass(frozen=True)
+class Round:
+    """One round of the notification worker."""
+
+    events: int
+    messages: int
+    digests: int
+    delivered: Delivered
+
+    @property
+    def busy(self) -> bool:
+        d = self.delivered
+        return bool(self.messages or self.digests or d.sent or d.retrying or d.failed)
+
+    def summary(self) -> str:
+        d = self.delivered
+        return (
+            f"routed {self.events} events into {self.messages} messages, {self.digests} digests; "
+            f"sent {d.sent}, retrying {d.retrying}, failed {d.failed}"
+        )
+
+
+def notification_round(db: Session, *, senders: Senders, now: datetime, digest_hour: int) -> Round:
+    """Route new events into the outbox, write the day's digests once the digest hour has passed, send."""
+    from artsync.services.notifications import digest_due, queue_digests, route
+
+    routed = route(db, now=now)
+    digests = 0
+    if now.hour >= digest_hour and digest_due(db, day=now.date()):
+        digests = queue_digests(db, day=now.date(), now=now)
+    return Round(routed.events, routed.messages, digests, deliver(db, senders=senders, now=now))

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -38,6 +42,30 @@ from artsync.web.routes import (
 from artsync.web.security import Protections
 
 HERE = Path(__file__).parent
+logger = logging.getLogger("artsync.notify")
+
+
+async def notify_forever(settings: Settings, sessions: Any) -> None:
+    """The notification worker inside the server: a round every ``notify_interval`` seconds, off the event loop.
+
+    Several server processes may each run one: the outbox writes each message once and claims it before
+    sending, so nothing goes out twice.
+    """
+    from artsync.io.delivery import NetworkSenders
+    from artsync.services.outbox import notification_round
+
+    senders = NetworkSenders(settings)
+
+    def one_round() -> None:
+        with sessions() as db:
+            notification_round(db, senders=senders, now=datetime.now(UTC), digest_hour=settings.digest_hour)
+
+    while True:
+        try:
+            await asyncio.to_thread(one_round)
+        except Exception:  # a round that fails (the database away) is tried again next time
+            logger.exception("notification round failed")
+        await asyncio.sleep(settings.notify_interval)  # the worker's pace
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -52,9 +80,12 @@ def create_app(settings: Settings) -> FastAPI:
         ensure_schema(engine)
         await hub.start()
         await relay.start()
+        notifier = asyncio.create_task(notify_forever(settings, sessions)) if settings.notify_in_server else None
         try:
             yield
         finally:
+            if notifier is not None:
+                notifier.cancel()
             await relay.stop()
             await hub.stop()
             engine.dispose()
