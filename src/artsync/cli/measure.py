@@ -99,6 +99,9 @@ def drift_command(pi: PiOption = None, train: TrainOption = None, json: JsonOpti
     if found.baseline is None:
         console.print(f"PI {found.plan.pi.key} is not committed yet: drift is measured against its baseline.")
         return
+    if not found.drift:
+        console.print(f"Nothing moved against the baseline of PI {found.plan.pi.key}.")
+        return
     console.print(output.drift_table(found))
 
 
