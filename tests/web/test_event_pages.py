@@ -31,6 +31,11 @@ def test_every_page_renders_before_anything_happened(served: Served) -> None:
     assert "Nothing in the way" in page(served, "impediments")
     assert "No conflict yet" in page(served, "conflicts")
     assert "Open as a conflict" in page(served, "findings")
+    forecast = page(served, "forecast")
+    assert "Chance of making it" in forecast and 'id="milestone-M1"' in forecast
+    report = page(served, "report")
+    assert "Problem-solving workshop" in report and "<svg" in report and "Burn-up" in report
+    assert "Outbox" in page(served, "notifications")
 
 
 def test_pages_follow_a_meeting_a_vote_and_a_session_through_their_states(served: Served) -> None:
