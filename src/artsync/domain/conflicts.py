@@ -22,6 +22,7 @@ FINDING_KINDS = {
     "dependency-broken": "dependency",
     "dependency-unplanned-provider": "dependency",
     "dependency-cycle": "dependency",
+    "dependency-declared-broken": "dependency",
     "over-capacity": "capacity",
     "near-capacity": "capacity",
     "milestone-miss": "milestone",

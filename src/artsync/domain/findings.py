@@ -24,6 +24,7 @@ KINDS: dict[str, str] = {
     "dependency-broken": ERROR,
     "dependency-unplanned-provider": ERROR,
     "dependency-cycle": ERROR,
+    "dependency-declared-broken": ERROR,
     "over-capacity": ERROR,
     "near-capacity": WARNING,
     "ip-iteration-planned": WARNING,
@@ -86,11 +87,23 @@ class Labels:
 
 
 def dependency_findings(plan: Plan) -> Iterator[Finding]:
-    """Providers planned in the same iteration as, after, or without their consumer."""
+    """Providers planned in the same iteration as, after, or without their consumer; and dependencies a team
+    declared broken (the provider will not deliver it as planned), whatever the board says."""
     label = Labels(plan)
     cards = plan.cards_by_ref
     for dep in plan.dependencies:
         consumer, provider = cards[dep.consumer], cards[dep.provider]
+        if dep.state == "broken":
+            yield finding(
+                "dependency-declared-broken",
+                (dep.consumer, dep.provider),
+                (dep.consumer, dep.provider),
+                f"{dep.consumer} needs {dep.provider}, and the dependency was declared broken: "
+                f"{provider.team} will not deliver it as planned.",
+                f"Bring {consumer.team} and {provider.team} together (open it as a conflict): another provider, "
+                f"a later {dep.consumer}, or less scope; then request it again.",
+            )
+            continue
         status = dependency_status(consumer.iteration, provider.iteration)
         subject = (dep.consumer, dep.provider)
         if status is DependencyStatus.AT_RISK:

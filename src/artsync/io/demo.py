@@ -220,6 +220,7 @@ def demo_plan(size: str = "art", seed: int = 7) -> Plan:
     problems = Problems(rng, pi, teams, features, cards)
     problems.inject()
     dependencies = problems.dependencies + plan_dependencies(rng, spec, cards, problems.reserved)
+    dependencies = declare_one_broken(dependencies, problems.reserved)
     teams = problems.teams
     features = problems.features
     milestones = demo_milestones(rng, features, problems.cards, problems.reserved, problems.late_card)
@@ -333,6 +334,17 @@ class Problems:
     def set_capacity(self, team: Team, iteration: int, points: int) -> None:
         index = self.teams.index(team)
         self.teams[index] = replace(team, capacity_overrides={**team.capacity_overrides, iteration: points})
+
+
+def declare_one_broken(dependencies: list[Dependency], reserved: set[str]) -> list[Dependency]:
+    """One healthy dependency whose providing team has said it will not deliver (chosen without the random
+    generator, so the rest of the demo stays as it was); and a few that their providers committed to."""
+    healthy = sorted((d for d in dependencies if d.consumer not in reserved and d.provider not in reserved),
+                     key=lambda d: d.key)  # fmt: skip
+    if not healthy:
+        return dependencies
+    states = {healthy[0].key: "broken"} | {d.key: "committed" for d in healthy[1:4]}
+    return [replace(d, state=states.get(d.key, d.state)) for d in dependencies]
 
 
 def plan_dependencies(
