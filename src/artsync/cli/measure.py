@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.text import Text
@@ -10,6 +10,9 @@ from rich.text import Text
 from artsync.cli import output
 from artsync.cli.common import DbOption, JsonOption, TrainOption, console, handled, session
 from artsync.cli.planning import parse_date
+
+if TYPE_CHECKING:
+    from artsync.services.measures import Measures
 
 TodayOption = Annotated[
     str | None, typer.Option("--today", help="Forecast as of this day (YYYY-MM-DD).", show_default=False)
@@ -52,57 +55,52 @@ def forecast_command(
 PiOption = Annotated[str | None, typer.Option("--pi", help="The PI; by default the current one.", show_default=False)]
 
 
-def progress_command(pi: PiOption = None, train: TrainOption = None, json: JsonOption = False,
-                     db: DbOption = None) -> None:  # fmt: skip
-    """Points done against planned per iteration, for every team and the train, and the least-done features."""
+def read_measures(
+    db: str | None, train: str | None, pi: str | None, json: bool, parts: tuple[str, ...]
+) -> Measures | None:
+    """The PI's measures; with ``json``, print those ``parts`` of them and give None."""
     from artsync.io.measures_view import measures_json
     from artsync.services.measures import get_measures
 
     with session(db) as (db_session, actor):
         found = get_measures(db_session, actor=actor, train_key=train, pi_key=pi)
-    if json:
-        data = measures_json(found)
-        output.print_json(console, {k: data[k] for k in ("train", "pi", "committed", "progress", "features")})
-        return
-    console.print(output.progress_table(found))
-    console.print(output.features_progress_table(found))
+    if not json:
+        return found
+    data = measures_json(found)
+    output.print_json(console, {k: data[k] for k in ("train", "pi", *parts)})
+    return None
+
+
+def progress_command(pi: PiOption = None, train: TrainOption = None, json: JsonOption = False,
+                     db: DbOption = None) -> None:  # fmt: skip
+    """Points done against planned per iteration, for every team and the train, and the least-done features."""
+    found = read_measures(db, train, pi, json, ("committed", "progress", "features"))
+    if found is not None:
+        console.print(output.progress_table(found))
+        console.print(output.features_progress_table(found))
 
 
 def predictability_command(pi: PiOption = None, train: TrainOption = None, json: JsonOption = False,
                            db: DbOption = None) -> None:  # fmt: skip
     """Actual business value of all objectives over planned value of the committed ones, per team and train,
     for every PI the train has had (target 80–100%)."""
-    from artsync.io.measures_view import measures_json
-    from artsync.services.measures import get_measures
-
-    with session(db) as (db_session, actor):
-        found = get_measures(db_session, actor=actor, train_key=train, pi_key=pi)
-    if json:
-        data = measures_json(found)
-        output.print_json(console, {k: data[k] for k in ("train", "pi", "predictability", "trend")})
-        return
-    console.print(output.predictability_table(found))
+    found = read_measures(db, train, pi, json, ("predictability", "trend"))
+    if found is not None:
+        console.print(output.predictability_table(found))
 
 
 def drift_command(pi: PiOption = None, train: TrainOption = None, json: JsonOption = False,
                   db: DbOption = None) -> None:  # fmt: skip
     """What moved against the committed baseline: slips, scope added and removed, dependencies broken — and who."""
-    from artsync.io.measures_view import measures_json
-    from artsync.services.measures import get_measures
-
-    with session(db) as (db_session, actor):
-        found = get_measures(db_session, actor=actor, train_key=train, pi_key=pi)
-    if json:
-        data = measures_json(found)
-        output.print_json(console, {k: data[k] for k in ("train", "pi", "committed", "drift", "drift_totals")})
+    found = read_measures(db, train, pi, json, ("committed", "drift", "drift_totals"))
+    if found is None:
         return
     if found.baseline is None:
         console.print(f"PI {found.plan.pi.key} is not committed yet: drift is measured against its baseline.")
-        return
-    if not found.drift:
+    elif not found.drift:
         console.print(f"Nothing moved against the baseline of PI {found.plan.pi.key}.")
-        return
-    console.print(output.drift_table(found))
+    else:
+        console.print(output.drift_table(found))
 
 
 report_app = typer.Typer(help="Reports for the train's stakeholders.", no_args_is_help=True)
@@ -137,9 +135,10 @@ def report_pi(
     if format == "csv":
         folder = Path(out or name)
         folder.mkdir(parents=True, exist_ok=True)
-        for table, rows in tables(made).items():
+        every = tables(made)
+        for table, rows in every.items():
             (folder / f"{table}.csv").write_text(csv_text(rows), encoding="utf-8")
-        console.print(f"Wrote {len(tables(made))} CSV files to {folder}/.")
+        console.print(f"Wrote {len(every)} CSV files to {folder}/.")
         return
     text = report_html(made) if format == "html" else report_markdown(made)
     if out == "-":

@@ -123,14 +123,15 @@ def context(r: Report) -> dict[str, Any]:
     }
 
 
-def report_body_html(r: Report) -> str:
+def report_body_html(r: Report, shown: dict[str, Any] | None = None) -> str:
     """The report's content, to place in a page."""
-    return TEMPLATES.get_template("report_body.html").render(context(r))
+    return TEMPLATES.get_template("report_body.html").render(shown or context(r))
 
 
 def report_html(r: Report) -> str:
     """A whole HTML document that reads on its own (a file, a mail): styles inline, charts as SVG."""
-    return TEMPLATES.get_template("report.html").render(context(r) | {"body": Markup(report_body_html(r))})
+    shown = context(r)
+    return TEMPLATES.get_template("report.html").render(shown | {"body": Markup(report_body_html(r, shown))})
 
 
 def report_markdown(r: Report) -> str:

@@ -10,7 +10,7 @@ from artsync.domain.confidence import Tally
 from artsync.domain.events import Event
 from artsync.domain.findings import Finding
 from artsync.domain.forecast import Outlook, iteration_words
-from artsync.domain.plan import Objective, Plan
+from artsync.domain.plan import Plan
 from artsync.domain.workshop import Problem
 from artsync.domain.wsjf import rank
 from artsync.io.agenda import action_json, decision_json, meeting_json, minutes_markdown
@@ -193,8 +193,7 @@ def capacity_json(plan: CapacityPlan) -> dict[str, Any]:
     }
 
 
-def objective_json(o: Objective) -> dict[str, Any]:
-    return objective_record(o)
+objective_json = objective_record  # an objective reads the same in the API as in the plan format
 
 
 def tally_json(t: Tally) -> dict[str, Any]:
@@ -257,7 +256,7 @@ def meeting_view_json(v: MeetingView) -> dict[str, Any]:
         "version": v.version,
         "actions": [action_json(a) for a in v.actions],
         "decisions": [decision_json(d) for d in v.decisions],
-        "minutes": v.meeting.minutes or current_minutes(v),
+        "minutes": current_minutes(v),
     }
 
 

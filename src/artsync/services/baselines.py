@@ -22,7 +22,7 @@ from artsync.services.trains import find_current_pi, find_train
 from artsync.services.transaction import transaction
 from artsync.services.votes import latest_vote
 from artsync.store.mapping import load_plan, utc_now
-from artsync.store.models import BallotRow, BaselineRow
+from artsync.store.models import BallotRow, BaselineRow, TrainRow
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,11 @@ def baseline_value(row: BaselineRow, event: Event | None = None, overridden: tup
     )
 
 
+def find_baseline_row(db: Session, train: TrainRow, pi_key: str) -> BaselineRow | None:
+    """The baseline the train committed for PI ``pi_key``, if it did."""
+    return db.scalars(select(BaselineRow).where(BaselineRow.train_id == train.id, BaselineRow.pi_key == pi_key)).first()
+
+
 def commit_pi(db: Session, *, actor: Actor, train_key: str | None, override_reason: str | None = None) -> Baseline:
     """Commit the current PI's plan as its baseline and start executing it.
 
@@ -68,9 +73,7 @@ def commit_pi(db: Session, *, actor: Actor, train_key: str | None, override_reas
         train = find_train(db, train_key)
         authorize(actor, train.key, Action.FACILITATE)
         pi = find_current_pi(db, train)
-        if db.scalars(
-            select(BaselineRow).where(BaselineRow.train_id == train.id, BaselineRow.pi_key == pi.key)
-        ).first():
+        if find_baseline_row(db, train, pi.key):
             raise InvalidInputError(f"PI {pi.key} is already committed: a baseline is never changed")
         if pi.state != "planning":
             raise InvalidInputError(f"PI {pi.key} is {pi.state}: only a PI in planning is committed")
@@ -128,7 +131,7 @@ def get_baseline(db: Session, *, actor: Actor, train_key: str | None, pi_key: st
     train = find_train(db, train_key)
     authorize(actor, train.key, Action.READ)
     key = pi_key or find_current_pi(db, train).key
-    row = db.scalars(select(BaselineRow).where(BaselineRow.train_id == train.id, BaselineRow.pi_key == key)).first()
+    row = find_baseline_row(db, train, key)
     if row is None:
         raise NotFoundError(f"PI {key} has no baseline yet: it is set when the train commits its plan")
     return baseline_value(row)

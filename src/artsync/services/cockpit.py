@@ -55,8 +55,8 @@ def get_cockpit(db: Session, *, actor: Actor, train_key: str, since: datetime) -
     seq = train_seq(db, actor=actor, train_key=train_key)
     plan = get_plan(db, actor=actor, train_key=train_key)
     train = find_train(db, train_key)
-    findings = standing_findings(db, train, plan)
-    outlooks = train_forecast(db, train, today=since.date(), milestones_only=True).forecast.milestones
+    findings = standing_findings(db, train, plan, today=since.date())
+    outlooks = train_forecast(db, train, today=since.date(), milestones_only=True, plan=plan).forecast.milestones
     statuses = dependency_statuses(plan)
     load = loads(plan.cards)
     quiet = (DependencyStatus.OK, DependencyStatus.PENDING)

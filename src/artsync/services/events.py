@@ -68,6 +68,12 @@ def append_event(
     return event
 
 
+def events_after(db: Session, train: TrainRow, seq: int) -> list[Event]:
+    """The train's events after ``seq``, in order (for the services that read the log themselves)."""
+    rows = db.scalars(select(EventRow).where(EventRow.train_id == train.id, EventRow.seq > seq).order_by(EventRow.seq))
+    return [event_value(row) for row in rows]
+
+
 def list_events(
     db: Session,
     *,

@@ -88,25 +88,34 @@ def get_forecast(
 
 
 def train_forecast(
-    db: Session, train: TrainRow, *, trials: int = TRIALS, seed: int = 0, today: date, milestones_only: bool = False
+    db: Session,
+    train: TrainRow,
+    *,
+    trials: int = TRIALS,
+    seed: int = 0,
+    today: date,
+    milestones_only: bool = False,
+    plan: Plan | None = None,
 ) -> TrainForecast:
-    """The forecast (or only its milestones: the findings and the cockpit need no more), kept until the log moves."""
+    """The forecast (or only its milestones: the findings and the cockpit need no more), kept until the log moves.
+
+    ``plan`` is the current PI's plan when the caller has it already.
+    """
     pi_row = find_current_pi(db, train)
-    plan = load_plan(db, train, pi_row)
+    plan = plan or load_plan(db, train, pi_row)
     history = throughput_history(db, train, today)
-    bind = db.get_bind()
-    where = str(bind.engine.url)
-    key = (where, train.id, train.last_seq, pi_row.id, today, trials, seed)
-    cached = _cache.get((*key, False)) or _cache.get((*key, milestones_only))
-    if cached is None:
-        cached = forecast(plan, history, now=current_iteration(pi_row, today), trials=trials, seed=seed,
-                          milestones_only=milestones_only)  # fmt: skip
-        _cache[(*key, milestones_only)] = cached
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    else:
-        _cache.move_to_end(next(k for k in ((*key, False), (*key, milestones_only)) if k in _cache))
-    return TrainForecast(plan, cached, history)
+    key = (str(db.get_bind().engine.url), train.id, train.last_seq, pi_row.id, today, trials, seed)
+    # A whole forecast answers for the milestones too.
+    found = next((k for k in ((*key, False), (*key, milestones_only)) if k in _cache), None)
+    if found is not None:
+        _cache.move_to_end(found)
+        return TrainForecast(plan, _cache[found], history)
+    made = forecast(plan, history, now=current_iteration(pi_row, today), trials=trials, seed=seed,
+                    milestones_only=milestones_only)  # fmt: skip
+    _cache[(*key, milestones_only)] = made
+    while len(_cache) > CACHE_SIZE:
+        _cache.popitem(last=False)
+    return TrainForecast(plan, made, history)
 
 
 def standing_findings(db: Session, train: TrainRow, plan: Plan, today: date | None = None) -> list[Finding]:
@@ -117,7 +126,7 @@ def standing_findings(db: Session, train: TrainRow, plan: Plan, today: date | No
     found = analyze(plan)
     missed = {f.items[0] for f in found if f.kind == "milestone-miss"}
     threshold = Settings().milestone_risk_threshold
-    outlook = train_forecast(db, train, today=today or date.today(), milestones_only=True).forecast
+    outlook = train_forecast(db, train, today=today or date.today(), milestones_only=True, plan=plan).forecast
     risky = forecast_findings(plan, outlook, threshold)
     found += [f for f in risky if f.items[0] not in missed]
     return sorted(found, key=lambda f: (severity_rank(f.severity), f.kind, f.items))

@@ -13,10 +13,12 @@ from artsync.domain.plan import Plan
 from artsync.domain.predictability import Predictability, by_team, planned_as_committed
 from artsync.domain.progress import FeatureProgress, Progress, feature_progress, progress
 from artsync.io.plan_format import parse_plan
+from artsync.services.baselines import find_baseline_row
+from artsync.services.events import events_after
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_pi, find_train
-from artsync.store.mapping import event_value, load_plan
-from artsync.store.models import BaselineRow, EventRow, PIRow, TrainRow
+from artsync.store.mapping import load_plan
+from artsync.store.models import PIRow, TrainRow
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class Measures:
 
 
 def baseline_of(db: Session, train: TrainRow, pi_key: str) -> tuple[Plan | None, int | None]:
-    row = db.scalars(select(BaselineRow).where(BaselineRow.train_id == train.id, BaselineRow.pi_key == pi_key)).first()
+    row = find_baseline_row(db, train, pi_key)
     return (parse_plan(row.plan), row.seq) if row else (None, None)
 
 
@@ -68,12 +70,7 @@ def train_measures(db: Session, train: TrainRow, pi_key: str | None = None) -> M
     baseline, seq = baseline_of(db, train, pi_row.key)
     changes: list[Drift] = []
     if baseline is not None and seq is not None:
-        events = [
-            event_value(e)
-            for e in db.scalars(
-                select(EventRow).where(EventRow.train_id == train.id, EventRow.seq > seq).order_by(EventRow.seq)
-            )
-        ]
+        events = events_after(db, train, seq)
         changes = drift(baseline, plan, events)
     pis = db.scalars(
         select(PIRow).where(PIRow.train_id == train.id, PIRow.state != "draft").order_by(PIRow.start)

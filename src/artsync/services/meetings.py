@@ -29,19 +29,18 @@ from artsync.domain.plan import next_key
 from artsync.errors import ForbiddenError, InvalidInputError, NotFoundError
 from artsync.io.agenda import agenda_json, minutes_markdown
 from artsync.io.plan_format import parse_plan
+from artsync.services.baselines import find_baseline_row
 from artsync.services.cards import check_version
-from artsync.services.events import append_event
+from artsync.services.events import append_event, events_after
 from artsync.services.forecast import standing_findings
 from artsync.services.impediments import impediment_value
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_train
 from artsync.services.transaction import transaction
-from artsync.store.mapping import event_value, load_plan, pi_value, utc_now
+from artsync.store.mapping import load_plan, pi_value, utc_now
 from artsync.store.models import (
     ActionItemRow,
-    BaselineRow,
     DecisionRow,
-    EventRow,
     ImpedimentRow,
     MeetingRow,
     TeamRow,
@@ -320,9 +319,7 @@ def generate_agenda(db: Session, train: TrainRow, kind: str, today: date) -> Age
         .where(MeetingRow.train_id == train.id, MeetingRow.kind == kind, MeetingRow.state == "ended")
         .order_by(MeetingRow.to_seq.desc())
     ).first()
-    baseline_row = db.scalars(
-        select(BaselineRow).where(BaselineRow.train_id == train.id, BaselineRow.pi_key == pi_row.key)
-    ).first()
+    baseline_row = find_baseline_row(db, train, pi_row.key)
     baseline = parse_plan(baseline_row.plan) if baseline_row else None
     if previous is not None and previous.to_seq is not None:
         since, known = previous.to_seq, set(previous.findings or ())
@@ -339,12 +336,7 @@ def generate_agenda(db: Session, train: TrainRow, kind: str, today: date) -> Age
         )
     ).first()
     return build_agenda(
-        events=[
-            event_value(e)
-            for e in db.scalars(
-                select(EventRow).where(EventRow.train_id == train.id, EventRow.seq > since).order_by(EventRow.seq)
-            )
-        ],
+        events=events_after(db, train, since),
         since_seq=since,
         plan=plan,
         baseline=baseline,
