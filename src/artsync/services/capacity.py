@@ -20,11 +20,12 @@ from artsync.domain.capacity import Holiday, IterationCapacity, Leave, team_capa
 from artsync.domain.events import Event
 from artsync.domain.permissions import Action, Actor
 from artsync.errors import InvalidInputError, NotFoundError
-from artsync.services.cards import check_iteration, check_version
+from artsync.services.cards import check_iteration
 from artsync.services.events import append_event
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_pi, find_train
 from artsync.services.transaction import transaction
+from artsync.services.versioning import claim
 from artsync.store.mapping import load_plan, pi_value
 from artsync.store.models import CapacityRow, HolidayRow, LeaveRow, PIRow, TeamRow, TrainRow
 
@@ -261,8 +262,13 @@ def set_team(
         train = find_train(db, train_key)
         row = find_team(db, train, team)
         authorize(actor, train.key, Action.PLAN_CAPACITY, [row.key])
-        before = {"key": row.key, "size": row.size, "velocity": row.velocity, "version": row.version}
-        check_version(f"team {team}", version, row.version, before)
+        before = claim(
+            db,
+            row,
+            what=f"team {team}",
+            expected=version,
+            state=lambda row: {"key": row.key, "size": row.size, "velocity": row.velocity, "version": row.version},
+        )
         new = (size if size is not None else row.size, velocity if velocity is not None else row.velocity)
         if new == (row.size, row.velocity):
             return CalendarChanged(f"team {team} is unchanged", None)

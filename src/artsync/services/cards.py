@@ -12,11 +12,12 @@ from artsync.domain.cadence import PI
 from artsync.domain.events import Event
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import CARD_STATUSES, Card, card_ref, split_card_ref
-from artsync.errors import InvalidInputError, NotFoundError, StaleVersionError
+from artsync.errors import InvalidInputError, NotFoundError
 from artsync.services.events import append_event
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_train
 from artsync.services.transaction import transaction
+from artsync.services.versioning import claim
 from artsync.store.mapping import pi_value
 from artsync.store.models import CardRow, DependencyRow, FeatureRow, PIRow, TeamRow, TrainRow
 
@@ -84,17 +85,6 @@ def card_state(ref: str, row: CardRow) -> dict[str, Any]:
     return {"ref": ref, "iteration": row.iteration, "points": row.points, "status": row.status, "version": row.version}
 
 
-def check_version(what: str, expected: int | None, actual: int, current: dict[str, Any]) -> None:
-    """Refuse a change made against an older version of an item."""
-    if expected is not None and expected != actual:
-        shown = ", ".join(f"{k} {v if v is not None else '—'}" for k, v in current.items() if k != "version")
-        raise StaleVersionError(
-            f"{what} changed since you read it (you had version {expected}, it is now {actual}: {shown}); "
-            "look again and retry",
-            current=current,
-        )
-
-
 def check_iteration(pi: PI, iteration: int | None) -> None:
     """An iteration must be one of the PI's, or None for unplanned."""
     if iteration is not None and not 1 <= iteration <= pi.iteration_count:
@@ -115,8 +105,7 @@ def move_card(
         row = find_card(db, train, pi_row, ref)
         team = split_card_ref(ref)[1]
         authorize(actor, train.key, Action.MOVE_CARD, [team])
-        before = card_state(ref, row)
-        check_version(f"card {ref}", version, row.version, before)
+        before = claim(db, row, what=f"card {ref}", expected=version, state=lambda row: card_state(ref, row))
         if row.iteration == to_iteration:
             return CardMoved(card_value(ref, row), row.version, None)
         row.iteration = to_iteration
@@ -145,8 +134,7 @@ def set_card_status(
         row = find_card(db, train, find_current_pi(db, train), ref)
         team = split_card_ref(ref)[1]
         authorize(actor, train.key, Action.MOVE_CARD, [team])
-        before = card_state(ref, row)
-        check_version(f"card {ref}", version, row.version, before)
+        before = claim(db, row, what=f"card {ref}", expected=version, state=lambda row: card_state(ref, row))
         if row.status == status:
             return CardMoved(card_value(ref, row), row.version, None)
         row.status = status
@@ -230,8 +218,7 @@ def remove_card(db: Session, *, actor: Actor, train_key: str | None, ref: str, v
         pi_row = find_current_pi(db, train)
         row = find_card(db, train, pi_row, ref)
         authorize(actor, train.key, Action.MOVE_CARD, [split_card_ref(ref)[1]])
-        before = card_state(ref, row)
-        check_version(f"card {ref}", version, row.version, before)
+        before = claim(db, row, what=f"card {ref}", expected=version, state=lambda row: card_state(ref, row))
         db.execute(
             delete(DependencyRow).where(or_(DependencyRow.consumer_id == row.id, DependencyRow.provider_id == row.id))
         )

@@ -18,12 +18,12 @@ from artsync.domain.findings import analyze
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import next_key
 from artsync.errors import InvalidInputError, NotFoundError
-from artsync.services.cards import check_version
 from artsync.services.events import append_event
 from artsync.services.meetings import decide_row, new_decision
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_train
 from artsync.services.transaction import transaction
+from artsync.services.versioning import claim
 from artsync.store.mapping import load_plan, utc_now
 from artsync.store.models import ConflictRow, TeamRow, TrainRow
 
@@ -188,8 +188,7 @@ def mediate_conflict(
         train = find_train(db, train_key)
         authorize(actor, train.key, Action.FACILITATE)
         row = find_conflict(db, train, key)
-        before = conflict_state(row)
-        check_version(f"conflict {key}", version, row.version, before)
+        before = claim(db, row, what=f"conflict {key}", expected=version, state=conflict_state)
         if mediator is not None:
             row.mediator = mediator
         if options is not None:
@@ -227,8 +226,7 @@ def decide_conflict(
         train = find_train(db, train_key)
         authorize(actor, train.key, Action.FACILITATE)
         row = find_conflict(db, train, key)
-        before = conflict_state(row)
-        check_version(f"conflict {key}", version, row.version, before)
+        before = claim(db, row, what=f"conflict {key}", expected=version, state=conflict_state)
         if row.status in ("decided", "closed"):
             raise InvalidInputError(f"conflict {key} is {row.status} already")
         row.decision, row.rationale, row.links = decision.strip(), rationale.strip(), list(links or [])

@@ -13,11 +13,12 @@ from artsync.domain.lifecycle import dependency_move
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import Dependency, split_card_ref
 from artsync.errors import ConflictError, InvalidInputError, NotFoundError
-from artsync.services.cards import check_version, find_card
+from artsync.services.cards import find_card
 from artsync.services.events import append_event, event_for_request
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_train
 from artsync.services.transaction import transaction
+from artsync.services.versioning import claim
 from artsync.store.models import CardRow, DependencyRow
 
 
@@ -145,8 +146,13 @@ def set_dependency_state(
         row = find_dependency(db, consumer_row, provider_row)
         if row is None:
             raise NotFoundError(f"{consumer} does not depend on {provider}")
-        before = {"consumer": consumer, "provider": provider, "state": row.state, "version": row.version}
-        check_version(f"dependency {consumer}->{provider}", version, row.version, before)
+        before = claim(
+            db,
+            row,
+            what=f"dependency {consumer}->{provider}",
+            expected=version,
+            state=lambda row: {"consumer": consumer, "provider": provider, "state": row.state, "version": row.version},
+        )
         if row.state == state:
             return DependencyState(Dependency(consumer, provider, row.state), row.version, None)
         try:

@@ -13,11 +13,11 @@ from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import FEATURE_KINDS, Feature
 from artsync.domain.wsjf import WsjfInputs
 from artsync.errors import InvalidInputError, NotFoundError
-from artsync.services.cards import check_version
 from artsync.services.events import append_event
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_train
 from artsync.services.transaction import transaction
+from artsync.services.versioning import claim
 from artsync.store.models import FeatureRow
 
 EDITABLE = ("title", "kind", "ubv", "tc", "rroe", "size")
@@ -62,8 +62,17 @@ def edit_feature(
         train = find_train(db, train_key)
         authorize(actor, train.key, Action.EDIT_FEATURE)
         row = find_feature(db, train.id, key)
-        before = {"key": row.key, **{name: getattr(row, name) for name in EDITABLE}, "version": row.version}
-        check_version(f"feature {key}", version, row.version, before)
+        before = claim(
+            db,
+            row,
+            what=f"feature {key}",
+            expected=version,
+            state=lambda row: {
+                "key": row.key,
+                **{name: getattr(row, name) for name in EDITABLE},
+                "version": row.version,
+            },
+        )
         merged = {name: changes.get(name, getattr(row, name)) for name in EDITABLE}
         if not isinstance(merged["title"], str) or not merged["title"].strip():
             raise InvalidInputError("title: give the feature a title")

@@ -13,11 +13,11 @@ from artsync.domain.impediments import LEVELS, STATES, Impediment, check_level
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import next_key
 from artsync.errors import InvalidInputError, NotFoundError
-from artsync.services.cards import check_version
 from artsync.services.events import append_event
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_train
 from artsync.services.transaction import transaction
+from artsync.services.versioning import claim
 from artsync.store.mapping import utc_now
 from artsync.store.models import ImpedimentRow, TeamRow, TrainRow
 
@@ -140,8 +140,7 @@ def update_impediment(
         row = find_impediment(db, train, key)
         # Above team level it is the train's to remove: only the RTE (who facilitates) acts on it.
         authorize(actor, train.key, Action.MANAGE_IMPEDIMENT, [row.team_key if row.level == "team" else None])
-        before = impediment_state(row)
-        check_version(f"impediment {key}", version, row.version, before)
+        before = claim(db, row, what=f"impediment {key}", expected=version, state=impediment_state)
         if level is not None and level != row.level and LEVELS.index(level) < LEVELS.index(row.level):
             raise InvalidInputError(
                 f"impediment {key} is at {row.level} level: an impediment is escalated, not sent down"

@@ -30,13 +30,13 @@ from artsync.errors import ForbiddenError, InvalidInputError, NotFoundError
 from artsync.io.agenda import agenda_json, minutes_markdown
 from artsync.io.plan_format import parse_plan
 from artsync.services.baselines import find_baseline_row
-from artsync.services.cards import check_version
 from artsync.services.events import append_event, events_after
 from artsync.services.forecast import standing_findings
 from artsync.services.impediments import impediment_value
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_train
 from artsync.services.transaction import transaction
+from artsync.services.versioning import claim
 from artsync.store.mapping import load_plan, pi_value, utc_now
 from artsync.store.models import (
     ActionItemRow,
@@ -414,8 +414,7 @@ def complete_action(
                 authorize(actor, train.key, Action.FACILITATE)
             except ForbiddenError:
                 raise ForbiddenError(f"action item {key} is {row.owner}'s: only they or the RTE close it") from None
-        before = action_state(row)
-        check_version(f"action item {key}", version, row.version, before)
+        before = claim(db, row, what=f"action item {key}", expected=version, state=action_state)
         state = "done" if done else "open"
         if row.state != state:
             row.state, row.done_at = state, utc_now() if done else None

@@ -12,11 +12,11 @@ from artsync.domain.events import Event
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import Objective, next_key
 from artsync.errors import InvalidInputError, NotFoundError
-from artsync.services.cards import check_version
 from artsync.services.events import append_event
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_train
 from artsync.services.transaction import transaction
+from artsync.services.versioning import claim
 from artsync.store.models import FeatureRow, ObjectiveFeatureRow, ObjectiveRow, PIRow, TeamRow, TrainRow
 
 
@@ -168,8 +168,7 @@ def edit_objective(
         train = find_train(db, train_key)
         row, team = find_objective(db, train, key)
         authorize(actor, train.key, Action.EDIT_OBJECTIVE, [team])
-        before = objective_state(db, row)
-        check_version(f"objective {key}", version, row.version, before)
+        before = claim(db, row, what=f"objective {key}", expected=version, state=lambda row: objective_state(db, row))
         if text is not None:
             row.text = check_text(text)
         if committed is not None:
@@ -209,8 +208,7 @@ def set_business_value(
         train = find_train(db, train_key)
         row, team = find_objective(db, train, key)
         authorize(actor, train.key, Action.SET_BUSINESS_VALUE, [team])
-        before = objective_state(db, row)
-        check_version(f"objective {key}", version, row.version, before)
+        before = claim(db, row, what=f"objective {key}", expected=version, state=lambda row: objective_state(db, row))
         new = (planned if planned is not None else row.planned_bv, actual if actual is not None else row.actual_bv)
         if new == (row.planned_bv, row.actual_bv):
             return ObjectiveView(objective_value(db, row), row.version)

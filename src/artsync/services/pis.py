@@ -15,11 +15,11 @@ from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import KEY_PATTERN
 from artsync.errors import ConflictError, InvalidInputError
 from artsync.services.capacity import refresh_capacities
-from artsync.services.cards import check_version
 from artsync.services.events import append_event
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_pi, find_train
 from artsync.services.transaction import transaction
+from artsync.services.versioning import claim
 from artsync.store.mapping import current_pi, pi_value
 from artsync.store.models import PIRow
 
@@ -132,8 +132,13 @@ def advance_pi(
         train = find_train(db, train_key)
         authorize(actor, train.key, Action.ADMINISTER)
         pi = find_pi(db, train, pi_key)
-        before = {"key": pi.key, "state": pi.state, "version": pi.version}
-        check_version(f"PI {pi.key}", version, pi.version, before)
+        before = claim(
+            db,
+            pi,
+            what=f"PI {pi.key}",
+            expected=version,
+            state=lambda pi: {"key": pi.key, "state": pi.state, "version": pi.version},
+        )
         target = to or next_state(pi.state)
         if target is None:
             raise InvalidInputError(f"PI {pi.key} is closed: it does not move on")

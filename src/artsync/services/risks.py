@@ -12,11 +12,11 @@ from artsync.domain.events import Event
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import ROAM_STATES, Risk, next_key
 from artsync.errors import InvalidInputError, NotFoundError
-from artsync.services.cards import check_version
 from artsync.services.events import append_event
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_train
 from artsync.services.transaction import transaction
+from artsync.services.versioning import claim
 from artsync.store.models import RiskRow, TeamRow, TrainRow
 
 
@@ -102,8 +102,7 @@ def roam_risk(
         train = find_train(db, train_key)
         row, team = find_risk(db, train, key)
         authorize(actor, train.key, Action.ROAM_RISK, [team])
-        before = risk_state(row)
-        check_version(f"risk {key}", version, row.version, before)
+        before = claim(db, row, what=f"risk {key}", expected=version, state=risk_state)
         new_owner = owner if owner is not None else row.owner
         if roam == "owned" and not new_owner:
             raise InvalidInputError(f"an owned risk needs an owner: add --owner NAME to ROAM {key} as owned")

@@ -1,4 +1,10 @@
-"""The one way a service commits: everything or nothing."""
+"""The one way a service commits: everything or nothing.
+
+A write transaction on SQLite begins ``IMMEDIATE`` (it takes the single write lock up
+front, so two writers queue instead of failing on a lock upgrade); everything else reads
+in a deferred transaction that never blocks a writer or another reader. A service called
+from inside another's transaction joins it: the outermost one commits.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +13,48 @@ from contextlib import contextmanager
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
-from artsync.errors import ConflictError
-from artsync.store.db import reachable
+from artsync.errors import ConflictError, StaleVersionError
+from artsync.store.db import WRITE_OPTION, reachable
+
+WRITING = "artsync.writing"
 
 
 @contextmanager
 def transaction(db: Session) -> Iterator[None]:
     """Commit what the block did, or roll all of it back when it raises."""
+    if db.info.get(WRITING):
+        yield  # inside another service's transaction: it commits or rolls back the whole
+        return
+    engine = db.get_bind().engine
+    db.info[WRITING] = True
     try:
-        with reachable(db.get_bind().engine):
+        with reachable(engine):
+            begin_writing(db)
             yield
             db.commit()
     except IntegrityError as exc:
         db.rollback()
         raise ConflictError(f"the change clashes with data already there: {exc.orig}") from None
+    except StaleDataError:
+        # A row changed between reading it and writing it: its conditional UPDATE matched nothing.
+        db.rollback()
+        raise StaleVersionError(
+            "the item changed while your change was being made; look again and retry", current={}
+        ) from None
     except BaseException:
         db.rollback()
         raise
+    finally:
+        db.info.pop(WRITING, None)
+
+
+def begin_writing(db: Session) -> None:
+    """Start a write transaction; on SQLite, end a read snapshot first so the write sees the newest data."""
+    if db.get_bind().dialect.name != "sqlite":
+        return  # PostgreSQL reads the newest committed data at each statement, and claim() locks rows
+    if db.in_transaction():
+        db.commit()  # only reads happened so far: nothing to lose, and the snapshot they saw may be old
+        db.expire_all()
+    db.connection(execution_options={WRITE_OPTION: True})

@@ -22,6 +22,11 @@ from artsync.errors import StoreUnavailableError
 
 # The newest migration; tests/store/test_migrations.py keeps it honest.
 SCHEMA_HEAD = "0009"
+# Connection option a service's write transaction sets: on SQLite it begins IMMEDIATE.
+WRITE_OPTION = "artsync_write"
+# Connections kept per SQLite engine: more than the web server's thread pool (40), so that a request
+# never waits for a connection while another waits for a thread.
+SQLITE_POOL = 64
 
 
 def make_engine(url: str) -> Engine:
@@ -37,7 +42,9 @@ def make_engine(url: str) -> Engine:
             folder = Path(parsed.database).expanduser().resolve().parent
             if not folder.is_dir():
                 raise StoreUnavailableError(f"cannot open {url}: folder {folder} does not exist")
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(
+            url, connect_args={"timeout": 30}, pool_size=SQLITE_POOL, max_overflow=0, pool_timeout=30
+        )
         event.listen(engine, "connect", sqlite_pragmas)
         event.listen(engine, "begin", sqlite_begin)
         return engine
@@ -59,8 +66,10 @@ def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def sqlite_begin(connection: Any) -> None:
-    # IMMEDIATE takes the write lock up front: two writers queue instead of deadlocking on upgrade.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A write transaction takes the write lock up front (IMMEDIATE): two writers queue, waiting up to the
+    # busy timeout, instead of failing on a lock upgrade. Reads stay deferred: in WAL mode they never wait.
+    writing = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -1,7 +1,11 @@
 """The database schema, as SQLAlchemy 2 declarative models.
 
-Editable rows carry a ``version`` that every change increments; a change based
-on an older version is refused by the service that makes it. Schema changes go
+Editable rows carry a ``version`` that every change increments. It is SQLAlchemy's
+version counter: every UPDATE and DELETE of such a row says ``WHERE id = … AND
+version = <the version read>`` and fails when another transaction got there first,
+so no write can overwrite a change it did not see, whatever the service forgot.
+Services also lock the row before checking the version a person sent
+(``services/versioning.py``). Schema changes go
 through Alembic migrations (``store/migrations``), never ``create_all``.
 """
 
@@ -46,6 +50,7 @@ class TrainRow(Base):
     name: Mapped[str] = mapped_column(String(200))
     last_seq: Mapped[int] = mapped_column(Integer, default=0)  # the event log's high-water mark
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (UPDATE and DELETE check the version read)
 
 
 class PIRow(Base):
@@ -61,6 +66,7 @@ class PIRow(Base):
     ip_last: Mapped[bool] = mapped_column(Boolean)
     state: Mapped[str] = mapped_column(String(16))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (UPDATE and DELETE check the version read)
 
 
 class TeamRow(Base):
@@ -74,6 +80,7 @@ class TeamRow(Base):
     velocity: Mapped[int] = mapped_column(Integer)
     size: Mapped[int | None] = mapped_column(Integer)  # people, for turning leave into availability
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (UPDATE and DELETE check the version read)
 
 
 class HolidayRow(Base):
@@ -131,6 +138,7 @@ class FeatureRow(Base):
     rroe: Mapped[int] = mapped_column(Integer)
     size: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (UPDATE and DELETE check the version read)
 
 
 class CardRow(Base):
@@ -145,6 +153,7 @@ class CardRow(Base):
     points: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="not started", server_default="not started")
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (UPDATE and DELETE check the version read)
 
 
 class DependencyRow(Base):
@@ -157,6 +166,7 @@ class DependencyRow(Base):
     provider_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"), index=True)
     state: Mapped[str] = mapped_column(String(16))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (UPDATE and DELETE check the version read)
 
 
 class MilestoneRow(Base):
@@ -170,6 +180,7 @@ class MilestoneRow(Base):
     iteration: Mapped[int] = mapped_column(Integer)
     date: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (UPDATE and DELETE check the version read)
 
 
 class MilestoneFeatureRow(Base):
@@ -192,6 +203,7 @@ class ObjectiveRow(Base):
     planned_bv: Mapped[int | None] = mapped_column(Integer)
     actual_bv: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (UPDATE and DELETE check the version read)
 
 
 class ObjectiveFeatureRow(Base):
@@ -214,6 +226,7 @@ class RiskRow(Base):
     owner: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (UPDATE and DELETE check the version read)
 
 
 class EventRow(Base):
@@ -249,6 +262,7 @@ class UserRow(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (UPDATE and DELETE check the version read)
 
 
 class MembershipRow(Base):
@@ -373,6 +387,7 @@ class WsjfSessionRow(Base):
     finished_by: Mapped[str | None] = mapped_column(String(200))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (UPDATE and DELETE check the version read)
 
 
 class MeetingRow(Base):
@@ -404,6 +419,7 @@ class MeetingRow(Base):
     findings: Mapped[list[Any] | None] = mapped_column(JSON)
     minutes: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (UPDATE and DELETE check the version read)
 
 
 class ActionItemRow(Base):
@@ -424,6 +440,7 @@ class ActionItemRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (UPDATE and DELETE check the version read)
 
 
 class DecisionRow(Base):
@@ -447,6 +464,7 @@ class DecisionRow(Base):
     decided_by: Mapped[str | None] = mapped_column(String(200))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (UPDATE and DELETE check the version read)
 
 
 class ImpedimentRow(Base):
@@ -468,6 +486,7 @@ class ImpedimentRow(Base):
     raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (UPDATE and DELETE check the version read)
 
 
 class ConflictRow(Base):
@@ -494,6 +513,7 @@ class ConflictRow(Base):
     raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (UPDATE and DELETE check the version read)
 
 
 class FeedTokenRow(Base):
@@ -526,6 +546,7 @@ class SubscriptionRow(Base):
     decisions: Mapped[bool] = mapped_column(Boolean, default=False)
     digest: Mapped[bool] = mapped_column(Boolean, default=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (UPDATE and DELETE check the version read)
 
 
 class WebhookRow(Base):
@@ -596,3 +617,4 @@ class ProblemRow(Base):
     raised_by: Mapped[str] = mapped_column(String(200))
     raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (UPDATE and DELETE check the version read)

@@ -56,6 +56,9 @@ def identify(db: Session, request: HTTPConnection) -> Caller:
 
 def get_caller(request: Request, db: Db, csrf_token: Annotated[str | None, Header(alias=CSRF_HEADER)] = None) -> Caller:
     caller = identify(db, request)
+    # Hand the connection back before the route waits for its own thread: a request never holds a
+    # connection (or, on SQLite, a snapshot) while it queues.
+    db.commit()
     # A cookie is sent by the browser on its own, so a write that rides on it must prove it came from our page.
     unsafe = caller.csrf is not None and request.method not in SAFE_METHODS
     if unsafe and not (csrf_token and caller.csrf and hmac.compare_digest(csrf_token, caller.csrf)):

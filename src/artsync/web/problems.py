@@ -48,7 +48,8 @@ async def artsync_error(_request: Request, exc: Exception) -> JSONResponse:
     headers: dict[str, str] = {}
     if isinstance(exc, StaleVersionError):
         extra["current"] = exc.current
-        headers["ETag"] = f'"{exc.current.get("version")}"'
+        if exc.current.get("version") is not None:
+            headers["ETag"] = f'"{exc.current["version"]}"'
     if isinstance(exc, TooManyAttemptsError):
         headers["Retry-After"] = str(exc.retry_after)
     response = problem(status_of(exc), exc.code, exc.message, **extra)
