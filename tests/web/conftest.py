@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -56,6 +58,15 @@ def served(engine, database_url) -> Iterator[Served]:
     app = create_app(Settings(database_url=database_url))
     with TestClient(app, base_url="http://testserver") as client:
         yield Served(client, tokens, database_url)
+
+
+def sign_in(client: TestClient, name: str, password: str = PASSWORD, next: str = "/") -> httpx.Response:
+    """Sign in through the form, as a browser does: the form's login token comes from GET /login."""
+    page = client.get("/login")
+    token = re.search(r'name="login_token" value="([^"]+)"', page.text)
+    assert token is not None, "the sign-in page has no login token"
+    form = {"name": name, "password": password, "next": next, "login_token": token.group(1)}
+    return client.post("/login", data=form, follow_redirects=False)
 
 
 def card_of(served: Served, team: str, planned: bool = True) -> dict:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from artsync.services.notifications import route
-from tests.web.conftest import PASSWORD, TEAM, TRAIN, Served
+from tests.web.conftest import TEAM, TRAIN, Served, sign_in
 
 BASE = f"/api/v1/trains/{TRAIN}"
 
@@ -41,9 +41,9 @@ def test_people_choose_what_they_hear_and_the_rte_sees_the_outbox(served: Served
     assert {m["recipient"] for m in outbox["messages"]} == {"mia@example.org", str(hook.json()["id"])}
     assert served.client.get(f"{BASE}/outbox", headers=served.as_("member")).status_code == 403
 
-    served.client.post("/login", data={"name": "rte", "password": PASSWORD, "next": "/"})
+    sign_in(served.client, "rte")
     page = served.client.get(f"/trains/{TRAIN}/notifications").text
     assert "Outbox" in page and "mia@example.org" in page and "hooks.example.org" in page
-    served.client.post("/login", data={"name": "member", "password": PASSWORD, "next": "/"})
+    sign_in(served.client, "member")
     page = served.client.get(f"/trains/{TRAIN}/notifications").text
     assert "Outbox" not in page and 'value="mia@example.org"' in page and "Make my calendar feed" in page

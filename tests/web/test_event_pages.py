@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from tests.web.conftest import PASSWORD, TEAM, TRAIN, Served
+from tests.web.conftest import TEAM, TRAIN, Served
+from tests.web.conftest import sign_in as sign_in_form
 
 BASE = f"/api/v1/trains/{TRAIN}"
 PAGES = ("planning", "wsjf", f"teams/{TEAM}/review", "roam", "sync", "impediments", "conflicts", "findings")
 
 
 def sign_in(served: Served, name: str = "rte") -> None:
-    answer = served.client.post(
-        "/login", data={"name": name, "password": PASSWORD, "next": "/"}, follow_redirects=False
-    )
-    assert answer.status_code == 303
+    assert sign_in_form(served.client, name).status_code == 303
 
 
 def page(served: Served, path: str) -> str:

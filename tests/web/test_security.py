@@ -7,10 +7,11 @@ import re
 import pytest
 
 from tests.web.conftest import OTHER_TEAM, PASSWORD, TEAM, TRAIN, Served, card_of
+from tests.web.conftest import sign_in as sign_in_form
 
 
 def sign_in(served: Served, name: str, password: str = PASSWORD):
-    return served.client.post("/login", data={"name": name, "password": password, "next": "/"}, follow_redirects=False)
+    return sign_in_form(served.client, name, password)
 
 
 def csrf_of(served: Served) -> str:
@@ -126,3 +127,73 @@ def test_who_may_add_a_dependency_over_http(served: Served, persona: str, expect
         headers=served.as_(persona),
     )
     assert response.status_code == expected
+
+
+def test_a_sign_in_post_without_the_forms_login_token_is_refused(served: Served) -> None:
+    # Another site can post a sign-in form, but it cannot read our cookie to put its token in the form.
+    response = served.client.post(
+        "/login", data={"name": "member", "password": PASSWORD, "next": "/"}, follow_redirects=False
+    )
+    assert response.status_code == 403 and "did not come from this site" in response.text
+    assert "artsync_session" not in response.headers.get("set-cookie", "")
+    assert served.client.get(f"/trains/{TRAIN}", follow_redirects=False).status_code == 303
+
+
+def test_sign_out_without_its_csrf_token_is_refused_and_the_session_stays(served: Served) -> None:
+    sign_in(served, "member")
+    refused = served.client.post("/logout", data={}, follow_redirects=False)
+    assert refused.status_code == 403 and "reload the page" in refused.text
+    assert served.client.get(f"/trains/{TRAIN}", follow_redirects=False).status_code == 200
+    forged = served.client.post("/logout", data={"csrf_token": "guess"}, follow_redirects=False)
+    assert forged.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("persona", "team", "expected"),
+    [
+        ("rte", OTHER_TEAM, 200),
+        ("product_owner", TEAM, 200),
+        ("scrum_master", TEAM, 200),
+        ("member", TEAM, 403),  # a member moves the team's cards; the PO or SM says what is done
+        ("product_owner", OTHER_TEAM, 403),
+        ("viewer", TEAM, 403),
+    ],
+)
+def test_who_may_set_a_cards_status_over_http(served: Served, persona: str, team: str, expected: int) -> None:
+    card = card_of(served, team)
+    headers = {**served.as_(persona), "If-Match": f'"{card["version"]}"'}
+    response = served.client.patch(f"/api/v1/cards/{card['id']}", json={"status": "done"}, headers=headers)
+    assert response.status_code == expected, response.json()
+    after = served.client.get(f"/api/v1/cards/{card['id']}", headers=served.as_("viewer")).json()
+    assert (after["status"] == "done") is (expected == 200)
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"), [("rte", 200), ("product_owner", 200), ("member", 403), ("viewer", 403)]
+)
+def test_who_may_take_a_card_off_the_board_over_http(served: Served, persona: str, expected: int) -> None:
+    card = card_of(served, TEAM)
+    response = served.client.delete(f"/api/v1/cards/{card['id']}", headers=served.as_(persona))
+    assert response.status_code == expected, response.json()
+    still_there = served.client.get(f"/api/v1/cards/{card['id']}", headers=served.as_("viewer")).status_code == 200
+    assert still_there is (expected != 200)
+
+
+def test_someone_without_a_role_on_the_train_cannot_touch_its_subscriptions(served: Served) -> None:
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from artsync.services.auth import create_token
+    from artsync.services.people import add_user, remove_role
+    from tests.personas import ADMIN
+
+    engine = create_engine(served.database_url)
+    with Session(engine) as db:
+        add_user(db, actor=ADMIN, name="outsider", train_key=TRAIN, role="viewer")
+        remove_role(db, actor=ADMIN, name="outsider", train_key=TRAIN, role="viewer")
+        token = create_token(db, actor=ADMIN, user_name="outsider").token
+    engine.dispose()
+    response = served.client.delete(
+        f"/api/v1/trains/{TRAIN}/subscription", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 403 and "no role on train" in response.json()["detail"]

@@ -569,6 +569,24 @@ def user_add(
         console.print("No password yet: set one with --password-stdin, or give the user an API token.")
 
 
+@user_app.command("remove-role")
+@handled
+def user_remove_role(
+    name: Annotated[str, typer.Argument(help="The user.")],
+    train: Annotated[str, typer.Option("--train", "-t", help="The train the role is on.")],
+    role: Annotated[RoleChoice, typer.Option(help="The role to take away.")],
+    team: Annotated[str | None, typer.Option(help="Only the role in this team.", show_default=False)] = None,
+    db: DbOption = None,
+) -> None:
+    """Take a role away from a user; their live boards of that train close within seconds."""
+    from artsync.services.people import remove_role
+
+    with session(db) as (db_session, actor):
+        person = remove_role(db_session, actor=actor, name=name, train_key=train, role=role.value, team_key=team)
+    roles = ", ".join(f"{g.role.value}{' of ' + g.team if g.team else ''} on {g.train}" for g in person.grants)
+    console.print(f"User [bold]{escape(person.name)}[/]: {escape(roles) if roles else 'no roles left'}.")
+
+
 @user_app.command("list")
 @handled
 def user_list(json: JsonOption = False, db: DbOption = None) -> None:

@@ -133,7 +133,7 @@ def set_card_status(
         train = find_train(db, train_key)
         row = find_card(db, train, find_current_pi(db, train), ref)
         team = split_card_ref(ref)[1]
-        authorize(actor, train.key, Action.MOVE_CARD, [team])
+        authorize(actor, train.key, Action.EDIT_CARD, [team])
         before = claim(db, row, what=f"card {ref}", expected=version, state=lambda row: card_state(ref, row))
         if row.status == status:
             return CardMoved(card_value(ref, row), row.version, None)
@@ -178,7 +178,7 @@ def add_card(
         team_row = db.scalars(select(TeamRow).where(TeamRow.train_id == train.id, TeamRow.key == team)).first()
         if team_row is None:
             raise NotFoundError(f"no team {team!r} in {train.key}")
-        authorize(actor, train.key, Action.MOVE_CARD, [team])
+        authorize(actor, train.key, Action.EDIT_CARD, [team])
         if pi_row.state == "closed":
             raise InvalidInputError(f"PI {pi_row.key} is closed: its board is history")
         exists = db.scalars(
@@ -217,7 +217,7 @@ def remove_card(db: Session, *, actor: Actor, train_key: str | None, ref: str, v
         train = find_train(db, train_key)
         pi_row = find_current_pi(db, train)
         row = find_card(db, train, pi_row, ref)
-        authorize(actor, train.key, Action.MOVE_CARD, [split_card_ref(ref)[1]])
+        authorize(actor, train.key, Action.EDIT_CARD, [split_card_ref(ref)[1]])
         before = claim(db, row, what=f"card {ref}", expected=version, state=lambda row: card_state(ref, row))
         db.execute(
             delete(DependencyRow).where(or_(DependencyRow.consumer_id == row.id, DependencyRow.provider_id == row.id))

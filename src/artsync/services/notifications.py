@@ -164,8 +164,10 @@ def get_subscription(db: Session, *, actor: Actor, train_key: str | None, person
 
 
 def unsubscribe(db: Session, *, actor: Actor, train_key: str | None) -> None:
+    """Hear nothing more from a train (only someone who may read it has anything to stop)."""
     with transaction(db):
         train = find_train(db, train_key)
+        authorize(actor, train.key, Action.READ)
         user = find_user(db, actor.name)
         row = db.scalars(
             select(SubscriptionRow).where(SubscriptionRow.user_id == user.id, SubscriptionRow.train_id == train.id)

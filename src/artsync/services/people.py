@@ -99,6 +99,44 @@ def add_user(
     return person(db, user)
 
 
+def remove_role(
+    db: Session, *, actor: Actor, name: str, train_key: str, role: str, team_key: str | None = None
+) -> Person:
+    """Take a role on a train away from a user; their open live connections to the train close soon after."""
+    try:
+        role_value = Role(role)
+    except ValueError:
+        raise InvalidInputError(f"{role!r} is not a role; use one of {', '.join(r.value for r in Role)}") from None
+    with transaction(db):
+        train = find_train(db, train_key)
+        authorize(actor, train.key, Action.ADMINISTER)
+        user = db.scalars(select(UserRow).where(UserRow.name == name)).first()
+        if user is None:
+            raise NotFoundError(f"no user {name!r}: `artsync user list` shows who there is")
+        query = select(MembershipRow).where(
+            MembershipRow.user_id == user.id, MembershipRow.train_id == train.id, MembershipRow.role == role_value.value
+        )
+        if team_key is not None:
+            query = query.join(TeamRow, MembershipRow.team_id == TeamRow.id).where(TeamRow.key == team_key)
+        held = db.scalars(query).all()
+        if not held:
+            where = f" of {team_key}" if team_key else ""
+            raise NotFoundError(f"{name} is not {role_value.value}{where} on {train.key}")
+        for membership in held:
+            db.delete(membership)
+        append_event(
+            db,
+            train=train,
+            actor=actor,
+            entity="member",
+            entity_id=name,
+            action="revoked",
+            before={"role": role_value.value, "team": team_key},
+            after=None,
+        )
+    return person(db, user)
+
+
 def grants_of(db: Session, user_id: int) -> tuple[Grant, ...]:
     """Every role the user holds, on every train."""
     rows = db.execute(

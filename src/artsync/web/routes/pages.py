@@ -9,6 +9,8 @@ an event arrives.
 from __future__ import annotations
 
 import functools
+import hmac
+import secrets
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -58,9 +60,33 @@ def train_page(request: Request, db: Any, key: str) -> tuple[Caller, int, Plan] 
     return caller, seq, get_plan(db, actor=caller.actor, train_key=key)
 
 
+LOGIN_COOKIE = "artsync_login"
+LOGIN_FORM_AGE = 3600  # seconds a sign-in form stays usable
+
+
+def login_form(request: Request, next: str, status: int = 200, error: str | None = None) -> Response:
+    """The sign-in form with a fresh login-CSRF token, in a cookie and in the form (double submit).
+
+    A page on another site cannot read the cookie, so it cannot post a form that signs the
+    visitor in to an account of its choosing.
+    """
+    token = secrets.token_urlsafe(32)
+    response = render(request, "login.html", None, status, next=safe_next(next), error=error, login_token=token)
+    response.set_cookie(
+        LOGIN_COOKIE, token, httponly=True, samesite="strict", secure=secure_cookie(request),
+        max_age=LOGIN_FORM_AGE, path="/login",
+    )  # fmt: skip
+    return response
+
+
+def secure_cookie(request: Request) -> bool:
+    secure: bool | None = request.app.state.settings.secure_cookies
+    return request.url.scheme == "https" if secure is None else secure
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/") -> Response:
-    return render(request, "login.html", None, next=safe_next(next), error=None)
+    return login_form(request, next)
 
 
 def safe_next(target: str) -> str:
@@ -75,35 +101,47 @@ def login_submit(
     name: Annotated[str, Form(max_length=100)],
     password: Annotated[str, Form(max_length=1000)],
     next: Annotated[str, Form()] = "/",
+    login_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
+    expected = request.cookies.get(LOGIN_COOKIE, "")
+    if not (login_token and expected and hmac.compare_digest(login_token, expected)):
+        error = "this sign-in form has expired or did not come from this site: sign in again"
+        return login_form(request, next, 403, error)
     source = request.client.host if request.client else None
     try:
         signed_in = login(db, name=name, password=password, source=source)
     except TooManyAttemptsError as exc:
-        response = render(request, "login.html", None, 429, next=safe_next(next), error=exc.message)
+        response = login_form(request, next, 429, exc.message)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     except ArtsyncError as exc:
-        return render(request, "login.html", None, 401, next=safe_next(next), error=exc.message)
+        return login_form(request, next, 401, exc.message)
     response = RedirectResponse(safe_next(next), status_code=303)
-    secure = request.app.state.settings.secure_cookies
     response.set_cookie(
         SESSION_COOKIE,
         signed_in.token,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https" if secure is None else secure,
+        secure=secure_cookie(request),
         max_age=14 * 24 * 3600,
         path="/",
     )
+    response.delete_cookie(LOGIN_COOKIE, path="/login")
     return response
 
 
 @router.post("/logout")
-def logout_submit(request: Request, db: Db, csrf_token: Annotated[str, Form()] = "") -> Response:
+def logout_submit(request: Request, db: Db, csrf_token: Annotated[str, Form(max_length=100)] = "") -> Response:
+    """End the browser session; the form must carry the session's CSRF token, so no other site can sign you out."""
     caller = page_caller(request, db)
-    if isinstance(caller, Caller) and caller.csrf == csrf_token:
-        logout(db, token=request.cookies.get(SESSION_COOKIE, ""))
+    if not isinstance(caller, Caller):
+        return caller  # not signed in: nothing to end
+    if not (csrf_token and caller.csrf and hmac.compare_digest(csrf_token, caller.csrf)):
+        return render(
+            request, "login.html", caller, 403, next="/", login_token=None, heading="Sign out",
+            error="signing out needs the page's form: reload the page and press Sign out again",
+        )  # fmt: skip
+    logout(db, token=request.cookies.get(SESSION_COOKIE, ""))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
