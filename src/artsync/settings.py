@@ -48,6 +48,13 @@ class Settings(BaseSettings):
         "the server's own origin is always allowed.",
     )
 
+    live_recheck_interval: float = Field(
+        default=1.0,
+        gt=0,
+        description="Seconds between two checks of the credentials behind open live connections: a revoked "
+        "token or session, or a role taken away, closes its connections within this time.",
+    )
+
     smtp_host: str | None = Field(
         default=None, description="Mail server for notifications and digests; without it no mail is sent."
     )

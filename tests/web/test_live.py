@@ -84,3 +84,78 @@ def test_someone_without_a_role_on_the_train_cannot_listen(served: Served) -> No
     ):
         pass
     assert closed.value.code == 1008
+
+
+def closing_code(socket) -> tuple[int, str]:
+    """Read until the server closes the connection; its close code and reason."""
+    while True:
+        try:
+            socket.receive_json()
+        except WebSocketDisconnect as closed:
+            return closed.code, closed.reason
+
+
+def revoke_the_token(served: Served, persona: str) -> None:
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from artsync.services.auth import revoke_token
+    from tests.personas import ADMIN
+
+    engine = create_engine(served.database_url)
+    with Session(engine) as db:
+        revoke_token(db, actor=ADMIN, prefix=served.tokens[persona])
+    engine.dispose()
+
+
+def take_the_role_away(served: Served, persona: str) -> None:
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from artsync.services.people import remove_role
+    from tests.personas import ADMIN
+
+    engine = create_engine(served.database_url)
+    with Session(engine) as db:
+        remove_role(db, actor=ADMIN, name=persona, train_key=TRAIN, role="viewer")
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("how", "code"), [("token revoked", 4401), ("role taken away", 4403)], ids=["token-revoked", "role-removed"]
+)
+def test_an_open_live_connection_closes_when_its_token_or_role_goes(served: Served, how: str, code: int) -> None:
+    with served.client.websocket_connect(f"/api/v1/trains/{TRAIN}/live", headers=served.as_("viewer")) as socket:
+        if how == "token revoked":
+            revoke_the_token(served, "viewer")
+        else:
+            take_the_role_away(served, "viewer")
+        closed, reason = closing_code(socket)
+    assert closed == code
+    assert ("signed out" if code == 4401 else "no longer allowed") in reason
+
+
+@pytest.mark.parametrize("how", ["sign out", "sessions revoked"])
+def test_an_open_live_connection_of_a_browser_closes_when_its_session_ends(served: Served, how: str) -> None:
+    import re
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from artsync.services.auth import revoke_sessions
+    from tests.personas import ADMIN
+    from tests.web.conftest import sign_in
+
+    assert sign_in(served.client, "member").status_code == 303
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', served.client.get(f"/trains/{TRAIN}").text)
+    assert csrf is not None
+    with served.client.websocket_connect(f"/api/v1/trains/{TRAIN}/live") as socket:
+        if how == "sign out":
+            served.client.post("/logout", data={"csrf_token": csrf.group(1)}, follow_redirects=False)
+        else:
+            engine = create_engine(served.database_url)
+            with Session(engine) as db:
+                revoke_sessions(db, actor=ADMIN, user_name="member")
+            engine.dispose()
+        closed, reason = closing_code(socket)
+    assert closed == 4401 and "signed out" in reason

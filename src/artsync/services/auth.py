@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Literal
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from artsync.domain.permissions import Actor
+from artsync.domain.permissions import Action, Actor, Grant, Role, allowed
 from artsync.errors import ArtsyncError, ForbiddenError, NotFoundError, UnauthenticatedError
 from artsync.services.people import HASHER, actor_of, check_password_strength
 from artsync.services.transaction import transaction
 from artsync.store.mapping import utc_now
-from artsync.store.models import ApiTokenRow, LoginRow, UserRow, WebSessionRow
+from artsync.store.models import ApiTokenRow, LoginRow, MembershipRow, TeamRow, TrainRow, UserRow, WebSessionRow
 
 FREE_FAILURES = 5  # after this many wrong passwords in a row, each try must wait
 FIRST_WAIT = timedelta(seconds=30)  # doubled after every further failure
@@ -124,12 +126,7 @@ def session_actor(db: Session, *, token: str, now: datetime | None = None) -> tu
     """Who a browser session cookie belongs to, and the session's CSRF token."""
     now = now or utc_now()
     row = db.scalars(select(WebSessionRow).where(WebSessionRow.token_hash == digest(token))).first()
-    if (
-        row is None
-        or row.revoked_at is not None
-        or now - aware(row.last_seen_at) > SESSION_IDLE
-        or now - aware(row.created_at) > SESSION_LONGEST
-    ):
+    if row is None or row.revoked_at is not None or session_expired(row, now):
         raise UnauthenticatedError("your session has ended: sign in again")
     if now - aware(row.last_seen_at) > timedelta(minutes=5):  # write at most every few minutes
         with transaction(db):
@@ -230,6 +227,74 @@ def token_actor(db: Session, *, token: str, now: datetime | None = None) -> Acto
     user = db.get(UserRow, row.user_id)
     assert user is not None
     return actor_of(db, user)
+
+
+@dataclass(frozen=True)
+class Credential:
+    """What a connection signed in with: an API token or a browser session, by the digest of its secret."""
+
+    kind: Literal["token", "session"]
+    digest: str
+
+    @classmethod
+    def of(cls, kind: Literal["token", "session"], secret: str) -> Credential:
+        return cls(kind, digest(secret))
+
+
+Lapse = Literal["signed out", "no access"]
+
+
+def lapsed(
+    db: Session, *, watched: Iterable[tuple[Credential, str]], now: datetime | None = None
+) -> dict[tuple[Credential, str], Lapse]:
+    """Which of these (credential, train) pairs no longer let their holder read the train, and why.
+
+    "signed out": the token or session was revoked, ended or has expired; "no access": the
+    person's last role on the train was taken away. The live channel closes those
+    connections. A few queries, however many are watched.
+    """
+    now = now or utc_now()
+    pairs = set(watched)
+    tokens = {c.digest for c, _ in pairs if c.kind == "token"}
+    sessions = {c.digest for c, _ in pairs if c.kind == "session"}
+    holder: dict[Credential, int] = {}  # credential → user id, for the ones still valid
+    for chunk in chunks(sorted(tokens)):
+        for token in db.scalars(select(ApiTokenRow).where(ApiTokenRow.token_hash.in_(chunk))):
+            if token.revoked_at is None:
+                holder[Credential("token", token.token_hash)] = token.user_id
+    for chunk in chunks(sorted(sessions)):
+        for web in db.scalars(select(WebSessionRow).where(WebSessionRow.token_hash.in_(chunk))):
+            if web.revoked_at is None and not session_expired(web, now):
+                holder[Credential("session", web.token_hash)] = web.user_id
+    grants: dict[int, list[Grant]] = {}
+    for chunk in chunks(sorted(set(holder.values()))):
+        rows = db.execute(
+            select(MembershipRow.user_id, TrainRow.key, MembershipRow.role, TeamRow.key)
+            .join(TrainRow, MembershipRow.train_id == TrainRow.id)
+            .outerjoin(TeamRow, MembershipRow.team_id == TeamRow.id)
+            .where(MembershipRow.user_id.in_(chunk))
+        )
+        for member, train_key, role, team in rows:
+            grants.setdefault(member, []).append(Grant(train_key, Role(role), team))
+    gone: dict[tuple[Credential, str], Lapse] = {}
+    for credential, train in pairs:
+        user_id = holder.get(credential)
+        if user_id is None:
+            gone[credential, train] = "signed out"
+        elif not allowed(Actor(name="", grants=tuple(grants.get(user_id, ()))), train, Action.READ).ok:
+            gone[credential, train] = "no access"
+    return gone
+
+
+def session_expired(row: WebSessionRow, now: datetime) -> bool:
+    """A session ends after SESSION_IDLE without use, and SESSION_LONGEST after it began, whatever happens."""
+    return now - aware(row.last_seen_at) > SESSION_IDLE or now - aware(row.created_at) > SESSION_LONGEST
+
+
+def chunks(values: list[Any], size: int = 500) -> Iterator[list[Any]]:
+    """Keep IN lists to a size every database takes."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def set_password(db: Session, *, actor: Actor, user_name: str, password: str) -> None:

@@ -23,6 +23,7 @@ from artsync.realtime.notify import make_relay
 from artsync.settings import Settings
 from artsync.store.db import ensure_schema, make_engine, session_factory
 from artsync.web import problems
+from artsync.web.live import Watch
 from artsync.web.live import router as live_router
 from artsync.web.routes import (
     art_events,
@@ -73,6 +74,7 @@ def create_app(settings: Settings) -> FastAPI:
     engine = make_engine(settings.database_url)
     sessions = session_factory(engine)
     hub = Hub(sessions)
+    watch = Watch(sessions, settings.live_recheck_interval)
     relay = make_relay(settings.database_url, settings.redis_url, hub)
 
     @asynccontextmanager
@@ -80,12 +82,14 @@ def create_app(settings: Settings) -> FastAPI:
         ensure_schema(engine)
         await hub.start()
         await relay.start()
+        await watch.start()
         notifier = asyncio.create_task(notify_forever(settings, sessions)) if settings.notify_in_server else None
         try:
             yield
         finally:
             if notifier is not None:
                 notifier.cancel()
+            await watch.stop()
             await relay.stop()
             await hub.stop()
             engine.dispose()
@@ -104,6 +108,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.sessions = sessions
     app.state.hub = hub
     app.state.relay = relay
+    app.state.watch = watch
     templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html
     app.state.templates = templates
 

@@ -13,7 +13,7 @@ from starlette.requests import HTTPConnection
 
 from artsync.domain.permissions import Actor
 from artsync.errors import ForbiddenError, UnauthenticatedError
-from artsync.services.auth import session_actor, token_actor
+from artsync.services.auth import Credential, session_actor, token_actor
 
 SESSION_COOKIE = "artsync_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -34,6 +34,7 @@ class Caller:
 
     actor: Actor
     csrf: str | None = None
+    credential: Credential | None = None  # what the caller signed in with, so the live channel can watch it
 
 
 def bearer_token(request: HTTPConnection) -> str | None:
@@ -46,11 +47,11 @@ def identify(db: Session, request: HTTPConnection) -> Caller:
     """The caller of an API request or a live connection: bearer token first, then the session cookie."""
     token = bearer_token(request)
     if token is not None:
-        return Caller(token_actor(db, token=token))
+        return Caller(token_actor(db, token=token), credential=Credential.of("token", token))
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         actor, csrf = session_actor(db, token=cookie)
-        return Caller(actor, csrf)
+        return Caller(actor, csrf, Credential.of("session", cookie))
     raise UnauthenticatedError("sign in first, or send an API token as Authorization: Bearer TOKEN")
 
 

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,14 +23,74 @@ from starlette.websockets import WebSocketState
 from artsync.domain.permissions import Action, allowed
 from artsync.errors import ArtsyncError
 from artsync.realtime.hub import Hub, Outgoing, Subscription, event_message
-from artsync.web.deps import identify
+from artsync.services.auth import Credential, Lapse, lapsed
+from artsync.web.deps import Caller, identify
 
 router = APIRouter()
 HEARTBEAT_SECONDS = 10.0
 CLOSE_POLICY = 1008  # policy violation: not signed in, not allowed, wrong origin
 CLOSE_TOO_SLOW = 4008  # the client did not keep up; reconnect with your last seq
 CLOSE_SERVER_ERROR = 1011
+CLOSE_SIGNED_OUT = 4401  # the token or session was revoked, ended or expired: sign in again
+CLOSE_NO_ACCESS = 4403  # the person no longer holds a role on the train
 log = logging.getLogger("artsync.live")
+
+
+class Watch:
+    """The credentials behind this process's open live connections, checked again every ``interval`` seconds.
+
+    Revoking a token, signing out, ending a user's sessions or taking their role away is a
+    change in the database; each process sees it at its next check, whichever process made it,
+    and closes the connections it no longer allows.
+    """
+
+    def __init__(self, sessions: Any, interval: float) -> None:
+        self.sessions = sessions
+        self.interval = interval
+        self.open: dict[int, tuple[Credential, str, Callable[[int, str], None]]] = {}
+        self.task: asyncio.Task[None] | None = None
+
+    def add(self, credential: Credential, train: str, close: Callable[[int, str], None]) -> int:
+        token = id(close)
+        self.open[token] = (credential, train, close)
+        return token
+
+    def remove(self, token: int) -> None:
+        self.open.pop(token, None)
+
+    async def start(self) -> None:
+        self.task = asyncio.create_task(self.run())
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.check()
+            except Exception:  # the database away for a moment: look again next time
+                log.warning("could not check the live connections' credentials", exc_info=True)
+
+    async def check(self) -> None:
+        """Close every connection whose credential no longer lets it read its train."""
+        if not self.open:
+            return
+        watched = {(credential, train) for credential, train, _ in self.open.values()}
+        gone = await asyncio.to_thread(self.lapsed, watched)
+        for credential, train, close in list(self.open.values()):
+            why = gone.get((credential, train))
+            if why == "signed out":
+                close(CLOSE_SIGNED_OUT, "signed out: your token or session was revoked or has expired")
+            elif why == "no access":
+                close(CLOSE_NO_ACCESS, f"no longer allowed to read train {train}"[:120])
+
+    def lapsed(self, watched: set[tuple[Credential, str]]) -> dict[tuple[Credential, str], Lapse]:
+        with self.sessions() as db:
+            return lapsed(db, watched=watched)
 
 
 def announce(request: Request, train: str) -> None:
@@ -62,18 +123,25 @@ async def live(websocket: WebSocket, key: str, after: int = 0) -> None:
     except ArtsyncError as exc:
         await websocket.close(code=CLOSE_POLICY, reason=exc.message[:120])
         return
-    if not allowed(caller, key, Action.READ).ok:
+    if not allowed(caller.actor, key, Action.READ).ok:
         await websocket.close(code=CLOSE_POLICY, reason=f"no access to train {key}"[:120])
         return
     await websocket.accept()
     hub: Hub = websocket.app.state.hub
+    watch: Watch = websocket.app.state.watch
     sender: asyncio.Task[None] | None = None
+    ended: list[tuple[int, str]] = []  # why the server ends the connection, when it does
 
     def too_slow() -> None:
         if sender is not None:
             sender.cancel()
 
+    def end(code: int, reason: str) -> None:
+        ended.append((code, reason))
+        too_slow()
+
     sub = await hub.subscribe(key, too_slow)
+    watching = watch.add(caller.credential, key, end) if caller.credential else None
     try:
         # What the client missed, from the log, up to where the live stream starts.
         missed = await asyncio.to_thread(hub.read_events, key, after, sub.start_seq)
@@ -81,7 +149,9 @@ async def live(websocket: WebSocket, key: str, after: int = 0) -> None:
         sender = asyncio.create_task(send_stream(websocket, backlog, sub, hub, after))
         receiver = asyncio.create_task(drain(websocket))
         done, _ = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
-        if (sender in done and sender.cancelled()) or sub.dropped:
+        if ended:
+            await close_quietly(websocket, *ended[0])
+        elif (sender in done and sender.cancelled()) or sub.dropped:
             await close_quietly(websocket, CLOSE_TOO_SLOW, "too slow: reconnect with your last seq")
         elif sender in done and sender.exception() is not None:
             log.error("live stream of %s failed", key, exc_info=sender.exception())
@@ -92,11 +162,13 @@ async def live(websocket: WebSocket, key: str, after: int = 0) -> None:
                 await task
     finally:
         hub.unsubscribe(sub)
+        if watching is not None:
+            watch.remove(watching)
 
 
-def authenticate(websocket: WebSocket) -> Any:
+def authenticate(websocket: WebSocket) -> Caller:
     with websocket.app.state.sessions() as db:
-        return identify(db, websocket).actor
+        return identify(db, websocket)
 
 
 async def send_stream(websocket: WebSocket, backlog: list[Outgoing], sub: Subscription, hub: Hub, after: int) -> None:
