@@ -55,6 +55,15 @@ class Settings(BaseSettings):
         "token or session, or a role taken away, closes its connections within this time.",
     )
 
+    webhook_allow_http: bool = Field(
+        default=False, description="Allow webhooks over plain http (https only by default)."
+    )
+    webhook_allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Hosts inside the server's own network (loopback, private, link-local) that webhooks may "
+        'reach anyway, by name or address (JSON list, e.g. ["hooks.corp.example"]); all others are refused.',
+    )
+
     smtp_host: str | None = Field(
         default=None, description="Mail server for notifications and digests; without it no mail is sent."
     )

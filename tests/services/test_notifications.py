@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 
 from artsync.domain.notifications import SIGNATURE_HEADER, verify
 from artsync.domain.permissions import Actor, Grant, Role
-from artsync.io.delivery import NetworkSenders
+from artsync.io.delivery import NetworkSenders, outbound_policy
 from artsync.io.plan_format import parse_plan
 from artsync.services.cards import add_card, move_card
 from artsync.services.meetings import add_action, add_decision
@@ -30,6 +30,9 @@ from tests.personas import ADMIN
 from tests.services.test_art_sync import planned_pi
 
 RITA = Actor("rita", (Grant("ART", Role.RTE),))
+# The tests' own receiver listens on loopback over http: the operator's settings must allow it.
+LOCAL = Settings(webhook_allow_http=True, webhook_allowed_hosts=["127.0.0.1"])
+LOCAL_POLICY = outbound_policy(LOCAL)
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 
@@ -132,7 +135,19 @@ class Hooks(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         Hooks.calls.append((self.path, dict(self.headers), body))
         flaky = sum(1 for path, _, _ in Hooks.calls if path == "/flaky")
-        self.send_response(500 if self.path == "/flaky" and flaky <= 2 else 204)
+        if self.path == "/flaky" and flaky <= 2:
+            body = b"stack trace with internal secrets"
+            self.send_response(500)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        if self.path == "/moved":
+            self.send_response(302)
+            self.send_header("Location", "http://169.254.169.254/latest/meta-data/")
+            self.end_headers()
+            return
+        self.send_response(204)
         self.end_headers()
 
     def log_message(self, *args) -> None:
@@ -150,16 +165,20 @@ def receiver() -> Iterator[str]:
 
 
 def test_a_webhook_that_fails_twice_is_delivered_once_and_signed(db, train, receiver) -> None:
-    add_webhook(db, actor=RITA, train_key=train, kind="generic", url=f"{receiver}/flaky", secret="s3cret")
-    add_webhook(db, actor=RITA, train_key=train, kind="slack", url=f"{receiver}/slack", topics=["card"])
-    add_webhook(db, actor=RITA, train_key=train, kind="teams", url=f"{receiver}/teams", topics=["card"])
+    local = {"policy": LOCAL_POLICY}
+    add_webhook(db, actor=RITA, train_key=train, kind="generic", url=f"{receiver}/flaky", secret="s3cret", **local)
+    add_webhook(db, actor=RITA, train_key=train, kind="slack", url=f"{receiver}/slack", topics=["card"], **local)
+    add_webhook(db, actor=RITA, train_key=train, kind="teams", url=f"{receiver}/teams", topics=["card"], **local)
     route(db, now=T0)  # from here on
-    db_senders = NetworkSenders(Settings())
+    db_senders = NetworkSenders(LOCAL)
     Hooks.calls.clear()
     move_card(db, actor=RITA, train_key=train, ref="F4@Orion", to_iteration=3)
     route(db, now=T0)
     first = deliver(db, senders=db_senders, now=T0)
     assert (first.sent, first.retrying) == (2, 1)  # Slack and Teams took it; the generic one answered 500
+    [waiting] = list_outbox(db, actor=RITA, train_key=train, state="pending")[0]
+    assert "127.0.0.1 answered 500" in (waiting.last_error or "")
+    assert "secrets" not in (waiting.last_error or "")  # the far side's body is never shown back
     assert deliver(db, senders=db_senders, now=T0 + timedelta(seconds=31)).retrying == 1  # 500 again
     assert deliver(db, senders=db_senders, now=T0 + timedelta(seconds=40)).sent == 0  # backing off (1 minute)
     assert deliver(db, senders=db_senders, now=T0 + timedelta(minutes=2)).sent == 1
@@ -238,3 +257,50 @@ def test_the_minutes_are_mailed_to_the_train_when_the_meeting_ends(db, train, ma
         ("olga@example.org", "[ART] Minutes: ART sync 25 Nov 2026"),
     ]
     assert "- **Atlas**: on track" in mail.inbox.messages[0].get_content()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://127.0.0.1/hook", "https://169.254.169.254/latest/meta-data/", "https://[::1]/", "http://example.org/"],
+)
+def test_a_webhook_into_the_servers_own_network_cannot_be_added(db, train, url: str) -> None:
+    from artsync.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="url: "):
+        add_webhook(db, actor=RITA, train_key=train, kind="slack", url=url)
+    assert list_webhooks_of(db, train) == []
+
+
+def test_a_webhook_whose_name_resolves_inward_when_sent_is_not_sent(db, train, receiver, monkeypatch) -> None:
+    import artsync.io.delivery
+
+    # Accepted when added (the name does not resolve from here), it resolves to loopback when sent.
+    add_webhook(db, actor=RITA, train_key=train, kind="slack", url="https://hooks.example.org/slack")
+    monkeypatch.setattr(artsync.io.delivery, "resolve", lambda host: ["127.0.0.1"])
+    route(db, now=T0)
+    Hooks.calls.clear()
+    move_card(db, actor=RITA, train_key=train, ref="F4@Orion", to_iteration=3)
+    route(db, now=T0)
+    result = deliver(db, senders=NetworkSenders(Settings()), now=T0)
+    assert (result.sent, result.retrying) == (0, 1)
+    [waiting] = list_outbox(db, actor=RITA, train_key=train, state="pending")[0]
+    assert "not sent" in (waiting.last_error or "") and "inside the server's own network" in (waiting.last_error or "")
+    assert Hooks.calls == []
+
+
+def test_a_webhook_redirect_is_not_followed(db, train, receiver) -> None:
+    add_webhook(db, actor=RITA, train_key=train, kind="slack", url=f"{receiver}/moved", policy=LOCAL_POLICY)
+    route(db, now=T0)
+    move_card(db, actor=RITA, train_key=train, ref="F4@Orion", to_iteration=3)
+    route(db, now=T0)
+    Hooks.calls.clear()
+    assert deliver(db, senders=NetworkSenders(LOCAL), now=T0).retrying == 1
+    [waiting] = list_outbox(db, actor=RITA, train_key=train, state="pending")[0]
+    assert "answered 302 (redirects are not followed)" in (waiting.last_error or "")
+    assert [path for path, _, _ in Hooks.calls] == ["/moved"]
+
+
+def list_webhooks_of(db, train: str) -> list:
+    from artsync.services.notifications import list_webhooks
+
+    return list_webhooks(db, actor=RITA, train_key=train)

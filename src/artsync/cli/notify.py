@@ -108,11 +108,13 @@ def webhook_add(
     db: DbOption = None,
 ) -> None:
     """Tell a chat channel or a program about the train's changes."""
+    from artsync.io.delivery import outbound_policy, resolve_if_known
     from artsync.services.notifications import add_webhook
 
+    policy = outbound_policy(settings_for(db))
     with session(db) as (db_session, actor):
         hook = add_webhook(db_session, actor=actor, train_key=train, kind=kind, url=url, secret=secret,
-                           topics=topic or [], severity=severity)  # fmt: skip
+                           topics=topic or [], severity=severity, policy=policy, resolve=resolve_if_known)  # fmt: skip
     console.print(f"Webhook {hook.id} ({hook.kind}) posts to {escape(hook.url)}.")
 
 

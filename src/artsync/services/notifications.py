@@ -8,6 +8,7 @@ Delivery is ``services/outbox.py``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from html import escape
@@ -29,6 +30,7 @@ from artsync.domain.notifications import (
     webhook_payload,
     why,
 )
+from artsync.domain.outbound import STRICT, OutboundPolicy, parse_target, refusal
 from artsync.domain.permissions import Action, Actor, Grant
 from artsync.errors import ForbiddenError, InvalidInputError, NotFoundError
 from artsync.io.measures_view import burn_up_svg
@@ -201,12 +203,23 @@ def add_webhook(
     secret: str | None = None,
     topics: list[str] | None = None,
     severity: str | None = None,
+    policy: OutboundPolicy = STRICT,
+    resolve: Callable[[str], list[str] | None] | None = None,
 ) -> Webhook:
-    """Tell a chat channel or a program about the train's changes (the RTE)."""
+    """Tell a chat channel or a program about the train's changes (the RTE).
+
+    The URL must pass the outbound ``policy``: https, and a host outside the server's own
+    network (``resolve`` gives its addresses now; they are judged again at every send).
+    """
     if kind not in WEBHOOK_KINDS:
         raise InvalidInputError(f"a webhook is {', '.join(WEBHOOK_KINDS)}, not {kind!r}")
-    if not url.startswith(("http://", "https://")):
-        raise InvalidInputError(f"{url!r} is not an http(s) URL")
+    try:
+        host = parse_target(url).host
+    except ValueError as exc:
+        raise InvalidInputError(f"url: {exc}") from None
+    reason = refusal(url, resolve(host) if resolve else None, policy)
+    if reason:
+        raise InvalidInputError(f"url: {reason}")
     if kind == "generic" and not secret:
         raise InvalidInputError("a generic webhook needs a secret: its messages are signed with HMAC-SHA256")
     check_severity(severity)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from artsync.io.delivery import outbound_policy, resolve_if_known
 from artsync.services.notifications import (
     Subscription,
     Webhook,
@@ -99,11 +100,14 @@ def webhooks(key: str, db: Db, caller: CurrentCaller) -> dict[str, Any]:
 
 
 @router.post("/trains/{key}/webhooks", status_code=201)
-def new_webhook(key: str, body: NewWebhook, db: Db, caller: CurrentCaller) -> dict[str, Any]:
-    """Post the train's changes to Slack, Microsoft Teams, or a program (signed JSON; needs a secret)."""
+def new_webhook(key: str, body: NewWebhook, request: Request, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+    """Post the train's changes to Slack, Microsoft Teams, or a program (signed JSON; needs a secret).
+
+    The URL must be https and outside the server's own network (see docs/security.md).
+    """
     hook = add_webhook(
         db, actor=caller.actor, train_key=key, kind=body.kind, url=body.url, secret=body.secret, topics=body.topics,
-        severity=body.severity,
+        severity=body.severity, policy=outbound_policy(request.app.state.settings), resolve=resolve_if_known,
     )  # fmt: skip
     return webhook_json(hook)
 
