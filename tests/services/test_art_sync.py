@@ -91,9 +91,9 @@ def previous_sync(db) -> None:
 
 def scripted_week(db) -> None:
     """Week 2: done, slipped, blocked, a dependency broken, an overload, an impediment, actions, a decision."""
-    set_card_status(db, actor=P["other_member"], train_key="ART", ref="F3@Orion", status="done")
+    set_card_status(db, actor=P["rte"], train_key="ART", ref="F3@Orion", status="done")
     move_card(db, actor=P["other_member"], train_key="ART", ref="F4@Orion", to_iteration=3)
-    set_card_status(db, actor=P["member"], train_key="ART", ref="F2@Atlas", status="blocked")
+    set_card_status(db, actor=P["scrum_master"], train_key="ART", ref="F2@Atlas", status="blocked")
     set_dependency_state(
         db, actor=P["product_owner"], train_key="ART", consumer="F2@Atlas", provider="F3@Orion", state="broken"
     )
@@ -168,7 +168,7 @@ def test_the_rte_runs_the_sync_and_the_minutes_are_kept(db, train) -> None:
 
 
 def test_a_system_demo_records_what_was_shown_and_the_feedback(db, train) -> None:
-    set_card_status(db, actor=P["other_member"], train_key=train, ref="F3@Orion", status="done")
+    set_card_status(db, actor=P["rte"], train_key=train, ref="F3@Orion", status="done")
     demo = schedule_meeting(db, actor=P["rte"], train_key=train, kind="system_demo", day=date(2026, 11, 13))
     assert demo.meeting.iteration == 1 and demo.meeting.title == "System demo — iteration 1 13 Nov 2026"
     started = start_meeting(db, actor=P["rte"], train_key=train, meeting_id=demo.meeting.id)
@@ -221,3 +221,18 @@ def test_a_conflict_from_a_finding_is_mediated_to_a_logged_decision(db, train) -
     assert [c.key for c in search_conflicts(db, actor=P["viewer"], train_key=train, query="payouts stubs")] == ["C2"]
     assert [c.key for c in search_conflicts(db, actor=P["viewer"], train_key=train, status="open")] == ["C1"]
     assert [c.key for c in search_conflicts(db, actor=P["viewer"], train_key=train, party="orion")] == ["C2", "C1"]
+
+
+def test_minutes_in_markdown_carry_no_html_people_typed(db, train) -> None:
+    from artsync.io.agenda import minutes_markdown
+    from artsync.services.meetings import add_action
+
+    sync = schedule_meeting(db, actor=P["rte"], train_key="ART", kind="art_sync", day=TODAY)
+    add_action(
+        db, actor=P["rte"], train_key="ART", text="<script>alert(1)</script>\n# Fake heading", owner="sam", due=TODAY
+    )
+    started = start_meeting(db, actor=P["rte"], train_key="ART", meeting_id=sync.meeting.id)
+    ended = end_meeting(db, actor=P["rte"], train_key="ART", meeting_id=started.meeting.id)
+    text = ended.meeting.minutes or minutes_markdown(ended.meeting, list(ended.actions), list(ended.decisions))
+    assert "<script>" not in text and "&lt;script&gt;" in text
+    assert "\n# Fake heading" not in text

@@ -55,8 +55,8 @@ def test_drift_names_each_change_against_the_baseline_and_who_made_it(db) -> Non
 
 def test_progress_and_predictability_of_the_pi(db) -> None:
     committed(db)
-    set_card_status(db, actor=P["member"], train_key="ART", ref="F1@Atlas", status="done")
-    set_card_status(db, actor=P["other_member"], train_key="ART", ref="F3@Orion", status="done")
+    set_card_status(db, actor=P["scrum_master"], train_key="ART", ref="F1@Atlas", status="done")
+    set_card_status(db, actor=P["rte"], train_key="ART", ref="F3@Orion", status="done")
     measures = get_measures(db, actor=P["viewer"], train_key="ART")
     train = next(p for p in measures.progress if p.scope == "train")
     assert [(i.planned, i.done) for i in train.iterations] == [(10, 10), (10, 0), (5, 0), (0, 0), (0, 0)]

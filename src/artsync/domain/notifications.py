@@ -18,6 +18,7 @@ from artsync.domain.events import Event
 from artsync.domain.findings import Finding, severity_rank
 from artsync.domain.impediments import Impediment
 from artsync.domain.meetings import ActionItem
+from artsync.domain.text import chat_text, one_line
 
 MAX_ATTEMPTS = 10
 FIRST_RETRY = timedelta(seconds=30)
@@ -80,7 +81,7 @@ def wants_finding(interest: Interest, finding: Finding) -> bool:
 
 
 def event_subject(train: str, event: Event) -> str:
-    return f"[{train}] {event.summary()}"[:300]
+    return one_line(f"[{train}] {event.summary()}")
 
 
 def event_text(train: str, event: Event, reason: str | None = None) -> str:
@@ -91,7 +92,7 @@ def event_text(train: str, event: Event, reason: str | None = None) -> str:
 
 
 def finding_subject(train: str, finding: Finding) -> str:
-    return f"[{train}] new {finding.severity}: {finding.message}"[:300]
+    return one_line(f"[{train}] new {finding.severity}: {finding.message}")
 
 
 def finding_text(finding: Finding) -> str:
@@ -117,14 +118,14 @@ def verify(secret: str, body: bytes, signature: str) -> bool:
 def webhook_payload(kind: str, subject: str, text: str, data: dict[str, Any]) -> dict[str, Any]:
     """The JSON each kind of webhook expects: Slack's ``text``, a Teams MessageCard, or artsync's own."""
     if kind == "slack":
-        return {"text": f"*{subject}*\n{text}"}
+        return {"text": f"*{chat_text(subject)}*\n{chat_text(text)}"}
     if kind == "teams":
         return {
             "@type": "MessageCard",
             "@context": "https://schema.org/extensions",
-            "summary": subject,
-            "title": subject,
-            "text": text.replace("\n", "  \n"),
+            "summary": chat_text(subject),
+            "title": chat_text(subject),
+            "text": chat_text(text).replace("\n", "  \n"),
         }
     return {"subject": subject, "text": text, **data}
 

@@ -8,6 +8,7 @@ from artsync.domain.agenda import Agenda
 from artsync.domain.conflicts import Conflict
 from artsync.domain.impediments import Impediment
 from artsync.domain.meetings import KINDS, ActionItem, Decision, Meeting
+from artsync.domain.text import markdown_text
 
 
 def impediment_json(i: Impediment, today: Any = None) -> dict[str, Any]:
@@ -98,7 +99,11 @@ def slip_words(s: dict[str, Any]) -> str:
 
 
 def agenda_markdown(agenda: dict[str, Any]) -> str:
-    """The ART sync agenda (as ``agenda_json`` gives it) in Markdown, one section per topic."""
+    """The ART sync agenda (as ``agenda_json`` gives it) in Markdown, one section per topic.
+
+    Every value people typed goes through ``markdown_text``: no HTML, no line of its own.
+    """
+    m = markdown_text
     out: list[str] = []
 
     def section(title: str, lines: list[str], empty: str = "nothing") -> None:
@@ -106,47 +111,65 @@ def agenda_markdown(agenda: dict[str, Any]) -> str:
         out.extend(f"- {line}" for line in lines) if lines else out.append(f"_{empty}_")
         out.append("")
 
+    def refs(values: list[str]) -> str:
+        return ", ".join(m(v) for v in values)
+
     out.append("### Teams\n")
     for t in agenda["teams"]:
         parts = []
         if t["finished"]:
-            parts.append(f"finished {', '.join(t['finished'])}")
+            parts.append(f"finished {refs(t['finished'])}")
         if t["slipped"]:
-            parts.append("slipped " + "; ".join(slip_words(s) for s in t["slipped"]))
+            parts.append("slipped " + "; ".join(m(slip_words(s)) for s in t["slipped"]))
         if t["blocked"]:
-            parts.append(f"blocked {', '.join(t['blocked'])}")
-        out.append(f"- **{t['team']}**: {'; '.join(parts) if parts else 'nothing changed against the plan'}")
+            parts.append(f"blocked {refs(t['blocked'])}")
+        out.append(f"- **{m(t['team'])}**: {'; '.join(parts) if parts else 'nothing changed against the plan'}")
     out.append("")
     section(
         "Dependencies newly at risk or broken",
         [
-            f"{d['consumer']} needs {d['provider']}: {d['status']} — {d['talk'][0]} and {d['talk'][1]} to talk"
+            f"{m(d['consumer'])} needs {m(d['provider'])}: {m(d['status'])} — "
+            f"{m(d['talk'][0])} and {m(d['talk'][1])} to talk"
             for d in agenda["dependencies"]
         ],
     )
-    section("New findings", [f"{f['severity']}: {f['message']} ({f['fix']})" for f in agenda["findings"]])
-    section("Risks that changed", [f"{r['key']} {r['text']}: {'; '.join(r['changes'])}" for r in agenda["risks"]])
+    section("New findings", [f"{m(f['severity'])}: {m(f['message'])} ({m(f['fix'])})" for f in agenda["findings"]])
+    section(
+        "Risks that changed", [f"{m(r['key'])} {m(r['text'])}: {m('; '.join(r['changes']))}" for r in agenda["risks"]]
+    )
     section(
         "Impediments",
-        [f"{i['key']} {i['text']}: {'; '.join(i['changes'])}" for i in agenda["impediments_changed"]]
+        [f"{m(i['key'])} {m(i['text'])}: {m('; '.join(i['changes']))}" for i in agenda["impediments_changed"]]
         + [
-            f"{i['key']} {i['text']}: open {i['age_days']} days at {i['level']} level, "
-            f"owner {i['owner'] or 'nobody yet'}"
+            f"{m(i['key'])} {m(i['text'])}: open {i['age_days']} days at {m(i['level'])} level, "
+            f"owner {m(i['owner'] or 'nobody yet')}"
             for i in agenda["impediments_aging"]
         ],
     )
     section(
         "Action items",
-        [f"**overdue** {a['key']} {a['text']} — {a['owner']}, due {a['due']}" for a in agenda["actions_overdue"]]
-        + [f"{a['key']} {a['text']} — {a['owner']}, due {a['due']}" for a in agenda["actions_due"]],
+        [
+            f"**overdue** {m(a['key'])} {m(a['text'])} — {m(a['owner'])}, due {a['due']}"
+            for a in agenda["actions_overdue"]
+        ]
+        + [f"{m(a['key'])} {m(a['text'])} — {m(a['owner'])}, due {a['due']}" for a in agenda["actions_due"]],
     )
-    section("Decisions pending", [f"{d['key']} {d['question']}" for d in agenda["decisions_pending"]])
+    section("Decisions pending", [f"{m(d['key'])} {m(d['question'])}" for d in agenda["decisions_pending"]])
     return "\n".join(out)
 
 
+def action_words(a: dict[str, Any]) -> str:
+    m = markdown_text
+    return f"{m(a['key'])} {m(a['text'])} — {m(a['owner'])}, due {a['due']}"
+
+
 def minutes_markdown(meeting: Meeting, actions: list[ActionItem], decisions: list[Decision]) -> str:
-    """The minutes of a meeting: agenda, what each team reported, outcomes, decisions, action items."""
-    out = [f"# {meeting.title}", "", f"{KINDS.get(meeting.kind, meeting.kind)} · PI {meeting.pi} · {meeting.day}"]
+    """The minutes of a meeting: agenda, what each team reported, outcomes, decisions, action items.
+
+    Every value people typed goes through ``markdown_text``: no HTML, no line of its own.
+    """
+    m = markdown_text
+    out = [f"# {m(meeting.title)}", "", f"{KINDS.get(meeting.kind, meeting.kind)} · PI {m(meeting.pi)} · {meeting.day}"]
     if meeting.started_at and meeting.ended_at:
         out[-1] += f" · {meeting.started_at:%H:%M}–{meeting.ended_at:%H:%M} UTC"
     out.append("")
@@ -154,22 +177,22 @@ def minutes_markdown(meeting: Meeting, actions: list[ActionItem], decisions: lis
         out += ["## Agenda", "", meeting_agenda_markdown(meeting), ""]
     if meeting.team_status:
         out += ["## Team status", ""]
-        out += [f"- **{team}**: {s['status']}" + (f" — {s['note']}" if s.get("note") else "")
+        out += [f"- **{m(team)}**: {m(s['status'])}" + (f" — {m(s['note'])}" if s.get("note") else "")
                 for team, s in sorted(meeting.team_status.items())]  # fmt: skip
         out.append("")
     if meeting.outcomes:
         out += ["## Outcomes", ""]
         for o in meeting.outcomes:
-            subject = " · ".join(x for x in (o.get("item"), o.get("team")) if x)
-            out.append(f"- {subject + ': ' if subject else ''}{o['text']}")
+            subject = " · ".join(m(x) for x in (o.get("item"), o.get("team")) if x)
+            out.append(f"- {subject + ': ' if subject else ''}{m(o['text'])}")
             if o.get("feedback"):
-                out.append(f"  - feedback: {o['feedback']}")
+                out.append(f"  - feedback: {m(o['feedback'])}")
         out.append("")
     out += ["## Decisions", ""]
-    out += [f"- {d.key} {d.question}: " + (f"**{d.decision}**" + (f" — {d.rationale}" if d.rationale else "")
-            if d.state == "decided" else "_pending_") for d in decisions] or ["_none_"]  # fmt: skip
+    out += [f"- {m(d.key)} {m(d.question)}: " + (f"**{m(d.decision)}**" + (f" — {m(d.rationale)}" if d.rationale
+            else "") if d.state == "decided" else "_pending_") for d in decisions] or ["_none_"]  # fmt: skip
     out += ["", "## Action items", ""]
-    out += [f"- {a.key} {a.text} — {a.owner}, due {a.due}" for a in actions] or ["_none_"]
+    out += [f"- {m(a.key)} {m(a.text)} — {m(a.owner)}, due {a.due}" for a in actions] or ["_none_"]
     return "\n".join(out) + "\n"
 
 
@@ -179,7 +202,7 @@ def meeting_agenda_markdown(meeting: Meeting) -> str:
     if "teams" in agenda:
         return agenda_markdown(agenda)
     return (
-        "\n".join(f"- {item}" for item in agenda.get("items", []))
+        "\n".join(f"- {markdown_text(item)}" for item in agenda.get("items", []))
         or "_no agenda yet: it is made when the meeting starts_"
     )
 

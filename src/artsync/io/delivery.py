@@ -19,6 +19,7 @@ import httpx
 
 from artsync.domain.notifications import SIGNATURE_HEADER, payload_bytes, sign
 from artsync.domain.outbound import OutboundPolicy, parse_target, refusal
+from artsync.domain.text import one_line
 from artsync.settings import Settings
 
 TIMEOUT = 10.0
@@ -38,7 +39,7 @@ class NetworkSenders:
         if not s.smtp_host:
             raise ConnectionError("no mail server is set (ARTSYNC_SMTP_HOST): the message waits in the outbox")
         message = EmailMessage()
-        message["From"], message["To"], message["Subject"] = s.smtp_from, to, subject
+        message["From"], message["To"], message["Subject"] = s.smtp_from, to, one_line(subject)
         message["Date"], message["Message-ID"] = formatdate(usegmt=True), message_id
         message["Auto-Submitted"] = "auto-generated"
         message.set_content(body)

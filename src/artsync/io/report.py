@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from artsync.domain.forecast import iteration_words
+from artsync.domain.text import csv_cell, markdown_text
 from artsync.io.measures_view import burn_up_svg, drift_row, predictability_row, progress_rows, progress_svg, trend_svg
 from artsync.services.report import Report
 
@@ -103,7 +104,7 @@ def csv_text(rows: list[dict[str, Any]]) -> str:
     if rows:
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
-        writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
+        writer.writerows({k: "" if v is None else csv_cell(v) for k, v in row.items()} for row in rows)
     return buffer.getvalue()
 
 
@@ -138,7 +139,7 @@ def report_markdown(r: Report) -> str:
     """The report in Markdown: every table, the charts' figures as tables."""
     m = r.measures
     t = tables(r)
-    out = [f"# PI report · {m.plan.train.name} · {m.plan.pi.key}", "", f"Made on {r.made_on}.", ""]
+    out = [f"# PI report · {markdown_text(m.plan.train.name)} · {m.plan.pi.key}", "", f"Made on {r.made_on}.", ""]
 
     def table(title: str, rows: list[dict[str, Any]], empty: str) -> None:
         out.extend([f"## {title}", ""])
@@ -169,6 +170,4 @@ def report_markdown(r: Report) -> str:
 
 
 def md_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    return markdown_text(value).replace("|", "\\|")

@@ -32,6 +32,7 @@ from artsync.domain.notifications import (
 )
 from artsync.domain.outbound import STRICT, OutboundPolicy, parse_target, refusal
 from artsync.domain.permissions import Action, Actor, Grant
+from artsync.domain.text import one_line
 from artsync.errors import ForbiddenError, InvalidInputError, NotFoundError
 from artsync.io.measures_view import burn_up_svg
 from artsync.services.auth import find_user
@@ -317,8 +318,8 @@ def enqueue(
         return False
     now = now or utc_now()
     db.add(OutboxRow(
-        train_id=train.id, channel=channel, recipient=recipient, subject=subject, body=body, payload=payload,
-        dedupe_key=key, state="pending", attempts=0, next_attempt_at=now, created_at=now,
+        train_id=train.id, channel=channel, recipient=recipient, subject=one_line(subject), body=body,
+        payload=payload, dedupe_key=key, state="pending", attempts=0, next_attempt_at=now, created_at=now,
     ))  # fmt: skip
     return True
 
