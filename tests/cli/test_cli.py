@@ -217,3 +217,41 @@ def test_the_installed_command_reports_errors_as_one_red_line(tmp_path, args, me
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def hostile_files(tmp_path) -> dict[str, tuple[str, str]]:
+    """Files built to hurt an importer, with what the refusal must say."""
+    good = minimal()
+    huge_title = json.loads(json.dumps(good))
+    huge_title["features"][0]["title"] = "x" * 600
+    return {
+        "deep": ('{"a":' * 100_000 + "1" + "}" * 100_000, "nested deeper than 32 levels"),
+        "long-number": ('{"format": "artsync-plan/1", "train": {"key": "X", "name": ' + "9" * 5000 + "}}", "a number of 5,000 characters"),
+        "lone-surrogate": ('{"format": "artsync-plan/1",\n"train": {"key": "X", "name": "a\\ud800b"}}', "line 2: train.name: contains a lone surrogate"),
+        "nul": ('{"format": "artsync-plan/1",\n"train": {"key": "X", "name": "a\\u0000b"}}', "line 2: train.name: contains a NUL character"),
+        "duplicate-key": ('{"format": "artsync-plan/1",\n"train": {"key": "X",\n"key": "Y"}}', 'line 3: the key "key" appears twice in one object'),
+        "huge-title": (json.dumps(huge_title, indent=2), "features[0].title: is 600 characters long; at most 500"),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("case", ["deep", "long-number", "lone-surrogate", "nul", "duplicate-key", "huge-title"])
+def test_a_hostile_import_is_one_red_line_and_changes_nothing(database_url, tmp_path, case: str) -> None:
+    assert run(database_url, "init")[0] == 0
+    text, message = hostile_files(tmp_path)[case]
+    bad = tmp_path / "bad.json"
+    bad.write_text(text)
+    code, out, err = run(database_url, "import", str(bad))
+    assert code == 2
+    assert message in err and "Traceback" not in err + out
+    assert err.startswith("error: nothing was imported")
+    assert "there is no train yet" in run(database_url, "board")[2]
+
+
+def test_a_plan_file_over_the_size_limit_is_refused_before_it_is_read(database_url, tmp_path, monkeypatch) -> None:
+    from artsync.domain import limits
+
+    monkeypatch.setattr(limits, "PLAN_BYTES", 1000)
+    big = tmp_path / "big.json"
+    big.write_text(json.dumps(minimal()) + " " * 2000)
+    code, _, err = run(database_url, "import", str(big))
+    assert code == 2 and "a plan file is at most 1,000" in err

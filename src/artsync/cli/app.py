@@ -151,11 +151,15 @@ def import_(
     db: DbOption = None,
 ) -> None:
     """Import a whole plan; it lands whole or not at all."""
+    from artsync.domain import limits
     from artsync.errors import ImportFailedError
     from artsync.io.plan_format import parse_plan_text
     from artsync.services.plans import import_plan
 
     try:
+        size = file.stat().st_size
+        if size > limits.PLAN_BYTES:
+            raise InvalidInputError(f"{file} is {size:,} bytes; a plan file is at most {limits.PLAN_BYTES:,}")
         raw = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInputError(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}") from None

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
 
+from artsync.domain import limits
 from artsync.domain.cadence import PI
 from artsync.domain.plan import (
     CARD_STATUSES,
@@ -104,10 +105,22 @@ class Reader:
             raise Invalid(where) from None
 
 
-def text(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{json.dumps(value)} must be a non-empty string")
-    return value.strip()
+def text_of(limit: int) -> Callable[[Any], str]:
+    """Non-empty text of at most ``limit`` characters (``domain/limits.py``)."""
+
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"{json.dumps(value)[:60]} must be a non-empty string")
+        if len(value.strip()) > limit:
+            raise ValueError(f"is {len(value.strip()):,} characters long; at most {limit:,}")
+        return value.strip()
+
+    return check
+
+
+text = text_of(limits.TEXT)
+name_text = text_of(limits.NAME)
+title_text = text_of(limits.TITLE)
 
 
 def key(value: Any) -> str:
@@ -124,6 +137,11 @@ def integer(low: int, high: int) -> Callable[[Any], int]:
         return value
 
     return check
+
+
+def within(bounds: limits.Range) -> Callable[[Any], int]:
+    """A whole number in one of the ranges of ``domain/limits.py``."""
+    return integer(bounds.low, bounds.high)
 
 
 def boolean(value: Any) -> bool:
@@ -169,15 +187,82 @@ class AlreadyReported(Exception):
     """A reference to an item whose own problem is already on the list."""
 
 
+class DuplicateKeyError(ValueError):
+    """An object names the same key twice; JSON would silently keep the last."""
+
+
+def unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in seen:
+            raise DuplicateKeyError(name)
+        seen[name] = value
+    return seen
+
+
+def bounded_number(kind: type[int] | type[float]) -> Callable[[str], Any]:
+    def parse(digits: str) -> Any:
+        if len(digits) > limits.NUMBER_DIGITS:
+            raise ValueError(f"a number of {len(digits):,} characters; no number in a plan needs more than 30")
+        return kind(digits)
+
+    return parse
+
+
 def loads_json(raw: str, source: str) -> dict[str, Any]:
-    """Parse JSON text, turning a syntax error into a message that names the line."""
+    """Parse JSON text, refusing what could hurt or mislead: each refusal names the line where it can.
+
+    Refused: a syntax error, a document over ``limits.PLAN_BYTES``, nesting deeper than
+    ``limits.JSON_DEPTH``, a key twice in one object, a number longer than any plan needs,
+    and text with a NUL or a lone surrogate.
+    """
+    if len(raw) > limits.PLAN_BYTES:
+        raise ImportFailedError([f"{source}: {len(raw):,} characters; a plan file is at most {limits.PLAN_BYTES:,}"])
     try:
-        doc = json.loads(raw)
+        doc = json.loads(
+            raw, object_pairs_hook=unique_pairs, parse_int=bounded_number(int), parse_float=bounded_number(float)
+        )
     except json.JSONDecodeError as exc:
         raise ImportFailedError([f"{source} line {exc.lineno} column {exc.colno}: {exc.msg}"]) from None
+    except RecursionError:
+        raise ImportFailedError([f"{source}: nested deeper than {limits.JSON_DEPTH} levels"]) from None
+    except DuplicateKeyError as exc:
+        line = duplicate_line(raw)
+        raise ImportFailedError(
+            [f"{source} line {line}: the key {json.dumps(str(exc))} appears twice in one object"]
+        ) from None
+    except ValueError as exc:
+        raise ImportFailedError([f"{source}: {exc}"]) from None
     if not isinstance(doc, dict):
         raise ImportFailedError([f"{source}: the document must be a JSON object"])
+    problem = unstorable(doc, "", 0)
+    if problem:
+        raise ImportFailedError([with_line(problem, value_lines(raw), source)])
     return doc
+
+
+def unstorable(value: Any, path: str, depth: int) -> str | None:
+    """The first value nested too deep or holding text no database keeps, as ``path: what``."""
+    if depth > limits.JSON_DEPTH:
+        return f"{path or 'the document'}: nested deeper than {limits.JSON_DEPTH} levels"
+    if isinstance(value, str):
+        bad = limits.bad_characters(value)
+        return f"{path}: {bad}" if bad else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for name, item in items:
+        if isinstance(name, str) and limits.bad_characters(name):
+            return f"{path or 'the document'}: a key {limits.bad_characters(name)}"
+        where = f"{path}[{name}]" if isinstance(name, int) else (f"{path}.{name}" if path else name)
+        problem = unstorable(item, where, depth + 1)
+        if problem:
+            return problem
+    return None
+
+
+def duplicate_line(raw: str) -> int:
+    """The line of the first key that repeats within one object."""
+    repeats = locate(raw)[1]
+    return repeats[0][1] if repeats else 1
 
 
 def parse_plan_text(raw: str, source: str) -> Plan:
@@ -202,12 +287,17 @@ def with_line(problem: str, lines: dict[str, int], source: str) -> str:
 
 
 def value_lines(raw: str) -> dict[str, int]:
-    """The line on which each value of a JSON document starts, by path (``features[3].size``).
+    """The line on which each value of a JSON document starts, by path (``features[3].size``)."""
+    return locate(raw)[0]
 
-    Only called once a document has been parsed and found wrong, so it favours
-    being short over being fast.
+
+def locate(raw: str) -> tuple[dict[str, int], list[tuple[str, int]]]:
+    """Where things are in a JSON document: the line of each value by path, and each key that repeats.
+
+    Only called once a document has been found wrong, so it favours being short over being fast.
     """
     lines: dict[str, int] = {}
+    repeats: list[tuple[str, int]] = []
     decoder = json.JSONDecoder()
     whitespace = re.compile(r"[ \t\n\r]*")
 
@@ -222,10 +312,16 @@ def value_lines(raw: str) -> dict[str, int]:
             i = skip(i + 1)
             if raw.startswith("}", i):
                 return i + 1
+            names: set[str] = set()
             while True:
-                name, i = decoder.raw_decode(raw, skip(i))
+                start = skip(i)
+                name, i = decoder.raw_decode(raw, start)
+                where = f"{path}.{name}" if path else str(name)
+                if name in names:
+                    repeats.append((where, raw.count("\n", 0, start) + 1))
+                names.add(name)
                 i = skip(i) + 1  # the colon
-                i = skip(walk(i, f"{path}.{name}" if path else str(name)))
+                i = skip(walk(i, where))
                 if raw.startswith("}", i):
                     return i + 1
                 i += 1  # the comma
@@ -244,7 +340,7 @@ def value_lines(raw: str) -> dict[str, int]:
         return int(end)
 
     walk(0, "")
-    return lines
+    return lines, repeats
 
 
 def parse_plan(doc: dict[str, Any]) -> Plan:
@@ -278,15 +374,15 @@ def parse_plan(doc: dict[str, Any]) -> Plan:
                     where = f"{path}.capacity.{iteration}"
                     try:
                         number = check_iteration(int(iteration) if str(iteration).isdigit() else iteration)
-                        overrides[number] = integer(0, 10_000)(points)
+                        overrides[number] = within(limits.CAPACITY)(points)
                     except ValueError as exc:
                         r.problem(where, f"iteration out of range or points wrong: {exc}")
             teams[team_key] = Team(
                 team_key,
-                r.get(path, t, "name", text, team_key),
-                r.get(path, t, "velocity", integer(0, 10_000)),
+                r.get(path, t, "name", name_text, team_key),
+                r.get(path, t, "velocity", within(limits.VELOCITY)),
                 overrides,
-                r.get(path, t, "size", integer(1, 1_000), None),
+                r.get(path, t, "size", within(limits.TEAM_SIZE), None),
             )
             r.rejected.discard(f"team:{team_key}")
         except Invalid:
@@ -300,7 +396,7 @@ def parse_plan(doc: dict[str, Any]) -> Plan:
         r.rejected.add(f"feature:{f.get('key')}")
         try:
             feature_key = unique(r, path, features, r.get(path, f, "key", key))
-            title = r.get(path, f, "title", text)
+            title = r.get(path, f, "title", title_text)
             kind = r.get(path, f, "kind", one_of(FEATURE_KINDS), "business")
             inputs = [r.get(path, f, name, scale, 0) for name in ("ubv", "tc", "rroe", "size")]
             if 0 in inputs:
@@ -327,7 +423,7 @@ def parse_plan(doc: dict[str, Any]) -> Plan:
                 feature=(known(features, "feature", r), ...),
                 team=(known(teams, "team", r), ...),
                 iteration=(out_of_range(check_iteration, iterations), None),
-                points=(integer(0, 10_000), ...),
+                points=(within(limits.POINTS), ...),
                 status=(one_of(CARD_STATUSES), "not started"),
             )
             feature_key, team_key, iteration, points = v["feature"], v["team"], v["iteration"], v["points"]
@@ -365,7 +461,7 @@ def parse_plan(doc: dict[str, Any]) -> Plan:
         r.fields(path, m, ("key", "name", "iteration", "date", "features"))
         try:
             milestone_key = unique(r, path, milestones, r.get(path, m, "key", key))
-            name = r.get(path, m, "name", text, milestone_key)
+            name = r.get(path, m, "name", name_text, milestone_key)
             day = r.get(path, m, "date", iso_date, None)
             iteration = r.get(path, m, "iteration", out_of_range(check_iteration, iterations), None)
             linked = keys_of(r, path, m, features, "feature")
@@ -396,8 +492,8 @@ def parse_plan(doc: dict[str, Any]) -> Plan:
                 r.get(path, o, "team", known(teams, "team"), None),
                 r.get(path, o, "text", text),
                 r.get(path, o, "committed", boolean, True),
-                r.get(path, o, "planned_bv", integer(1, 10), None),
-                r.get(path, o, "actual_bv", integer(0, 10), None),
+                r.get(path, o, "planned_bv", within(limits.PLANNED_BV), None),
+                r.get(path, o, "actual_bv", within(limits.ACTUAL_BV), None),
                 keys_of(r, path, o, features, "feature"),
             )
         except Invalid:
@@ -413,7 +509,7 @@ def parse_plan(doc: dict[str, Any]) -> Plan:
                 risk_key,
                 r.get(path, k, "text", text),
                 r.get(path, k, "roam", one_of(ROAM_STATES), "unroamed"),
-                r.get(path, k, "owner", text, None),
+                r.get(path, k, "owner", name_text, None),
                 r.get(path, k, "team", known(teams, "team"), None),
                 r.get(path, k, "note", text, None),
             )
@@ -443,7 +539,7 @@ def parse_train(r: Reader, doc: dict[str, Any]) -> Train | None:
     r.fields("train", t, ("key", "name"))
     try:
         train_key = r.get("train", t, "key", key)
-        return Train(train_key, r.get("train", t, "name", text, train_key))
+        return Train(train_key, r.get("train", t, "name", name_text, train_key))
     except Invalid:
         return None
 
@@ -458,8 +554,8 @@ def parse_pi(r: Reader, doc: dict[str, Any]) -> PI | None:
         return PI(
             key=r.get("pi", p, "key", key),
             start=r.get("pi", p, "start", iso_date),
-            iteration_weeks=r.get("pi", p, "iteration_weeks", integer(1, 4), 2),
-            iteration_count=r.get("pi", p, "iterations", integer(1, 12), 5),
+            iteration_weeks=r.get("pi", p, "iteration_weeks", within(limits.ITERATION_WEEKS), 2),
+            iteration_count=r.get("pi", p, "iterations", within(limits.ITERATIONS), 5),
             ip_last=r.get("pi", p, "ip_last", boolean, True),
             state=r.get("pi", p, "state", one_of(("draft", "planning", "executing", "closed")), "planning"),
         )

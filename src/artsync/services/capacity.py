@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from artsync.domain import limits
 from artsync.domain.board import loads
 from artsync.domain.cadence import PI
 from artsync.domain.capacity import Holiday, IterationCapacity, Leave, team_capacities
@@ -254,10 +255,10 @@ def set_team(
     version: int | None = None,
 ) -> CalendarChanged:
     """Change a team's size (people) or normalised velocity; capacities follow."""
-    if size is not None and not 1 <= size <= 1000:
-        raise InvalidInputError(f"a team's size is 1 to 1000 people, not {size}")
-    if velocity is not None and not 0 <= velocity <= 10_000:
-        raise InvalidInputError(f"a team's velocity is 0 to 10000 points, not {velocity}")
+    if size is not None and size not in limits.TEAM_SIZE:
+        raise InvalidInputError(f"size: a team's size is {limits.TEAM_SIZE.words()} people, not {size}")
+    if velocity is not None and velocity not in limits.VELOCITY:
+        raise InvalidInputError(f"velocity: a team's velocity is {limits.VELOCITY.words()} points, not {velocity}")
     with transaction(db):
         train = find_train(db, train_key)
         row = find_team(db, train, team)
@@ -294,8 +295,8 @@ def adjust_capacity(
     pi_key: str | None = None,
 ) -> CalendarChanged:
     """Set the team's own capacity for one iteration (None returns to the calculated figure)."""
-    if points is not None and not 0 <= points <= 10_000:
-        raise InvalidInputError(f"capacity is 0 to 10000 points, not {points}")
+    if points is not None and points not in limits.CAPACITY:
+        raise InvalidInputError(f"points: capacity is {limits.CAPACITY.words()} points, not {points}")
     with transaction(db):
         train = find_train(db, train_key)
         pi = find_pi(db, train, pi_key)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
+from artsync.domain import limits
 from artsync.domain.cadence import PI
 from artsync.domain.events import Event
 from artsync.domain.permissions import Action, Actor
@@ -163,8 +164,8 @@ def add_card(
     iteration: int | None = None,
 ) -> CardMoved:
     """A team takes on its part of a feature: a new card on the board (in ``iteration``, or unplanned)."""
-    if not 0 <= points <= 1000:
-        raise InvalidInputError(f"a card's points are 0 to 1000, not {points}")
+    if points not in limits.POINTS:
+        raise InvalidInputError(f"points: a card's points are {limits.POINTS.words()}, not {points}")
     ref = card_ref(feature, team)
     with transaction(db):
         train = find_train(db, train_key)

@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlalchemy.exc import TimeoutError as SqlTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
-from artsync.errors import StoreUnavailableError
+from artsync.errors import InvalidInputError, StoreUnavailableError
 
 # The newest migration; tests/store/test_migrations.py keeps it honest.
 SCHEMA_HEAD = "0009"
@@ -120,6 +120,10 @@ def reachable(engine: Engine) -> Iterator[None]:
         yield
     except IntegrityError:
         raise  # a clash with existing data, not an unreachable database: the service words it
+    except DataError as exc:
+        # The database refused a value (text it cannot keep, a number out of its range): bad input, not a fault.
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise InvalidInputError(f"the database refused a value: {reason}") from None
     except SqlTimeoutError:
         raise StoreUnavailableError("the server is too busy to reach the database right now; try again") from None
     except OperationalError as exc:

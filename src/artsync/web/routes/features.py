@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Request, Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from artsync.domain import limits
 from artsync.services.features import FeatureView, edit_feature, get_feature
 from artsync.web.deps import CurrentCaller, Db, require_if_match, set_etag
 from artsync.web.live import announce
@@ -18,8 +19,8 @@ class FeaturePatch(BaseModel):
     """Any of the editable fields; WSJF inputs on 1, 2, 3, 5, 8, 13, 20."""
 
     model_config = ConfigDict(extra="forbid")
-    title: str | None = None
-    kind: str | None = None
+    title: str | None = Field(None, min_length=1, max_length=limits.TITLE, pattern=r"\S")
+    kind: Literal["business", "enabler"] | None = None
     ubv: int | None = None
     tc: int | None = None
     rroe: int | None = None

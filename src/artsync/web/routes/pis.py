@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from artsync.domain import limits
 from artsync.io import views
 from artsync.services.capacity import (
     CalendarChanged,
@@ -61,15 +62,15 @@ class NewLeave(BaseModel):
 
 class TeamPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    size: int | None = Field(None, ge=1, le=1000)
-    velocity: int | None = Field(None, ge=0, le=10_000)
+    size: int | None = Field(None, ge=limits.TEAM_SIZE.low, le=limits.TEAM_SIZE.high)
+    velocity: int | None = Field(None, ge=limits.VELOCITY.low, le=limits.VELOCITY.high)
 
 
 class CapacityPut(BaseModel):
     """The team's own capacity in one iteration; null goes back to the calculated figure."""
 
     model_config = ConfigDict(extra="forbid")
-    points: int | None = Field(..., ge=0, le=10_000)
+    points: int | None = Field(..., ge=limits.CAPACITY.low, le=limits.CAPACITY.high)
 
 
 def changed(request: Request, key: str, result: CalendarChanged) -> dict[str, Any]:

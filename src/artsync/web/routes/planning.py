@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from artsync.domain import limits
 from artsync.domain.plan import card_ref
 from artsync.io import views
 from artsync.services.baselines import commit_pi, get_baseline
@@ -32,7 +33,7 @@ class NewCard(BaseModel):
     model_config = ConfigDict(extra="forbid")
     feature: Key
     team: Key
-    points: int = Field(ge=0, le=1000)
+    points: int = Field(ge=limits.POINTS.low, le=limits.POINTS.high)
     iteration: int | None = Field(None, ge=1, le=12, description="1-based iteration, or null for unplanned")
 
 

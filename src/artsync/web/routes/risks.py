@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Request, Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from artsync.domain import limits
 from artsync.services.risks import RiskRoamed, get_risk, roam_risk
 from artsync.web.deps import CurrentCaller, Db, require_if_match, set_etag
 from artsync.web.live import announce
@@ -18,9 +19,9 @@ class RiskPatch(BaseModel):
     """The ROAM state, with an owner (required for owned) and a note."""
 
     model_config = ConfigDict(extra="forbid")
-    roam: str
-    owner: str | None = None
-    note: str | None = None
+    roam: Literal["unroamed", "resolved", "owned", "accepted", "mitigated"]
+    owner: str | None = Field(None, max_length=limits.NAME)
+    note: str | None = Field(None, max_length=limits.TEXT)
 
 
 def risk_body(view: RiskRoamed) -> dict[str, Any]:
