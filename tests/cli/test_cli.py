@@ -224,14 +224,15 @@ def hostile_files(tmp_path) -> dict[str, tuple[str, str]]:
     good = minimal()
     huge_title = json.loads(json.dumps(good))
     huge_title["features"][0]["title"] = "x" * 600
+    head = '{"format": "artsync-plan/1",\n"train": {"key": "X", '
     return {
         "deep": ('{"a":' * 100_000 + "1" + "}" * 100_000, "nested deeper than 32 levels"),
-        "long-number": ('{"format": "artsync-plan/1", "train": {"key": "X", "name": ' + "9" * 5000 + "}}", "a number of 5,000 characters"),
-        "lone-surrogate": ('{"format": "artsync-plan/1",\n"train": {"key": "X", "name": "a\\ud800b"}}', "line 2: train.name: contains a lone surrogate"),
-        "nul": ('{"format": "artsync-plan/1",\n"train": {"key": "X", "name": "a\\u0000b"}}', "line 2: train.name: contains a NUL character"),
-        "duplicate-key": ('{"format": "artsync-plan/1",\n"train": {"key": "X",\n"key": "Y"}}', 'line 3: the key "key" appears twice in one object'),
+        "long-number": (head + '"name": ' + "9" * 5000 + "}}", "a number of 5,000 characters"),
+        "lone-surrogate": (head + '"name": "a\\ud800b"}}', "line 2: train.name: contains a lone surrogate"),
+        "nul": (head + '"name": "a\\u0000b"}}', "line 2: train.name: contains a NUL character"),
+        "duplicate-key": (head + '\n"key": "Y"}}', 'line 3: the key "key" appears twice in one object'),
         "huge-title": (json.dumps(huge_title, indent=2), "features[0].title: is 600 characters long; at most 500"),
-    }  # fmt: skip
+    }
 
 
 @pytest.mark.parametrize("case", ["deep", "long-number", "lone-surrogate", "nul", "duplicate-key", "huge-title"])
