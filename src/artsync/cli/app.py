@@ -92,6 +92,45 @@ def init(db: DbOption = None) -> None:
         console.print(f"Database ready: [bold]{escape(settings_for(db).database_url)}[/]")
 
 
+@app.command()
+@handled
+def backup(
+    file: Annotated[Path, typer.Argument(help="Where to write it (gzip when the name ends .gz).")],
+    db: DbOption = None,
+) -> None:
+    """Back up the whole database — log, people, plans, meetings, decisions, calendars — in one snapshot."""
+    from artsync.io.backup import write_backup
+    from artsync.services.backup import backup as take_backup
+
+    with session(db) as (db_session, actor):
+        document = take_backup(db_session.get_bind().engine, actor=actor)
+    try:
+        size = write_backup(file, document)
+    except OSError as exc:
+        raise InvalidInputError(f"cannot write {file}: {exc.strerror or exc}") from None
+    rows = sum(len(t["rows"]) for t in document["tables"].values())
+    console.print(
+        f"Backed up {rows:,} rows of {len(document['tables'])} tables to {escape(str(file))} ({size:,} bytes)."
+    )
+
+
+@app.command()
+@handled
+def restore(
+    file: Annotated[Path, typer.Argument(help="A file `artsync backup` wrote.")],
+    db: DbOption = None,
+) -> None:
+    """Restore a backup into an empty database (SQLite or PostgreSQL, whichever it came from)."""
+    from artsync.io.backup import read_backup
+    from artsync.services.backup import restore as restore_backup
+
+    document = read_backup(file)
+    with session(db, migrate=True) as (db_session, actor):
+        restored = restore_backup(db_session, actor=actor, document=document)
+    rows = sum(restored.rows.values())
+    console.print(f"Restored {rows:,} rows of {len(restored.rows)} tables from {escape(str(file))}.")
+
+
 class DemoSizeChoice(StrEnum):
     small = "small"
     art = "art"
