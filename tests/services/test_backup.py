@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy.orm import Session
 
-from artsync.errors import ForbiddenError, InvalidInputError
+from artsync.errors import ConflictError, ForbiddenError, InvalidInputError
 from artsync.io.backup import read_backup, write_backup
 from artsync.io.demo import DEMO_PASSWORD, demo_plan
 from artsync.services.auth import create_token, login
@@ -97,7 +97,7 @@ def test_a_backup_restored_into_an_empty_database_gives_back_every_table(
 
 def test_a_restore_into_a_database_with_data_is_refused_and_changes_nothing(source, tmp_path) -> None:
     taken = backup(source, actor=ADMIN)
-    with Session(source) as db, pytest.raises(InvalidInputError, match="already holds data"):
+    with Session(source) as db, pytest.raises(ConflictError, match="already holds data"):
         restore(db, actor=ADMIN, document=taken)
     assert backup(source, actor=ADMIN)["tables"] == taken["tables"]
 

@@ -16,7 +16,7 @@ def test_a_team_puts_its_card_on_the_board_and_takes_it_off(served: Served) -> N
     card = added.json()
     assert (card["ref"], card["iteration"], card["points"]) == (f"SHOP-150@{TEAM}", 2, 5)
     again = served.client.post(f"{BASE}/cards", json=body, headers=served.as_("member"))
-    assert again.status_code == 422 and "already on the board" in again.json()["detail"]
+    assert again.status_code == 409 and "already on the board" in again.json()["detail"]
     stale = served.client.delete(f"/api/v1/cards/{card['id']}", headers={**served.as_("member"), "If-Match": '"9"'})
     assert stale.status_code == 412
     removed = served.client.delete(f"/api/v1/cards/{card['id']}", headers=served.as_("member"))

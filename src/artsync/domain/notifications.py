@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -78,6 +79,10 @@ def why(interest: Interest, event: Event) -> str | None:
 
 def wants_finding(interest: Interest, finding: Finding) -> bool:
     return interest.severity is not None and severity_rank(finding.severity) <= severity_rank(interest.severity)
+
+
+# A mail address as artsync takes it: something, one @, something; no spaces or control characters.
+EMAIL_SHAPE = re.compile(r"^[^@ \x00-\x1f\x7f-\x9f]+@[^@ \x00-\x1f\x7f-\x9f]+$")
 
 
 def event_subject(train: str, event: Event) -> str:

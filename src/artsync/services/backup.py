@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from artsync.domain.permissions import Actor
-from artsync.errors import ForbiddenError, InvalidInputError
+from artsync.errors import ConflictError, ForbiddenError, InvalidInputError
 from artsync.io.backup import FORMAT, value_in, value_out
 from artsync.services.transaction import transaction
 from artsync.store.db import SCHEMA_HEAD, schema_version
@@ -74,7 +74,7 @@ def restore(db: Session, *, actor: Actor, document: dict[str, Any]) -> Restored:
         if db.scalar(select(func.count()).select_from(TrainRow)) or db.scalar(
             select(func.count()).select_from(UserRow)
         ):
-            raise InvalidInputError("this database already holds data: restore into an empty one (`artsync init`)")
+            raise ConflictError("this database already holds data: restore into an empty one (`artsync init`)")
         for table in Base.metadata.sorted_tables:  # parents before children
             content = tables.get(table.name) or {"columns": [], "rows": []}
             columns = content["columns"]

@@ -14,7 +14,7 @@ from artsync.domain.events import Event
 from artsync.domain.findings import analyze
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import Plan
-from artsync.errors import InvalidInputError, NotFoundError
+from artsync.errors import ConflictError, InvalidInputError, NotFoundError
 from artsync.io.plan_format import dump_plan, parse_plan
 from artsync.services.events import append_event
 from artsync.services.permissions import authorize
@@ -74,7 +74,7 @@ def commit_pi(db: Session, *, actor: Actor, train_key: str | None, override_reas
         authorize(actor, train.key, Action.FACILITATE)
         pi = find_current_pi(db, train)
         if find_baseline_row(db, train, pi.key):
-            raise InvalidInputError(f"PI {pi.key} is already committed: a baseline is never changed")
+            raise ConflictError(f"PI {pi.key} is already committed: a baseline is never changed")
         if pi.state != "planning":
             raise InvalidInputError(f"PI {pi.key} is {pi.state}: only a PI in planning is committed")
         vote = latest_vote(db, pi)

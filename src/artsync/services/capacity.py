@@ -20,7 +20,7 @@ from artsync.domain.cadence import PI
 from artsync.domain.capacity import Holiday, IterationCapacity, Leave, team_capacities
 from artsync.domain.events import Event
 from artsync.domain.permissions import Action, Actor
-from artsync.errors import InvalidInputError, NotFoundError
+from artsync.errors import ConflictError, InvalidInputError, NotFoundError
 from artsync.services.cards import check_iteration
 from artsync.services.events import append_event
 from artsync.services.permissions import authorize
@@ -166,7 +166,7 @@ def add_holiday(db: Session, *, actor: Actor, train_key: str | None, day: date, 
         authorize(actor, train.key, Action.ADMINISTER)
         existing = db.scalars(select(HolidayRow).where(HolidayRow.train_id == train.id, HolidayRow.day == day)).first()
         if existing is not None:
-            raise InvalidInputError(f"{day} is already a holiday ({existing.name}); remove it first to rename it")
+            raise ConflictError(f"{day} is already a holiday ({existing.name}); remove it first to rename it")
         db.add(HolidayRow(train_id=train.id, day=day, name=name.strip()))
         db.flush()
         after = {"day": day.isoformat(), "name": name.strip()}
@@ -304,7 +304,7 @@ def adjust_capacity(
         row_team = find_team(db, train, team)
         authorize(actor, train.key, Action.PLAN_CAPACITY, [row_team.key])
         if pi.state == "closed":
-            raise InvalidInputError(f"PI {pi.key} is closed: its capacity is history")
+            raise ConflictError(f"PI {pi.key} is closed: its capacity is history")
         own = db.get(CapacityRow, (pi.id, row_team.id, iteration))
         before = {"team": team, "iteration": iteration, "points": own.points if own and own.source == "team" else None}
         if before["points"] == points:

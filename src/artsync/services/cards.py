@@ -13,7 +13,7 @@ from artsync.domain.cadence import PI
 from artsync.domain.events import Event
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import CARD_STATUSES, Card, card_ref, split_card_ref
-from artsync.errors import InvalidInputError, NotFoundError
+from artsync.errors import ConflictError, InvalidInputError, NotFoundError
 from artsync.services.events import append_event
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_train
@@ -181,14 +181,14 @@ def add_card(
             raise NotFoundError(f"no team {team!r} in {train.key}")
         authorize(actor, train.key, Action.EDIT_CARD, [team])
         if pi_row.state == "closed":
-            raise InvalidInputError(f"PI {pi_row.key} is closed: its board is history")
+            raise ConflictError(f"PI {pi_row.key} is closed: its board is history")
         exists = db.scalars(
             select(CardRow.id).where(
                 CardRow.pi_id == pi_row.id, CardRow.feature_id == feature_row.id, CardRow.team_id == team_row.id
             )
         ).first()
         if exists is not None:
-            raise InvalidInputError(f"{ref} is already on the board: move it instead")
+            raise ConflictError(f"{ref} is already on the board: move it instead")
         row = CardRow(
             pi_id=pi_row.id,
             feature_id=feature_row.id,

@@ -17,7 +17,7 @@ from artsync.domain.events import Event
 from artsync.domain.findings import analyze
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import next_key
-from artsync.errors import InvalidInputError, NotFoundError
+from artsync.errors import ConflictError, InvalidInputError, NotFoundError
 from artsync.services.events import append_event
 from artsync.services.meetings import decide_row, new_decision
 from artsync.services.permissions import authorize
@@ -123,7 +123,7 @@ def conflict_from_finding(db: Session, *, actor: Actor, train_key: str | None, f
             )
         ).first()
         if already is not None:
-            raise InvalidInputError(f"conflict {already.key} is already open on this finding")
+            raise ConflictError(f"conflict {already.key} is already open on this finding")
         teams = set(db.scalars(select(TeamRow.key).where(TeamRow.train_id == train.id)))
         draft = from_finding(finding, teams)
         parties = list(draft.parties) or ["product management"]
@@ -228,7 +228,7 @@ def decide_conflict(
         row = find_conflict(db, train, key)
         before = claim(db, row, what=f"conflict {key}", expected=version, state=conflict_state)
         if row.status in ("decided", "closed"):
-            raise InvalidInputError(f"conflict {key} is {row.status} already")
+            raise ConflictError(f"conflict {key} is {row.status} already")
         row.decision, row.rationale, row.links = decision.strip(), rationale.strip(), list(links or [])
         row.status, row.decided_at = "decided", utc_now()
         row.mediator = row.mediator or actor.name

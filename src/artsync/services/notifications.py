@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from artsync.domain.findings import SEVERITIES
 from artsync.domain.notifications import (
+    EMAIL_SHAPE,
     WEBHOOK_KINDS,
     Interest,
     digest_text,
@@ -128,7 +129,7 @@ def subscribe(
     name = person or actor.name
     if not actor.local_admin and name != actor.name:
         raise ForbiddenError(f"{actor.name} may not subscribe {name}: everyone chooses their own messages")
-    if "@" not in email or len(email) > 320 or any(c.isspace() for c in email):
+    if len(email) > 320 or not EMAIL_SHAPE.match(email):
         raise InvalidInputError(f"{email!r} is not a mail address")
     check_severity(severity)
     with transaction(db):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from artsync.domain.events import Event
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import Objective, next_key
-from artsync.errors import InvalidInputError, NotFoundError
+from artsync.errors import ConflictError, InvalidInputError, NotFoundError
 from artsync.services.events import append_event
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_train
@@ -127,7 +127,7 @@ def add_objective(
                 raise NotFoundError(f"no team {team!r} in {train.key}")
         authorize(actor, train.key, Action.EDIT_OBJECTIVE, [team])
         if pi.state == "closed":
-            raise InvalidInputError(f"PI {pi.key} is closed: its objectives are history")
+            raise ConflictError(f"PI {pi.key} is closed: its objectives are history")
         row = ObjectiveRow(
             pi_id=pi.id,
             team_id=team_row.id if team_row else None,

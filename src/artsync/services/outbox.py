@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from artsync.domain.notifications import MAX_ATTEMPTS, retry_after
 from artsync.domain.permissions import Action, Actor
-from artsync.errors import InvalidInputError, NotFoundError
+from artsync.errors import ConflictError, InvalidInputError, NotFoundError
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_train
 from artsync.services.transaction import transaction
@@ -149,7 +149,7 @@ def retry_message(db: Session, *, actor: Actor, train_key: str | None, message: 
         if row is None or row.train_id != train.id:
             raise NotFoundError(f"no message {message} in {train.key}'s outbox")
         if row.state == "sent":
-            raise InvalidInputError(f"message {message} was sent already")
+            raise ConflictError(f"message {message} was sent already")
         row.state, row.attempts, row.next_attempt_at = "pending", 0, utc_now()
     return message_value(row)
 

@@ -141,7 +141,7 @@ def advance_pi(
         )
         target = to or next_state(pi.state)
         if target is None:
-            raise InvalidInputError(f"PI {pi.key} is closed: it does not move on")
+            raise ConflictError(f"PI {pi.key} is closed: it does not move on")
         problem = check_transition(pi.state, target)
         if problem:
             raise InvalidInputError(problem)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from artsync.domain.confidence import Tally, check_fingers, tally
 from artsync.domain.events import Event
 from artsync.domain.permissions import Action, Actor
-from artsync.errors import InvalidInputError, NotFoundError
+from artsync.errors import ConflictError, InvalidInputError, NotFoundError
 from artsync.services.events import append_event
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_train
@@ -111,7 +111,7 @@ def cast_vote(db: Session, *, actor: Actor, train_key: str | None, fingers: int)
         pi = find_current_pi(db, train)
         vote = latest_vote(db, pi)
         if vote is None or vote.state != "open":
-            raise InvalidInputError(f"there is no open confidence vote in {pi.key}; the RTE opens one")
+            raise ConflictError(f"there is no open confidence vote in {pi.key}; the RTE opens one")
         ballot = db.scalars(
             select(BallotRow).where(BallotRow.vote_id == vote.id, BallotRow.voter == actor.name)
         ).first()
@@ -144,7 +144,7 @@ def close_vote(db: Session, *, actor: Actor, train_key: str | None) -> VoteView:
         pi = find_current_pi(db, train)
         vote = latest_vote(db, pi)
         if vote is None or vote.state != "open":
-            raise InvalidInputError(f"there is no open confidence vote in {pi.key} to close")
+            raise ConflictError(f"there is no open confidence vote in {pi.key} to close")
         values = db.scalars(select(BallotRow.value).where(BallotRow.vote_id == vote.id)).all()
         if not values:
             raise InvalidInputError("nobody has voted yet: a vote with no votes cannot be closed")

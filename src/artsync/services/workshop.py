@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import next_key
 from artsync.domain.workshop import Cause, Problem, check_category
-from artsync.errors import InvalidInputError, NotFoundError
+from artsync.errors import ConflictError, InvalidInputError, NotFoundError
 from artsync.services.events import append_event
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_train
@@ -90,7 +90,7 @@ def add_improvement(
         taken = set(db.scalars(select(FeatureRow.key).where(FeatureRow.train_id == train.id)))
         new_key = (feature_key or next_key(IMPROVEMENT_PREFIX, taken)).strip()
         if new_key in taken:
-            raise InvalidInputError(f"{new_key} is already in the backlog")
+            raise ConflictError(f"{new_key} is already in the backlog")
         db.add(FeatureRow(train_id=train.id, key=new_key, title=title.strip(), kind="enabler", ubv=1, tc=1, rroe=1,
                           size=1, version=1))  # fmt: skip
         row.improvements = [*(row.improvements or []), new_key]

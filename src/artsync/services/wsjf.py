@@ -13,7 +13,7 @@ from artsync.domain.events import Event
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import Feature
 from artsync.domain.wsjf import COLUMNS, WsjfInputs, check_column, rank
-from artsync.errors import InvalidInputError, NotFoundError
+from artsync.errors import ConflictError, InvalidInputError, NotFoundError
 from artsync.services.events import append_event
 from artsync.services.features import feature_value
 from artsync.services.permissions import authorize
@@ -87,7 +87,7 @@ def start_wsjf_session(
         train = find_train(db, train_key)
         authorize(actor, train.key, Action.EDIT_FEATURE)
         if open_session(db, train) is not None:
-            raise InvalidInputError("a WSJF session is already open: finish it first")
+            raise ConflictError("a WSJF session is already open: finish it first")
         backlog = list(
             db.scalars(select(FeatureRow.key).where(FeatureRow.train_id == train.id).order_by(FeatureRow.key))
         )

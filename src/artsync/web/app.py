@@ -25,6 +25,7 @@ from artsync.store.db import ensure_schema, make_engine, session_factory
 from artsync.web import problems
 from artsync.web.live import Watch
 from artsync.web.live import router as live_router
+from artsync.web.openapi import describe_errors
 from artsync.web.routes import (
     art_events,
     calendar,
@@ -136,4 +137,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(event_pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    describe_errors(app)
     return app

@@ -8,6 +8,7 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from artsync.errors import (
     ArtsyncError,
@@ -66,13 +67,30 @@ async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return problem(422, "invalid", "; ".join(parts) or "the request is not valid")
 
 
-async def http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     codes = {404: "not-found", 405: "method-not-allowed", 413: "too-large", 428: "precondition-required"}
-    response = problem(exc.status_code, codes.get(exc.status_code, "error"), str(exc.detail))
-    if exc.headers:
-        response.headers.update(exc.headers)
+    detail = str(exc.detail)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        allowed = allowed_methods(request)
+        headers["Allow"] = ", ".join(allowed)
+        detail = f"{request.method} is not allowed here; use {' or '.join(allowed)}"
+    response = problem(exc.status_code, codes.get(exc.status_code, "error"), detail)
+    response.headers.update(headers)
     return response
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (the router only names the first route's)."""
+    methods = {
+        method
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in request.app.routes)
+    }
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
 
 
 async def busy_error(_request: Request, _exc: Exception) -> JSONResponse:

@@ -45,12 +45,11 @@ from artsync.services.meetings import (
     start_meeting,
 )
 from artsync.web.deps import CurrentCaller, Db, parse_if_match, set_etag
+from artsync.web.fields import Name, Note, Text
 from artsync.web.live import announce
 
 router = APIRouter(prefix="/api/v1", tags=["art events"])
-Text = Annotated[str, Field(min_length=1, max_length=4000)]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-Items = Annotated[list[Annotated[str, Field(max_length=200)]], Field(max_length=100)]
+Items = Annotated[list[Name], Field(max_length=100)]
 TodayQuery = Annotated[date | None, Query(description="Judge ages and due dates as of this day; by default today.")]
 IfMatch = Annotated[str | None, Header()]
 MeetingKind = Literal["pi_planning", "art_sync", "po_sync", "scrum_of_scrums", "system_demo", "inspect_adapt"]
@@ -73,14 +72,14 @@ class StartMeeting(Strict):
 
 class TeamStatus(Strict):
     status: Literal["on track", "at risk", "off track"]
-    note: Annotated[str, Field(max_length=4000)] | None = None
+    note: Note | None = None
 
 
 class Outcome(Strict):
     text: Text
     item: Name | None = None
     team: Name | None = None
-    feedback: Annotated[str, Field(max_length=4000)] | None = None
+    feedback: Note | None = None
 
 
 class NewAction(Strict):
@@ -101,11 +100,22 @@ class NewDecision(Strict):
 
 class TakeDecision(Strict):
     decision: Text
-    rationale: Annotated[str, Field(max_length=4000)] | None = None
+    rationale: Note | None = None
     links: Items = Field(default_factory=list)
 
 
 class NewImpediment(Strict):
+    """An impediment; a team-level one names its team."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"properties": {"level": {"enum": ["train", "portfolio", None]}}},
+                {"required": ["team"], "properties": {"team": {"type": "string"}}},
+            ]
+        },
+    )
     text: Text
     team: Name | None = None
     level: Literal["team", "train", "portfolio"] | None = None
@@ -116,11 +126,28 @@ class ImpedimentPatch(Strict):
     owner: Name | None = None
     level: Literal["team", "train", "portfolio"] | None = None
     state: Literal["open", "resolved"] | None = None
-    note: Annotated[str, Field(max_length=4000)] | None = None
+    note: Note | None = None
 
 
 class NewConflict(Strict):
     """A reported conflict, or (with only ``finding``) one drawn from a finding."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["finding"], "properties": {"finding": {"type": "string"}}},
+                {
+                    "required": ["kind", "summary", "parties"],
+                    "properties": {
+                        "kind": {"type": "string"},
+                        "summary": {"type": "string"},
+                        "parties": {"minItems": 2},
+                    },
+                },
+            ]
+        },
+    )
 
     finding: Name | None = None
     kind: Literal["capacity", "dependency", "milestone", "priority", "scope", "people", "other"] | None = None

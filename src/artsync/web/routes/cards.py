@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api/v1", tags=["cards"])
 class CardPatch(BaseModel):
     """One change at a time: move the card (``iteration``: a number, or null to unplan) or set its ``status``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1, "maxProperties": 1})
     iteration: int | None = Field(default=None, description="1-based iteration, or null to unplan the card")
     status: Literal["not started", "in progress", "done", "blocked"] | None = None
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from artsync.services.dependencies import DependencyChanged, add_dependency, remove_dependency, set_dependency_state
 from artsync.web.deps import CurrentCaller, Db, parse_if_match
+from artsync.web.fields import Ref
 from artsync.web.live import announce
 
 router = APIRouter(prefix="/api/v1", tags=["dependencies"])
@@ -19,8 +20,8 @@ class NewDependency(BaseModel):
     """``consumer`` needs ``provider`` delivered first; both written FEATURE@TEAM."""
 
     model_config = ConfigDict(extra="forbid")
-    consumer: str = Field(max_length=200)
-    provider: str = Field(max_length=200)
+    consumer: Ref
+    provider: Ref
 
 
 def dependency_body(changed: DependencyChanged) -> dict[str, Any]:

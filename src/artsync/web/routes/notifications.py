@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from artsync.domain import limits
+from artsync.domain.notifications import EMAIL_SHAPE
 from artsync.io.delivery import outbound_policy, resolve_if_known
 from artsync.services.notifications import (
     Subscription,
@@ -21,16 +23,16 @@ from artsync.services.notifications import (
 )
 from artsync.services.outbox import Message, list_outbox, retry_message
 from artsync.web.deps import CurrentCaller, Db
+from artsync.web.fields import Key
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
-Key = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class SubscriptionBody(BaseModel):
     """What you hear about on the train, and the address it goes to."""
 
     model_config = ConfigDict(extra="forbid")
-    email: str = Field(min_length=3, max_length=320)
+    email: str = Field(min_length=3, max_length=320, pattern=EMAIL_SHAPE.pattern)
     teams: list[Key] = Field(default_factory=list, max_length=50)
     mine: bool = True
     severity: Literal["error", "warning"] | None = None
@@ -41,7 +43,7 @@ class SubscriptionBody(BaseModel):
 class NewWebhook(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: Literal["slack", "teams", "generic"]
-    url: str = Field(min_length=8, max_length=2000)
+    url: str = Field(min_length=8, max_length=limits.URL, pattern=r"^https?://[^\s/?#@]+([/?#][^\s]*)?$")
     secret: str | None = Field(None, min_length=8, max_length=200)
     topics: list[Key] = Field(default_factory=list, max_length=20)
     severity: Literal["error", "warning"] | None = None

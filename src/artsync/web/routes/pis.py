@@ -22,6 +22,7 @@ from artsync.services.capacity import (
 )
 from artsync.services.pis import advance_pi, create_pi, list_pis
 from artsync.web.deps import CurrentCaller, Db, parse_if_match, set_etag
+from artsync.web.fields import Key, Name
 from artsync.web.live import announce
 
 router = APIRouter(prefix="/api/v1", tags=["pis"])
@@ -29,10 +30,18 @@ PiQuery = Annotated[str | None, Query(max_length=64, description="The PI's key; 
 
 
 class NewPI(BaseModel):
-    """A PI to set up: it starts in draft."""
+    """A PI to set up: it starts in draft. With an IP iteration last, it has two iterations or more."""
 
-    model_config = ConfigDict(extra="forbid")
-    key: str = Field(max_length=64)
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["ip_last"], "properties": {"ip_last": {"const": False}}},
+                {"properties": {"iterations": {"minimum": 2}}},
+            ]
+        },
+    )
+    key: Key
     start: date
     iteration_weeks: int = Field(2, ge=1, le=4)
     iterations: int = Field(5, ge=1, le=12)
@@ -49,13 +58,13 @@ class PIMove(BaseModel):
 class NewHoliday(BaseModel):
     model_config = ConfigDict(extra="forbid")
     day: date
-    name: str = Field(max_length=200)
+    name: Name
 
 
 class NewLeave(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    team: str = Field(max_length=64)
-    person: str = Field(max_length=200)
+    team: Key
+    person: Name
     first: date
     last: date
 

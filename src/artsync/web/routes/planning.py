@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from artsync.domain import limits
 from artsync.domain.plan import card_ref
@@ -17,14 +18,13 @@ from artsync.services.risks import raise_risk
 from artsync.services.votes import cast_vote, close_vote, get_vote, open_vote
 from artsync.services.wsjf import finish_wsjf_session, get_wsjf_session, score_wsjf_column, start_wsjf_session
 from artsync.web.deps import CurrentCaller, Db, parse_if_match, require_if_match, set_etag
+from artsync.web.fields import Key, Text
 from artsync.web.live import announce
 from artsync.web.routes.cards import CardId, card_body
 from artsync.web.routes.pis import PiQuery
 from artsync.web.routes.risks import risk_body
 
 router = APIRouter(prefix="/api/v1", tags=["pi planning"])
-Text = Annotated[str, Field(min_length=1, max_length=2000)]
-Key = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class NewCard(BaseModel):
@@ -63,9 +63,9 @@ class ObjectivePatch(BaseModel):
 class BusinessValue(BaseModel):
     """The business owners' word: planned in PI planning (1–10), actual at Inspect & Adapt (0–10)."""
 
-    model_config = ConfigDict(extra="forbid")
-    planned: int | None = Field(None, ge=1, le=10)
-    actual: int | None = Field(None, ge=0, le=10)
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
+    planned: Annotated[int, Field(ge=limits.PLANNED_BV.low, le=limits.PLANNED_BV.high)] | SkipJsonSchema[None] = None
+    actual: Annotated[int, Field(ge=limits.ACTUAL_BV.low, le=limits.ACTUAL_BV.high)] | SkipJsonSchema[None] = None
 
 
 class Ballot(BaseModel):

@@ -1,0 +1,82 @@
+"""The OpenAPI document says what the API does: every error a route can answer, as problem+json.
+
+FastAPI documents each route's success and its 422 (as plain JSON); artsync answers
+every error as ``application/problem+json`` and may answer 400, 401, 403, 404, 409, 412,
+413, 428 or 503 as well. ``describe_errors`` adds each one that can happen to each
+operation, with the one ``Problem`` schema, so a generated client and schemathesis
+know every answer they can get.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+PROBLEM = {
+    "title": "Problem",
+    "description": "An error, as RFC 9457 problem details; `detail` is written for a person.",
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "description": "A URI naming the kind of problem."},
+        "title": {"type": "string", "description": "A short code: not-found, invalid, stale, forbidden, …"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string", "description": "What was wrong and how to fix it."},
+        "current": {
+            "type": "object",
+            "additionalProperties": True,
+            "description": "With 412: the item as it is now, so the client can show it and retry.",
+        },
+    },
+    "additionalProperties": True,
+}
+
+WORDS = {
+    400: "The request cannot be carried out as asked.",
+    401: "Not signed in: send `Authorization: Bearer TOKEN` (or sign in).",
+    403: "Signed in, but the role does not allow this (or a cookie write without its CSRF token).",
+    404: "No such train, PI, card or other item.",
+    409: "The change clashes with what is there (a duplicate, say).",
+    412: "The If-Match version is stale: `current` holds the item as it is now.",
+    413: "The request body is over 1 MiB.",
+    422: "The input breaks a rule; `detail` names the field.",
+    428: "An edit must send If-Match with the ETag of the last read.",
+    429: "Too many wrong passwords: wait `Retry-After` seconds.",
+    503: "The database cannot be reached right now; try again.",
+}
+READ_ERRORS = (400, 401, 403, 404, 422, 503)
+WRITE_ERRORS = (*READ_ERRORS, 409, 413)
+VERSIONED_ERRORS = (412, 428)
+
+
+def error_codes(method: str, operation: dict[str, Any]) -> tuple[int, ...]:
+    """The error statuses an operation can answer."""
+    codes: tuple[int, ...] = READ_ERRORS if method in ("get", "head") else WRITE_ERRORS
+    headers = {p.get("name", "").lower() for p in operation.get("parameters", []) if p.get("in") == "header"}
+    if "if-match" in headers:
+        codes += VERSIONED_ERRORS
+    return codes
+
+
+def describe_errors(app: FastAPI) -> None:
+    """Make ``app``'s OpenAPI document declare every error of every operation as problem+json."""
+
+    def build() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM
+        problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for item in schema.get("paths", {}).values():
+            for method, operation in item.items():
+                responses = operation.setdefault("responses", {})
+                for code in error_codes(method, operation):
+                    responses[str(code)] = {"description": WORDS[code], "content": problem}
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schema["components"]["schemas"].pop(unused, None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = build  # type: ignore[method-assign]
