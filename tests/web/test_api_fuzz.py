@@ -59,22 +59,29 @@ def test_every_answer_is_what_the_document_says(served_api: Server, person: str,
     for result in api_schema.get_all_operations():
         operation = result.ok()
         excluded = [positive_data_acceptance] if (operation.method.upper(), operation.path) in CROSS_FIELD_RULES else []
-
-        @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-        @given(case=operation.as_strategy(generation_mode=mode))
-        def call(case) -> None:
-            try:
-                case.call_and_validate(headers=headers, excluded_checks=excluded)
-            except BaseException as exc:  # a group of check failures: keep them all, report at the end
-                for failure in getattr(exc, "exceptions", [exc]):
-                    title = getattr(failure, "title", type(failure).__name__)
-                    failures.append(f"{case.method} {operation.path} {case.body!r:.200}: {title}: {str(failure)[:300]}")
-
-        try:
-            call()
-        except Unsatisfiable:
-            assert mode is GenerationMode.NEGATIVE  # an operation with nothing to get wrong has no invalid request
+        failures += failures_of(operation, mode, headers, excluded)
     assert not failures, f"{len(failures)} failures, the first ten:\n" + "\n".join(sorted(set(failures))[:10])
+
+
+def failures_of(operation, mode: GenerationMode, headers: dict[str, str], excluded: list) -> list[str]:
+    """Every check that fails on generated requests to one operation."""
+    failures: list[str] = []
+
+    @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def call(case) -> None:
+        try:
+            case.call_and_validate(headers=headers, excluded_checks=excluded)
+        except BaseException as exc:  # a group of check failures: keep them all, report at the end
+            for failure in getattr(exc, "exceptions", [exc]):
+                title = getattr(failure, "title", type(failure).__name__)
+                failures.append(f"{case.method} {operation.path} {case.body!r:.200}: {title}: {str(failure)[:300]}")
+
+    try:
+        call()
+    except Unsatisfiable:
+        assert mode is GenerationMode.NEGATIVE  # an operation with nothing to get wrong has no invalid request
+    return failures
 
 
 def test_a_wrong_method_is_answered_405_with_every_allowed_method(served_api: Server) -> None:
