@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from artsync.errors import ForbiddenError, InvalidInputError
+from artsync.errors import ConflictError, ForbiddenError, InvalidInputError
 from artsync.io.plan_format import parse_plan
 from artsync.services.baselines import commit_pi
 from artsync.services.cards import add_card, move_card, set_card_status
@@ -203,7 +203,7 @@ def test_a_conflict_from_a_finding_is_mediated_to_a_logged_decision(db, train) -
     conflict = conflict_from_finding(db, actor=P["member"], train_key=train, finding_id=overload.id).conflict
     assert (conflict.kind, conflict.parties, conflict.finding) == ("capacity", ("Orion",), overload.id)
     assert conflict.options == (overload.fix,)
-    with pytest.raises(InvalidInputError, match="already open"):
+    with pytest.raises(ConflictError, match="already open"):
         conflict_from_finding(db, actor=P["member"], train_key=train, finding_id=overload.id)
     reported = report_conflict(
         db, actor=P["member"], train_key=train, kind="dependency", summary="Orion won't commit to the payouts API",

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from artsync.errors import ForbiddenError, InvalidInputError, NotFoundError
+from artsync.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from artsync.io.plan_format import parse_plan
 from artsync.services.baselines import commit_pi, get_baseline
 from artsync.services.capacity import add_holiday
@@ -136,7 +136,7 @@ def test_a_vote_is_secret_until_closed_and_each_person_counts_once(db, train) ->
         cast_vote(db, actor=P["product_owner"], train_key=train, fingers=6)
     closed = close_vote(db, actor=P["rte"], train_key=train)
     assert closed.tally is not None and closed.tally.histogram == {1: 0, 2: 0, 3: 0, 4: 1, 5: 0}
-    with pytest.raises(InvalidInputError, match="no open confidence vote"):
+    with pytest.raises(ConflictError, match="no open confidence vote"):
         cast_vote(db, actor=P["product_owner"], train_key=train, fingers=3)
     cast_events = [e for e in list_events(db, actor=ADMIN, train_key=train) if e.entity == "vote"]
     assert all("fingers" not in str(e.after) and "value" not in (e.after or {}) for e in cast_events[:-1])
@@ -191,7 +191,7 @@ def test_a_scripted_pi_from_set_up_to_commit_keeps_its_baseline(db, train) -> No
         None,
     )
     assert get_plan(db, actor=ADMIN, train_key=train).pi.state == "executing"
-    with pytest.raises(InvalidInputError, match="already committed"):
+    with pytest.raises(ConflictError, match="already committed"):
         commit_pi(db, actor=P["rte"], train_key=train)
 
     # Later moves change the board, never the baseline.
