@@ -22,7 +22,7 @@ POSTGRES_URL = os.environ.get("ARTSYNC_TEST_POSTGRES_URL", "postgresql+psycopg:/
 
 @pytest.fixture(scope="session")
 def postgres_admin():
-    engine = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    engine = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", pool_pre_ping=True)  # survives a restart
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))

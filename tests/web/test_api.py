@@ -175,7 +175,7 @@ def test_unknown_things_are_404_problems(served: Served) -> None:
 
 def test_card_status_is_set_with_patch_and_kept_on_the_board(served: Served) -> None:
     card = card_of(served, TEAM)
-    headers = {**served.as_("member"), "If-Match": f'"{card["version"]}"'}
+    headers = {**served.as_("scrum_master"), "If-Match": f'"{card["version"]}"'}
     response = served.client.patch(f"/api/v1/cards/{card['id']}", json={"status": "blocked"}, headers=headers)
     assert response.status_code == 200 and response.json()["status"] == "blocked"
     board = served.client.get(f"/api/v1/trains/{TRAIN}/board", headers=served.as_("viewer")).json()
@@ -183,6 +183,6 @@ def test_card_status_is_set_with_patch_and_kept_on_the_board(served: Served) -> 
     both = served.client.patch(
         f"/api/v1/cards/{card['id']}",
         json={"status": "done", "iteration": 1},
-        headers={**served.as_("member"), "If-Match": response.headers["ETag"]},
+        headers={**served.as_("scrum_master"), "If-Match": response.headers["ETag"]},
     )
     assert both.status_code == 422 and "one change at a time" in both.json()["detail"]

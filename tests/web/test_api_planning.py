@@ -11,17 +11,19 @@ def test_a_team_puts_its_card_on_the_board_and_takes_it_off(served: Served) -> N
     body = {"feature": "SHOP-150", "team": TEAM, "points": 5, "iteration": 2}
     other = served.client.post(f"{BASE}/cards", json=body, headers=served.as_("other_member"))
     assert other.status_code == 403
-    added = served.client.post(f"{BASE}/cards", json=body, headers=served.as_("member"))
+    added = served.client.post(f"{BASE}/cards", json=body, headers=served.as_("product_owner"))
     assert added.status_code == 201
     card = added.json()
     assert (card["ref"], card["iteration"], card["points"]) == (f"SHOP-150@{TEAM}", 2, 5)
-    again = served.client.post(f"{BASE}/cards", json=body, headers=served.as_("member"))
+    again = served.client.post(f"{BASE}/cards", json=body, headers=served.as_("product_owner"))
     assert again.status_code == 409 and "already on the board" in again.json()["detail"]
-    stale = served.client.delete(f"/api/v1/cards/{card['id']}", headers={**served.as_("member"), "If-Match": '"9"'})
+    stale = served.client.delete(
+        f"/api/v1/cards/{card['id']}", headers={**served.as_("product_owner"), "If-Match": '"9"'}
+    )
     assert stale.status_code == 412
-    removed = served.client.delete(f"/api/v1/cards/{card['id']}", headers=served.as_("member"))
+    removed = served.client.delete(f"/api/v1/cards/{card['id']}", headers=served.as_("product_owner"))
     assert removed.status_code == 200 and removed.json()["removed"] == f"SHOP-150@{TEAM}"
-    assert served.client.get(f"/api/v1/cards/{card['id']}", headers=served.as_("member")).status_code == 404
+    assert served.client.get(f"/api/v1/cards/{card['id']}", headers=served.as_("product_owner")).status_code == 404
 
 
 def test_teams_write_objectives_and_only_business_owners_value_them(served: Served) -> None:

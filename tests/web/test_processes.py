@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -167,3 +168,79 @@ def test_killing_a_worker_of_serve_workers_2_loses_no_committed_edit(loaded) -> 
             events = receive_events(socket, len(committed))
     assert [e["seq"] for e in events] == list(range(start + 1, start + 1 + len(committed)))
     assert sorted(e["entity_id"] for e in events) == sorted(committed)
+
+
+def edits_through(server: str, token: str, cards: list[dict], committed: list[str]) -> None:
+    """Move each card, retrying while the server cannot reach its database, as a client would."""
+    for card in cards:
+        for _ in range(60):
+            try:
+                response = move(server, token, card, None)
+            except httpx.HTTPError:
+                continue
+            if response.status_code in (200, 412):  # 412: it did commit, and the answer was lost
+                committed.append(card["ref"])
+                break
+            assert response.status_code == 503, response.text  # the database away: try again
+            time.sleep(0.2)  # pacing a retry, not timing anything
+        else:
+            raise AssertionError(f"{card['ref']} could not be moved in 60 tries")
+
+
+def caught_up(server: str, token: str, after: int, count: int) -> list[dict]:
+    """What a client that (re)connects with its last seq receives."""
+    with connect(live_url(server, after=after), additional_headers={"Authorization": f"Bearer {token}"}) as socket:
+        return receive_events(socket, count)
+
+
+def test_a_postgresql_restart_mid_edits_loses_nothing_acknowledged(loaded) -> None:
+    url, token = loaded
+    committed: list[str] = []
+    with serving(url, workers=2) as server:
+        cards = planned_cards(server, token)[:10]
+        start = board_of(server, token)["seq"]
+        edits_through(server, token, cards[:5], committed)
+        version = sorted(os.listdir("/etc/postgresql"))[-1]
+        subprocess.run(
+            ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"], check=True, timeout=120
+        )
+        edits_through(server, token, cards[5:], committed)
+        events = caught_up(server, token, start, len(committed))
+    assert [e["seq"] for e in events] == list(range(start + 1, start + 1 + len(committed)))
+    assert sorted(e["entity_id"] for e in events) == sorted(committed)
+
+
+def test_a_redis_restart_mid_edits_loses_no_live_event(loaded, redis_server) -> None:
+    url, token = loaded
+    env = {"ARTSYNC_REDIS_URL": redis_server}
+    committed: list[str] = []
+    with serving(url, env=env) as editor, serving(url, env=env) as other:
+        cards = planned_cards(editor, token)[:10]
+        start = board_of(editor, token)["seq"]
+        headers = {"Authorization": f"Bearer {token}"}
+        with connect(live_url(other, after=start), additional_headers=headers) as socket:
+            edits_through(editor, token, cards[:5], committed)
+            subprocess.run(["redis-cli", "-p", "6379", "shutdown", "nosave"], check=False, timeout=30)
+            try:
+                edits_through(editor, token, cards[5:8], committed)  # Redis is down: the log still carries them
+            finally:
+                start_redis(redis_server)
+            edits_through(editor, token, cards[8:], committed)
+            events = receive_events(socket, len(committed))
+    assert [e["seq"] for e in events] == list(range(start + 1, start + 1 + len(committed)))
+    assert [e["entity_id"] for e in events] == committed
+
+
+def start_redis(url: str) -> None:
+    """Start Redis again as `make test` does, and wait until it answers."""
+    subprocess.run(
+        ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", "6379", "--save", "",
+         "--appendonly", "no"], check=True, timeout=30,
+    )  # fmt: skip
+    for _ in range(100):
+        try:
+            redis.Redis.from_url(url).ping()
+            return
+        except redis.RedisError:
+            time.sleep(0.1)  # waiting for the server to come up, not timing anything
+    raise AssertionError("Redis did not come back")

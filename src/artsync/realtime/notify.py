@@ -13,6 +13,7 @@ import contextlib
 import logging
 from typing import Protocol
 
+import redis
 from sqlalchemy.engine import make_url
 
 from artsync.realtime.hub import Hub
@@ -109,11 +110,10 @@ class RedisRelay(ListeningRelay):
     echoes = False  # this process is woken directly, not by its own publication
 
     def __init__(self, redis_url: str, hub: Hub) -> None:
-        import redis
         import redis.asyncio
 
         super().__init__(hub)
-        self.publisher = redis.Redis.from_url(redis_url)
+        self.publisher = redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1)
         self.subscriber = redis.asyncio.Redis.from_url(redis_url)
 
     async def stop(self) -> None:
@@ -122,7 +122,12 @@ class RedisRelay(ListeningRelay):
         self.publisher.close()
 
     def announce(self, train: str) -> None:
-        self.publisher.publish(REDIS_CHANNEL, train)
+        # The change is committed already: Redis away must not fail it. The other processes' hubs read
+        # the log at their next poll (and every train's log when their subscriber reconnects).
+        try:
+            self.publisher.publish(REDIS_CHANNEL, train)
+        except redis.RedisError:
+            log.warning("could not publish to Redis; the other processes catch up from the log", exc_info=True)
 
     async def listen(self) -> None:
         while True:

@@ -14,6 +14,8 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as SqlTimeoutError
 from starlette.exceptions import HTTPException
 
 from artsync import __version__
@@ -116,6 +118,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(ArtsyncError, problems.artsync_error)
     app.add_exception_handler(RequestValidationError, problems.validation_error)
     app.add_exception_handler(HTTPException, problems.http_error)
+    # The database away (restarting, unreachable) on a path no service wrapped: 503 and Retry-After, not 500.
+    app.add_exception_handler(OperationalError, problems.busy_error)
+    app.add_exception_handler(SqlTimeoutError, problems.busy_error)
     app.add_exception_handler(Exception, problems.unexpected_error)
     app.add_middleware(Protections)
 
