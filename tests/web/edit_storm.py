@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 
 import httpx
 
-RETRIES = 3  # a fresh edit refused as stale is tried again with the version it was shown, this many times
-
 
 @dataclass
 class Storm:
@@ -39,11 +37,15 @@ class Storm:
         return sum(len(v) for v in self.accepted.values())
 
 
-async def storm(base: str, token: str, *, edits: int, cards: int, at_once: int) -> Storm:
-    """Send ``edits`` moves over ``cards`` planned cards, ``at_once`` in flight at any moment."""
+async def storm(base: str, token: str, *, edits: int, cards: int, at_once: int, retries: int = 3) -> Storm:
+    """Send ``edits`` moves over ``cards`` planned cards, ``at_once`` in flight at any moment.
+
+    A fresh edit refused as stale is tried again with the version it was shown, ``retries`` times.
+    """
     headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=120, limits=httpx.Limits(
-            max_connections=at_once, max_keepalive_connections=at_once)) as client:  # fmt: skip
+    # Idle connections are dropped before the server's keep-alive (5 s) would close them under a request.
+    limits = httpx.Limits(max_connections=at_once, max_keepalive_connections=at_once, keepalive_expiry=2)
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=120, limits=limits) as client:
         board = (await client.get("/api/v1/trains/SHOP/board")).json()
         chosen = [c for c in board["cards"] if c["iteration"] is not None][:cards]
         seen = {c["id"]: c["version"] for c in chosen}
@@ -54,7 +56,7 @@ async def storm(base: str, token: str, *, edits: int, cards: int, at_once: int) 
             card = chosen[n % len(chosen)]
             stale = n % 5 == 0
             target = 1 + (n // len(chosen)) % 4
-            for _ in range(RETRIES + 1):
+            for _ in range(retries + 1):
                 version = seen[card["id"]] - 1 if stale else seen[card["id"]]
                 async with gate:
                     began = time.perf_counter()
