@@ -21,32 +21,15 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import create_engine, text
-from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).parents[2]))
-from tests.web.browser import serving
+from tests.web.browser import demo_train_with_rte, serving
 from tests.web.edit_storm import lost_updates, percentile, storm
 
 from artsync.domain.permissions import Actor
-from artsync.io.demo import demo_plan
-from artsync.services.auth import create_token
-from artsync.services.people import add_user
-from artsync.services.plans import import_plan
-from artsync.store.db import make_engine, migrate
 
 POSTGRES_URL = os.environ.get("ARTSYNC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 OPERATOR = Actor.local("bench")
-
-
-def loaded(url: str) -> str:
-    engine = make_engine(url)
-    migrate(engine)
-    with Session(engine) as db:
-        import_plan(db, actor=OPERATOR, plan=demo_plan("small"))
-        add_user(db, actor=OPERATOR, name="rita", train_key="SHOP", role="rte")
-        token = create_token(db, actor=OPERATOR, user_name="rita").token
-    engine.dispose()
-    return token
 
 
 async def at_once(base: str, token: str) -> None:
@@ -103,7 +86,7 @@ async def edit_storm(base: str, token: str) -> None:
 
 
 def run(name: str, url: str, workers: int) -> None:
-    token = loaded(url)
+    token = demo_train_with_rte(url)
     print(f"{name} (serve --workers {workers}):")
     with serving(url, workers=workers) as base:
         asyncio.run(at_once(base, token))

@@ -30,6 +30,29 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def demo_train_with_rte(database_url: str) -> str:
+    """Set up the small demo train in an empty database with rita as its RTE; returns rita's API token."""
+    from sqlalchemy.orm import Session
+
+    from artsync.domain.permissions import Actor
+    from artsync.io.demo import demo_plan
+    from artsync.services.auth import create_token
+    from artsync.services.people import add_user
+    from artsync.services.plans import import_plan
+    from artsync.store.db import make_engine, migrate
+
+    operator = Actor.local("operator")
+    engine = make_engine(database_url)
+    try:
+        migrate(engine)
+        with Session(engine) as db:
+            import_plan(db, actor=operator, plan=demo_plan("small"))
+            add_user(db, actor=operator, name="rita", train_key="SHOP", role="rte")
+            return create_token(db, actor=operator, user_name="rita").token
+    finally:
+        engine.dispose()
+
+
 class Server(str):
     """The base URL of a running `artsync serve`, with its process."""
 

@@ -12,15 +12,8 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from sqlalchemy.orm import Session
 
-from artsync.io.demo import demo_plan
-from artsync.services.auth import create_token
-from artsync.services.people import add_user
-from artsync.services.plans import import_plan
-from artsync.store.db import make_engine, migrate
-from tests.personas import ADMIN
-from tests.web.browser import serving
+from tests.web.browser import demo_train_with_rte, serving
 
 TRAIN = "SHOP"
 
@@ -42,13 +35,7 @@ class Live:
 
 @pytest.fixture
 def live(database_url) -> Iterator[Live]:
-    engine = make_engine(database_url)
-    migrate(engine)
-    with Session(engine) as db:
-        import_plan(db, actor=ADMIN, plan=demo_plan("small"))
-        add_user(db, actor=ADMIN, name="rita", train_key=TRAIN, role="rte")
-        token = create_token(db, actor=ADMIN, user_name="rita").token
-    engine.dispose()
+    token = demo_train_with_rte(database_url)
     workers = 2 if database_url.startswith("postgresql") else 1
     with serving(database_url, workers=workers) as base:
         yield Live(base, {"Authorization": f"Bearer {token}"})
@@ -99,31 +86,24 @@ def test_of_twenty_simultaneous_moves_with_one_if_match_exactly_one_wins(live: L
     assert [(e["seq"], e["entity_id"]) for e in events] == [(board["seq"] + 1, card["ref"])]
 
 
-def test_of_twenty_simultaneous_roams_of_one_risk_exactly_one_is_kept(live: Live) -> None:
-    risk = live.get(f"/api/v1/trains/{TRAIN}/risks/R1")
+@pytest.mark.parametrize(
+    ("item", "field", "change"),
+    [
+        ("risks/R1", "owner", lambda n: {"roam": "owned", "owner": f"owner {n}"}),
+        ("features/SHOP-101", "title", lambda n: {"title": f"Checkout, take {n}"}),
+    ],
+    ids=["risk-roamed", "feature-edited"],
+)
+def test_of_twenty_simultaneous_edits_of_one_item_exactly_one_is_kept(live: Live, item, field, change) -> None:
+    path = f"/api/v1/trains/{TRAIN}/{item}"
+    headers = {**live.headers, "If-Match": live.get(path).headers["ETag"]}
     seq = live.board()["seq"]
-    url = f"{live.base}/api/v1/trains/{TRAIN}/risks/R1"
-    headers = {**live.headers, "If-Match": risk.headers["ETag"]}
     answers = at_once(
-        [lambda c, n=n: c.patch(url, json={"roam": "owned", "owner": f"owner {n}"}, headers=headers) for n in range(20)]
+        [lambda c, n=n: c.patch(f"{live.base}{path}", json=change(n), headers=headers) for n in range(20)]
     )
     assert statuses(answers) == [200] + [412] * 19
     [winner] = [a.json() for a in answers if a.status_code == 200]
-    assert live.get(f"/api/v1/trains/{TRAIN}/risks/R1").json()["owner"] == winner["owner"]
-    assert len(live.events_after(seq)) == 1
-
-
-def test_of_twenty_simultaneous_feature_edits_exactly_one_is_kept(live: Live) -> None:
-    feature = live.get(f"/api/v1/trains/{TRAIN}/features/SHOP-101")
-    seq = live.board()["seq"]
-    url = f"{live.base}/api/v1/trains/{TRAIN}/features/SHOP-101"
-    headers = {**live.headers, "If-Match": feature.headers["ETag"]}
-    answers = at_once(
-        [lambda c, n=n: c.patch(url, json={"title": f"Checkout, take {n}"}, headers=headers) for n in range(20)]
-    )
-    assert statuses(answers) == [200] + [412] * 19
-    [winner] = [a.json() for a in answers if a.status_code == 200]
-    assert live.get(f"/api/v1/trains/{TRAIN}/features/SHOP-101").json()["title"] == winner["title"]
+    assert live.get(path).json()[field] == winner[field]
     assert len(live.events_after(seq)) == 1
 
 

@@ -14,16 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
-from sqlalchemy.orm import Session
 from websockets.sync.client import connect
 
-from artsync.io.demo import demo_plan
-from artsync.services.auth import create_token
-from artsync.services.people import add_user
-from artsync.services.plans import import_plan
-from artsync.store.db import make_engine, migrate
-from tests.personas import ADMIN
-from tests.web.browser import serving
+from tests.web.browser import demo_train_with_rte, serving
 
 REDIS_URL = os.environ.get("ARTSYNC_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 TRAIN = "SHOP"
@@ -31,14 +24,7 @@ TRAIN = "SHOP"
 
 @pytest.fixture
 def loaded(postgres_url) -> Iterator[tuple[str, str]]:
-    engine = make_engine(postgres_url)
-    migrate(engine)
-    with Session(engine) as db:
-        import_plan(db, actor=ADMIN, plan=demo_plan("small"))
-        add_user(db, actor=ADMIN, name="rita", train_key=TRAIN, role="rte")
-        token = create_token(db, actor=ADMIN, user_name="rita").token
-    engine.dispose()
-    yield postgres_url, token
+    yield postgres_url, demo_train_with_rte(postgres_url)
 
 
 @pytest.fixture(scope="module")

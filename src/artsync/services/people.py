@@ -36,6 +36,14 @@ def check_password_strength(password: str) -> None:
         raise InvalidInputError("a password needs at least 8 characters")
 
 
+def parse_role(role: str) -> Role:
+    """A role by its name, or a message listing the roles there are."""
+    try:
+        return Role(role)
+    except ValueError:
+        raise InvalidInputError(f"{role!r} is not a role; use one of {', '.join(r.value for r in Role)}") from None
+
+
 def add_user(
     db: Session,
     *,
@@ -50,10 +58,7 @@ def add_user(
     name = name.strip()
     if not name or len(name) > 100 or any(c.isspace() for c in name):
         raise InvalidInputError(f"{name!r} is not a user name: one word, at most 100 characters")
-    try:
-        role_value = Role(role)
-    except ValueError:
-        raise InvalidInputError(f"{role!r} is not a role; use one of {', '.join(r.value for r in Role)}") from None
+    role_value = parse_role(role)
     if role_value in TEAM_ROLES and team_key is None:
         raise InvalidInputError(f"a {role_value.value} belongs to a team: add --team TEAM")
     if role_value not in TEAM_ROLES and team_key is not None:
@@ -103,10 +108,7 @@ def remove_role(
     db: Session, *, actor: Actor, name: str, train_key: str, role: str, team_key: str | None = None
 ) -> Person:
     """Take a role on a train away from a user; their open live connections to the train close soon after."""
-    try:
-        role_value = Role(role)
-    except ValueError:
-        raise InvalidInputError(f"{role!r} is not a role; use one of {', '.join(r.value for r in Role)}") from None
+    role_value = parse_role(role)
     with transaction(db):
         train = find_train(db, train_key)
         authorize(actor, train.key, Action.ADMINISTER)
