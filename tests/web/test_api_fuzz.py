@@ -50,24 +50,33 @@ def served_api(tmp_path_factory) -> Iterator[Server]:
         yield base
 
 
-@pytest.mark.parametrize("person", ["rita", "vic"], ids=["as-rte", "as-viewer"])
-@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])
-def test_every_answer_is_what_the_document_says(served_api: Server, person: str, mode: GenerationMode) -> None:
+@pytest.mark.parametrize(
+    ("person", "mode", "examples"),
+    [
+        ("rita", GenerationMode.POSITIVE, 12),
+        ("rita", GenerationMode.NEGATIVE, 8),
+        ("vic", GenerationMode.POSITIVE, 5),  # a viewer is refused every write: fewer examples say as much
+    ],
+    ids=["valid-as-rte", "invalid-as-rte", "valid-as-viewer"],
+)
+def test_every_answer_is_what_the_document_says(
+    served_api: Server, person: str, mode: GenerationMode, examples: int
+) -> None:
     api_schema = schemathesis.openapi.from_url(f"{served_api}/api/v1/openapi.json")
     headers = {"Authorization": f"Bearer {TOKEN[person]}", "If-Match": '"1"'}
     failures: list[str] = []
     for result in api_schema.get_all_operations():
         operation = result.ok()
         excluded = [positive_data_acceptance] if (operation.method.upper(), operation.path) in CROSS_FIELD_RULES else []
-        failures += failures_of(operation, mode, headers, excluded)
+        failures += failures_of(operation, mode, headers, excluded, examples)
     assert not failures, f"{len(failures)} failures, the first ten:\n" + "\n".join(sorted(set(failures))[:10])
 
 
-def failures_of(operation, mode: GenerationMode, headers: dict[str, str], excluded: list) -> list[str]:
-    """Every check that fails on generated requests to one operation."""
+def failures_of(operation, mode: GenerationMode, headers: dict[str, str], excluded: list, examples: int) -> list[str]:
+    """Every check that fails on ``examples`` generated requests to one operation."""
     failures: list[str] = []
 
-    @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     @given(case=operation.as_strategy(generation_mode=mode))
     def call(case) -> None:
         try:
