@@ -30,8 +30,10 @@ from artsync.cli.common import (
     session,
     settings_for,
 )
+from artsync.cli.lazy import lazy
 from artsync.errors import InvalidInputError
-from artsync.io import views
+
+views = lazy("artsync.io.views")  # the JSON shapes; loads the services, so only when a command prints
 
 app = typer.Typer(
     name="artsync",

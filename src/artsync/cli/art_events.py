@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.markdown import Markdown
 from rich.markup import escape
 
 from artsync.cli import output
@@ -19,9 +18,11 @@ from artsync.cli.common import (
     handled,
     session,
 )
+from artsync.cli.lazy import lazy
 from artsync.cli.planning import calendar_app, parse_date
-from artsync.io import agenda as agenda_io
-from artsync.io import views
+
+agenda_io = lazy("artsync.io.agenda")
+views = lazy("artsync.io.views")  # the JSON shapes; loads the services, so only when a command prints
 
 sync_app = typer.Typer(help="The ART sync: its agenda, generated from what changed since the last one.")
 meeting_app = typer.Typer(help="ART events as meetings: schedule, start, record, end; minutes.", no_args_is_help=True)
@@ -62,7 +63,7 @@ def sync_agenda(
         console.file.write(agenda_io.agenda_markdown(shown) + "\n")
     else:
         console.print(f"[bold]ART sync agenda[/] · changes after event {built.since_seq} · {built.today}")
-        console.print(Markdown(agenda_io.agenda_markdown(shown)))
+        console.print(rendered_markdown(agenda_io.agenda_markdown(shown)))
 
 
 @meeting_app.command("schedule")
@@ -123,7 +124,7 @@ def meeting_start(
             today=parse_date(today, "--today") if today else None,
         )  # fmt: skip
     console.print(f"[bold]{escape(started.meeting.title)}[/] has started.")
-    console.print(Markdown(agenda_io.meeting_agenda_markdown(started.meeting)))
+    console.print(rendered_markdown(agenda_io.meeting_agenda_markdown(started.meeting)))
 
 
 @meeting_app.command("status")
@@ -195,7 +196,7 @@ def meeting_show(
     elif minutes:
         console.file.write(views.current_minutes(found))
     else:
-        console.print(Markdown(views.current_minutes(found)))
+        console.print(rendered_markdown(views.current_minutes(found)))
 
 
 @action_app.command("add")
@@ -528,3 +529,10 @@ def feed_revoke(
     with session(db) as (db_session, actor):
         name = revoke_feed_token(db_session, actor=actor, prefix=prefix)
     console.print(f"Revoked {escape(name)}'s calendar feed {escape(prefix)}.")
+
+
+def rendered_markdown(text: str) -> Any:
+    """Rich's Markdown renderer (markdown-it), loaded by the commands that print Markdown."""
+    from rich.markdown import Markdown
+
+    return Markdown(text)

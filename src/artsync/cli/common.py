@@ -5,17 +5,19 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
-from sqlalchemy.orm import Session
 
 from artsync.domain.permissions import Actor
 from artsync.errors import ArtsyncError
-from artsync.settings import Settings
+
+if TYPE_CHECKING:  # loaded by the commands that open the database, not at start-up
+    from sqlalchemy.orm import Session
+
+    from artsync.settings import Settings
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -56,13 +58,19 @@ def handled(fn: F) -> F:
             return fn(*args, **kwargs)
         except ArtsyncError as exc:
             raise fail(exc.message) from None
-        except ValidationError as exc:
+        except Exception as exc:
+            from pydantic import ValidationError
+
+            if not isinstance(exc, ValidationError):
+                raise
             raise fail(f"bad setting: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}") from None
 
     return wrapper  # type: ignore[return-value]
 
 
 def settings_for(db: str | None) -> Settings:
+    from artsync.settings import Settings
+
     return Settings(database_url=db) if db else Settings()
 
 
@@ -72,6 +80,8 @@ def session(db: str | None, *, migrate: bool = False) -> Iterator[tuple[Session,
 
     ``migrate`` brings the schema up to date first.
     """
+    from sqlalchemy.orm import Session
+
     from artsync.store.db import ensure_schema, make_engine, reachable
     from artsync.store.db import migrate as run_migrations
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console
@@ -17,20 +17,21 @@ from artsync.domain.board import DependencyStatus, load_status, loads
 from artsync.domain.conflicts import Conflict
 from artsync.domain.events import Event
 from artsync.domain.findings import ERROR, Finding
-from artsync.domain.forecast import iteration_words
 from artsync.domain.impediments import Impediment
 from artsync.domain.meetings import ActionItem, Decision, Meeting
 from artsync.domain.plan import Plan
 from artsync.domain.wsjf import COLUMNS
-from artsync.services.baselines import Baseline
-from artsync.services.capacity import CapacityPlan
-from artsync.services.forecast import TrainForecast
-from artsync.services.measures import Measures
-from artsync.services.people import Person
-from artsync.services.pis import PIView
-from artsync.services.trains import TrainSummary
-from artsync.services.votes import VoteView
-from artsync.services.wsjf import WsjfSession
+
+if TYPE_CHECKING:  # the services' result types, for annotations only: loading them costs a second
+    from artsync.services.baselines import Baseline
+    from artsync.services.capacity import CapacityPlan
+    from artsync.services.forecast import TrainForecast
+    from artsync.services.measures import Measures
+    from artsync.services.people import Person
+    from artsync.services.pis import PIView
+    from artsync.services.trains import TrainSummary
+    from artsync.services.votes import VoteView
+    from artsync.services.wsjf import WsjfSession
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
 SEVERITY_MARK = {"error": "✖", "warning": "▲"}
@@ -418,6 +419,8 @@ def probability_text(value: float | None) -> Text:
 
 def forecast_table(found: TrainForecast, part: str) -> Table:
     """Milestones, objectives or features: deadline, chance of making it, 50% and 85% likely by."""
+    from artsync.domain.forecast import iteration_words  # NumPy: only for the forecast
+
     plan, f = found.plan, found.forecast
     outlooks = getattr(f, part)
     table = Table(title=f"Forecast · {part} · PI {plan.pi.key}", title_justify="left")

@@ -9,9 +9,11 @@ from rich.markup import escape
 
 from artsync.cli import output
 from artsync.cli.common import DbOption, IfVersionOption, JsonOption, TrainOption, console, handled, session
+from artsync.cli.lazy import lazy
 from artsync.cli.planning import PiOption, pi_app
 from artsync.errors import InvalidInputError
-from artsync.io import views
+
+views = lazy("artsync.io.views")  # the JSON shapes; loads the services, so only when a command prints
 
 objective_app = typer.Typer(help="PI objectives: teams write them, business owners value them.", no_args_is_help=True)
 vote_app = typer.Typer(help="The confidence vote that ends PI planning (1–5 fingers).", no_args_is_help=True)

@@ -10,8 +10,10 @@ from rich.markup import escape
 
 from artsync.cli import output
 from artsync.cli.common import DbOption, IfVersionOption, JsonOption, TrainOption, console, handled, session
+from artsync.cli.lazy import lazy
 from artsync.errors import InvalidInputError
-from artsync.io import views
+
+views = lazy("artsync.io.views")  # the JSON shapes; loads the services, so only when a command prints
 
 pi_app = typer.Typer(
     help="PIs: set one up, list them, move one through draft → planning → executing → closed.", no_args_is_help=True
