@@ -1,7 +1,7 @@
 """Write the next Alembic migration from the difference between store/models.py and the migrations so far.
 
 Usage: .venv/bin/python scripts/new-migration.py "what changed"
-Then set SCHEMA_HEAD in store/db.py to the new revision and read the file before committing.
+Then read the file before committing (store/db.py reads the newest revision from the folder).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def main(message: str) -> None:
         f'revision = "{revision}"\ndown_revision = "{head}"\nbranch_labels = None\ndepends_on = None\n\n\n'
         f"def upgrade() -> None:\n{upgrade}\n\ndef downgrade() -> None:\n{downgrade}\n"
     )
-    print(f"wrote {path.relative_to(Path.cwd())}; set SCHEMA_HEAD = {revision!r} in store/db.py")
+    print(f"wrote {path.relative_to(Path.cwd())} (revision {revision!r}); read it before committing")
 
 
 if __name__ == "__main__":

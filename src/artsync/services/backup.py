@@ -18,7 +18,7 @@ from artsync.domain.permissions import Actor
 from artsync.errors import ConflictError, ForbiddenError, InvalidInputError
 from artsync.io.backup import FORMAT, value_in, value_out
 from artsync.services.transaction import transaction
-from artsync.store.db import SCHEMA_HEAD, schema_version
+from artsync.store.db import schema_head, schema_version
 from artsync.store.mapping import utc_now
 from artsync.store.models import Base, TrainRow, UserRow
 
@@ -57,9 +57,9 @@ def backup(engine: Engine, *, actor: Actor) -> dict[str, Any]:
 def restore(db: Session, *, actor: Actor, document: dict[str, Any]) -> Restored:
     """Write a backup into this (empty, migrated) database; all of it or nothing."""
     operator_only(actor, "restore it")
-    if document.get("schema") != SCHEMA_HEAD:
+    if document.get("schema") != schema_head():
         raise InvalidInputError(
-            f"the backup is of schema {document.get('schema')}, this artsync is at {SCHEMA_HEAD}: "
+            f"the backup is of schema {document.get('schema')}, this artsync is at {schema_head()}: "
             "restore it with the artsync that made it, then upgrade"
         )
     tables = document.get("tables")

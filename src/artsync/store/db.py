@@ -7,6 +7,7 @@ second process waits for a writer instead of failing.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,8 +21,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from artsync.errors import InvalidInputError, StoreUnavailableError
 
-# The newest migration; tests/store/test_migrations.py keeps it honest.
-SCHEMA_HEAD = "0009"
 # Connection option a service's write transaction sets: on SQLite it begins IMMEDIATE.
 WRITE_OPTION = "artsync_write"
 # Connections kept per SQLite engine: more than the web server's thread pool (40), so that a request
@@ -77,13 +76,29 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema up to the newest migration (creates it in an empty database)."""
-    from alembic import command
+def migrations_config() -> Any:
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    return config
+
+
+@functools.cache
+def schema_head() -> str:
+    """The newest migration, as Alembic reads it from ``migrations/versions``."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(migrations_config()).get_current_head()
+    assert head is not None, "no migrations found"
+    return str(head)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema up to the newest migration (creates it in an empty database)."""
+    from alembic import command
+
+    config = migrations_config()
     with reachable(engine), engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
@@ -109,8 +124,8 @@ def ensure_schema(engine: Engine) -> None:
             f"no artsync data at {engine.url.render_as_string(hide_password=True)}: "
             "run `artsync init` (or `artsync demo`) first"
         )
-    if version != SCHEMA_HEAD:
-        raise StoreUnavailableError(f"the database schema is at {version}, not {SCHEMA_HEAD}: run `artsync init`")
+    if version != schema_head():
+        raise StoreUnavailableError(f"the database schema is at {version}, not {schema_head()}: run `artsync init`")
 
 
 @contextmanager
