@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from artsync.store.db import schema_head, schema_version
 from artsync.store.models import Base
@@ -13,9 +15,10 @@ from artsync.store.models import Base
 MIGRATIONS = Path(__file__).parents[2] / "src" / "artsync" / "store" / "migrations"
 
 
-def test_the_schema_head_is_the_newest_migration_file() -> None:
-    newest = sorted(p.name for p in (MIGRATIONS / "versions").glob("[0-9]*.py"))[-1]
-    assert newest.startswith(schema_head() + "_")
+def test_the_schema_head_is_the_one_alembic_names() -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == schema_head()
 
 
 def test_migrated_database_matches_the_models(engine) -> None:
