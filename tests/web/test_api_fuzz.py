@@ -54,7 +54,7 @@ def served_api(tmp_path_factory) -> Iterator[Server]:
     ("person", "mode", "examples"),
     [
         ("rita", GenerationMode.POSITIVE, 12),
-        ("rita", GenerationMode.NEGATIVE, 8),
+        ("rita", GenerationMode.NEGATIVE, 5),
         ("vic", GenerationMode.POSITIVE, 5),  # a viewer is refused every write: fewer examples say as much
     ],
     ids=["valid-as-rte", "invalid-as-rte", "valid-as-viewer"],
