@@ -22,12 +22,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from artsync.domain.events import Event
-from artsync.store.mapping import event_value
-from artsync.store.models import EventRow, TrainRow
+from artsync.services.events import last_seqs, log_slice
 
 log = logging.getLogger("artsync.realtime")
 
@@ -193,22 +191,12 @@ class Hub:
         return self.locks.setdefault(train, asyncio.Lock())
 
     def read_last_seq(self, train: str) -> int:
-        with self.sessions() as db:
-            return int(db.scalar(select(TrainRow.last_seq).where(TrainRow.key == train)) or 0)
+        return self.read_last_seqs([train]).get(train, 0)
 
     def read_last_seqs(self, trains: list[str]) -> dict[str, int]:
         with self.sessions() as db:
-            rows = db.execute(select(TrainRow.key, TrainRow.last_seq).where(TrainRow.key.in_(trains)))
-            return {key: int(seq) for key, seq in rows}
+            return last_seqs(db, trains)
 
     def read_events(self, train: str, after: int, upto: int | None = None) -> list[Event]:
         with self.sessions() as db:
-            query = (
-                select(EventRow)
-                .join(TrainRow, EventRow.train_id == TrainRow.id)
-                .where(TrainRow.key == train, EventRow.seq > after)
-                .order_by(EventRow.seq)
-            )
-            if upto is not None:
-                query = query.where(EventRow.seq <= upto)
-            return [event_value(row) for row in db.scalars(query)]
+            return log_slice(db, train, after, upto)

@@ -68,6 +68,25 @@ def append_event(
     return event
 
 
+def last_seqs(db: Session, train_keys: list[str]) -> dict[str, int]:
+    """Where each train's log stands (the live hub's view; the connection was authorized when it opened)."""
+    rows = db.execute(select(TrainRow.key, TrainRow.last_seq).where(TrainRow.key.in_(train_keys)))
+    return {key: int(seq) for key, seq in rows}
+
+
+def log_slice(db: Session, train_key: str, after: int, upto: int | None = None) -> list[Event]:
+    """The train's events after ``after`` (up to ``upto``), in seq order, for the live hub."""
+    query = (
+        select(EventRow)
+        .join(TrainRow, EventRow.train_id == TrainRow.id)
+        .where(TrainRow.key == train_key, EventRow.seq > after)
+        .order_by(EventRow.seq)
+    )
+    if upto is not None:
+        query = query.where(EventRow.seq <= upto)
+    return [event_value(row) for row in db.scalars(query)]
+
+
 def events_after(db: Session, train: TrainRow, seq: int) -> list[Event]:
     """The train's events after ``seq``, in order (for the services that read the log themselves)."""
     rows = db.scalars(select(EventRow).where(EventRow.train_id == train.id, EventRow.seq > seq).order_by(EventRow.seq))
