@@ -31,6 +31,9 @@ from artsync.cli.common import (
     settings_for,
 )
 from artsync.cli.lazy import lazy
+from artsync.domain.findings import Severity
+from artsync.domain.permissions import Role
+from artsync.domain.plan import CardStatus, DependencyState, RoamState
 from artsync.errors import InvalidInputError
 
 views = lazy("artsync.io.views")  # the JSON shapes; loads the services, so only when a command prints
@@ -295,20 +298,15 @@ def backlog(
         console.print(output.backlog_table(plan, rows))
 
 
-class SeverityChoice(StrEnum):
-    error = "error"
-    warning = "warning"
-
-
 @app.command()
 @handled
 def findings(
     train: TrainOption = None,
     severity: Annotated[
-        SeverityChoice | None, typer.Option(help="Show only findings at least this severe.", show_default=False)
+        Severity | None, typer.Option(help="Show only findings at least this severe.", show_default=False)
     ] = None,
     fail_on: Annotated[
-        SeverityChoice | None,
+        Severity | None,
         typer.Option("--fail-on", help="Exit 1 when a finding at least this severe exists.", show_default=False),
     ] = None,
     json: JsonOption = False,
@@ -359,18 +357,11 @@ def card_move(
         console.print(f"Moved {ref} to {where} (version {moved.version}, event {moved.event.seq}).")
 
 
-class StatusChoice(StrEnum):
-    not_started = "not started"
-    in_progress = "in progress"
-    done = "done"
-    blocked = "blocked"
-
-
 @card_app.command("status")
 @handled
 def card_status(
     ref: CardArg,
-    to: Annotated[StatusChoice, typer.Option("--to", help="The card's status.")],
+    to: Annotated[CardStatus, typer.Option("--to", help="The card's status.")],
     if_version: IfVersionOption = None,
     train: TrainOption = None,
     db: DbOption = None,
@@ -465,19 +456,12 @@ def dep_remove(
     console.print(f"{consumer} no longer needs {provider} (event {removed.event.seq}).")
 
 
-class DependencyStateChoice(StrEnum):
-    committed = "committed"
-    delivered = "delivered"
-    broken = "broken"
-    requested = "requested"
-
-
 @dep_app.command("state")
 @handled
 def dep_state(
     consumer: ConsumerArg,
     provider: ProviderArg,
-    to: Annotated[DependencyStateChoice, typer.Option("--to", help="committed, delivered, broken or requested.")],
+    to: Annotated[DependencyState, typer.Option("--to", help="committed, delivered, broken or requested.")],
     if_version: IfVersionOption = None,
     train: TrainOption = None,
     db: DbOption = None,
@@ -496,19 +480,11 @@ def dep_state(
         console.print(f"{consumer} → {provider} is now {changed.dependency.state} (event {changed.event.seq}).")
 
 
-class RoamChoice(StrEnum):
-    resolved = "resolved"
-    owned = "owned"
-    accepted = "accepted"
-    mitigated = "mitigated"
-    unroamed = "unroamed"
-
-
 @risk_app.command("roam")
 @handled
 def risk_roam(
     key: Annotated[str, typer.Argument(help="The risk's key, e.g. R3.")],
-    as_: Annotated[RoamChoice, typer.Option("--as", help="The ROAM state.")],
+    as_: Annotated[RoamState, typer.Option("--as", help="The ROAM state.")],
     owner: Annotated[str | None, typer.Option(help="Who owns it (required for owned).")] = None,
     note: Annotated[str | None, typer.Option(help="Why, or the mitigation plan.")] = None,
     if_version: IfVersionOption = None,
@@ -576,22 +552,12 @@ def log(
         console.print(output.events_table(events))
 
 
-class RoleChoice(StrEnum):
-    rte = "rte"
-    product_manager = "product_manager"
-    business_owner = "business_owner"
-    product_owner = "product_owner"
-    scrum_master = "scrum_master"
-    member = "member"
-    viewer = "viewer"
-
-
 @user_app.command("add")
 @handled
 def user_add(
     name: Annotated[str, typer.Argument(help="The user's login name (one word).")],
     train: Annotated[str, typer.Option("--train", "-t", help="The train the role is on.")],
-    role: Annotated[RoleChoice, typer.Option(help="The role on that train.")],
+    role: Annotated[Role, typer.Option(help="The role on that train.")],
     team: Annotated[
         str | None, typer.Option(help="The team, for product_owner, scrum_master and member.", show_default=False)
     ] = None,
@@ -619,7 +585,7 @@ def user_add(
 def user_remove_role(
     name: Annotated[str, typer.Argument(help="The user.")],
     train: Annotated[str, typer.Option("--train", "-t", help="The train the role is on.")],
-    role: Annotated[RoleChoice, typer.Option(help="The role to take away.")],
+    role: Annotated[Role, typer.Option(help="The role to take away.")],
     team: Annotated[str | None, typer.Option(help="Only the role in this team.", show_default=False)] = None,
     db: DbOption = None,
 ) -> None:

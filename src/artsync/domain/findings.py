@@ -11,13 +11,22 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 
 from artsync.domain.board import DependencyStatus, dependency_status, load_status, loads
 from artsync.domain.plan import Card, Plan, card_ref
 
-ERROR = "error"
-WARNING = "warning"
-SEVERITIES = (ERROR, WARNING)
+
+class Severity(StrEnum):
+    """How much a finding matters: an error breaks the plan, a warning puts it at risk."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+ERROR = Severity.ERROR
+WARNING = Severity.WARNING
+SEVERITIES = tuple(Severity)
 
 KINDS: dict[str, str] = {
     "dependency-at-risk": WARNING,

@@ -11,15 +11,49 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
+from enum import StrEnum
 from functools import cached_property
 
 from artsync.domain.cadence import PI
 from artsync.domain.wsjf import WsjfInputs
 
-FEATURE_KINDS = ("business", "enabler")
-ROAM_STATES = ("unroamed", "resolved", "owned", "accepted", "mitigated")
-CARD_STATUSES = ("not started", "in progress", "done", "blocked")
-DEPENDENCY_STATES = ("requested", "committed", "delivered", "broken")
+
+# Each vocabulary once: the CLI's choices, the API's schemas and the plan format all take these.
+class FeatureKind(StrEnum):
+    BUSINESS = "business"
+    ENABLER = "enabler"
+
+
+class RoamState(StrEnum):
+    """A risk's ROAM state (DOMAIN.md); a new risk is unroamed."""
+
+    UNROAMED = "unroamed"
+    RESOLVED = "resolved"
+    OWNED = "owned"
+    ACCEPTED = "accepted"
+    MITIGATED = "mitigated"
+
+
+class CardStatus(StrEnum):
+    NOT_STARTED = "not started"
+    IN_PROGRESS = "in progress"
+    DONE = "done"
+    BLOCKED = "blocked"
+
+
+class DependencyState(StrEnum):
+    """``requested → committed → delivered``, or ``broken``."""
+
+    REQUESTED = "requested"
+    COMMITTED = "committed"
+    DELIVERED = "delivered"
+    BROKEN = "broken"
+
+
+FEATURE_KINDS = tuple(FeatureKind)
+ROAM_STATES = tuple(RoamState)
+CARD_STATUSES = tuple(CardStatus)
+DEPENDENCY_STATES = tuple(DependencyState)
 # Keys of trains, PIs, teams, features and other items: letters, digits, '.', '_', '-'; at most 64.
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 

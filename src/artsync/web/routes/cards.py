@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from artsync.domain.plan import Card
+from artsync.domain.plan import Card, CardStatus
 from artsync.errors import InvalidInputError
 from artsync.services.cards import get_card, move_card, set_card_status
 from artsync.web.deps import CurrentCaller, Db, require_if_match, set_etag
@@ -21,7 +21,7 @@ class CardPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1, "maxProperties": 1})
     iteration: int | None = Field(default=None, description="1-based iteration, or null to unplan the card")
-    status: Literal["not started", "in progress", "done", "blocked"] | None = None
+    status: CardStatus | None = None
 
 
 def card_body(card_id: int, train: str, card: Card, version: int) -> dict[str, Any]:

@@ -3,11 +3,12 @@ its lifecycle (requested → committed → delivered, or broken)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict
 
+from artsync.domain.plan import DependencyState
 from artsync.services.dependencies import DependencyChanged, add_dependency, remove_dependency, set_dependency_state
 from artsync.web.deps import CurrentCaller, Db, parse_if_match
 from artsync.web.fields import Ref
@@ -73,7 +74,7 @@ class DependencyMove(BaseModel):
     the consumer requests it again."""
 
     model_config = ConfigDict(extra="forbid")
-    state: Literal["requested", "committed", "delivered", "broken"]
+    state: DependencyState
 
 
 @router.patch("/trains/{key}/dependencies")

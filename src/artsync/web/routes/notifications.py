@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from artsync.domain import limits
+from artsync.domain.findings import Severity
 from artsync.domain.notifications import EMAIL_SHAPE
 from artsync.io.delivery import outbound_policy, resolve_if_known
 from artsync.services.notifications import (
@@ -35,7 +36,7 @@ class SubscriptionBody(BaseModel):
     email: str = Field(min_length=3, max_length=320, pattern=EMAIL_SHAPE.pattern)
     teams: list[Key] = Field(default_factory=list, max_length=50)
     mine: bool = True
-    severity: Literal["error", "warning"] | None = None
+    severity: Severity | None = None
     decisions: bool = False
     digest: bool = True
 
@@ -46,7 +47,7 @@ class NewWebhook(BaseModel):
     url: str = Field(min_length=8, max_length=limits.URL, pattern=r"^https?://[^\s/?#@]+([/?#][^\s]*)?$")
     secret: str | None = Field(None, min_length=8, max_length=200)
     topics: list[Key] = Field(default_factory=list, max_length=20)
-    severity: Literal["error", "warning"] | None = None
+    severity: Severity | None = None
 
 
 def subscription_json(s: Subscription) -> dict[str, Any]:

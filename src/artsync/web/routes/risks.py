@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from artsync.domain import limits
+from artsync.domain.plan import RoamState
 from artsync.services.risks import RiskRoamed, get_risk, roam_risk
 from artsync.web.deps import CurrentCaller, Db, require_if_match, set_etag
 from artsync.web.live import announce
@@ -19,7 +20,7 @@ class RiskPatch(BaseModel):
     """The ROAM state, with an owner (required for owned) and a note."""
 
     model_config = ConfigDict(extra="forbid")
-    roam: Literal["unroamed", "resolved", "owned", "accepted", "mitigated"]
+    roam: RoamState
     owner: str | None = Field(None, max_length=limits.NAME)
     note: str | None = Field(None, max_length=limits.TEXT)
 
