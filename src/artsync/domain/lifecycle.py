@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-PI_STATES = ("draft", "planning", "executing", "closed")
+from enum import StrEnum
+
+
+class PIState(StrEnum):
+    DRAFT = "draft"
+    PLANNING = "planning"
+    EXECUTING = "executing"
+    CLOSED = "closed"
+
+
+PI_STATES = tuple(PIState)
 
 
 def next_state(state: str) -> str | None:

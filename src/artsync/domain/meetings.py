@@ -4,20 +4,39 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
+
 
 # The ART events (DOMAIN.md): PI planning, the weekly ART sync (coach sync and PO sync, which may be
 # held apart), the system demo at the end of every iteration, and Inspect & Adapt at the end of the PI.
+class MeetingKind(StrEnum):
+    PI_PLANNING = "pi_planning"
+    ART_SYNC = "art_sync"
+    PO_SYNC = "po_sync"
+    SCRUM_OF_SCRUMS = "scrum_of_scrums"
+    SYSTEM_DEMO = "system_demo"
+    INSPECT_ADAPT = "inspect_adapt"
+
+
+class TeamStatus(StrEnum):
+    """What a team reports at a sync."""
+
+    ON_TRACK = "on track"
+    AT_RISK = "at risk"
+    OFF_TRACK = "off track"
+
+
 KINDS: dict[str, str] = {
-    "pi_planning": "PI planning",
-    "art_sync": "ART sync",
-    "po_sync": "PO sync",
-    "scrum_of_scrums": "Coach sync (scrum of scrums)",
-    "system_demo": "System demo",
-    "inspect_adapt": "Inspect & Adapt",
+    MeetingKind.PI_PLANNING: "PI planning",
+    MeetingKind.ART_SYNC: "ART sync",
+    MeetingKind.PO_SYNC: "PO sync",
+    MeetingKind.SCRUM_OF_SCRUMS: "Coach sync (scrum of scrums)",
+    MeetingKind.SYSTEM_DEMO: "System demo",
+    MeetingKind.INSPECT_ADAPT: "Inspect & Adapt",
 }
 STATES = ("planned", "running", "ended")
-TEAM_STATUSES = ("on track", "at risk", "off track")
+TEAM_STATUSES = tuple(TeamStatus)
 ACTION_STATES = ("open", "done")
 DECISION_STATES = ("pending", "decided")
 

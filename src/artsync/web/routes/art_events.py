@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from artsync.domain.meetings import MeetingKind, TeamStatus
 from artsync.errors import InvalidInputError
 from artsync.io import agenda as agenda_io
 from artsync.io import views
@@ -52,7 +53,6 @@ router = APIRouter(prefix="/api/v1", tags=["art events"])
 Items = Annotated[list[Name], Field(max_length=100)]
 TodayQuery = Annotated[date | None, Query(description="Judge ages and due dates as of this day; by default today.")]
 IfMatch = Annotated[str | None, Header()]
-MeetingKind = Literal["pi_planning", "art_sync", "po_sync", "scrum_of_scrums", "system_demo", "inspect_adapt"]
 
 
 class Strict(BaseModel):
@@ -70,8 +70,8 @@ class StartMeeting(Strict):
     today: date | None = None
 
 
-class TeamStatus(Strict):
-    status: Literal["on track", "at risk", "off track"]
+class TeamStatusReport(Strict):
+    status: TeamStatus
     note: Note | None = None
 
 
@@ -240,7 +240,7 @@ def begin_meeting(
 
 @router.put("/trains/{key}/meetings/{meeting}/teams/{team}")
 def team_status(
-    key: str, meeting: int, team: str, body: TeamStatus, request: Request, db: Db, caller: CurrentCaller
+    key: str, meeting: int, team: str, body: TeamStatusReport, request: Request, db: Db, caller: CurrentCaller
 ) -> dict[str, Any]:
     """Record what a team reports in the meeting."""
     view = record_team_status(

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from artsync.domain import limits
+from artsync.domain.lifecycle import PIState
 from artsync.io import views
 from artsync.services.capacity import (
     CalendarChanged,
@@ -52,7 +53,7 @@ class PIMove(BaseModel):
     """The state to move the PI to; by default the next one."""
 
     model_config = ConfigDict(extra="forbid")
-    state: str | None = None
+    state: PIState | None = None
 
 
 class NewHoliday(BaseModel):
