@@ -55,6 +55,12 @@ class Settings(BaseSettings):
         "token or session, or a role taken away, closes its connections within this time.",
     )
 
+    live_poll_interval: float = Field(
+        default=2.0,
+        gt=0,
+        description="Seconds between two looks at the event log by each server's live hub, for changes nobody "
+        "announced (the command line on SQLite without Redis); announced changes arrive at once.",
+    )
     webhook_allow_http: bool = Field(
         default=False, description="Allow webhooks over plain http (https only by default)."
     )

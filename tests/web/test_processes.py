@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -230,3 +231,23 @@ def start_redis(url: str) -> None:
         except redis.RedisError:
             time.sleep(0.1)  # waiting for the server to come up, not timing anything
     raise AssertionError("Redis did not come back")
+
+
+@pytest.mark.parametrize("relay", ["postgresql", "redis"])
+def test_a_command_line_edit_reaches_an_open_board_without_the_poll(loaded, relay, request) -> None:
+    url, token = loaded
+    env = {"ARTSYNC_LIVE_POLL_INTERVAL": "600"}  # the hub's look at the log never comes within this test
+    if relay == "redis":
+        env["ARTSYNC_REDIS_URL"] = request.getfixturevalue("redis_server")
+    with serving(url, env=env) as server:
+        card = planned_cards(server, token)[0]
+        seq = board_of(server, token)["seq"]
+        headers = {"Authorization": f"Bearer {token}"}
+        with connect(live_url(server, after=seq), additional_headers=headers) as socket:
+            moved = subprocess.run(
+                [sys.executable, "-m", "artsync", "card", "move", card["ref"], "--to", "unplanned", "--db", url],
+                capture_output=True, text=True, env={**os.environ, **env}, check=False,
+            )  # fmt: skip
+            assert moved.returncode == 0, moved.stderr
+            [event] = receive_events(socket, 1)
+    assert (event["seq"], event["entity_id"], event["after"]["iteration"]) == (seq + 1, card["ref"], None)

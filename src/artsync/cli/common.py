@@ -93,6 +93,13 @@ def session(db: str | None, *, migrate: bool = False) -> Iterator[tuple[Session,
         else:
             ensure_schema(engine)
         with reachable(engine), Session(engine, expire_on_commit=False) as db_session:
+            if settings.redis_url:
+                # Servers that relay by Redis hear of the change at once (PostgreSQL's NOTIFY rides in the
+                # transaction itself); without either, they find it at their next poll.
+                from artsync.realtime.notify import publish
+                from artsync.services.transaction import WAKE
+
+                db_session.info[WAKE] = functools.partial(publish, settings.redis_url)
             yield db_session, Actor.local(settings.actor)
     finally:
         engine.dispose()

@@ -147,6 +147,16 @@ class RedisRelay(ListeningRelay):
                 await asyncio.sleep(1)
 
 
+def publish(redis_url: str, trains: list[str]) -> None:
+    """Tell every server listening on Redis that these trains' logs grew (a change made outside them, by the CLI)."""
+    client = redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1)
+    try:
+        for train in trains:
+            client.publish(REDIS_CHANNEL, train)
+    finally:
+        client.close()
+
+
 def make_relay(database_url: str, redis_url: str | None, hub: Hub) -> Relay:
     """Redis when configured, else PostgreSQL LISTEN/NOTIFY, else (SQLite) nothing."""
     if redis_url:

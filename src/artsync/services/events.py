@@ -12,6 +12,7 @@ from artsync.domain.events import Event
 from artsync.domain.permissions import Action, Actor
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_train
+from artsync.services.transaction import CHANGED_TRAINS
 from artsync.store.mapping import event_value, utc_now
 from artsync.store.models import EventRow, TrainRow
 
@@ -57,6 +58,7 @@ def append_event(
     )
     db.add(row)
     db.flush()
+    db.info.setdefault(CHANGED_TRAINS, set()).add(train.key)  # woken after commit (services/transaction.py)
     event = event_value(row)
     if db.get_bind().dialect.name == "postgresql":
         # Delivered to listeners only when (and if) this transaction commits. The event rides along so

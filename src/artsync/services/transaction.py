@@ -1,5 +1,9 @@
 """The one way a service commits: everything or nothing.
 
+After a commit that added to a train's log, the session's ``wake`` callback (set by the
+web app and the CLI: the live hub and the relays) is called with the trains, so every
+change reaches open boards the same way whoever made it.
+
 A write transaction on SQLite begins ``IMMEDIATE`` (it takes the single write lock up
 front, so two writers queue instead of failing on a lock upgrade); everything else reads
 in a deferred transaction that never blocks a writer or another reader. A service called
@@ -8,6 +12,7 @@ from inside another's transaction joins it: the outermost one commits.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -18,7 +23,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from artsync.errors import ConflictError, StaleVersionError
 from artsync.store.db import WRITE_OPTION, reachable
 
+log = logging.getLogger("artsync.live")
+
 WRITING = "artsync.writing"
+WAKE = "artsync.wake"  # session info: called with the changed trains' keys after a commit
+CHANGED_TRAINS = "artsync.changed_trains"  # filled by services.events.append_event
 
 
 @contextmanager
@@ -34,6 +43,7 @@ def transaction(db: Session) -> Iterator[None]:
             begin_writing(db)
             yield
             db.commit()
+        wake_after_commit(db)
     except IntegrityError as exc:
         db.rollback()
         raise ConflictError(f"the change clashes with data already there: {exc.orig}") from None
@@ -48,6 +58,18 @@ def transaction(db: Session) -> Iterator[None]:
         raise
     finally:
         db.info.pop(WRITING, None)
+        db.info.pop(CHANGED_TRAINS, None)
+
+
+def wake_after_commit(db: Session) -> None:
+    """Tell the live hub and the other processes which trains' logs grew; never fails the change."""
+    changed = db.info.pop(CHANGED_TRAINS, None)
+    wake = db.info.get(WAKE)
+    if changed and wake is not None:
+        try:
+            wake(sorted(changed))
+        except Exception:  # the change is committed; a client that missed the wake catches up from the log
+            log.warning("could not wake the live boards after a commit", exc_info=True)
 
 
 def begin_writing(db: Session) -> None:

@@ -76,7 +76,7 @@ def create_app(settings: Settings) -> FastAPI:
     """The artsync web app for ``settings``: API under /api/v1, pages, static files, the live channel."""
     engine = make_engine(settings.database_url)
     sessions = session_factory(engine)
-    hub = Hub(sessions)
+    hub = Hub(sessions, poll_seconds=settings.live_poll_interval)
     watch = Watch(sessions, settings.live_recheck_interval)
     relay = make_relay(settings.database_url, settings.redis_url, hub)
 

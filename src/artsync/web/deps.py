@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, HTTPException, Request, Response
 from sqlalchemy.orm import Session
@@ -14,14 +15,25 @@ from starlette.requests import HTTPConnection
 from artsync.domain.permissions import Actor
 from artsync.errors import ForbiddenError, UnauthenticatedError
 from artsync.services.auth import Credential, session_actor, token_actor
+from artsync.services.transaction import WAKE
 
 SESSION_COOKIE = "artsync_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
+def wake_boards(app: Any, trains: list[str]) -> None:
+    """After a change commits (``services/transaction.py`` calls it): wake this process's hub, tell the others."""
+    relay = app.state.relay
+    for train in trains:
+        if not relay.echoes:
+            app.state.hub.wake(train)
+        relay.announce(train)
+
+
 def get_db(request: Request) -> Iterator[Session]:
     with request.app.state.sessions() as session:
+        session.info[WAKE] = functools.partial(wake_boards, request.app)
         yield session
 
 

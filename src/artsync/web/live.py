@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
 from artsync.domain.permissions import Action, allowed
@@ -91,14 +91,6 @@ class Watch:
     def lapsed(self, watched: set[tuple[Credential, str]]) -> dict[tuple[Credential, str], Lapse]:
         with self.sessions() as db:
             return lapsed(db, watched=watched)
-
-
-def announce(request: Request, train: str) -> None:
-    """After a change commits: wake this process's hub and tell the other processes."""
-    relay = request.app.state.relay
-    if not relay.echoes:
-        request.app.state.hub.wake(train)
-    relay.announce(train)
 
 
 def origin_allowed(websocket: WebSocket) -> bool:

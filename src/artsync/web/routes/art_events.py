@@ -47,7 +47,6 @@ from artsync.services.meetings import (
 )
 from artsync.web.deps import CurrentCaller, Db, parse_if_match, set_etag
 from artsync.web.fields import Name, Note, Text
-from artsync.web.live import announce
 
 router = APIRouter(prefix="/api/v1", tags=["art events"])
 Items = Annotated[list[Name], Field(max_length=100)]
@@ -170,8 +169,6 @@ class ConflictDecision(Strict):
 
 
 def meeting_body(request: Request, key: str, view: MeetingView) -> dict[str, Any]:
-    if view.event is not None:
-        announce(request, key)
     return views.meeting_view_json(view)
 
 
@@ -280,7 +277,6 @@ def new_action(key: str, body: NewAction, request: Request, db: Db, caller: Curr
     item = add_action(
         db, actor=caller.actor, train_key=key, text=body.text, owner=body.owner, due=body.due, meeting_id=body.meeting
     )
-    announce(request, key)
     return agenda_io.action_json(item, date.today())
 
 
@@ -292,7 +288,6 @@ def patch_action(
     item = complete_action(
         db, actor=caller.actor, train_key=key, key=action, done=body.state == "done", version=parse_if_match(if_match)
     )
-    announce(request, key)
     return agenda_io.action_json(item, date.today())
 
 
@@ -309,7 +304,6 @@ def decisions(
 def new_decision(key: str, body: NewDecision, request: Request, db: Db, caller: CurrentCaller) -> dict[str, Any]:
     """Record a decision the train needs (the RTE)."""
     made = add_decision(db, actor=caller.actor, train_key=key, question=body.question, meeting_id=body.meeting)
-    announce(request, key)
     return agenda_io.decision_json(made)
 
 
@@ -322,7 +316,6 @@ def take_decision(
         db, actor=caller.actor, train_key=key, key=decision, decision=body.decision, rationale=body.rationale,
         links=body.links,
     )  # fmt: skip
-    announce(request, key)
     return agenda_io.decision_json(taken)
 
 
@@ -347,7 +340,6 @@ def new_impediment(
     raised = raise_impediment(
         db, actor=caller.actor, train_key=key, text=body.text, team=body.team, level=body.level, owner=body.owner
     )
-    announce(request, key)
     set_etag(response, raised.version)
     return impediment_body(raised)
 
@@ -375,8 +367,6 @@ def patch_impediment(
         db, actor=caller.actor, train_key=key, key=impediment, owner=body.owner, level=body.level, state=body.state,
         note=body.note, version=parse_if_match(if_match),
     )  # fmt: skip
-    if updated.event is not None:
-        announce(request, key)
     set_etag(response, updated.version)
     return impediment_body(updated)
 
@@ -410,7 +400,6 @@ def new_conflict(
             db, actor=caller.actor, train_key=key, kind=body.kind, summary=body.summary, parties=body.parties,
             options=body.options, items=body.items,
         )  # fmt: skip
-    announce(request, key)
     set_etag(response, made.version)
     return conflict_body(made)
 
@@ -438,8 +427,6 @@ def patch_conflict(
         db, actor=caller.actor, train_key=key, key=conflict, mediator=body.mediator, options=body.options,
         status=body.status, version=parse_if_match(if_match),
     )  # fmt: skip
-    if made.event is not None:
-        announce(request, key)
     set_etag(response, made.version)
     return conflict_body(made)
 
@@ -460,6 +447,5 @@ def conflict_decision(
         db, actor=caller.actor, train_key=key, key=conflict, decision=body.decision, rationale=body.rationale,
         links=body.links, version=parse_if_match(if_match),
     )  # fmt: skip
-    announce(request, key)
     set_etag(response, made.version)
     return conflict_body(made)

@@ -11,7 +11,6 @@ from artsync.domain.plan import Card, CardStatus
 from artsync.errors import InvalidInputError
 from artsync.services.cards import get_card, move_card, set_card_status
 from artsync.web.deps import CurrentCaller, Db, require_if_match, set_etag
-from artsync.web.live import announce
 
 router = APIRouter(prefix="/api/v1", tags=["cards"])
 
@@ -76,8 +75,6 @@ def patch_card(
             db, actor=caller.actor, train_key=view.train, ref=view.card.ref, to_iteration=change.iteration,
             version=version,
         )  # fmt: skip
-    if moved.event is not None:
-        announce(request, view.train)
     set_etag(response, moved.version)
     body = card_body(card_id, view.train, moved.card, moved.version)
     # The seq of the event this change made (None when nothing changed): a client can recognise its own echo.

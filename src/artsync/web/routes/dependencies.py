@@ -12,7 +12,6 @@ from artsync.domain.plan import DependencyState
 from artsync.services.dependencies import DependencyChanged, add_dependency, remove_dependency, set_dependency_state
 from artsync.web.deps import CurrentCaller, Db, parse_if_match
 from artsync.web.fields import Ref
-from artsync.web.live import announce
 
 router = APIRouter(prefix="/api/v1", tags=["dependencies"])
 
@@ -50,7 +49,6 @@ def create_dependency(
     changed = add_dependency(
         db, actor=caller.actor, train_key=key, consumer=new.consumer, provider=new.provider, request_key=idempotency_key
     )
-    announce(request, key)
     return dependency_body(changed)
 
 
@@ -65,7 +63,6 @@ def delete_dependency(
 ) -> dict[str, Any]:
     """Remove the dependency of ``consumer`` on ``provider``."""
     changed = remove_dependency(db, actor=caller.actor, train_key=key, consumer=consumer, provider=provider)
-    announce(request, key)
     return dependency_body(changed)
 
 
@@ -93,8 +90,6 @@ def move_dependency(
         db, actor=caller.actor, train_key=key, consumer=consumer, provider=provider, state=body.state,
         version=parse_if_match(if_match),
     )  # fmt: skip
-    if moved.event is not None:
-        announce(request, key)
     d = moved.dependency
     return {"consumer": d.consumer, "provider": d.provider, "state": d.state, "version": moved.version,
             "seq": moved.event.seq if moved.event else None}  # fmt: skip

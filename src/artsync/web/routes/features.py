@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from artsync.domain import limits
 from artsync.services.features import FeatureView, edit_feature, get_feature
 from artsync.web.deps import CurrentCaller, Db, require_if_match, set_etag
-from artsync.web.live import announce
 
 router = APIRouter(prefix="/api/v1", tags=["features"])
 
@@ -66,7 +65,5 @@ def patch_feature(
         changes=change.model_dump(exclude_none=True),
         version=version,
     )
-    if view.event is not None:
-        announce(request, key)
     set_etag(response, view.version)
     return feature_body(view)

@@ -15,7 +15,6 @@ from artsync.services.measures import get_measures
 from artsync.services.report import pi_report
 from artsync.services.workshop import add_cause, add_improvement, add_problem, list_problems
 from artsync.web.deps import CurrentCaller, Db
-from artsync.web.live import announce
 
 router = APIRouter(prefix="/api/v1", tags=["measures"])
 PiQuery = Annotated[str | None, Query(max_length=64, description="The PI's key; by default the current PI.")]
@@ -81,7 +80,6 @@ def problems(key: str, db: Db, caller: CurrentCaller, pi: PiQuery = None) -> dic
 @router.post("/trains/{key}/problems", status_code=201)
 def new_problem(key: str, body: NewProblem, request: Request, db: Db, caller: CurrentCaller) -> dict[str, Any]:
     made = add_problem(db, actor=caller.actor, train_key=key, text=body.text, team=body.team)
-    announce(request, key)
     return problem_json(made)
 
 
@@ -91,7 +89,6 @@ def new_cause(
 ) -> dict[str, Any]:
     """A root cause: the next "why?", or a cause on a bone of the fishbone."""
     made = add_cause(db, actor=caller.actor, train_key=key, key=problem, text=body.text, category=body.category)
-    announce(request, key)
     return problem_json(made)
 
 
@@ -101,5 +98,4 @@ def new_improvement(
 ) -> dict[str, Any]:
     """An improvement item into the ART backlog, linked to the problem."""
     made = add_improvement(db, actor=caller.actor, train_key=key, key=problem, title=body.title, feature_key=body.key)
-    announce(request, key)
     return problem_json(made)

@@ -24,7 +24,6 @@ from artsync.services.capacity import (
 from artsync.services.pis import advance_pi, create_pi, list_pis
 from artsync.web.deps import CurrentCaller, Db, parse_if_match, set_etag
 from artsync.web.fields import Key, Name
-from artsync.web.live import announce
 
 router = APIRouter(prefix="/api/v1", tags=["pis"])
 PiQuery = Annotated[str | None, Query(max_length=64, description="The PI's key; by default the current PI.")]
@@ -84,8 +83,6 @@ class CapacityPut(BaseModel):
 
 
 def changed(request: Request, key: str, result: CalendarChanged) -> dict[str, Any]:
-    if result.event is not None:
-        announce(request, key)
     return {"summary": result.summary, "seq": result.event.seq if result.event else None}
 
 
@@ -110,7 +107,6 @@ def new_pi(
         iterations=body.iterations,
         ip_last=body.ip_last,
     )
-    announce(request, key)
     set_etag(response, created.version)
     return views.pi_json(created.pi, created.version, current=False)
 
@@ -129,7 +125,6 @@ def move_pi(
     moved = advance_pi(
         db, actor=caller.actor, train_key=key, to=body.state, version=parse_if_match(if_match), pi_key=pi
     )
-    announce(request, key)
     return {"key": moved.pi, "state": moved.state, "version": moved.version, "seq": moved.event.seq}
 
 

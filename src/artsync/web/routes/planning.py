@@ -19,7 +19,6 @@ from artsync.services.votes import cast_vote, close_vote, get_vote, open_vote
 from artsync.services.wsjf import finish_wsjf_session, get_wsjf_session, score_wsjf_column, start_wsjf_session
 from artsync.web.deps import CurrentCaller, Db, parse_if_match, require_if_match, set_etag
 from artsync.web.fields import Key, Text
-from artsync.web.live import announce
 from artsync.web.routes.cards import CardId, card_body
 from artsync.web.routes.pis import PiQuery
 from artsync.web.routes.risks import risk_body
@@ -96,11 +95,6 @@ def objective_body(view: ObjectiveView) -> dict[str, Any]:
     return {**views.objective_json(view.objective), "version": view.version}
 
 
-def announced(request: Request, key: str, event: object) -> None:
-    if event is not None:
-        announce(request, key)
-
-
 @router.post("/trains/{key}/cards", status_code=201)
 def new_card(key: str, body: NewCard, request: Request, db: Db, caller: CurrentCaller) -> dict[str, Any]:
     """Put a team's card on the board (the team, or the RTE)."""
@@ -108,7 +102,6 @@ def new_card(key: str, body: NewCard, request: Request, db: Db, caller: CurrentC
         db, actor=caller.actor, train_key=key, feature=body.feature, team=body.team, points=body.points,
         iteration=body.iteration,
     )  # fmt: skip
-    announce(request, key)
     return card_body(added.id or 0, key, added.card, added.version)
 
 
@@ -122,7 +115,6 @@ def drop_card(
         db, actor=caller.actor, train_key=found.train, ref=card_ref(found.card.feature, found.card.team),
         version=parse_if_match(if_match),
     )  # fmt: skip
-    announce(request, found.train)
     return {"removed": found.card.ref, "seq": event.seq}
 
 
@@ -130,7 +122,6 @@ def drop_card(
 def new_risk(key: str, body: NewRisk, request: Request, db: Db, caller: CurrentCaller) -> dict[str, Any]:
     """Raise a risk; it starts unROAMed."""
     raised = raise_risk(db, actor=caller.actor, train_key=key, text=body.text, team=body.team)
-    announced(request, key, raised.event)
     return risk_body(raised)
 
 
@@ -143,7 +134,6 @@ def new_objective(
         db, actor=caller.actor, train_key=key, team=body.team, text=body.text, committed=body.committed,
         features=body.features,
     )  # fmt: skip
-    announced(request, key, added.event)
     set_etag(response, added.version)
     return objective_body(added)
 
@@ -172,7 +162,6 @@ def patch_objective(
         db, actor=caller.actor, train_key=key, key=objective, text=body.text, committed=body.committed,
         features=body.features, version=require_if_match(if_match),
     )  # fmt: skip
-    announced(request, key, edited.event)
     set_etag(response, edited.version)
     return objective_body(edited)
 
@@ -193,7 +182,6 @@ def put_business_value(
         db, actor=caller.actor, train_key=key, key=objective, planned=body.planned, actual=body.actual,
         version=parse_if_match(if_match),
     )  # fmt: skip
-    announced(request, key, valued.event)
     set_etag(response, valued.version)
     return objective_body(valued)
 
@@ -208,7 +196,6 @@ def read_vote(key: str, db: Db, caller: CurrentCaller) -> dict[str, Any]:
 def start_vote(key: str, request: Request, db: Db, caller: CurrentCaller) -> dict[str, Any]:
     """The RTE opens a round of the confidence vote (a rework round after one that did not pass)."""
     vote = open_vote(db, actor=caller.actor, train_key=key)
-    announce(request, key)
     return views.vote_json(vote)
 
 
@@ -216,7 +203,6 @@ def start_vote(key: str, request: Request, db: Db, caller: CurrentCaller) -> dic
 def put_ballot(key: str, body: Ballot, request: Request, db: Db, caller: CurrentCaller) -> dict[str, Any]:
     """Vote 1–5, or change your vote while the round is open."""
     vote = cast_vote(db, actor=caller.actor, train_key=key, fingers=body.fingers)
-    announce(request, key)
     return views.vote_json(vote)
 
 
@@ -224,7 +210,6 @@ def put_ballot(key: str, body: Ballot, request: Request, db: Db, caller: Current
 def end_vote(key: str, request: Request, db: Db, caller: CurrentCaller) -> dict[str, Any]:
     """The RTE closes the round: the histogram and average, and whether the train may commit (≥ 3)."""
     vote = close_vote(db, actor=caller.actor, train_key=key)
-    announce(request, key)
     return views.vote_json(vote)
 
 
@@ -232,7 +217,6 @@ def end_vote(key: str, request: Request, db: Db, caller: CurrentCaller) -> dict[
 def commit(key: str, body: Commit, request: Request, db: Db, caller: CurrentCaller) -> dict[str, Any]:
     """Freeze the plan as the PI's baseline and start executing (the RTE, after a passing vote)."""
     baseline = commit_pi(db, actor=caller.actor, train_key=key, override_reason=body.override_reason)
-    announce(request, key)
     return {**views.baseline_json(baseline), "overridden": list(baseline.overridden)}
 
 
@@ -264,5 +248,4 @@ def score_wsjf(key: str, column: str, body: WsjfColumn, db: Db, caller: CurrentC
 def finish_wsjf(key: str, request: Request, db: Db, caller: CurrentCaller) -> dict[str, Any]:
     """Apply the four columns to the backlog and record the resulting order with who scored it."""
     done = finish_wsjf_session(db, actor=caller.actor, train_key=key)
-    announce(request, key)
     return views.wsjf_json(done)

@@ -11,7 +11,6 @@ from artsync.domain import limits
 from artsync.domain.plan import RoamState
 from artsync.services.risks import RiskRoamed, get_risk, roam_risk
 from artsync.web.deps import CurrentCaller, Db, require_if_match, set_etag
-from artsync.web.live import announce
 
 router = APIRouter(prefix="/api/v1", tags=["risks"])
 
@@ -55,7 +54,5 @@ def patch_risk(
         db, actor=caller.actor, train_key=key, key=risk, roam=change.roam, owner=change.owner, note=change.note,
         version=version,
     )  # fmt: skip
-    if view.event is not None:
-        announce(request, key)
     set_etag(response, view.version)
     return risk_body(view)
