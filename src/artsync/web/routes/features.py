@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
-from artsync.domain import limits
 from artsync.services.features import FeatureView, edit_feature, get_feature
 from artsync.web.deps import CurrentCaller, Db, require_if_match, set_etag
+from artsync.web.fields import Title
 
 router = APIRouter(prefix="/api/v1", tags=["features"])
 
@@ -18,7 +18,7 @@ class FeaturePatch(BaseModel):
     """Any of the editable fields; WSJF inputs on 1, 2, 3, 5, 8, 13, 20."""
 
     model_config = ConfigDict(extra="forbid")
-    title: str | None = Field(None, min_length=1, max_length=limits.TITLE, pattern=r"\S")
+    title: Title | None = None
     kind: Literal["business", "enabler"] | None = None
     ubv: int | None = None
     tc: int | None = None

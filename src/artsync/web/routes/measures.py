@@ -15,6 +15,7 @@ from artsync.services.measures import get_measures
 from artsync.services.report import pi_report
 from artsync.services.workshop import add_cause, add_improvement, add_problem, list_problems
 from artsync.web.deps import CurrentCaller, Db
+from artsync.web.fields import Key, Text, Title
 
 router = APIRouter(prefix="/api/v1", tags=["measures"])
 PiQuery = Annotated[str | None, Query(max_length=64, description="The PI's key; by default the current PI.")]
@@ -24,20 +25,20 @@ TABLES = ("objectives", "predictability", "progress", "drift", "forecast", "risk
 
 class NewProblem(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=4000)
+    text: Text
     team: str | None = Field(None, max_length=64)
 
 
 class NewCause(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=4000)
+    text: Text
     category: Literal["why", "people", "process", "tools", "program", "environment"] = "why"
 
 
 class NewImprovement(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    title: str = Field(min_length=1, max_length=400)
-    key: str | None = Field(None, min_length=1, max_length=64)
+    title: Title
+    key: Key | None = None
 
 
 @router.get("/trains/{key}/measures")

@@ -76,7 +76,7 @@ class Commit(BaseModel):
     """Commit after a passing vote; ``override_reason`` commits despite unROAMed risks or error findings."""
 
     model_config = ConfigDict(extra="forbid")
-    override_reason: str | None = Field(None, min_length=1, max_length=2000)
+    override_reason: Text | None = None
 
 
 class NewWsjfSession(BaseModel):
