@@ -25,7 +25,10 @@ def claim(
     db: Session, row: Row, *, what: str, expected: int | None, state: Callable[[Row], dict[str, Any]]
 ) -> dict[str, Any]:
     """Lock ``row`` until commit and check the version the change was based on; returns its state before."""
-    db.refresh(row, with_for_update=True)
+    if db.get_bind().dialect.name != "sqlite":
+        # On SQLite the write transaction already excludes every other writer, and what was read before it
+        # began was expired (services/transaction.begin_writing): the row is current without a second read.
+        db.refresh(row, with_for_update=True)
     before = state(row)
     check_version(what, expected, int(getattr(row, "version")), before)  # noqa: B009  (any versioned row)
     return before
