@@ -10,7 +10,7 @@ import time
 from dataclasses import replace
 
 from artsync.domain.findings import analyze
-from artsync.io.demo import demo_plan
+from artsync.formats.demo import demo_plan
 
 
 def main() -> None:

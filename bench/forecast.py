@@ -11,7 +11,7 @@ import statistics
 import time
 
 from artsync.domain.forecast import TRIALS, Throughput, forecast
-from artsync.io.demo import demo_plan
+from artsync.formats.demo import demo_plan
 
 TARGETS = {"art": 1.0, "train": 10.0}
 

@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).parents[1]))
 from tests.web.browser import free_port, wait_until_up
 
 from artsync.domain.permissions import Actor
-from artsync.io.demo import demo_plan
+from artsync.formats.demo import demo_plan
 from artsync.services.auth import create_token
 from artsync.services.people import add_user
 from artsync.services.plans import import_plan

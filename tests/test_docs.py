@@ -10,7 +10,7 @@ import pytest
 
 from artsync.cli.app import app
 from artsync.domain.findings import KINDS, analyze
-from artsync.io.plan_format import parse_plan
+from artsync.formats.plan_format import parse_plan
 from artsync.settings import Settings
 
 ROOT = Path(__file__).parents[1]

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from artsync.io.demo import demo_plan
-from artsync.io.plan_format import dumps_plan
+from artsync.formats.demo import demo_plan
+from artsync.formats.plan_format import dumps_plan
 from tests.cli.conftest import run
-from tests.io.test_plan_format import minimal
+from tests.formats.test_plan_format import minimal
 
 
 def test_board_shows_teams_iterations_and_load(demo_db) -> None:

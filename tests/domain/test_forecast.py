@@ -99,7 +99,7 @@ def test_more_capacity_never_lowers_a_probability(points, deadline, extra, histo
 
 
 def test_the_milestones_alone_come_out_as_in_the_whole_forecast() -> None:
-    from artsync.io.demo import demo_plan
+    from artsync.formats.demo import demo_plan
 
     p = demo_plan("art")
     history = {t.key: Throughput(t.key, (t.velocity - 4, t.velocity + 3, t.velocity), t.velocity) for t in p.teams}

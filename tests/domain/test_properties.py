@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from artsync.domain.findings import analyze, severity_rank
 from artsync.domain.plan import Plan
-from artsync.io.plan_format import dump_plan, parse_plan
+from artsync.formats.plan_format import dump_plan, parse_plan
 from tests.strategies import plans
 
 DEPENDENCY_KINDS = {"dependency-at-risk", "dependency-broken", "dependency-unplanned-provider", "dependency-cycle"}

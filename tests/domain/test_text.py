@@ -12,7 +12,7 @@ import pytest
 from artsync.domain.events import Event
 from artsync.domain.notifications import event_subject, webhook_payload
 from artsync.domain.text import chat_text, csv_cell, markdown_text, one_line
-from artsync.io.report import csv_text
+from artsync.views.report import csv_text
 
 
 @pytest.mark.parametrize(

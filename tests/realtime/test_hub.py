@@ -6,7 +6,7 @@ import asyncio
 
 from sqlalchemy.orm import Session
 
-from artsync.io.demo import demo_plan
+from artsync.formats.demo import demo_plan
 from artsync.realtime import hub as hub_module
 from artsync.realtime.hub import Hub
 from artsync.services.cards import move_card

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from artsync.errors import ConflictError, ForbiddenError, InvalidInputError
-from artsync.io.plan_format import parse_plan
+from artsync.formats.plan_format import parse_plan
 from artsync.services.baselines import commit_pi
 from artsync.services.cards import add_card, move_card, set_card_status
 from artsync.services.conflicts import (
@@ -224,7 +224,7 @@ def test_a_conflict_from_a_finding_is_mediated_to_a_logged_decision(db, train) -
 
 
 def test_minutes_in_markdown_carry_no_html_people_typed(db, train) -> None:
-    from artsync.io.agenda import minutes_markdown
+    from artsync.formats.agenda import minutes_markdown
     from artsync.services.meetings import add_action
 
     sync = schedule_meeting(db, actor=P["rte"], train_key="ART", kind="art_sync", day=TODAY)

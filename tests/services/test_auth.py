@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from artsync.domain.permissions import Grant, Role
 from artsync.errors import ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError
-from artsync.io.plan_format import parse_plan
+from artsync.formats.plan_format import parse_plan
 from artsync.services.auth import (
     TooManyAttemptsError,
     create_token,
@@ -24,7 +24,7 @@ from artsync.services.cards import move_card
 from artsync.services.people import add_user, list_users
 from artsync.services.plans import import_plan
 from artsync.store.models import ApiTokenRow, LoginRow, UserRow
-from tests.io.test_plan_format import minimal
+from tests.formats.test_plan_format import minimal
 from tests.personas import ADMIN
 
 T0 = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)

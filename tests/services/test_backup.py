@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from artsync.errors import ConflictError, ForbiddenError, InvalidInputError
-from artsync.io.backup import read_backup, write_backup
-from artsync.io.demo import DEMO_PASSWORD, demo_plan
+from artsync.formats.backup import read_backup, write_backup
+from artsync.formats.demo import DEMO_PASSWORD, demo_plan
 from artsync.services.auth import create_token, login
 from artsync.services.backup import backup, restore
 from artsync.services.baselines import commit_pi

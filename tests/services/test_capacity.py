@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from artsync.errors import ConflictError, ForbiddenError, InvalidInputError
-from artsync.io.plan_format import parse_plan
+from artsync.formats.plan_format import parse_plan
 from artsync.services.capacity import (
     add_holiday,
     add_leave,
@@ -21,7 +21,7 @@ from artsync.services.events import list_events
 from artsync.services.pis import advance_pi, create_pi, list_pis
 from artsync.services.plans import import_plan
 from artsync.services.trains import get_plan
-from tests.io.test_plan_format import minimal
+from tests.formats.test_plan_format import minimal
 from tests.personas import ADMIN, personas
 
 PEOPLE = personas("ART", "Atlas", "Orion")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from artsync.errors import ForbiddenError, InvalidInputError, NotFoundError, StaleVersionError
-from artsync.io.plan_format import parse_plan
+from artsync.formats.plan_format import parse_plan
 from artsync.services.cards import move_card, set_card_status
 from artsync.services.events import list_events
 from artsync.services.findings import list_findings
 from artsync.services.plans import import_plan
 from artsync.services.trains import get_plan
-from tests.io.test_plan_format import minimal
+from tests.formats.test_plan_format import minimal
 from tests.personas import ADMIN, local, personas
 
 

@@ -4,12 +4,12 @@ import pytest
 
 from artsync.domain.board import DependencyStatus
 from artsync.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
-from artsync.io.plan_format import parse_plan
+from artsync.formats.plan_format import parse_plan
 from artsync.services.dependencies import add_dependency, remove_dependency, set_dependency_state
 from artsync.services.events import list_events
 from artsync.services.plans import import_plan
 from artsync.services.trains import get_plan
-from tests.io.test_plan_format import minimal
+from tests.formats.test_plan_format import minimal
 from tests.personas import ADMIN, local, personas
 
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
 from artsync.errors import ArtsyncError
-from artsync.io.demo import demo_plan
+from artsync.formats.demo import demo_plan
 from artsync.services.cards import move_card
 from artsync.services.dependencies import add_dependency, remove_dependency
 from artsync.services.events import list_events

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from artsync.io.plan_format import parse_plan
+from artsync.formats.plan_format import parse_plan
 from artsync.services.forecast import get_forecast, standing_findings
 from artsync.services.plans import import_plan
 from artsync.services.trains import find_current_pi, find_train

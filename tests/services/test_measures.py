@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from artsync.io.plan_format import parse_plan
+from artsync.formats.plan_format import parse_plan
 from artsync.services.baselines import commit_pi
 from artsync.services.cards import add_card, move_card, remove_card, set_card_status
 from artsync.services.dependencies import set_dependency_state

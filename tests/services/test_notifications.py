@@ -17,9 +17,9 @@ from aiosmtpd.controller import Controller
 
 from artsync.domain.notifications import SIGNATURE_HEADER, verify
 from artsync.domain.permissions import Actor, Grant, Role
-from artsync.io.delivery import NetworkSenders, outbound_policy
-from artsync.io.plan_format import parse_plan
+from artsync.formats.plan_format import parse_plan
 from artsync.services.cards import add_card, move_card
+from artsync.services.delivery import NetworkSenders, outbound_policy
 from artsync.services.meetings import add_action, add_decision
 from artsync.services.notifications import add_webhook, queue_digests, route, subscribe
 from artsync.services.outbox import deliver, list_outbox
@@ -272,11 +272,11 @@ def test_a_webhook_into_the_servers_own_network_cannot_be_added(db, train, url: 
 
 
 def test_a_webhook_whose_name_resolves_inward_when_sent_is_not_sent(db, train, receiver, monkeypatch) -> None:
-    import artsync.io.delivery
+    import artsync.services.delivery
 
     # Accepted when added (the name does not resolve from here), it resolves to loopback when sent.
     add_webhook(db, actor=RITA, train_key=train, kind="slack", url="https://hooks.example.org/slack")
-    monkeypatch.setattr(artsync.io.delivery, "resolve", lambda host: ["127.0.0.1"])
+    monkeypatch.setattr(artsync.services.delivery, "resolve", lambda host: ["127.0.0.1"])
     route(db, now=T0)
     Hooks.calls.clear()
     move_card(db, actor=RITA, train_key=train, ref="F4@Orion", to_iteration=3)

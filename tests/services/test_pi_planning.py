@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from artsync.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
-from artsync.io.plan_format import parse_plan
+from artsync.formats.plan_format import parse_plan
 from artsync.services.baselines import commit_pi, get_baseline
 from artsync.services.capacity import add_holiday
 from artsync.services.cards import add_card, move_card

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from artsync.domain.plan import Card
 from artsync.errors import ConflictError, NotFoundError
-from artsync.io.demo import demo_plan
-from artsync.io.plan_format import dumps_plan
+from artsync.formats.demo import demo_plan
+from artsync.formats.plan_format import dumps_plan
 from artsync.services.events import list_events
 from artsync.services.plans import import_plan
 from artsync.services.trains import get_plan, list_trains

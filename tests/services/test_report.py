@@ -10,11 +10,11 @@ import re
 import pytest
 
 from artsync.errors import ForbiddenError, InvalidInputError
-from artsync.io.report import csv_text, report_html, report_markdown, tables
 from artsync.services.cards import move_card
 from artsync.services.report import pi_report
 from artsync.services.trains import get_plan
 from artsync.services.workshop import add_cause, add_improvement, add_problem, list_problems
+from artsync.views.report import csv_text, report_html, report_markdown, tables
 from tests.cli.conftest import run
 from tests.personas import ADMIN, personas
 from tests.services.test_measures import committed

@@ -3,13 +3,13 @@ from __future__ import annotations
 import pytest
 
 from artsync.errors import InvalidInputError, NotFoundError, StaleVersionError
-from artsync.io.plan_format import parse_plan
+from artsync.formats.plan_format import parse_plan
 from artsync.services.events import list_events
 from artsync.services.findings import list_findings
 from artsync.services.plans import import_plan
 from artsync.services.risks import roam_risk
 from artsync.services.trains import get_plan
-from tests.io.test_plan_format import minimal
+from tests.formats.test_plan_format import minimal
 from tests.personas import ADMIN, local
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from artsync.errors import StaleVersionError
-from artsync.io.demo import demo_plan
+from artsync.formats.demo import demo_plan
 from artsync.services.cards import move_card
 from artsync.services.plans import import_plan
 from artsync.services.transaction import transaction

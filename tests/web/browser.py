@@ -35,7 +35,7 @@ def demo_train_with_rte(database_url: str) -> str:
     from sqlalchemy.orm import Session
 
     from artsync.domain.permissions import Actor
-    from artsync.io.demo import demo_plan
+    from artsync.formats.demo import demo_plan
     from artsync.services.auth import create_token
     from artsync.services.people import add_user
     from artsync.services.plans import import_plan

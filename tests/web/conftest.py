@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from artsync.io.demo import demo_plan
+from artsync.formats.demo import demo_plan
 from artsync.services.auth import create_token
 from artsync.services.people import add_user
 from artsync.services.plans import import_plan

@@ -15,7 +15,7 @@ from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from sqlalchemy.orm import Session
 
-from artsync.io.demo import demo_plan
+from artsync.formats.demo import demo_plan
 from artsync.services.auth import create_token
 from artsync.services.people import add_user
 from artsync.services.plans import import_plan

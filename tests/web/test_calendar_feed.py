@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from icalendar import Calendar
 from sqlalchemy.orm import Session
 
-from artsync.io.plan_format import parse_plan
+from artsync.formats.plan_format import parse_plan
 from artsync.services.capacity import add_holiday
 from artsync.services.people import add_user
 from artsync.services.plans import import_plan

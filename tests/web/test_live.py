@@ -70,7 +70,7 @@ def test_someone_without_a_role_on_the_train_cannot_listen(served: Served) -> No
 
     engine = make_engine(served.database_url)
     with Session(engine) as db:
-        from artsync.io.demo import demo_plan
+        from artsync.formats.demo import demo_plan
         from artsync.services.plans import import_plan
 
         import_plan(db, actor=ADMIN, plan=demo_plan("art"))

@@ -8,7 +8,7 @@ from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from artsync.io.demo import demo_plan
+from artsync.formats.demo import demo_plan
 from artsync.services.notifications import subscribe
 from artsync.services.people import add_user
 from artsync.services.plans import import_plan

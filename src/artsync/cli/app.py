@@ -36,7 +36,7 @@ from artsync.domain.permissions import Role
 from artsync.domain.plan import CardStatus, DependencyState, RoamState
 from artsync.errors import InvalidInputError
 
-views = lazy("artsync.io.views")  # the JSON shapes; loads the services, so only when a command prints
+views = lazy("artsync.views.board")  # the JSON shapes; loads the services, so only when a command prints
 
 app = typer.Typer(
     name="artsync",
@@ -104,7 +104,7 @@ def backup(
     db: DbOption = None,
 ) -> None:
     """Back up the whole database — log, people, plans, meetings, decisions, calendars — in one snapshot."""
-    from artsync.io.backup import write_backup
+    from artsync.formats.backup import write_backup
     from artsync.services.backup import backup as take_backup
 
     with session(db) as (db_session, actor):
@@ -126,7 +126,7 @@ def restore(
     db: DbOption = None,
 ) -> None:
     """Restore a backup into an empty database (SQLite or PostgreSQL, whichever it came from)."""
-    from artsync.io.backup import read_backup
+    from artsync.formats.backup import read_backup
     from artsync.services.backup import restore as restore_backup
 
     document = read_backup(file)
@@ -155,7 +155,7 @@ def demo(
     db: DbOption = None,
 ) -> None:
     """Load a realistic demo train (replacing the same demo train if it is there) and its demo people."""
-    from artsync.io.demo import DEMO_PASSWORD, DEMO_PEOPLE, demo_plan
+    from artsync.formats.demo import DEMO_PASSWORD, DEMO_PEOPLE, demo_plan
     from artsync.services.demo_activity import seed_activity
     from artsync.services.people import add_user
     from artsync.services.plans import import_plan
@@ -197,7 +197,7 @@ def import_(
     """Import a whole plan; it lands whole or not at all."""
     from artsync.domain import limits
     from artsync.errors import ImportFailedError
-    from artsync.io.plan_format import parse_plan_text
+    from artsync.formats.plan_format import parse_plan_text
     from artsync.services.plans import import_plan
 
     try:
@@ -233,7 +233,7 @@ def export(
     db: DbOption = None,
 ) -> None:
     """Export a train's plan as artsync-plan/1 JSON."""
-    from artsync.io.plan_format import dumps_plan
+    from artsync.formats.plan_format import dumps_plan
     from artsync.services.trains import get_plan
 
     with session(db) as (db_session, actor):
@@ -254,7 +254,7 @@ def trains(json: JsonOption = False, db: DbOption = None) -> None:
     with session(db) as (db_session, actor):
         found = list_trains(db_session, actor=actor)
     if json:
-        output.print_json(console, {"trains": [t.__dict__ for t in found]})
+        output.print_json(console, views.TrainList(trains=[views.Train.of(t) for t in found]))
     elif not found:
         console.print("No trains yet: run `artsync demo` or `artsync import FILE.json`.")
     else:
@@ -266,13 +266,14 @@ def trains(json: JsonOption = False, db: DbOption = None) -> None:
 def board(train: TrainOption = None, json: JsonOption = False, db: DbOption = None) -> None:
     """Show the ART planning board: teams × iterations, load/capacity, problem cards marked."""
     from artsync.domain.findings import analyze
-    from artsync.services.trains import get_plan
+    from artsync.services.board import get_board
 
     with session(db) as (db_session, actor):
-        plan = get_plan(db_session, actor=actor, train_key=train)
+        found = get_board(db_session, actor=actor, train_key=train)
     if json:
-        output.print_json(console, views.board_json(plan))
+        output.print_json(console, views.Board.of(found))
         return
+    plan = found.plan
     findings = analyze(plan)
     console.print(output.board_table(plan, findings))
     console.print(f"Findings: {output.count_words(findings)} — run `artsync findings` for details.")
@@ -291,7 +292,7 @@ def backlog(
 
     with session(db) as (db_session, actor):
         plan = get_plan(db_session, actor=actor, train_key=train)
-    rows = views.backlog_json(plan)[:limit]
+    rows = [row.json_value() for row in views.backlog(plan)[:limit]]
     if json:
         output.print_json(console, {"train": plan.train.key, "features": rows})
     else:
@@ -319,7 +320,7 @@ def findings(
     with session(db) as (db_session, actor):
         found = list_findings(db_session, actor=actor, train_key=train, severity=severity.value if severity else None)
     if json:
-        output.print_json(console, {"findings": [views.finding_json(f) for f in found]})
+        output.print_json(console, views.FindingList(findings=[views.Finding.of(f) for f in found]))
     elif not found:
         console.print("[green]No findings: the plan is clean.[/]")
     else:
@@ -545,7 +546,7 @@ def log(
     with session(db) as (db_session, actor):
         events = list_events(db_session, actor=actor, train_key=train, after=after, limit=limit)
     if json:
-        output.print_json(console, {"events": [views.event_json(e) for e in events]})
+        output.print_json(console, views.EventList(events=[views.Event.of(e) for e in events]))
     elif not events:
         console.print(f"No events after seq {after}.")
     else:
@@ -607,7 +608,7 @@ def user_list(json: JsonOption = False, db: DbOption = None) -> None:
     with session(db) as (db_session, actor):
         people = list_users(db_session, actor=actor)
     if json:
-        output.print_json(console, {"users": [views.person_json(p) for p in people]})
+        output.print_json(console, views.PersonList(users=[views.Person.of(p) for p in people]))
     elif not people:
         console.print("No users yet: add one with `artsync user add NAME --train KEY --role ROLE`.")
     else:

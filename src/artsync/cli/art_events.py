@@ -21,8 +21,8 @@ from artsync.cli.common import (
 from artsync.cli.lazy import lazy
 from artsync.cli.planning import calendar_app, parse_date
 
-agenda_io = lazy("artsync.io.agenda")
-views = lazy("artsync.io.views")  # the JSON shapes; loads the services, so only when a command prints
+agenda_io = lazy("artsync.formats.agenda")
+shown = lazy("artsync.views.art_events")  # the JSON shapes; loads the services, so only when a command prints
 
 sync_app = typer.Typer(help="The ART sync: its agenda, generated from what changed since the last one.")
 meeting_app = typer.Typer(help="ART events as meetings: schedule, start, record, end; minutes.", no_args_is_help=True)
@@ -56,14 +56,14 @@ def sync_agenda(
         built = art_sync_agenda(
             db_session, actor=actor, train_key=train, kind=kind, today=parse_date(today, "--today") if today else None
         )
-    shown = agenda_io.agenda_json(built)
+    agenda = agenda_io.agenda_json(built)
     if json:
-        output.print_json(console, shown)
+        output.print_json(console, agenda)
     elif markdown:
-        console.file.write(agenda_io.agenda_markdown(shown) + "\n")
+        console.file.write(agenda_io.agenda_markdown(agenda) + "\n")
     else:
         console.print(f"[bold]ART sync agenda[/] · changes after event {built.since_seq} · {built.today}")
-        console.print(rendered_markdown(agenda_io.agenda_markdown(shown)))
+        console.print(rendered_markdown(agenda_io.agenda_markdown(agenda)))
 
 
 @meeting_app.command("schedule")
@@ -105,7 +105,7 @@ def meeting_list(
     with session(db) as (db_session, actor):
         meetings = list_meetings(db_session, actor=actor, train_key=train, kind=kind)
     if json:
-        output.print_json(console, {"meetings": [agenda_io.meeting_json(m) for m in meetings]})
+        output.print_json(console, shown.MeetingList(meetings=[agenda_io.MeetingRecord.of(m) for m in meetings]))
     else:
         console.print(output.meetings_table(meetings))
 
@@ -192,11 +192,11 @@ def meeting_show(
     with session(db) as (db_session, actor):
         found = get_meeting(db_session, actor=actor, train_key=train, meeting_id=meeting)
     if json:
-        output.print_json(console, views.meeting_view_json(found))
+        output.print_json(console, shown.Meeting.of_view(found))
     elif minutes:
-        console.file.write(views.current_minutes(found))
+        console.file.write(shown.current_minutes(found))
     else:
-        console.print(rendered_markdown(views.current_minutes(found)))
+        console.print(rendered_markdown(shown.current_minutes(found)))
 
 
 @action_app.command("add")
@@ -250,7 +250,7 @@ def action_list(
     with session(db) as (db_session, actor):
         items = list_actions(db_session, actor=actor, train_key=train, state=None if all_ else "open")
     if json:
-        output.print_json(console, {"actions": [agenda_io.action_json(a, day) for a in items]})
+        output.print_json(console, shown.ActionList(actions=[agenda_io.ActionRecord.of(a, day) for a in items]))
     else:
         console.print(output.actions_table(items, day))
 
@@ -304,7 +304,7 @@ def decision_list(
     with session(db) as (db_session, actor):
         found = list_decisions(db_session, actor=actor, train_key=train, state="pending" if pending else None)
     if json:
-        output.print_json(console, {"decisions": [agenda_io.decision_json(d) for d in found]})
+        output.print_json(console, shown.DecisionList(decisions=[agenda_io.DecisionRecord.of(d) for d in found]))
     else:
         console.print(output.decisions_table(found))
 
@@ -368,7 +368,9 @@ def impediment_list(
     with session(db) as (db_session, actor):
         found = list_impediments(db_session, actor=actor, train_key=train, state=None if all_ else "open")
     if json:
-        output.print_json(console, {"impediments": [agenda_io.impediment_json(i, day) for i in found]})
+        output.print_json(
+            console, shown.ImpedimentList(impediments=[agenda_io.ImpedimentRecord.of(i, day) for i in found])
+        )
     else:
         console.print(output.impediments_table(found, day))
 
@@ -469,7 +471,7 @@ def conflict_list(
         found = search_conflicts(db_session, actor=actor, train_key=train, query=query, status=status, kind=kind,
                                  party=party)  # fmt: skip
     if json:
-        output.print_json(console, {"conflicts": [agenda_io.conflict_json(c) for c in found]})
+        output.print_json(console, shown.ConflictList(conflicts=[agenda_io.ConflictRecord.of(c) for c in found]))
     else:
         console.print(output.conflicts_table(found))
 
@@ -488,7 +490,7 @@ def calendar_export(
     """Write the train's event calendar as iCalendar: iterations, PI planning, ART syncs, system demos, I&A."""
     from pathlib import Path
 
-    from artsync.io.icalendar_feed import calendar_ics
+    from artsync.formats.icalendar_feed import calendar_ics
     from artsync.services.calendar_feed import get_calendar
 
     with session(db) as (db_session, actor):

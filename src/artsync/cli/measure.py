@@ -29,14 +29,14 @@ def forecast_command(
     db: DbOption = None,
 ) -> None:
     """When each milestone and objective will be done: the chance of making it, and when it is 85% likely."""
-    from artsync.io.views import forecast_json
     from artsync.services.forecast import get_forecast
+    from artsync.views.board import Forecast
 
     with session(db) as (db_session, actor):
         found = get_forecast(db_session, actor=actor, train_key=train, trials=trials, seed=seed,
                              today=parse_date(today, "--today") if today else None)  # fmt: skip
     if json:
-        output.print_json(console, forecast_json(found))
+        output.print_json(console, Forecast.of(found))
         return
     console.print(output.forecast_table(found, "milestones"))
     console.print(output.forecast_table(found, "objectives"))
@@ -59,14 +59,14 @@ def read_measures(
     db: str | None, train: str | None, pi: str | None, json: bool, parts: tuple[str, ...]
 ) -> Measures | None:
     """The PI's measures; with ``json``, print those ``parts`` of them and give None."""
-    from artsync.io.measures_view import measures_json
     from artsync.services.measures import get_measures
+    from artsync.views.measures import Measures as MeasuresView
 
     with session(db) as (db_session, actor):
         found = get_measures(db_session, actor=actor, train_key=train, pi_key=pi)
     if not json:
         return found
-    data = measures_json(found)
+    data = MeasuresView.of(found).json_value()
     output.print_json(console, {k: data[k] for k in ("train", "pi", *parts)})
     return None
 
@@ -124,8 +124,8 @@ def report_pi(
     from pathlib import Path
 
     from artsync.errors import InvalidInputError
-    from artsync.io.report import csv_text, report_html, report_markdown, tables
     from artsync.services.report import pi_report
+    from artsync.views.report import csv_text, report_html, report_markdown, tables
 
     if format not in ("html", "md", "csv"):
         raise InvalidInputError(f"--format is html, md or csv, not {format!r}")
@@ -211,13 +211,13 @@ def workshop_improve(
 def workshop_list(pi: PiOption = None, train: TrainOption = None, json: JsonOption = False,
                   db: DbOption = None) -> None:  # fmt: skip
     """The workshop's problems with their root causes and improvement items."""
-    from artsync.io.views import problem_json
     from artsync.services.workshop import list_problems
+    from artsync.views.measures import ProblemList, WorkshopProblem
 
     with session(db) as (db_session, actor):
         found = list_problems(db_session, actor=actor, train_key=train, pi_key=pi)
     if json:
-        output.print_json(console, {"problems": [problem_json(p) for p in found]})
+        output.print_json(console, ProblemList(problems=[WorkshopProblem.of(p) for p in found]))
         return
     for p in found:
         console.print(f"[bold]{p.key}[/] {p.text}" + (f" ({p.team})" if p.team else ""))

@@ -60,7 +60,7 @@ def notify_run(
     db: DbOption = None,
 ) -> None:
     """The worker: route new events into the outbox, write the day's digests after the digest hour, send."""
-    from artsync.io.delivery import NetworkSenders
+    from artsync.services.delivery import NetworkSenders
     from artsync.services.outbox import notification_round
 
     settings = settings_for(db)
@@ -108,7 +108,7 @@ def webhook_add(
     db: DbOption = None,
 ) -> None:
     """Tell a chat channel or a program about the train's changes."""
-    from artsync.io.delivery import outbound_policy, resolve_if_known
+    from artsync.services.delivery import outbound_policy, resolve_if_known
     from artsync.services.notifications import add_webhook
 
     policy = outbound_policy(settings_for(db))
@@ -158,11 +158,12 @@ def outbox_list(
     """Messages waiting, sent and failed, newest first, with the last error."""
     from artsync.cli.output import print_json
     from artsync.services.outbox import list_outbox
+    from artsync.views.notifications import Message, Outbox
 
     with session(db) as (db_session, actor):
         messages, counts = list_outbox(db_session, actor=actor, train_key=train, state=state)
     if json:
-        print_json(console, {"counts": counts, "messages": [m.__dict__ for m in messages]})
+        print_json(console, Outbox(counts=counts, messages=[Message.of(m) for m in messages]))
         return
     table = Table(title=f"Outbox · {counts['pending']} pending, {counts['sent']} sent, {counts['failed']} failed",
                   title_justify="left")  # fmt: skip

@@ -38,7 +38,9 @@ SEVERITY_MARK = {"error": "✖", "warning": "▲"}
 
 
 def print_json(console: Console, value: Any) -> None:
-    """Plain JSON on stdout, no colour, so scripts can read it."""
+    """Plain JSON on stdout, no colour, so scripts can read it; a view prints as the API serves it."""
+    if hasattr(value, "json_value"):
+        value = value.json_value()
     console.file.write(json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n")
 
 

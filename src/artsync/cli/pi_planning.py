@@ -13,7 +13,7 @@ from artsync.cli.lazy import lazy
 from artsync.cli.planning import PiOption, pi_app
 from artsync.errors import InvalidInputError
 
-views = lazy("artsync.io.views")  # the JSON shapes; loads the services, so only when a command prints
+views = lazy("artsync.views.planning")  # the JSON shapes; loads the services, so only when a command prints
 
 objective_app = typer.Typer(help="PI objectives: teams write them, business owners value them.", no_args_is_help=True)
 vote_app = typer.Typer(help="The confidence vote that ends PI planning (1–5 fingers).", no_args_is_help=True)
@@ -31,7 +31,7 @@ def objective_list(train: TrainOption = None, json: JsonOption = False, db: DbOp
     with session(db) as (db_session, actor):
         plan = get_plan(db_session, actor=actor, train_key=train)
     if json:
-        output.print_json(console, {"objectives": [views.objective_json(o) for o in plan.objectives]})
+        output.print_json(console, views.ObjectiveList.of(plan))
     else:
         console.print(output.objectives_table(plan))
 
@@ -146,7 +146,7 @@ def vote_show(train: TrainOption = None, json: JsonOption = False, db: DbOption 
     with session(db) as (db_session, actor):
         vote = get_vote(db_session, actor=actor, train_key=train)
     if json:
-        output.print_json(console, views.vote_json(vote))
+        output.print_json(console, views.Vote.of(vote))
     else:
         console.print(output.vote_result(vote))
 
@@ -183,7 +183,7 @@ def pi_baseline(pi: PiOption = None, train: TrainOption = None, json: JsonOption
     with session(db) as (db_session, actor):
         baseline = get_baseline(db_session, actor=actor, train_key=train, pi_key=pi)
     if json:
-        output.print_json(console, views.baseline_json(baseline))
+        output.print_json(console, views.Baseline.of(baseline))
     else:
         console.print(output.baseline_summary(baseline))
 
@@ -249,6 +249,6 @@ def wsjf_show(train: TrainOption = None, json: JsonOption = False, db: DbOption 
     with session(db) as (db_session, actor):
         found = get_wsjf_session(db_session, actor=actor, train_key=train)
     if json:
-        output.print_json(console, views.wsjf_json(found))
+        output.print_json(console, views.Wsjf.of(found))
     else:
         console.print(output.wsjf_table(found))

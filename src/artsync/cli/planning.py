@@ -13,7 +13,8 @@ from artsync.cli.common import DbOption, IfVersionOption, JsonOption, TrainOptio
 from artsync.cli.lazy import lazy
 from artsync.errors import InvalidInputError
 
-views = lazy("artsync.io.views")  # the JSON shapes; loads the services, so only when a command prints
+views = lazy("artsync.views.board")  # the JSON shapes; loads the services, so only when a command prints
+planning_views = lazy("artsync.views.planning")
 
 pi_app = typer.Typer(
     help="PIs: set one up, list them, move one through draft → planning → executing → closed.", no_args_is_help=True
@@ -82,7 +83,7 @@ def pi_list(train: TrainOption = None, json: JsonOption = False, db: DbOption = 
     with session(db) as (db_session, actor):
         pis = list_pis(db_session, actor=actor, train_key=train)
     if json:
-        output.print_json(console, {"pis": [views.pi_json(p.pi, p.version, p.current) for p in pis]})
+        output.print_json(console, views.PIList(pis=[views.PI.with_version(p.pi, p.version, p.current) for p in pis]))
     else:
         console.print(output.pis_table(pis))
 
@@ -191,7 +192,7 @@ def calendar_show(train: TrainOption = None, json: JsonOption = False, db: DbOpt
     with session(db) as (db_session, actor):
         plan = get_capacity(db_session, actor=actor, train_key=train)
     if json:
-        output.print_json(console, views.calendars_json(plan))
+        output.print_json(console, planning_views.Calendar.of(plan))
     else:
         console.print(output.calendars_table(plan))
 
@@ -231,7 +232,7 @@ def capacity_show(
     with session(db) as (db_session, actor):
         plan = get_capacity(db_session, actor=actor, train_key=train, pi_key=pi)
     if json:
-        output.print_json(console, views.capacity_json(plan))
+        output.print_json(console, planning_views.Capacity.of(plan))
     else:
         console.print(output.capacity_table(plan))
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from artsync.domain.permissions import Actor
 from artsync.errors import ConflictError, ForbiddenError, InvalidInputError
-from artsync.io.backup import FORMAT, value_in, value_out
+from artsync.formats.backup import FORMAT, value_in, value_out
 from artsync.services.transaction import transaction
 from artsync.store.db import schema_head, schema_version
 from artsync.store.mapping import utc_now

@@ -15,7 +15,7 @@ from artsync.domain.findings import analyze
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import Plan
 from artsync.errors import ConflictError, InvalidInputError, NotFoundError
-from artsync.io.plan_format import dump_plan, parse_plan
+from artsync.formats.plan_format import dump_plan, parse_plan
 from artsync.services.events import append_event
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_train

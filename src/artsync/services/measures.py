@@ -12,7 +12,7 @@ from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import Plan
 from artsync.domain.predictability import Predictability, by_team, planned_as_committed
 from artsync.domain.progress import FeatureProgress, Progress, feature_progress, progress
-from artsync.io.plan_format import parse_plan
+from artsync.formats.plan_format import parse_plan
 from artsync.services.baselines import find_baseline_row
 from artsync.services.events import events_after
 from artsync.services.permissions import authorize

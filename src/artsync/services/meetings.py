@@ -27,8 +27,8 @@ from artsync.domain.meetings import (
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import next_key
 from artsync.errors import ForbiddenError, InvalidInputError, NotFoundError
-from artsync.io.agenda import agenda_json, minutes_markdown
-from artsync.io.plan_format import parse_plan
+from artsync.formats.agenda import agenda_json, minutes_markdown
+from artsync.formats.plan_format import parse_plan
 from artsync.services.baselines import find_baseline_row
 from artsync.services.events import append_event, events_after
 from artsync.services.forecast import standing_findings

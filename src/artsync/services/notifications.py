@@ -35,7 +35,7 @@ from artsync.domain.outbound import STRICT, OutboundPolicy, parse_target, refusa
 from artsync.domain.permissions import Action, Actor, Grant
 from artsync.domain.text import one_line
 from artsync.errors import ForbiddenError, InvalidInputError, NotFoundError
-from artsync.io.measures_view import burn_up_svg
+from artsync.formats.charts import burn_up_svg
 from artsync.services.auth import find_user
 from artsync.services.forecast import standing_findings
 from artsync.services.impediments import impediment_value
@@ -427,7 +427,8 @@ def queue_digests(db: Session, *, day: date, train_key: str | None = None, now: 
             actions = [
                 action_value(a) for a in db.scalars(select(ActionItemRow).where(ActionItemRow.train_id == train.id))
             ]
-            chart = burn_up_svg(train_measures(db, train))
+            measured = train_measures(db, train)
+            chart = burn_up_svg(measured.progress, measured.plan.pi.key)
             open_ones = select(ImpedimentRow).where(ImpedimentRow.train_id == train.id, ImpedimentRow.state == "open")
             blocking = [impediment_value(i) for i in db.scalars(open_ones)]
             for interest, email in people:

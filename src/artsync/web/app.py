@@ -55,7 +55,7 @@ async def notify_forever(settings: Settings, sessions: Any) -> None:
     Several server processes may each run one: the outbox writes each message once and claims it before
     sending, so nothing goes out twice.
     """
-    from artsync.io.delivery import NetworkSenders
+    from artsync.services.delivery import NetworkSenders
     from artsync.services.outbox import notification_round
 
     senders = NetworkSenders(settings)
@@ -105,6 +105,8 @@ def create_app(settings: Settings) -> FastAPI:
         docs_url="/api/v1/docs",
         redoc_url=None,
         lifespan=lifespan,
+        # Operation ids are the handlers' names (read_card, patch_card): what a generated client calls.
+        generate_unique_id_function=lambda route: route.name,
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from artsync.io.icalendar_feed import calendar_ics
+from artsync.formats.icalendar_feed import calendar_ics
 from artsync.services.calendar_feed import create_feed_token, feed_calendar, get_calendar, revoke_feed_token
+from artsync.views.notifications import Feed, FeedRevoked
 from artsync.web.deps import CurrentCaller, Db, identify
 
 router = APIRouter(prefix="/api/v1", tags=["calendar"])
@@ -40,13 +41,13 @@ def calendar_feed(
 
 
 @router.post("/trains/{key}/calendar/feeds", status_code=201)
-def new_feed(key: str, request: Request, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+def new_feed(key: str, request: Request, db: Db, caller: CurrentCaller) -> Feed:
     """A feed token for your calendar client; the token is shown once, revoke it by its prefix."""
     made = create_feed_token(db, actor=caller.actor, train_key=key)
-    return {"token": made.token, "prefix": made.prefix, "url": str(request.base_url).rstrip("/") + made.path}
+    return Feed(token=made.token, prefix=made.prefix, url=str(request.base_url).rstrip("/") + made.path)
 
 
 @router.delete("/calendar/feeds/{prefix}")
-def drop_feed(prefix: str, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+def drop_feed(prefix: str, db: Db, caller: CurrentCaller) -> FeedRevoked:
     """Revoke a calendar feed: the client stops getting updates."""
-    return {"revoked": prefix, "user": revoke_feed_token(db, actor=caller.actor, prefix=prefix)}
+    return FeedRevoked(revoked=prefix, user=revoke_feed_token(db, actor=caller.actor, prefix=prefix))

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Request, Response
+from fastapi import APIRouter, Header, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from artsync.domain.plan import Card, CardStatus
+from artsync.domain.plan import CardStatus
 from artsync.errors import InvalidInputError
 from artsync.services.cards import get_card, move_card, set_card_status
+from artsync.views.planning import Card
 from artsync.web.deps import CurrentCaller, Db, require_if_match, set_etag
 
 router = APIRouter(prefix="/api/v1", tags=["cards"])
@@ -23,41 +24,26 @@ class CardPatch(BaseModel):
     status: CardStatus | None = None
 
 
-def card_body(card_id: int, train: str, card: Card, version: int) -> dict[str, Any]:
-    return {
-        "id": card_id,
-        "train": train,
-        "ref": card.ref,
-        "feature": card.feature,
-        "team": card.team,
-        "iteration": card.iteration,
-        "points": card.points,
-        "status": card.status,
-        "version": version,
-    }
-
-
 CardId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The card's id, from the board")]
 
 
 @router.get("/cards/{card_id}")
-def read_card(card_id: CardId, db: Db, caller: CurrentCaller, response: Response) -> dict[str, Any]:
+def read_card(card_id: CardId, db: Db, caller: CurrentCaller, response: Response) -> Card:
     """One card, with its version as ETag."""
     view = get_card(db, actor=caller.actor, card_id=card_id)
     set_etag(response, view.version)
-    return card_body(view.id, view.train, view.card, view.version)
+    return Card.of(view.id, view.train, view.card, view.version)
 
 
 @router.patch("/cards/{card_id}")
 def patch_card(
     card_id: CardId,
     change: CardPatch,
-    request: Request,
     db: Db,
     caller: CurrentCaller,
     response: Response,
     if_match: Annotated[str | None, Header()] = None,
-) -> dict[str, Any]:
+) -> Card:
     """Move the card to another iteration or unplan it; refused with 412 when If-Match is stale."""
     version = require_if_match(if_match)
     view = get_card(db, actor=caller.actor, card_id=card_id)
@@ -76,6 +62,4 @@ def patch_card(
             version=version,
         )  # fmt: skip
     set_etag(response, moved.version)
-    body = card_body(card_id, view.train, moved.card, moved.version)
-    # The seq of the event this change made (None when nothing changed): a client can recognise its own echo.
-    return {**body, "seq": moved.event.seq if moved.event else None}
+    return Card.of(card_id, view.train, moved.card, moved.version, moved.event.seq if moved.event else None)

@@ -3,13 +3,14 @@ its lifecycle (requested → committed → delivered, or broken)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, ConfigDict
 
 from artsync.domain.plan import DependencyState
-from artsync.services.dependencies import DependencyChanged, add_dependency, remove_dependency, set_dependency_state
+from artsync.services.dependencies import add_dependency, remove_dependency, set_dependency_state
+from artsync.views.planning import Dependency
 from artsync.web.deps import CurrentCaller, Db, parse_if_match
 from artsync.web.fields import Ref
 
@@ -24,46 +25,33 @@ class NewDependency(BaseModel):
     provider: Ref
 
 
-def dependency_body(changed: DependencyChanged) -> dict[str, Any]:
-    d = changed.dependency
-    return {
-        "consumer": d.consumer,
-        "provider": d.provider,
-        "state": d.state,
-        "status": changed.status.value,
-        "seq": changed.event.seq,
-    }
-
-
 @router.post("/trains/{key}/dependencies", status_code=201)
 def create_dependency(
     key: str,
     new: NewDependency,
-    request: Request,
     db: Db,
     caller: CurrentCaller,
     response: Response,
     idempotency_key: Annotated[str | None, Header(max_length=120)] = None,
-) -> dict[str, Any]:
+) -> Dependency:
     """Add a dependency; a retry with the same Idempotency-Key returns the first result."""
     changed = add_dependency(
         db, actor=caller.actor, train_key=key, consumer=new.consumer, provider=new.provider, request_key=idempotency_key
     )
-    return dependency_body(changed)
+    return Dependency.of(changed)
 
 
 @router.delete("/trains/{key}/dependencies")
 def delete_dependency(
     key: str,
-    request: Request,
     db: Db,
     caller: CurrentCaller,
     consumer: str = Query(max_length=200),
     provider: str = Query(max_length=200),
-) -> dict[str, Any]:
+) -> Dependency:
     """Remove the dependency of ``consumer`` on ``provider``."""
     changed = remove_dependency(db, actor=caller.actor, train_key=key, consumer=consumer, provider=provider)
-    return dependency_body(changed)
+    return Dependency.of(changed)
 
 
 class DependencyMove(BaseModel):
@@ -78,18 +66,17 @@ class DependencyMove(BaseModel):
 def move_dependency(
     key: str,
     body: DependencyMove,
-    request: Request,
     db: Db,
     caller: CurrentCaller,
     consumer: str = Query(max_length=200),
     provider: str = Query(max_length=200),
     if_match: Annotated[str | None, Header()] = None,
-) -> dict[str, Any]:
+) -> Dependency:
     """Move the dependency of ``consumer`` on ``provider`` to another state (logged); If-Match is optional."""
     moved = set_dependency_state(
         db, actor=caller.actor, train_key=key, consumer=consumer, provider=provider, state=body.state,
         version=parse_if_match(if_match),
     )  # fmt: skip
     d = moved.dependency
-    return {"consumer": d.consumer, "provider": d.provider, "state": d.state, "version": moved.version,
-            "seq": moved.event.seq if moved.event else None}  # fmt: skip
+    return Dependency(consumer=d.consumer, provider=d.provider, state=DependencyState(d.state), version=moved.version,
+                      seq=moved.event.seq if moved.event else None)  # fmt: skip

@@ -23,9 +23,7 @@ from artsync.domain.plan import ROAM_STATES, Plan
 from artsync.domain.workshop import CATEGORIES
 from artsync.domain.wsjf import COLUMNS, SCALE
 from artsync.errors import NotFoundError
-from artsync.io import agenda as agenda_io
-from artsync.io import views
-from artsync.io.report import report_body_html, tables
+from artsync.formats import agenda as agenda_io
 from artsync.services.baselines import get_baseline
 from artsync.services.capacity import get_capacity
 from artsync.services.conflicts import search_conflicts
@@ -38,6 +36,8 @@ from artsync.services.outbox import list_outbox
 from artsync.services.report import pi_report
 from artsync.services.votes import get_vote
 from artsync.services.wsjf import get_wsjf_session
+from artsync.views.art_events import current_minutes
+from artsync.views.report import report_body_html, tables
 from artsync.web.deps import Caller, Db
 from artsync.web.routes.pages import render, train_page
 
@@ -172,7 +172,7 @@ def meeting_page(request: Request, key: str, meeting: int, db: Db) -> Response:
     return render(
         request, "meeting.html", caller, plan=plan, seq=seq, train=key, page="sync", view=found, m=found.meeting,
         agenda_html=markdown.render(agenda_io.meeting_agenda_markdown(found.meeting)),
-        minutes_html=markdown.render(views.current_minutes(found)), statuses=TEAM_STATUSES,
+        minutes_html=markdown.render(current_minutes(found)), statuses=TEAM_STATUSES,
         facilitate=may(caller, key, Action.FACILITATE), today=date.today(),
     )  # fmt: skip
 
@@ -253,7 +253,7 @@ def report_page(request: Request, key: str, db: Db, pi: str | None = None) -> Re
     made = pi_report(db, actor=caller.actor, train_key=key, pi_key=pi[:64] if pi else None)
     return render(
         request, "report.html", caller, plan=plan, seq=seq, train=key, page="report", pi=made.measures.plan.pi.key,
-        body=Markup(report_body_html(made)),  # rendered by io/report.py, which escapes what it shows
+        body=Markup(report_body_html(made)),  # rendered by views/report.py, which escapes what it shows
         problems=made.problems, tables=list(tables(made)), may_report=may(caller, key, Action.REPORT),
         may_improve=may(caller, key, Action.EDIT_FEATURE), categories=CATEGORIES,
         pis=[t.pi for t in made.measures.trend],

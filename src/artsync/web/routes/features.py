@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Header, Response
 from pydantic import BaseModel, ConfigDict
 
-from artsync.services.features import FeatureView, edit_feature, get_feature
+from artsync.services.features import edit_feature, get_feature
+from artsync.views.planning import Feature
 from artsync.web.deps import CurrentCaller, Db, require_if_match, set_etag
 from artsync.web.fields import Title
 
@@ -26,22 +27,12 @@ class FeaturePatch(BaseModel):
     size: int | None = None
 
 
-def feature_body(view: FeatureView) -> dict[str, Any]:
-    f = view.feature
-    return {
-        **f.record(),
-        "cost_of_delay": f.wsjf.cost_of_delay,
-        "wsjf": round(f.wsjf.score, 2),
-        "version": view.version,
-    }
-
-
 @router.get("/trains/{key}/features/{feature}")
-def read_feature(key: str, feature: str, db: Db, caller: CurrentCaller, response: Response) -> dict[str, Any]:
+def read_feature(key: str, feature: str, db: Db, caller: CurrentCaller, response: Response) -> Feature:
     """One feature with its WSJF, and its version as ETag."""
     view = get_feature(db, actor=caller.actor, train_key=key, key=feature)
     set_etag(response, view.version)
-    return feature_body(view)
+    return Feature.of_view(view)
 
 
 @router.patch("/trains/{key}/features/{feature}")
@@ -49,12 +40,11 @@ def patch_feature(
     key: str,
     feature: str,
     change: FeaturePatch,
-    request: Request,
     db: Db,
     caller: CurrentCaller,
     response: Response,
     if_match: Annotated[str | None, Header()] = None,
-) -> dict[str, Any]:
+) -> Feature:
     """Edit a feature (product management); 412 when If-Match is stale."""
     version = require_if_match(if_match)
     view = edit_feature(
@@ -66,4 +56,4 @@ def patch_feature(
         version=version,
     )
     set_etag(response, view.version)
-    return feature_body(view)
+    return Feature.of_view(view)

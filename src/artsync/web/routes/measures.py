@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from artsync.errors import NotFoundError
-from artsync.io.measures_view import measures_json
-from artsync.io.report import csv_text, report_html, report_markdown, tables
-from artsync.io.views import problem_json
 from artsync.services.measures import get_measures
 from artsync.services.report import pi_report
 from artsync.services.workshop import add_cause, add_improvement, add_problem, list_problems
+from artsync.views.measures import Measures, ProblemList, WorkshopProblem
+from artsync.views.report import csv_text, report_html, report_markdown, tables
 from artsync.web.deps import CurrentCaller, Db
 from artsync.web.fields import Key, Text, Title
 
@@ -42,9 +41,9 @@ class NewImprovement(BaseModel):
 
 
 @router.get("/trains/{key}/measures")
-def measures(key: str, db: Db, caller: CurrentCaller, pi: PiQuery = None) -> dict[str, Any]:
+def measures(key: str, db: Db, caller: CurrentCaller, pi: PiQuery = None) -> Measures:
     """Progress (planned against done, burn-up), predictability with its trend, and drift from the baseline."""
-    return measures_json(get_measures(db, actor=caller.actor, train_key=key, pi_key=pi))
+    return Measures.of(get_measures(db, actor=caller.actor, train_key=key, pi_key=pi))
 
 
 @router.get("/trains/{key}/report", response_class=Response)
@@ -73,30 +72,28 @@ def report_csv(key: str, table: str, db: Db, caller: CurrentCaller, pi: PiQuery 
 
 
 @router.get("/trains/{key}/problems")
-def problems(key: str, db: Db, caller: CurrentCaller, pi: PiQuery = None) -> dict[str, Any]:
+def problems(key: str, db: Db, caller: CurrentCaller, pi: PiQuery = None) -> ProblemList:
     """The problem-solving workshop's problems, root causes and improvement items."""
-    return {"problems": [problem_json(p) for p in list_problems(db, actor=caller.actor, train_key=key, pi_key=pi)]}
+    return ProblemList(
+        problems=[WorkshopProblem.of(p) for p in list_problems(db, actor=caller.actor, train_key=key, pi_key=pi)]
+    )
 
 
 @router.post("/trains/{key}/problems", status_code=201)
-def new_problem(key: str, body: NewProblem, request: Request, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+def new_problem(key: str, body: NewProblem, db: Db, caller: CurrentCaller) -> WorkshopProblem:
     made = add_problem(db, actor=caller.actor, train_key=key, text=body.text, team=body.team)
-    return problem_json(made)
+    return WorkshopProblem.of(made)
 
 
 @router.post("/trains/{key}/problems/{problem}/causes", status_code=201)
-def new_cause(
-    key: str, problem: str, body: NewCause, request: Request, db: Db, caller: CurrentCaller
-) -> dict[str, Any]:
+def new_cause(key: str, problem: str, body: NewCause, db: Db, caller: CurrentCaller) -> WorkshopProblem:
     """A root cause: the next "why?", or a cause on a bone of the fishbone."""
     made = add_cause(db, actor=caller.actor, train_key=key, key=problem, text=body.text, category=body.category)
-    return problem_json(made)
+    return WorkshopProblem.of(made)
 
 
 @router.post("/trains/{key}/problems/{problem}/improvements", status_code=201)
-def new_improvement(
-    key: str, problem: str, body: NewImprovement, request: Request, db: Db, caller: CurrentCaller
-) -> dict[str, Any]:
+def new_improvement(key: str, problem: str, body: NewImprovement, db: Db, caller: CurrentCaller) -> WorkshopProblem:
     """An improvement item into the ART backlog, linked to the problem."""
     made = add_improvement(db, actor=caller.actor, train_key=key, key=problem, title=body.title, feature_key=body.key)
-    return problem_json(made)
+    return WorkshopProblem.of(made)

@@ -22,12 +22,12 @@ from artsync.domain.forecast import iteration_words
 from artsync.domain.permissions import Action, allowed
 from artsync.domain.plan import Plan
 from artsync.errors import ArtsyncError, UnauthenticatedError
-from artsync.io import views
 from artsync.services.auth import TooManyAttemptsError, login, logout
 from artsync.services.cockpit import get_cockpit
 from artsync.services.events import list_events
 from artsync.services.findings import list_findings
 from artsync.services.trains import get_plan, list_trains, train_seq
+from artsync.views import board as views
 from artsync.web.deps import SESSION_COOKIE, Caller, Db, identify
 
 router = APIRouter(include_in_schema=False)
@@ -200,7 +200,7 @@ def backlog_page(request: Request, key: str, db: Db) -> Response:
         plan=plan,
         seq=seq,
         train=key,
-        rows=views.backlog_json(plan),
+        rows=views.backlog(plan),
         editable=allowed(caller.actor, key, Action.EDIT_FEATURE).ok,
         page="backlog",
     )

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from artsync.domain import limits
 from artsync.domain.lifecycle import PIState
-from artsync.io import views
 from artsync.services.capacity import (
-    CalendarChanged,
     add_holiday,
     add_leave,
     adjust_capacity,
@@ -22,6 +20,8 @@ from artsync.services.capacity import (
     set_team,
 )
 from artsync.services.pis import advance_pi, create_pi, list_pis
+from artsync.views import board as views
+from artsync.views.planning import Calendar, CalendarChange, Capacity
 from artsync.web.deps import CurrentCaller, Db, parse_if_match, set_etag
 from artsync.web.fields import Key, Name
 
@@ -82,20 +82,15 @@ class CapacityPut(BaseModel):
     points: int | None = Field(..., ge=limits.CAPACITY.low, le=limits.CAPACITY.high)
 
 
-def changed(request: Request, key: str, result: CalendarChanged) -> dict[str, Any]:
-    return {"summary": result.summary, "seq": result.event.seq if result.event else None}
-
-
 @router.get("/trains/{key}/pis")
-def pis(key: str, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+def pis(key: str, db: Db, caller: CurrentCaller) -> views.PIList:
     """The train's PIs, oldest first; ``current`` marks the one the board shows."""
-    return {"pis": [views.pi_json(p.pi, p.version, p.current) for p in list_pis(db, actor=caller.actor, train_key=key)]}
+    found = list_pis(db, actor=caller.actor, train_key=key)
+    return views.PIList(pis=[views.PI.with_version(p.pi, p.version, p.current) for p in found])
 
 
 @router.post("/trains/{key}/pis", status_code=201)
-def new_pi(
-    key: str, body: NewPI, request: Request, db: Db, caller: CurrentCaller, response: Response
-) -> dict[str, Any]:
+def new_pi(key: str, body: NewPI, db: Db, caller: CurrentCaller, response: Response) -> views.PI:
     """Set up a PI in draft (the RTE); capacities are calculated from the calendars."""
     created = create_pi(
         db,
@@ -108,7 +103,7 @@ def new_pi(
         ip_last=body.ip_last,
     )
     set_etag(response, created.version)
-    return views.pi_json(created.pi, created.version, current=False)
+    return views.PI.with_version(created.pi, created.version, current=False)
 
 
 @router.post("/trains/{key}/pis/{pi}/advance")
@@ -116,22 +111,21 @@ def move_pi(
     key: str,
     pi: str,
     body: PIMove,
-    request: Request,
     db: Db,
     caller: CurrentCaller,
     if_match: Annotated[str | None, Header()] = None,
-) -> dict[str, Any]:
+) -> views.PIMoved:
     """Move a PI to its next state (draft → planning → executing → closed); If-Match is optional."""
     moved = advance_pi(
         db, actor=caller.actor, train_key=key, to=body.state, version=parse_if_match(if_match), pi_key=pi
     )
-    return {"key": moved.pi, "state": moved.state, "version": moved.version, "seq": moved.event.seq}
+    return views.PIMoved(key=moved.pi, state=PIState(moved.state), version=moved.version, seq=moved.event.seq)
 
 
 @router.get("/trains/{key}/capacity")
-def capacity(key: str, db: Db, caller: CurrentCaller, pi: PiQuery = None) -> dict[str, Any]:
+def capacity(key: str, db: Db, caller: CurrentCaller, pi: PiQuery = None) -> Capacity:
     """Each team's capacity per iteration (velocity × availability, or the team's own figure) and load."""
-    return views.capacity_json(get_capacity(db, actor=caller.actor, train_key=key, pi_key=pi))
+    return Capacity.of(get_capacity(db, actor=caller.actor, train_key=key, pi_key=pi))
 
 
 @router.put("/trains/{key}/capacity/{team}/{iteration}")
@@ -140,16 +134,15 @@ def put_capacity(
     team: str,
     iteration: int,
     body: CapacityPut,
-    request: Request,
     db: Db,
     caller: CurrentCaller,
     pi: PiQuery = None,
-) -> dict[str, Any]:
+) -> CalendarChange:
     """Set the team's own capacity in one iteration, or clear it with ``{"points": null}``."""
     result = adjust_capacity(
         db, actor=caller.actor, train_key=key, team=team, iteration=iteration, points=body.points, pi_key=pi
     )
-    return changed(request, key, result)
+    return CalendarChange.of(result)
 
 
 @router.patch("/trains/{key}/teams/{team}")
@@ -157,11 +150,10 @@ def patch_team(
     key: str,
     team: str,
     body: TeamPatch,
-    request: Request,
     db: Db,
     caller: CurrentCaller,
     if_match: Annotated[str | None, Header()] = None,
-) -> dict[str, Any]:
+) -> CalendarChange:
     """Change a team's size or velocity; If-Match is optional."""
     result = set_team(
         db,
@@ -172,40 +164,38 @@ def patch_team(
         velocity=body.velocity,
         version=parse_if_match(if_match),
     )
-    return changed(request, key, result)
+    return CalendarChange.of(result)
 
 
 @router.get("/trains/{key}/calendar")
-def calendar(key: str, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+def calendar(key: str, db: Db, caller: CurrentCaller) -> Calendar:
     """The train's holidays and everyone's leave."""
-    return views.calendars_json(get_capacity(db, actor=caller.actor, train_key=key))
+    return Calendar.of(get_capacity(db, actor=caller.actor, train_key=key))
 
 
 @router.post("/trains/{key}/holidays", status_code=201)
-def new_holiday(key: str, body: NewHoliday, request: Request, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+def new_holiday(key: str, body: NewHoliday, db: Db, caller: CurrentCaller) -> CalendarChange:
     """Add a day off for the whole train (the RTE)."""
-    return changed(request, key, add_holiday(db, actor=caller.actor, train_key=key, day=body.day, name=body.name))
+    return CalendarChange.of(add_holiday(db, actor=caller.actor, train_key=key, day=body.day, name=body.name))
 
 
 @router.delete("/trains/{key}/holidays/{day}")
-def drop_holiday(key: str, day: date, request: Request, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+def drop_holiday(key: str, day: date, db: Db, caller: CurrentCaller) -> CalendarChange:
     """Remove a holiday."""
-    return changed(request, key, remove_holiday(db, actor=caller.actor, train_key=key, day=day))
+    return CalendarChange.of(remove_holiday(db, actor=caller.actor, train_key=key, day=day))
 
 
 @router.post("/trains/{key}/leave", status_code=201)
-def new_leave(key: str, body: NewLeave, request: Request, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+def new_leave(key: str, body: NewLeave, db: Db, caller: CurrentCaller) -> CalendarChange:
     """Record a person's leave on their team's calendar (the team's PO or SM, or the RTE)."""
     result = add_leave(
         db, actor=caller.actor, train_key=key, team=body.team, person=body.person, first=body.first, last=body.last
     )
-    return changed(request, key, result)
+    return CalendarChange.of(result)
 
 
 @router.delete("/trains/{key}/leave/{team}/{person}/{first}")
-def drop_leave(
-    key: str, team: str, person: str, first: date, request: Request, db: Db, caller: CurrentCaller
-) -> dict[str, Any]:
+def drop_leave(key: str, team: str, person: str, first: date, db: Db, caller: CurrentCaller) -> CalendarChange:
     """Remove the leave of ``person`` that starts on ``first``."""
     result = remove_leave(db, actor=caller.actor, train_key=key, team=team, person=person, first=first)
-    return changed(request, key, result)
+    return CalendarChange.of(result)

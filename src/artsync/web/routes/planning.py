@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Header, Response
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from artsync.domain import limits
 from artsync.domain.plan import card_ref
-from artsync.io import views
 from artsync.services.baselines import commit_pi, get_baseline
 from artsync.services.cards import add_card, get_card, remove_card
-from artsync.services.objectives import ObjectiveView, add_objective, edit_objective, get_objective, set_business_value
+from artsync.services.objectives import add_objective, edit_objective, get_objective, set_business_value
 from artsync.services.risks import raise_risk
 from artsync.services.votes import cast_vote, close_vote, get_vote, open_vote
 from artsync.services.wsjf import finish_wsjf_session, get_wsjf_session, score_wsjf_column, start_wsjf_session
+from artsync.views.planning import Baseline, Card, CardRemoved, Commitment, Objective, Risk, Vote, Wsjf
 from artsync.web.deps import CurrentCaller, Db, parse_if_match, require_if_match, set_etag
 from artsync.web.fields import Key, Text
-from artsync.web.routes.cards import CardId, card_body
+from artsync.web.routes.cards import CardId
 from artsync.web.routes.pis import PiQuery
-from artsync.web.routes.risks import risk_body
 
 router = APIRouter(prefix="/api/v1", tags=["pi planning"])
 
@@ -91,59 +90,53 @@ class WsjfColumn(BaseModel):
     scores: dict[str, int] = Field(max_length=5000)
 
 
-def objective_body(view: ObjectiveView) -> dict[str, Any]:
-    return {**views.objective_json(view.objective), "version": view.version}
-
-
 @router.post("/trains/{key}/cards", status_code=201)
-def new_card(key: str, body: NewCard, request: Request, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+def new_card(key: str, body: NewCard, db: Db, caller: CurrentCaller) -> Card:
     """Put a team's card on the board (the team, or the RTE)."""
     added = add_card(
         db, actor=caller.actor, train_key=key, feature=body.feature, team=body.team, points=body.points,
         iteration=body.iteration,
     )  # fmt: skip
-    return card_body(added.id or 0, key, added.card, added.version)
+    return Card.of(added.id or 0, key, added.card, added.version, added.event.seq if added.event else None)
 
 
 @router.delete("/cards/{card_id}")
 def drop_card(
-    card_id: CardId, request: Request, db: Db, caller: CurrentCaller, if_match: Annotated[str | None, Header()] = None
-) -> dict[str, Any]:
+    card_id: CardId, db: Db, caller: CurrentCaller, if_match: Annotated[str | None, Header()] = None
+) -> CardRemoved:
     """Take a card off the board with the dependencies on it; If-Match is optional."""
     found = get_card(db, actor=caller.actor, card_id=card_id)
     event = remove_card(
         db, actor=caller.actor, train_key=found.train, ref=card_ref(found.card.feature, found.card.team),
         version=parse_if_match(if_match),
     )  # fmt: skip
-    return {"removed": found.card.ref, "seq": event.seq}
+    return CardRemoved(removed=found.card.ref, seq=event.seq)
 
 
 @router.post("/trains/{key}/risks", status_code=201)
-def new_risk(key: str, body: NewRisk, request: Request, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+def new_risk(key: str, body: NewRisk, db: Db, caller: CurrentCaller) -> Risk:
     """Raise a risk; it starts unROAMed."""
     raised = raise_risk(db, actor=caller.actor, train_key=key, text=body.text, team=body.team)
-    return risk_body(raised)
+    return Risk.of(raised)
 
 
 @router.post("/trains/{key}/objectives", status_code=201)
-def new_objective(
-    key: str, body: NewObjective, request: Request, db: Db, caller: CurrentCaller, response: Response
-) -> dict[str, Any]:
+def new_objective(key: str, body: NewObjective, db: Db, caller: CurrentCaller, response: Response) -> Objective:
     """Write a PI objective (the team, or product management for a train objective)."""
     added = add_objective(
         db, actor=caller.actor, train_key=key, team=body.team, text=body.text, committed=body.committed,
         features=body.features,
     )  # fmt: skip
     set_etag(response, added.version)
-    return objective_body(added)
+    return Objective.of_view(added)
 
 
 @router.get("/trains/{key}/objectives/{objective}")
-def read_objective(key: str, objective: str, db: Db, caller: CurrentCaller, response: Response) -> dict[str, Any]:
+def read_objective(key: str, objective: str, db: Db, caller: CurrentCaller, response: Response) -> Objective:
     """One objective and its version as ETag."""
     view = get_objective(db, actor=caller.actor, train_key=key, key=objective)
     set_etag(response, view.version)
-    return objective_body(view)
+    return Objective.of_view(view)
 
 
 @router.patch("/trains/{key}/objectives/{objective}")
@@ -151,19 +144,18 @@ def patch_objective(
     key: str,
     objective: str,
     body: ObjectivePatch,
-    request: Request,
     db: Db,
     caller: CurrentCaller,
     response: Response,
     if_match: Annotated[str | None, Header()] = None,
-) -> dict[str, Any]:
+) -> Objective:
     """Change an objective's text, commitment or features; 412 when If-Match is stale."""
     edited = edit_objective(
         db, actor=caller.actor, train_key=key, key=objective, text=body.text, committed=body.committed,
         features=body.features, version=require_if_match(if_match),
     )  # fmt: skip
     set_etag(response, edited.version)
-    return objective_body(edited)
+    return Objective.of_view(edited)
 
 
 @router.put("/trains/{key}/objectives/{objective}/business-value")
@@ -171,81 +163,80 @@ def put_business_value(
     key: str,
     objective: str,
     body: BusinessValue,
-    request: Request,
     db: Db,
     caller: CurrentCaller,
     response: Response,
     if_match: Annotated[str | None, Header()] = None,
-) -> dict[str, Any]:
+) -> Objective:
     """A business owner sets planned (1–10) or actual (0–10) business value; If-Match is optional."""
     valued = set_business_value(
         db, actor=caller.actor, train_key=key, key=objective, planned=body.planned, actual=body.actual,
         version=parse_if_match(if_match),
     )  # fmt: skip
     set_etag(response, valued.version)
-    return objective_body(valued)
+    return Objective.of_view(valued)
 
 
 @router.get("/trains/{key}/vote")
-def read_vote(key: str, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+def read_vote(key: str, db: Db, caller: CurrentCaller) -> Vote:
     """The latest round of the confidence vote: who voted while it is open, the result once closed."""
-    return views.vote_json(get_vote(db, actor=caller.actor, train_key=key))
+    return Vote.of(get_vote(db, actor=caller.actor, train_key=key))
 
 
 @router.post("/trains/{key}/vote", status_code=201)
-def start_vote(key: str, request: Request, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+def start_vote(key: str, db: Db, caller: CurrentCaller) -> Vote:
     """The RTE opens a round of the confidence vote (a rework round after one that did not pass)."""
     vote = open_vote(db, actor=caller.actor, train_key=key)
-    return views.vote_json(vote)
+    return Vote.of(vote)
 
 
 @router.put("/trains/{key}/vote/ballot")
-def put_ballot(key: str, body: Ballot, request: Request, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+def put_ballot(key: str, body: Ballot, db: Db, caller: CurrentCaller) -> Vote:
     """Vote 1–5, or change your vote while the round is open."""
     vote = cast_vote(db, actor=caller.actor, train_key=key, fingers=body.fingers)
-    return views.vote_json(vote)
+    return Vote.of(vote)
 
 
 @router.post("/trains/{key}/vote/close")
-def end_vote(key: str, request: Request, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+def end_vote(key: str, db: Db, caller: CurrentCaller) -> Vote:
     """The RTE closes the round: the histogram and average, and whether the train may commit (≥ 3)."""
     vote = close_vote(db, actor=caller.actor, train_key=key)
-    return views.vote_json(vote)
+    return Vote.of(vote)
 
 
 @router.post("/trains/{key}/commit", status_code=201)
-def commit(key: str, body: Commit, request: Request, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+def commit(key: str, body: Commit, db: Db, caller: CurrentCaller) -> Commitment:
     """Freeze the plan as the PI's baseline and start executing (the RTE, after a passing vote)."""
     baseline = commit_pi(db, actor=caller.actor, train_key=key, override_reason=body.override_reason)
-    return {**views.baseline_json(baseline), "overridden": list(baseline.overridden)}
+    return Commitment.made(baseline)
 
 
 @router.get("/trains/{key}/baseline")
-def baseline(key: str, db: Db, caller: CurrentCaller, pi: PiQuery = None) -> dict[str, Any]:
+def baseline(key: str, db: Db, caller: CurrentCaller, pi: PiQuery = None) -> Baseline:
     """The plan as committed, kept forever: who committed it, when, on which vote."""
-    return views.baseline_json(get_baseline(db, actor=caller.actor, train_key=key, pi_key=pi))
+    return Baseline.of(get_baseline(db, actor=caller.actor, train_key=key, pi_key=pi))
 
 
 @router.get("/trains/{key}/wsjf")
-def read_wsjf(key: str, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+def read_wsjf(key: str, db: Db, caller: CurrentCaller) -> Wsjf:
     """The latest WSJF session: the columns scored and by whom, or the order it produced."""
-    return views.wsjf_json(get_wsjf_session(db, actor=caller.actor, train_key=key))
+    return Wsjf.of(get_wsjf_session(db, actor=caller.actor, train_key=key))
 
 
 @router.post("/trains/{key}/wsjf", status_code=201)
-def start_wsjf(key: str, body: NewWsjfSession, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+def start_wsjf(key: str, body: NewWsjfSession, db: Db, caller: CurrentCaller) -> Wsjf:
     """Product management opens a WSJF session over the backlog or the features named."""
-    return views.wsjf_json(start_wsjf_session(db, actor=caller.actor, train_key=key, features=body.features))
+    return Wsjf.of(start_wsjf_session(db, actor=caller.actor, train_key=key, features=body.features))
 
 
 @router.put("/trains/{key}/wsjf/{column}")
-def score_wsjf(key: str, column: str, body: WsjfColumn, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+def score_wsjf(key: str, column: str, body: WsjfColumn, db: Db, caller: CurrentCaller) -> Wsjf:
     """Score one column (ubv, tc, rroe or size) for every feature of the session; the smallest is 1."""
-    return views.wsjf_json(score_wsjf_column(db, actor=caller.actor, train_key=key, column=column, scores=body.scores))
+    return Wsjf.of(score_wsjf_column(db, actor=caller.actor, train_key=key, column=column, scores=body.scores))
 
 
 @router.post("/trains/{key}/wsjf/finish")
-def finish_wsjf(key: str, request: Request, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+def finish_wsjf(key: str, db: Db, caller: CurrentCaller) -> Wsjf:
     """Apply the four columns to the backlog and record the resulting order with who scored it."""
     done = finish_wsjf_session(db, actor=caller.actor, train_key=key)
-    return views.wsjf_json(done)
+    return Wsjf.of(done)

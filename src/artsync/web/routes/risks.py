@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Header, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from artsync.domain import limits
 from artsync.domain.plan import RoamState
-from artsync.services.risks import RiskRoamed, get_risk, roam_risk
+from artsync.services.risks import get_risk, roam_risk
+from artsync.views.planning import Risk
 from artsync.web.deps import CurrentCaller, Db, require_if_match, set_etag
 
 router = APIRouter(prefix="/api/v1", tags=["risks"])
@@ -24,17 +25,12 @@ class RiskPatch(BaseModel):
     note: str | None = Field(None, max_length=limits.TEXT)
 
 
-def risk_body(view: RiskRoamed) -> dict[str, Any]:
-    r = view.risk
-    return {"key": r.key, "text": r.text, "roam": r.roam, "owner": r.owner, "team": r.team, "version": view.version}
-
-
 @router.get("/trains/{key}/risks/{risk}")
-def read_risk(key: str, risk: str, db: Db, caller: CurrentCaller, response: Response) -> dict[str, Any]:
+def read_risk(key: str, risk: str, db: Db, caller: CurrentCaller, response: Response) -> Risk:
     """One risk and its version as ETag."""
     view = get_risk(db, actor=caller.actor, train_key=key, key=risk)
     set_etag(response, view.version)
-    return risk_body(view)
+    return Risk.of(view)
 
 
 @router.patch("/trains/{key}/risks/{risk}")
@@ -42,12 +38,11 @@ def patch_risk(
     key: str,
     risk: str,
     change: RiskPatch,
-    request: Request,
     db: Db,
     caller: CurrentCaller,
     response: Response,
     if_match: Annotated[str | None, Header()] = None,
-) -> dict[str, Any]:
+) -> Risk:
     """ROAM a risk; 412 when If-Match is stale."""
     version = require_if_match(if_match)
     view = roam_risk(
@@ -55,4 +50,4 @@ def patch_risk(
         version=version,
     )  # fmt: skip
     set_etag(response, view.version)
-    return risk_body(view)
+    return Risk.of(view)

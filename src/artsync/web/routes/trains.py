@@ -3,62 +3,56 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from artsync.io import views
+from artsync.formats.plan_schema import PlanDocument
 from artsync.services.board import get_board
 from artsync.services.events import list_events
 from artsync.services.findings import list_findings
 from artsync.services.trains import get_plan, list_trains
+from artsync.views import board as views
+from artsync.views.planning import ObjectiveList, RiskList
 from artsync.web.deps import CurrentCaller, Db
 
 router = APIRouter(prefix="/api/v1", tags=["trains"])
 
 
 @router.get("/trains")
-def trains(db: Db, caller: CurrentCaller) -> dict[str, Any]:
+def trains(db: Db, caller: CurrentCaller) -> views.TrainList:
     """The trains you have a role on."""
-    return {"trains": [t.__dict__ for t in list_trains(db, actor=caller.actor)]}
+    return views.TrainList(trains=[views.Train.of(t) for t in list_trains(db, actor=caller.actor)])
 
 
 @router.get("/trains/{key}")
-def train(key: str, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+def train(key: str, db: Db, caller: CurrentCaller) -> views.Train:
     """One train: its name, current PI and the size of its plan."""
     found = [t for t in list_trains(db, actor=caller.actor) if t.key == key]
     if not found:
         get_plan(db, actor=caller.actor, train_key=key)  # raises the right 404 or 403
-    return found[0].__dict__
+    return views.Train.of(found[0])
 
 
 @router.get("/trains/{key}/pi")
-def pi(key: str, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+def pi(key: str, db: Db, caller: CurrentCaller) -> views.PIDates:
     """The train's current PI: dates, state and iterations (the last is the IP iteration)."""
-    plan = get_plan(db, actor=caller.actor, train_key=key)
-    return {
-        "key": plan.pi.key,
-        "state": plan.pi.state,
-        "start": plan.pi.start.isoformat(),
-        "end": plan.pi.end.isoformat(),
-        "iteration_weeks": plan.pi.iteration_weeks,
-        "iterations": views.board_json(plan)["iterations"],
-    }
+    return views.PIDates.of(get_plan(db, actor=caller.actor, train_key=key).pi)
 
 
 @router.get("/trains/{key}/board")
-def board(key: str, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+def board(key: str, db: Db, caller: CurrentCaller) -> views.Board:
     """The whole ART planning board in one call, as of event ``seq``."""
-    return views.board_payload(get_board(db, actor=caller.actor, train_key=key))
+    return views.Board.of(get_board(db, actor=caller.actor, train_key=key))
 
 
 @router.get("/trains/{key}/findings")
 def findings(
     key: str, db: Db, caller: CurrentCaller, severity: str | None = Query(None, pattern="^(error|warning)$")
-) -> dict[str, Any]:
+) -> views.FindingList:
     """What the analysis found, errors first, as ``artsync findings --json``."""
     found = list_findings(db, actor=caller.actor, train_key=key, severity=severity)
-    return {"findings": [views.finding_json(f) for f in found]}
+    return views.FindingList(findings=[views.Finding.of(f) for f in found])
 
 
 @router.get("/trains/{key}/events")
@@ -70,58 +64,56 @@ def events(
     limit: int = Query(1000, ge=1, le=10_000),
     item: str | None = Query(None, max_length=200, description="Only events about this card, feature or risk."),
     team: str | None = Query(None, max_length=64, description="Only events about this team's cards."),
-) -> dict[str, Any]:
+) -> views.EventList:
     """The train's event log after ``after``, oldest first."""
     found = list_events(db, actor=caller.actor, train_key=key, after=after, limit=limit, item=item, team=team)
-    return {"events": [views.event_json(e) for e in found]}
+    return views.EventList(events=[views.Event.of(e) for e in found])
 
 
 @router.get("/trains/{key}/plan")
-def plan(key: str, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+def plan(key: str, db: Db, caller: CurrentCaller) -> PlanDocument:
     """The whole plan in the artsync-plan/1 format (see docs/plan-format.md)."""
-    from artsync.io.plan_format import dump_plan
+    from artsync.formats.plan_format import dump_plan
 
-    return dump_plan(get_plan(db, actor=caller.actor, train_key=key))
+    return PlanDocument.model_validate(dump_plan(get_plan(db, actor=caller.actor, train_key=key)))
 
 
 @router.get("/trains/{key}/teams")
-def teams(key: str, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+def teams(key: str, db: Db, caller: CurrentCaller) -> views.TeamList:
     """Teams with velocity and capacity per iteration."""
-    return {"teams": views.board_json(get_plan(db, actor=caller.actor, train_key=key))["teams"]}
+    return views.TeamList(teams=views.team_rows(get_plan(db, actor=caller.actor, train_key=key)))
 
 
 @router.get("/trains/{key}/features")
-def features(key: str, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+def features(key: str, db: Db, caller: CurrentCaller) -> views.Backlog:
     """The ART backlog by WSJF, highest first."""
-    return {"features": views.backlog_json(get_plan(db, actor=caller.actor, train_key=key))}
+    return views.Backlog(features=views.backlog(get_plan(db, actor=caller.actor, train_key=key)))
 
 
 @router.get("/trains/{key}/milestones")
-def milestones(key: str, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+def milestones(key: str, db: Db, caller: CurrentCaller) -> views.MilestoneList:
     """Milestones with the iteration they fall in and the features that must meet them."""
-    return {"milestones": views.board_json(get_plan(db, actor=caller.actor, train_key=key))["milestones"]}
+    return views.MilestoneList(milestones=views.milestones(get_plan(db, actor=caller.actor, train_key=key)))
 
 
 @router.get("/trains/{key}/dependencies")
-def dependencies(key: str, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+def dependencies(key: str, db: Db, caller: CurrentCaller) -> views.DependencyList:
     """Dependencies between cards, each with its status on the board."""
-    return {"dependencies": views.board_json(get_plan(db, actor=caller.actor, train_key=key))["dependencies"]}
+    return views.DependencyList(dependencies=views.dependency_lines(get_plan(db, actor=caller.actor, train_key=key)))
 
 
 @router.get("/trains/{key}/objectives")
-def objectives(key: str, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+def objectives(key: str, db: Db, caller: CurrentCaller) -> ObjectiveList:
     """PI objectives of the teams and the train."""
-    from artsync.io.plan_format import dump_plan
 
-    return {"objectives": dump_plan(get_plan(db, actor=caller.actor, train_key=key))["objectives"]}
+    return ObjectiveList.of(get_plan(db, actor=caller.actor, train_key=key))
 
 
 @router.get("/trains/{key}/risks")
-def risks(key: str, db: Db, caller: CurrentCaller) -> dict[str, Any]:
+def risks(key: str, db: Db, caller: CurrentCaller) -> RiskList:
     """Risks and their ROAM state."""
-    from artsync.io.plan_format import dump_plan
 
-    return {"risks": dump_plan(get_plan(db, actor=caller.actor, train_key=key))["risks"]}
+    return RiskList.of(get_plan(db, actor=caller.actor, train_key=key))
 
 
 @router.get("/trains/{key}/forecast")
@@ -132,9 +124,9 @@ def train_forecast(
     trials: Annotated[int, Query(ge=100, le=100_000)] = 10_000,
     seed: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
     today: date | None = None,
-) -> dict[str, Any]:
+) -> views.Forecast:
     """When each milestone, objective and feature will finish: a seeded Monte Carlo forecast from throughput."""
     from artsync.services.forecast import get_forecast
 
     found = get_forecast(db, actor=caller.actor, train_key=key, trials=trials, seed=seed, today=today)
-    return views.forecast_json(found)
+    return views.Forecast.of(found)

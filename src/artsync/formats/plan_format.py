@@ -36,6 +36,7 @@ from artsync.domain.plan import (
 )
 from artsync.domain.wsjf import SCALE_TEXT, WsjfInputs, on_scale
 from artsync.errors import ImportFailedError
+from artsync.formats.plan_schema import ObjectiveRecord
 
 FORMAT = "artsync-plan/1"
 MAX_PROBLEMS = 50
@@ -654,25 +655,12 @@ def dump_plan(plan: Plan) -> dict[str, Any]:
             }
             for m in sorted(plan.milestones, key=lambda m: m.key)
         ],
-        "objectives": [objective_record(o) for o in sorted(plan.objectives, key=lambda o: o.key)],
+        "objectives": [ObjectiveRecord.of(o).json_value() for o in sorted(plan.objectives, key=lambda o: o.key)],
         "risks": [
             {"key": k.key, "text": k.text, "roam": k.roam, "owner": k.owner, "team": k.team}
             | ({"note": k.note} if k.note else {})
             for k in sorted(plan.risks, key=lambda k: k.key)
         ],
-    }
-
-
-def objective_record(o: Objective) -> dict[str, Any]:
-    """An objective as the plan format (and the API) writes it."""
-    return {
-        "key": o.key,
-        "team": o.team,
-        "text": o.text,
-        "committed": o.committed,
-        "planned_bv": o.planned_bv,
-        "actual_bv": o.actual_bv,
-        "features": sorted(o.features),
     }
 
 

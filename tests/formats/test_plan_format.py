@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from artsync.errors import ImportFailedError
-from artsync.io.demo import demo_plan
-from artsync.io.plan_format import dump_plan, dumps_plan, loads_json, parse_plan, parse_plan_text
+from artsync.formats.demo import demo_plan
+from artsync.formats.plan_format import dump_plan, dumps_plan, loads_json, parse_plan, parse_plan_text
 
 
 def minimal() -> dict[str, Any]:

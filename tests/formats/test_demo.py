@@ -5,8 +5,8 @@ from collections import Counter
 import pytest
 
 from artsync.domain.findings import KINDS, analyze
-from artsync.io.demo import demo_plan
-from artsync.io.plan_format import dump_plan
+from artsync.formats.demo import demo_plan
+from artsync.formats.plan_format import dump_plan
 
 
 @pytest.mark.parametrize(("size", "teams", "features"), [("small", 6, 60), ("art", 10, 150), ("train", 40, 2000)])

@@ -12,8 +12,9 @@ from markupsafe import Markup
 
 from artsync.domain.forecast import iteration_words
 from artsync.domain.text import csv_cell, markdown_text
-from artsync.io.measures_view import burn_up_svg, drift_row, predictability_row, progress_rows, progress_svg, trend_svg
+from artsync.formats.charts import burn_up_svg, progress_svg, trend_svg
 from artsync.services.report import Report
+from artsync.views.measures import DriftRow, PredictabilityRow, progress_rows
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
@@ -38,9 +39,9 @@ def tables(r: Report) -> dict[str, list[dict[str, Any]]]:
             }
             for o in sorted(plan.objectives, key=lambda o: (o.team or "", not o.committed, o.key))
         ],
-        "predictability": [predictability_row(t.pi, p) for t in m.trend for p in t.measures],
-        "progress": progress_rows(m),
-        "drift": [drift_row(d) for d in m.drift],
+        "predictability": [PredictabilityRow.of(t.pi, p).json_value() for t in m.trend for p in t.measures],
+        "progress": [row.json_value() for row in progress_rows(m)],
+        "drift": [DriftRow.of(d).json_value() for d in m.drift],
         "forecast": [],
         "risks": [
             {"key": k.key, "text": k.text, "team": k.team, "roam": k.roam, "owner": k.owner, "note": k.note}
@@ -110,16 +111,17 @@ def csv_text(rows: list[dict[str, Any]]) -> str:
 
 def context(r: Report) -> dict[str, Any]:
     m = r.measures
+    scopes = [p.scope for p in m.predictability.measures]
     return {
         "r": r,
         "m": m,
         "plan": m.plan,
         "t": tables(r),
-        # The charts are drawn by io/charts.py, which escapes every text it places in them.
+        # The charts are drawn by formats/charts.py, which escapes every text it places in them.
         "charts": {
-            "trend": Markup(trend_svg(m)),
-            "burn_up": Markup(burn_up_svg(m)),
-            "progress": Markup(progress_svg(m)),
+            "trend": Markup(trend_svg(scopes, [(t.pi, t.measures) for t in m.trend])),
+            "burn_up": Markup(burn_up_svg(m.progress, m.plan.pi.key)),
+            "progress": Markup(progress_svg(m.progress)),
         },
     }
 

@@ -10,6 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+from artsync.domain.predictability import BAND, Predictability
+from artsync.domain.progress import Progress
+
 WIDTH, HEIGHT = 640, 310
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 36, 74
 COLOURS = ("#1f5fbf", "#1d7a46", "#a35c00", "#b3261e", "#6b3fa0", "#0f766e", "#9d174d", "#475569")
@@ -164,3 +167,60 @@ def bar_chart(title: str, x_labels: Sequence[str], series: Sequence[Series], *, 
     out += legend(series)
     out.append("</svg>")
     return "\n".join(out)
+
+
+def progress_of(progress: Sequence[Progress], scope: str) -> Progress:
+    return next(p for p in progress if p.scope == scope)
+
+
+def burn_up_svg(progress: Sequence[Progress], pi: str, scope: str = "train") -> str:
+    """The burn-up of one scope (the train or a team) against the scope as it stands now."""
+    p = progress_of(progress, scope)
+    planned, done = p.burn_up
+    labels = [it.label for it in p.iterations]
+    return line_chart(
+        f"Burn-up · {scope} · PI {pi}",
+        labels,
+        [
+            Series("scope now", [p.scope_points] * len(labels), "#94a3b8", dashed=True),
+            Series("planned (cumulative)", planned, "#1f5fbf"),
+            Series("done (cumulative)", done, "#1d7a46"),
+        ],
+        y_label="points",
+        x_label="iteration",
+    )
+
+
+def progress_svg(progress: Sequence[Progress], scope: str = "train") -> str:
+    """Done against planned per iteration."""
+    p = progress_of(progress, scope)
+    return bar_chart(
+        f"Done against planned per iteration · {scope}",
+        [it.label for it in p.iterations],
+        [
+            Series("planned", [it.planned for it in p.iterations], "#1f5fbf"),
+            Series("done", [it.done for it in p.iterations], "#1d7a46"),
+        ],
+        y_label="points",
+        x_label="iteration",
+    )
+
+
+def trend_svg(scopes: Sequence[str], trend: Sequence[tuple[str, Sequence[Predictability]]]) -> str:
+    """Predictability per PI, one line per scope, with the 80–100% band."""
+    by_pi = {pi: {p.scope: p.percent for p in measures} for pi, measures in trend}
+    pis = list(by_pi)
+    series = [
+        Series("train" if s == "train" else s, [by_pi[pi].get(s) for pi in pis], "#1c2430" if s == "train" else None)
+        for s in scopes
+    ]
+    return line_chart(
+        "Predictability per PI",
+        pis,
+        series,
+        y_label="predictability (%)",
+        x_label="PI",
+        band=BAND,
+        band_label="target 80–100%",
+        minimum_top=120.0,
+    )

@@ -1,0 +1,154 @@
+"""The ``artsync-plan/1`` document as typed records: its published JSON Schema and the API's plan bodies.
+
+``plan_format.dump_plan`` writes documents of this shape and ``plan_format.parse_plan`` reads
+them, naming the line and field of every problem; ``docs/plan-format.schema.json`` is
+``PlanDocument``'s schema, and the tests hold the examples, the demo trains and every
+written plan to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import ConfigDict, Field
+
+from artsync.domain.lifecycle import PIState
+from artsync.domain.plan import CardStatus, DependencyState, Feature, FeatureKind, Objective, RoamState
+from artsync.formats.fields import (
+    ActualValue,
+    Capacity,
+    IterationCount,
+    IterationNumber,
+    IterationWeeks,
+    Key,
+    Name,
+    PlannedValue,
+    Points,
+    Record,
+    Scale,
+    TeamSize,
+    Text,
+    Title,
+    Velocity,
+)
+
+FORMAT = "artsync-plan/1"
+
+
+class TrainRecord(Record):
+    key: Key
+    name: Name | None = Field(None, description="defaults to the key")
+
+
+class PIRecord(Record):
+    key: Key
+    start: dt.date
+    iteration_weeks: IterationWeeks = 2
+    iterations: IterationCount = 5
+    ip_last: bool = True
+    state: PIState = PIState.PLANNING
+
+
+class TeamRecord(Record):
+    key: Key
+    name: Name | None = Field(None, description="defaults to the key")
+    velocity: Velocity
+    size: TeamSize | None = None
+    capacity: dict[str, Capacity] = Field(
+        default_factory=dict, description="points by iteration number where the team's capacity is set by hand"
+    )
+
+
+class FeatureRecord(Record):
+    key: Key
+    title: Title
+    kind: FeatureKind = FeatureKind.BUSINESS
+    ubv: Scale
+    tc: Scale
+    rroe: Scale
+    size: Scale
+
+    @classmethod
+    def of(cls, f: Feature) -> FeatureRecord:
+        w = f.wsjf
+        return cls(key=f.key, title=f.title, kind=FeatureKind(f.kind), ubv=w.ubv, tc=w.tc, rroe=w.rroe, size=w.size)
+
+
+class CardRecord(Record):
+    feature: Key
+    team: Key
+    iteration: IterationNumber | None = Field(None, description="null: unplanned")
+    points: Points
+    status: CardStatus = CardStatus.NOT_STARTED
+
+
+class CardEnd(Record):
+    feature: Key
+    team: Key
+
+
+class DependencyRecord(Record):
+    consumer: CardEnd
+    provider: CardEnd
+    state: DependencyState = DependencyState.REQUESTED
+
+
+class MilestoneRecord(Record):
+    key: Key
+    name: Name | None = None
+    iteration: IterationNumber | None = None
+    date: dt.date | None = None
+    features: list[Key] = Field(default_factory=list)
+
+
+class ObjectiveRecord(Record):
+    key: Key
+    team: Key | None = Field(None, description="null: a train objective")
+    text: Text
+    committed: bool = True
+    planned_bv: PlannedValue | None = None
+    actual_bv: ActualValue | None = None
+    features: list[Key] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, o: Objective) -> ObjectiveRecord:
+        return cls(key=o.key, team=o.team, text=o.text, committed=o.committed, planned_bv=o.planned_bv,
+                   actual_bv=o.actual_bv, features=sorted(o.features))  # fmt: skip
+
+
+class RiskRecord(Record):
+    key: Key
+    text: Text
+    roam: RoamState = RoamState.UNROAMED
+    owner: Name | None = None
+    team: Key | None = None
+    note: Text | None = None
+
+
+class PlanDocument(Record):
+    """A train's plan for one PI: what ``artsync import`` reads and ``artsync export`` writes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="artsync-plan/1")
+    format: Literal["artsync-plan/1"] = "artsync-plan/1"
+    train: TrainRecord
+    pi: PIRecord
+    teams: list[TeamRecord] = Field(default_factory=list)
+    features: list[FeatureRecord] = Field(default_factory=list)
+    cards: list[CardRecord] = Field(default_factory=list)
+    dependencies: list[DependencyRecord] = Field(default_factory=list)
+    milestones: list[MilestoneRecord] = Field(default_factory=list)
+    objectives: list[ObjectiveRecord] = Field(default_factory=list)
+    risks: list[RiskRecord] = Field(default_factory=list)
+
+
+def json_schema() -> dict[str, object]:
+    """The published JSON Schema of ``artsync-plan/1`` (docs/plan-format.schema.json)."""
+    schema = PlanDocument.model_json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "artsync-plan/1", **schema}
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(json_schema(), indent=2, ensure_ascii=False))

@@ -1,0 +1,79 @@
+"""The ART events as the API, the CLI's ``--json`` and the pages show them: meetings with their minutes,
+action items, decisions, impediments and conflicts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from artsync.formats.agenda import (
+    ActionRecord,
+    ConflictRecord,
+    DecisionRecord,
+    ImpedimentRecord,
+    MeetingRecord,
+    minutes_markdown,
+)
+from artsync.services.conflicts import ConflictView
+from artsync.services.impediments import ImpedimentView
+from artsync.services.meetings import MeetingView
+from artsync.views.base import Changed, Record
+
+
+def current_minutes(v: MeetingView) -> str:
+    """The minutes: as kept once the meeting ended, as they stand while it runs."""
+    return v.meeting.minutes or minutes_markdown(v.meeting, list(v.actions), list(v.decisions))
+
+
+class Meeting(MeetingRecord, Changed):
+    """A meeting with its decisions and action items, and its minutes (as they stand, while it runs)."""
+
+    version: int
+    actions: list[ActionRecord]
+    decisions: list[DecisionRecord]
+    minutes: str  # never empty here: while it runs, the minutes as they stand
+
+    @classmethod
+    def of_view(cls, v: MeetingView, today: dt.date | None = None) -> Meeting:
+        record = dict(MeetingRecord.of(v.meeting))
+        record["minutes"] = current_minutes(v)
+        return cls(**record, version=v.version, actions=[ActionRecord.of(a, today) for a in v.actions],
+                   decisions=[DecisionRecord.of(d) for d in v.decisions],
+                   seq=v.event.seq if v.event else None)  # fmt: skip
+
+
+class MeetingList(Record):
+    meetings: list[MeetingRecord]
+
+
+class ActionList(Record):
+    actions: list[ActionRecord]
+
+
+class DecisionList(Record):
+    decisions: list[DecisionRecord]
+
+
+class Impediment(ImpedimentRecord, Changed):
+    version: int
+
+    @classmethod
+    def of_view(cls, view: ImpedimentView, today: dt.date) -> Impediment:
+        seq = view.event.seq if view.event else None
+        return cls(**dict(ImpedimentRecord.of(view.impediment, today)), version=view.version, seq=seq)
+
+
+class ImpedimentList(Record):
+    impediments: list[ImpedimentRecord]
+
+
+class Conflict(ConflictRecord, Changed):
+    version: int
+
+    @classmethod
+    def of_view(cls, view: ConflictView) -> Conflict:
+        seq = view.event.seq if view.event else None
+        return cls(**dict(ConflictRecord.of(view.conflict)), version=view.version, seq=seq)
+
+
+class ConflictList(Record):
+    conflicts: list[ConflictRecord]
