@@ -19,6 +19,7 @@ from artsync.formats.agenda import (
     ImpedimentRecord,
     MeetingRecord,
 )
+from artsync.formats.fields import Name, Note, Text
 from artsync.services.conflicts import (
     conflict_from_finding,
     decide_conflict,
@@ -51,7 +52,6 @@ from artsync.services.meetings import (
 )
 from artsync.views import art_events as shown
 from artsync.web.deps import CurrentCaller, Db, parse_if_match, set_etag
-from artsync.web.fields import Name, Note, Text
 
 router = APIRouter(prefix="/api/v1", tags=["art events"])
 Items = Annotated[list[Name], Field(max_length=100)]

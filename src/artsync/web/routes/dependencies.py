@@ -9,10 +9,10 @@ from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, ConfigDict
 
 from artsync.domain.plan import DependencyState
+from artsync.formats.fields import Ref
 from artsync.services.dependencies import add_dependency, remove_dependency, set_dependency_state
 from artsync.views.planning import Dependency
 from artsync.web.deps import CurrentCaller, Db, parse_if_match
-from artsync.web.fields import Ref
 
 router = APIRouter(prefix="/api/v1", tags=["dependencies"])
 

@@ -7,10 +7,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Response
 from pydantic import BaseModel, ConfigDict
 
+from artsync.formats.fields import Title
 from artsync.services.features import edit_feature, get_feature
 from artsync.views.planning import Feature
 from artsync.web.deps import CurrentCaller, Db, require_if_match, set_etag
-from artsync.web.fields import Title
 
 router = APIRouter(prefix="/api/v1", tags=["features"])
 

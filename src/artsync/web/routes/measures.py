@@ -8,13 +8,13 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from artsync.errors import NotFoundError
+from artsync.formats.fields import Key, Text, Title
 from artsync.services.measures import get_measures
 from artsync.services.report import pi_report
 from artsync.services.workshop import add_cause, add_improvement, add_problem, list_problems
 from artsync.views.measures import Measures, ProblemList, WorkshopProblem
 from artsync.views.report import csv_text, report_html, report_markdown, tables
 from artsync.web.deps import CurrentCaller, Db
-from artsync.web.fields import Key, Text, Title
 
 router = APIRouter(prefix="/api/v1", tags=["measures"])
 PiQuery = Annotated[str | None, Query(max_length=64, description="The PI's key; by default the current PI.")]

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from artsync.domain import limits
 from artsync.domain.findings import Severity
 from artsync.domain.notifications import EMAIL_SHAPE
+from artsync.formats.fields import Key
 from artsync.services.delivery import outbound_policy, resolve_if_known
 from artsync.services.notifications import (
     add_webhook,
@@ -23,7 +24,6 @@ from artsync.services.notifications import (
 from artsync.services.outbox import list_outbox, retry_message
 from artsync.views import notifications as shown
 from artsync.web.deps import CurrentCaller, Db
-from artsync.web.fields import Key
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
 

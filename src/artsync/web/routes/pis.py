@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from artsync.domain import limits
 from artsync.domain.lifecycle import PIState
+from artsync.formats.fields import Key, Name
 from artsync.services.capacity import (
     add_holiday,
     add_leave,
@@ -23,7 +24,6 @@ from artsync.services.pis import advance_pi, create_pi, list_pis
 from artsync.views import board as views
 from artsync.views.planning import Calendar, CalendarChange, Capacity
 from artsync.web.deps import CurrentCaller, Db, parse_if_match, set_etag
-from artsync.web.fields import Key, Name
 
 router = APIRouter(prefix="/api/v1", tags=["pis"])
 PiQuery = Annotated[str | None, Query(max_length=64, description="The PI's key; by default the current PI.")]

@@ -10,6 +10,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from artsync.domain import limits
 from artsync.domain.plan import card_ref
+from artsync.formats.fields import Key, Text
 from artsync.services.baselines import commit_pi, get_baseline
 from artsync.services.cards import add_card, get_card, remove_card
 from artsync.services.objectives import add_objective, edit_objective, get_objective, set_business_value
@@ -18,7 +19,6 @@ from artsync.services.votes import cast_vote, close_vote, get_vote, open_vote
 from artsync.services.wsjf import finish_wsjf_session, get_wsjf_session, score_wsjf_column, start_wsjf_session
 from artsync.views.planning import Baseline, Card, CardRemoved, Commitment, Objective, Risk, Vote, Wsjf
 from artsync.web.deps import CurrentCaller, Db, parse_if_match, require_if_match, set_etag
-from artsync.web.fields import Key, Text
 from artsync.web.routes.cards import CardId
 from artsync.web.routes.pis import PiQuery
 
