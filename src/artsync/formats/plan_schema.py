@@ -71,8 +71,7 @@ class FeatureRecord(Record):
 
     @classmethod
     def of(cls, f: Feature) -> FeatureRecord:
-        w = f.wsjf
-        return cls(key=f.key, title=f.title, kind=FeatureKind(f.kind), ubv=w.ubv, tc=w.tc, rroe=w.rroe, size=w.size)
+        return cls.model_validate(f.record())
 
 
 class CardRecord(Record):

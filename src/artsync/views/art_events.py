@@ -16,7 +16,7 @@ from artsync.formats.agenda import (
 from artsync.services.conflicts import ConflictView
 from artsync.services.impediments import ImpedimentView
 from artsync.services.meetings import MeetingView
-from artsync.views.base import Changed, Record
+from artsync.views.base import Changed, Record, seq_of
 
 
 def current_minutes(v: MeetingView) -> str:
@@ -38,7 +38,7 @@ class Meeting(MeetingRecord, Changed):
         record["minutes"] = current_minutes(v)
         return cls(**record, version=v.version, actions=[ActionRecord.of(a, today) for a in v.actions],
                    decisions=[DecisionRecord.of(d) for d in v.decisions],
-                   seq=v.event.seq if v.event else None)  # fmt: skip
+                   seq=seq_of(v.event))  # fmt: skip
 
 
 class MeetingList(Record):
@@ -58,7 +58,7 @@ class Impediment(ImpedimentRecord, Changed):
 
     @classmethod
     def of_view(cls, view: ImpedimentView, today: dt.date) -> Impediment:
-        seq = view.event.seq if view.event else None
+        seq = seq_of(view.event)
         return cls(**dict(ImpedimentRecord.of(view.impediment, today)), version=view.version, seq=seq)
 
 
@@ -71,7 +71,7 @@ class Conflict(ConflictRecord, Changed):
 
     @classmethod
     def of_view(cls, view: ConflictView) -> Conflict:
-        seq = view.event.seq if view.event else None
+        seq = seq_of(view.event)
         return cls(**dict(ConflictRecord.of(view.conflict)), version=view.version, seq=seq)
 
 

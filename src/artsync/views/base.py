@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from artsync.domain.events import Event
 from artsync.formats.fields import Instant, Record
 
-__all__ = ["Changed", "Instant", "Record"]
+__all__ = ["Changed", "Instant", "Record", "seq_of"]
 
 
 class Changed(Record):
@@ -14,3 +15,8 @@ class Changed(Record):
     """
 
     seq: int | None = None
+
+
+def seq_of(event: Event | None) -> int | None:
+    """The seq a write answers with: its event's, or None when it changed nothing."""
+    return event.seq if event else None

@@ -19,7 +19,7 @@ from artsync.services.objectives import ObjectiveView
 from artsync.services.risks import RiskRoamed
 from artsync.services.votes import VoteView
 from artsync.services.wsjf import WsjfSession
-from artsync.views.base import Changed, Instant, Record
+from artsync.views.base import Changed, Instant, Record, seq_of
 from artsync.views.board import Iteration
 
 
@@ -56,7 +56,7 @@ class CalendarChange(Changed):
 
     @classmethod
     def of(cls, result: CalendarChanged) -> CalendarChange:
-        return cls(summary=result.summary, seq=result.event.seq if result.event else None)
+        return cls(summary=result.summary, seq=seq_of(result.event))
 
 
 class IterationCapacity(Record):
@@ -152,7 +152,7 @@ class Feature(FeatureRecord, Changed):
     def of_view(cls, view: FeatureView) -> Feature:
         f = view.feature
         return cls(**dict(FeatureRecord.of(f)), cost_of_delay=f.wsjf.cost_of_delay, wsjf=round(f.wsjf.score, 2),
-                   version=view.version, seq=view.event.seq if view.event else None)  # fmt: skip
+                   version=view.version, seq=seq_of(view.event))  # fmt: skip
 
 
 class Objective(ObjectiveRecord, Changed):
@@ -160,7 +160,7 @@ class Objective(ObjectiveRecord, Changed):
 
     @classmethod
     def of_view(cls, view: ObjectiveView) -> Objective:
-        seq = view.event.seq if view.event else None
+        seq = seq_of(view.event)
         return cls(**dict(ObjectiveRecord.of(view.objective)), version=view.version, seq=seq)
 
 
@@ -184,7 +184,7 @@ class Risk(Changed):
     def of(cls, view: RiskRoamed) -> Risk:
         r = view.risk
         return cls(key=r.key, text=r.text, roam=RoamState(r.roam), owner=r.owner, team=r.team, version=view.version,
-                   seq=view.event.seq if view.event else None)  # fmt: skip
+                   seq=seq_of(view.event))  # fmt: skip
 
 
 class RiskItem(Record):

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from artsync.domain.plan import CardStatus
 from artsync.errors import InvalidInputError
 from artsync.services.cards import get_card, move_card, set_card_status
+from artsync.views.base import seq_of
 from artsync.views.planning import Card
 from artsync.web.deps import CurrentCaller, Db, require_if_match, set_etag
 
@@ -62,4 +63,4 @@ def patch_card(
             version=version,
         )  # fmt: skip
     set_etag(response, moved.version)
-    return Card.of(card_id, view.train, moved.card, moved.version, moved.event.seq if moved.event else None)
+    return Card.of(card_id, view.train, moved.card, moved.version, seq_of(moved.event))

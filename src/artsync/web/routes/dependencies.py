@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from artsync.domain.plan import DependencyState
 from artsync.formats.fields import Ref
 from artsync.services.dependencies import add_dependency, remove_dependency, set_dependency_state
+from artsync.views.base import seq_of
 from artsync.views.planning import Dependency
 from artsync.web.deps import CurrentCaller, Db, parse_if_match
 
@@ -79,4 +80,4 @@ def move_dependency(
     )  # fmt: skip
     d = moved.dependency
     return Dependency(consumer=d.consumer, provider=d.provider, state=DependencyState(d.state), version=moved.version,
-                      seq=moved.event.seq if moved.event else None)  # fmt: skip
+                      seq=seq_of(moved.event))  # fmt: skip

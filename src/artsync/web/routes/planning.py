@@ -17,6 +17,7 @@ from artsync.services.objectives import add_objective, edit_objective, get_objec
 from artsync.services.risks import raise_risk
 from artsync.services.votes import cast_vote, close_vote, get_vote, open_vote
 from artsync.services.wsjf import finish_wsjf_session, get_wsjf_session, score_wsjf_column, start_wsjf_session
+from artsync.views.base import seq_of
 from artsync.views.planning import Baseline, Card, CardRemoved, Commitment, Objective, Risk, Vote, Wsjf
 from artsync.web.deps import CurrentCaller, Db, parse_if_match, require_if_match, set_etag
 from artsync.web.routes.cards import CardId
@@ -97,7 +98,7 @@ def new_card(key: str, body: NewCard, db: Db, caller: CurrentCaller) -> Card:
         db, actor=caller.actor, train_key=key, feature=body.feature, team=body.team, points=body.points,
         iteration=body.iteration,
     )  # fmt: skip
-    return Card.of(added.id or 0, key, added.card, added.version, added.event.seq if added.event else None)
+    return Card.of(added.id or 0, key, added.card, added.version, seq_of(added.event))
 
 
 @router.delete("/cards/{card_id}")
