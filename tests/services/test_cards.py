@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from artsync.errors import ForbiddenError, InvalidInputError, NotFoundError, StaleVersionError
+from artsync.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, StaleVersionError
 from artsync.formats.plan_format import parse_plan
-from artsync.services.cards import move_card, set_card_status
+from artsync.services.cards import move_card, remove_card, set_card_status
 from artsync.services.events import list_events
 from artsync.services.findings import list_findings
 from artsync.services.plans import import_plan
@@ -23,7 +23,7 @@ def train(db) -> str:
 
 def test_moving_a_card_changes_the_board_and_logs_before_and_after(db, train) -> None:
     moved = move_card(db, actor=local("bob"), train_key=train, ref="F1@Atlas", to_iteration=3)
-    assert moved.card.iteration == 3 and moved.version == 2
+    assert moved.value.iteration == 3 and moved.version == 2
     assert get_plan(db, actor=ADMIN, train_key=train).cards_by_ref["F1@Atlas"].iteration == 3
     event = list_events(db, actor=ADMIN, train_key=train)[-1]
     assert (event.seq, event.actor, event.entity_id, event.action) == (2, "bob", "F1@Atlas", "moved")
@@ -101,7 +101,7 @@ def test_who_may_move_a_team_card(db, train, persona, allowed) -> None:
 
 def test_a_card_status_change_is_logged_and_kept(db, train) -> None:
     changed = set_card_status(db, actor=local("mia"), train_key=train, ref="F1@Atlas", status="in progress")
-    assert (changed.card.status, changed.version) == ("in progress", 2)
+    assert (changed.value.status, changed.version) == ("in progress", 2)
     assert get_plan(db, actor=ADMIN, train_key=train).cards_by_ref["F1@Atlas"].status == "in progress"
     event = list_events(db, actor=ADMIN, train_key=train)[-1]
     assert (event.action, event.before["status"], event.after["status"]) == ("status", "not started", "in progress")
@@ -111,3 +111,20 @@ def test_an_unknown_card_status_is_refused(db, train) -> None:
     with pytest.raises(InvalidInputError, match="'finished' is not a card status"):
         set_card_status(db, actor=ADMIN, train_key=train, ref="F1@Atlas", status="finished")
     assert get_plan(db, actor=ADMIN, train_key=train).cards_by_ref["F1@Atlas"].status == "not started"
+
+
+def test_a_closed_pi_is_history_its_cards_neither_move_nor_change_nor_go(db) -> None:
+    plan = minimal()
+    plan["pi"]["state"] = "closed"
+    import_plan(db, actor=local("alice"), plan=parse_plan(plan))
+    attempts = (
+        lambda: move_card(db, actor=ADMIN, train_key="ART", ref="F1@Atlas", to_iteration=3),
+        lambda: set_card_status(db, actor=ADMIN, train_key="ART", ref="F1@Atlas", status="done"),
+        lambda: remove_card(db, actor=ADMIN, train_key="ART", ref="F1@Atlas"),
+    )
+    for attempt in attempts:
+        with pytest.raises(ConflictError, match="PI-1 is closed: its board is history"):
+            attempt()
+    card = get_plan(db, actor=ADMIN, train_key="ART").cards_by_ref["F1@Atlas"]
+    assert (card.iteration, card.status) == (2, "not started")
+    assert [e.action for e in list_events(db, actor=ADMIN, train_key="ART")] == ["imported"]

@@ -351,7 +351,7 @@ def card_move(
             to_iteration=parse_iteration(to),
             version=if_version,
         )
-    where = f"iteration {moved.card.iteration}" if moved.card.iteration else "unplanned"
+    where = f"iteration {moved.value.iteration}" if moved.value.iteration else "unplanned"
     if moved.event is None:
         console.print(f"{ref} is already {where}; nothing changed.")
     else:
@@ -375,9 +375,9 @@ def card_status(
             db_session, actor=actor, train_key=train, ref=ref, status=to.value, version=if_version
         )
     if changed.event is None:
-        console.print(f"{ref} is already {changed.card.status}; nothing changed.")
+        console.print(f"{ref} is already {changed.value.status}; nothing changed.")
     else:
-        console.print(f"{ref} is now {changed.card.status} (version {changed.version}, event {changed.event.seq}).")
+        console.print(f"{ref} is now {changed.value.status} (version {changed.version}, event {changed.event.seq}).")
 
 
 @card_app.command("add")
@@ -407,7 +407,7 @@ def card_add(
             points=points,
             iteration=parse_iteration(to),
         )
-    where = f"iteration {added.card.iteration}" if added.card.iteration else "unplanned"
+    where = f"iteration {added.value.iteration}" if added.value.iteration else "unplanned"
     console.print(f"Added {ref} ({points} points) {where} (event {added.event.seq if added.event else '—'}).")
 
 

@@ -60,6 +60,15 @@ class PI:
         """The index of the IP iteration, or None when the PI has none."""
         return self.iteration_count if self.ip_last else None
 
+    def check_iteration(self, iteration: int | None) -> str | None:
+        """Why ``iteration`` is not one of this PI's, or None when it is (None itself means unplanned)."""
+        if iteration is None or 1 <= iteration <= self.iteration_count:
+            return None
+        return (
+            f"iteration {iteration} is out of range: {self.key} has iterations 1 to {self.iteration_count} "
+            "(or use unplanned)"
+        )
+
     def iteration_of(self, day: date) -> int | None:
         """The index of the iteration that contains ``day``, or None outside the PI."""
         if not self.start <= day <= self.end:

@@ -21,6 +21,11 @@ def next_state(state: str) -> str | None:
     return PI_STATES[index + 1] if index + 1 < len(PI_STATES) else None
 
 
+def check_open(pi: str, state: str, what: str) -> str | None:
+    """Why ``what`` of the PI ``pi`` can no longer change, or None while the PI is open: a closed PI is history."""
+    return f"PI {pi} is closed: its {what} is history" if state == PIState.CLOSED else None
+
+
 def check_transition(state: str, to: str) -> str | None:
     """Why the PI cannot move from ``state`` to ``to``, or None when it can."""
     if to not in PI_STATES:

@@ -21,12 +21,9 @@ from artsync.domain.capacity import Holiday, IterationCapacity, Leave, team_capa
 from artsync.domain.events import Event
 from artsync.domain.permissions import Action, Actor
 from artsync.errors import ConflictError, InvalidInputError, NotFoundError
-from artsync.services.cards import check_iteration
-from artsync.services.events import append_event
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_pi, find_train
-from artsync.services.transaction import transaction
-from artsync.services.versioning import claim
+from artsync.services.writes import Write, writing
 from artsync.store.mapping import load_plan, pi_value
 from artsync.store.models import CapacityRow, HolidayRow, LeaveRow, PIRow, TeamRow, TrainRow
 
@@ -147,45 +144,39 @@ def find_team(db: Session, train: TrainRow, key: str) -> TeamRow:
     return team
 
 
-def calendar_event(
-    db: Session, train: TrainRow, actor: Actor, entity_id: str, action: str, before: Any, after: Any
-) -> Event:
+def calendar_event(w: Write, entity_id: str, action: str, before: Any, after: Any) -> Event:
     """Log a calendar change and recalculate the capacities it affects, in the same transaction."""
-    refresh_capacities(db, train)
-    return append_event(
-        db, train=train, actor=actor, entity="calendar", entity_id=entity_id, action=action, before=before, after=after
-    )
+    refresh_capacities(w.db, w.train)
+    return w.record("calendar", entity_id, action, before=before, after=after)
 
 
 def add_holiday(db: Session, *, actor: Actor, train_key: str | None, day: date, name: str) -> CalendarChanged:
     """Put a day off for the whole train on the train calendar."""
     if not name.strip():
         raise InvalidInputError("a holiday needs a name, e.g. 'Whit Monday'")
-    with transaction(db):
-        train = find_train(db, train_key)
-        authorize(actor, train.key, Action.ADMINISTER)
+    with writing(db, actor=actor, train_key=train_key, may=Action.ADMINISTER) as w:
+        train = w.train
         existing = db.scalars(select(HolidayRow).where(HolidayRow.train_id == train.id, HolidayRow.day == day)).first()
         if existing is not None:
             raise ConflictError(f"{day} is already a holiday ({existing.name}); remove it first to rename it")
         db.add(HolidayRow(train_id=train.id, day=day, name=name.strip()))
         db.flush()
         after = {"day": day.isoformat(), "name": name.strip()}
-        event = calendar_event(db, train, actor, f"holiday:{day}", "holiday-added", None, after)
+        event = calendar_event(w, f"holiday:{day}", "holiday-added", None, after)
     return CalendarChanged(f"{day} ({name.strip()}) is a holiday for train {train.key}", event)
 
 
 def remove_holiday(db: Session, *, actor: Actor, train_key: str | None, day: date) -> CalendarChanged:
     """Take a day off the train calendar."""
-    with transaction(db):
-        train = find_train(db, train_key)
-        authorize(actor, train.key, Action.ADMINISTER)
+    with writing(db, actor=actor, train_key=train_key, may=Action.ADMINISTER) as w:
+        train = w.train
         row = db.scalars(select(HolidayRow).where(HolidayRow.train_id == train.id, HolidayRow.day == day)).first()
         if row is None:
             raise NotFoundError(f"{day} is not a holiday of train {train.key}")
         before = {"day": day.isoformat(), "name": row.name}
         db.delete(row)
         db.flush()
-        event = calendar_event(db, train, actor, f"holiday:{day}", "holiday-removed", before, None)
+        event = calendar_event(w, f"holiday:{day}", "holiday-removed", before, None)
     return CalendarChanged(f"{day} is a working day again for train {train.key}", event)
 
 
@@ -202,10 +193,10 @@ def add_leave(
         raise InvalidInputError(f"leave ends ({last}) before it starts ({first})")
     if not person.strip():
         raise InvalidInputError("leave needs the person's name")
-    with transaction(db):
-        train = find_train(db, train_key)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        train = w.train
         row_team = find_team(db, train, team)
-        authorize(actor, train.key, Action.PLAN_CAPACITY, [row_team.key])
+        w.authorize(Action.PLAN_CAPACITY, [row_team.key])
         if not row_team.size:
             raise InvalidInputError(
                 f"team {team} has no size yet, so leave cannot be turned into availability: "
@@ -214,7 +205,7 @@ def add_leave(
         row = LeaveRow(train_id=train.id, team_key=row_team.key, person=person.strip(), first_day=first, last_day=last)
         db.add(row)
         db.flush()
-        event = calendar_event(db, train, actor, f"leave:{row.id}", "leave-added", None, leave_value(row))
+        event = calendar_event(w, f"leave:{row.id}", "leave-added", None, leave_value(row))
     return CalendarChanged(f"{person.strip()} of {team} is away {first} – {last}", event)
 
 
@@ -222,10 +213,10 @@ def remove_leave(
     db: Session, *, actor: Actor, train_key: str | None, team: str, person: str, first: date
 ) -> CalendarChanged:
     """Take a person's leave that starts on ``first`` off their team's calendar."""
-    with transaction(db):
-        train = find_train(db, train_key)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        train = w.train
         row_team = find_team(db, train, team)
-        authorize(actor, train.key, Action.PLAN_CAPACITY, [row_team.key])
+        w.authorize(Action.PLAN_CAPACITY, [row_team.key])
         row = db.scalars(
             select(LeaveRow).where(
                 LeaveRow.train_id == train.id,
@@ -240,7 +231,7 @@ def remove_leave(
         entity_id = f"leave:{row.id}"
         db.delete(row)
         db.flush()
-        event = calendar_event(db, train, actor, entity_id, "leave-removed", before, None)
+        event = calendar_event(w, entity_id, "leave-removed", before, None)
     return CalendarChanged(f"{person}'s leave from {first} is removed", event)
 
 
@@ -259,28 +250,23 @@ def set_team(
         raise InvalidInputError(f"size: a team's size is {limits.TEAM_SIZE.words()} people, not {size}")
     if velocity is not None and velocity not in limits.VELOCITY:
         raise InvalidInputError(f"velocity: a team's velocity is {limits.VELOCITY.words()} points, not {velocity}")
-    with transaction(db):
-        train = find_train(db, train_key)
-        row = find_team(db, train, team)
-        authorize(actor, train.key, Action.PLAN_CAPACITY, [row.key])
-        before = claim(
-            db,
+    with writing(db, actor=actor, train_key=train_key) as w:
+        row = find_team(db, w.train, team)
+        w.authorize(Action.PLAN_CAPACITY, [row.key])
+        event = w.update(
             row,
-            what=f"team {team}",
+            entity="team",
+            entity_id=row.key,
+            action="edited",
             expected=version,
             state=lambda row: {"key": row.key, "size": row.size, "velocity": row.velocity, "version": row.version},
-        )
-        new = (size if size is not None else row.size, velocity if velocity is not None else row.velocity)
-        if new == (row.size, row.velocity):
+            changes={"size": size if size is not None else row.size,
+                     "velocity": velocity if velocity is not None else row.velocity},
+        )  # fmt: skip
+        if event is None:
             return CalendarChanged(f"team {team} is unchanged", None)
-        row.size, row.velocity = new
-        row.version += 1
         db.flush()
-        refresh_capacities(db, train)
-        after = {"key": row.key, "size": row.size, "velocity": row.velocity, "version": row.version}
-        event = append_event(
-            db, train=train, actor=actor, entity="team", entity_id=row.key, action="edited", before=before, after=after
-        )
+        refresh_capacities(db, w.train)
     return CalendarChanged(f"team {team}: size {row.size or 'unknown'}, velocity {row.velocity}", event)
 
 
@@ -297,14 +283,12 @@ def adjust_capacity(
     """Set the team's own capacity for one iteration (None returns to the calculated figure)."""
     if points is not None and points not in limits.CAPACITY:
         raise InvalidInputError(f"points: capacity is {limits.CAPACITY.words()} points, not {points}")
-    with transaction(db):
-        train = find_train(db, train_key)
-        pi = find_pi(db, train, pi_key)
-        check_iteration(pi_value(pi), iteration)
-        row_team = find_team(db, train, team)
-        authorize(actor, train.key, Action.PLAN_CAPACITY, [row_team.key])
-        if pi.state == "closed":
-            raise ConflictError(f"PI {pi.key} is closed: its capacity is history")
+    with writing(db, actor=actor, train_key=train_key) as w:
+        pi = w.choose_pi(pi_key)
+        w.check_iteration(iteration)
+        row_team = find_team(db, w.train, team)
+        w.authorize(Action.PLAN_CAPACITY, [row_team.key])
+        w.check_open("capacity")
         own = db.get(CapacityRow, (pi.id, row_team.id, iteration))
         before = {"team": team, "iteration": iteration, "points": own.points if own and own.source == "team" else None}
         if before["points"] == points:
@@ -315,17 +299,8 @@ def adjust_capacity(
         if points is not None:
             db.add(CapacityRow(pi_id=pi.id, team_id=row_team.id, iteration=iteration, points=points, source="team"))
             db.flush()
-        refresh_capacities(db, train)
+        refresh_capacities(db, w.train)
         after = {"team": team, "iteration": iteration, "points": points}
-        event = append_event(
-            db,
-            train=train,
-            actor=actor,
-            entity="capacity",
-            entity_id=f"{pi.key}:{team}:{iteration}",
-            action="adjusted",
-            before=before,
-            after=after,
-        )
+        event = w.record("capacity", f"{pi.key}:{team}:{iteration}", "adjusted", before=before, after=after)
     what = f"{points} points" if points is not None else "the calculated figure"
     return CalendarChanged(f"{team} capacity in iteration {iteration} of {pi.key} is {what}", event)

@@ -9,28 +9,13 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from artsync.domain import limits
-from artsync.domain.cadence import PI
 from artsync.domain.events import Event
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import CARD_STATUSES, Card, card_ref, split_card_ref
 from artsync.errors import ConflictError, InvalidInputError, NotFoundError
-from artsync.services.events import append_event
 from artsync.services.permissions import authorize
-from artsync.services.trains import find_current_pi, find_train
-from artsync.services.transaction import transaction
-from artsync.services.versioning import claim
-from artsync.store.mapping import pi_value
+from artsync.services.writes import Changed, State, Write, writing
 from artsync.store.models import CardRow, DependencyRow, FeatureRow, PIRow, TeamRow, TrainRow
-
-
-@dataclass(frozen=True)
-class CardMoved:
-    """The card after the move; ``event`` is None when it was already there."""
-
-    card: Card
-    version: int
-    event: Event | None
-    id: int | None = None
 
 
 def find_card(db: Session, train: TrainRow, pi: PIRow, ref: str) -> CardRow:
@@ -86,71 +71,36 @@ def card_state(ref: str, row: CardRow) -> dict[str, Any]:
     return {"ref": ref, "iteration": row.iteration, "points": row.points, "status": row.status, "version": row.version}
 
 
-def check_iteration(pi: PI, iteration: int | None) -> None:
-    """An iteration must be one of the PI's, or None for unplanned."""
-    if iteration is not None and not 1 <= iteration <= pi.iteration_count:
-        raise InvalidInputError(
-            f"iteration {iteration} is out of range: {pi.key} has iterations 1 to {pi.iteration_count} "
-            "(or use unplanned)"
-        )
-
-
 def move_card(
     db: Session, *, actor: Actor, train_key: str | None, ref: str, to_iteration: int | None, version: int | None = None
-) -> CardMoved:
+) -> Changed[Card]:
     """Move one team's card to another iteration of the board, or unplan it (``to_iteration=None``)."""
-    with transaction(db):
-        train = find_train(db, train_key)
-        pi_row = find_current_pi(db, train)
-        check_iteration(pi_value(pi_row), to_iteration)
-        row = find_card(db, train, pi_row, ref)
-        team = split_card_ref(ref)[1]
-        authorize(actor, train.key, Action.MOVE_CARD, [team])
-        before = claim(db, row, what=f"card {ref}", expected=version, state=lambda row: card_state(ref, row))
-        if row.iteration == to_iteration:
-            return CardMoved(card_value(ref, row), row.version, None)
-        row.iteration = to_iteration
-        row.version += 1
-        event = append_event(
-            db,
-            train=train,
-            actor=actor,
-            entity="card",
-            entity_id=ref,
-            action="moved",
-            before=before,
-            after=card_state(ref, row),
-        )
-    return CardMoved(card_value(ref, row), row.version, event)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        w.check_iteration(to_iteration)
+        row = find_card(db, w.train, w.pi, ref)
+        w.authorize(Action.MOVE_CARD, [split_card_ref(ref)[1]])
+        w.check_open("board")
+        event = update_card(w, row, ref, "moved", version, iteration=to_iteration)
+    return Changed(card_value(ref, row), row.version, event)
 
 
 def set_card_status(
     db: Session, *, actor: Actor, train_key: str | None, ref: str, status: str, version: int | None = None
-) -> CardMoved:
+) -> Changed[Card]:
     """Mark a team's card not started, in progress, done or blocked."""
     if status not in CARD_STATUSES:
         raise InvalidInputError(f"{status!r} is not a card status; use one of {', '.join(CARD_STATUSES)}")
-    with transaction(db):
-        train = find_train(db, train_key)
-        row = find_card(db, train, find_current_pi(db, train), ref)
-        team = split_card_ref(ref)[1]
-        authorize(actor, train.key, Action.EDIT_CARD, [team])
-        before = claim(db, row, what=f"card {ref}", expected=version, state=lambda row: card_state(ref, row))
-        if row.status == status:
-            return CardMoved(card_value(ref, row), row.version, None)
-        row.status = status
-        row.version += 1
-        event = append_event(
-            db,
-            train=train,
-            actor=actor,
-            entity="card",
-            entity_id=ref,
-            action="status",
-            before=before,
-            after=card_state(ref, row),
-        )
-    return CardMoved(card_value(ref, row), row.version, event)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        row = find_card(db, w.train, w.pi, ref)
+        w.authorize(Action.EDIT_CARD, [split_card_ref(ref)[1]])
+        w.check_open("board")
+        event = update_card(w, row, ref, "status", version, status=status)
+    return Changed(card_value(ref, row), row.version, event)
+
+
+def update_card(w: Write, row: CardRow, ref: str, action: str, version: int | None, **changes: Any) -> Event | None:
+    state: State[CardRow] = lambda row: card_state(ref, row)  # noqa: E731
+    return w.update(row, entity="card", entity_id=ref, action=action, expected=version, state=state, changes=changes)
 
 
 def add_card(
@@ -162,35 +112,32 @@ def add_card(
     team: str,
     points: int,
     iteration: int | None = None,
-) -> CardMoved:
+) -> Changed[Card]:
     """A team takes on its part of a feature: a new card on the board (in ``iteration``, or unplanned)."""
     if points not in limits.POINTS:
         raise InvalidInputError(f"points: a card's points are {limits.POINTS.words()}, not {points}")
     ref = card_ref(feature, team)
-    with transaction(db):
-        train = find_train(db, train_key)
-        pi_row = find_current_pi(db, train)
-        check_iteration(pi_value(pi_row), iteration)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        w.check_iteration(iteration)
         feature_row = db.scalars(
-            select(FeatureRow).where(FeatureRow.train_id == train.id, FeatureRow.key == feature)
+            select(FeatureRow).where(FeatureRow.train_id == w.train.id, FeatureRow.key == feature)
         ).first()
         if feature_row is None:
             raise NotFoundError(f"no feature {feature!r} in the backlog")
-        team_row = db.scalars(select(TeamRow).where(TeamRow.train_id == train.id, TeamRow.key == team)).first()
+        team_row = db.scalars(select(TeamRow).where(TeamRow.train_id == w.train.id, TeamRow.key == team)).first()
         if team_row is None:
-            raise NotFoundError(f"no team {team!r} in {train.key}")
-        authorize(actor, train.key, Action.EDIT_CARD, [team])
-        if pi_row.state == "closed":
-            raise ConflictError(f"PI {pi_row.key} is closed: its board is history")
+            raise NotFoundError(f"no team {team!r} in {w.train.key}")
+        w.authorize(Action.EDIT_CARD, [team])
+        w.check_open("board")
         exists = db.scalars(
             select(CardRow.id).where(
-                CardRow.pi_id == pi_row.id, CardRow.feature_id == feature_row.id, CardRow.team_id == team_row.id
+                CardRow.pi_id == w.pi.id, CardRow.feature_id == feature_row.id, CardRow.team_id == team_row.id
             )
         ).first()
         if exists is not None:
             raise ConflictError(f"{ref} is already on the board: move it instead")
         row = CardRow(
-            pi_id=pi_row.id,
+            pi_id=w.pi.id,
             feature_id=feature_row.id,
             team_id=team_row.id,
             iteration=iteration,
@@ -199,33 +146,21 @@ def add_card(
         )
         db.add(row)
         db.flush()
-        event = append_event(
-            db,
-            train=train,
-            actor=actor,
-            entity="card",
-            entity_id=ref,
-            action="added",
-            before=None,
-            after=card_state(ref, row),
-        )
-    return CardMoved(card_value(ref, row), row.version, event, row.id)
+        event = w.record("card", ref, "added", before=None, after=card_state(ref, row))
+    return Changed(card_value(ref, row), row.version, event, row.id)
 
 
 def remove_card(db: Session, *, actor: Actor, train_key: str | None, ref: str, version: int | None = None) -> Event:
     """Take a team's card off the board, with the dependencies on it."""
-    with transaction(db):
-        train = find_train(db, train_key)
-        pi_row = find_current_pi(db, train)
-        row = find_card(db, train, pi_row, ref)
-        authorize(actor, train.key, Action.EDIT_CARD, [split_card_ref(ref)[1]])
-        before = claim(db, row, what=f"card {ref}", expected=version, state=lambda row: card_state(ref, row))
+    with writing(db, actor=actor, train_key=train_key) as w:
+        row = find_card(db, w.train, w.pi, ref)
+        w.authorize(Action.EDIT_CARD, [split_card_ref(ref)[1]])
+        w.check_open("board")
+        before = w.claim(row, what=f"card {ref}", expected=version, state=lambda row: card_state(ref, row))
         db.execute(
             delete(DependencyRow).where(or_(DependencyRow.consumer_id == row.id, DependencyRow.provider_id == row.id))
         )
         db.delete(row)
         db.flush()
-        event = append_event(
-            db, train=train, actor=actor, entity="card", entity_id=ref, action="removed", before=before, after=None
-        )
+        event = w.record("card", ref, "removed", before=before, after=None)
     return event

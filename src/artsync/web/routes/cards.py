@@ -63,4 +63,4 @@ def patch_card(
             version=version,
         )  # fmt: skip
     set_etag(response, moved.version)
-    return Card.of(card_id, view.train, moved.card, moved.version, seq_of(moved.event))
+    return Card.of(card_id, view.train, moved.value, moved.version, seq_of(moved.event))

@@ -98,7 +98,7 @@ def new_card(key: str, body: NewCard, db: Db, caller: CurrentCaller) -> Card:
         db, actor=caller.actor, train_key=key, feature=body.feature, team=body.team, points=body.points,
         iteration=body.iteration,
     )  # fmt: skip
-    return Card.of(added.id or 0, key, added.card, added.version, seq_of(added.event))
+    return Card.of(added.id or 0, key, added.value, added.version, seq_of(added.event))
 
 
 @router.delete("/cards/{card_id}")

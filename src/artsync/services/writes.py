@@ -1,0 +1,145 @@
+"""The one write path: every change to a train is a ``Write`` inside one transaction.
+
+``writing`` opens the transaction (``services/transaction.py``: all or nothing, the live
+boards woken after commit) and finds the train; the ``Write`` it yields finds the current
+PI, asks whether the actor may act, claims a versioned row (lock, version check, state
+before), applies the change, bumps the version — SQLAlchemy's version counter makes the
+UPDATE conditional on the version read — and appends the event with the state before and
+after. A service states what changes; none of these steps is written twice.
+
+Every write answers ``Changed[T]``: the item as it is now, its version, and the event it
+made (None when nothing changed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy.orm import Session
+
+from artsync.domain.events import Event
+from artsync.domain.lifecycle import check_open
+from artsync.domain.permissions import Action, Actor
+from artsync.errors import ConflictError, InvalidInputError
+from artsync.services.events import append_event
+from artsync.services.permissions import authorize
+from artsync.services.trains import find_current_pi, find_pi, find_train
+from artsync.services.transaction import transaction
+from artsync.services.versioning import claim
+from artsync.store.mapping import pi_value
+from artsync.store.models import PIRow, TrainRow
+
+T = TypeVar("T")
+
+
+Row = TypeVar("Row")  # a row mapped with a version counter (store/models.py)
+State = Callable[[Row], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Changed(Generic[T]):
+    """What a write left: the item as it is now, its version, and its event (None when nothing changed)."""
+
+    value: T
+    version: int
+    event: Event | None = None
+    id: int | None = None  # the new row's id, for an item the API also reaches by id
+
+
+class Write:
+    """One change to one train, inside its transaction."""
+
+    def __init__(self, db: Session, actor: Actor, train: TrainRow) -> None:
+        self.db = db
+        self.actor = actor
+        self.train = train
+
+    @cached_property
+    def pi(self) -> PIRow:
+        """The train's current PI."""
+        return find_current_pi(self.db, self.train)
+
+    def choose_pi(self, key: str | None) -> PIRow:
+        """Make the train's PI ``key`` (the current one when None) this write's PI."""
+        self.__dict__["pi"] = pi = find_pi(self.db, self.train, key)
+        return pi
+
+    def authorize(self, action: Action, teams: Iterable[str | None] = ()) -> None:
+        """Refuse the write unless the actor may do ``action`` for items of ``teams``."""
+        authorize(self.actor, self.train.key, action, teams)
+
+    def check_open(self, what: str) -> None:
+        """Refuse a change to ``what`` of the current PI once it is closed: a closed PI is history."""
+        if problem := check_open(self.pi.key, self.pi.state, what):
+            raise ConflictError(problem)
+
+    def check_iteration(self, iteration: int | None) -> None:
+        """Refuse an iteration the current PI does not have (None, unplanned, is always there)."""
+        if problem := pi_value(self.pi).check_iteration(iteration):
+            raise InvalidInputError(problem)
+
+    def claim(self, row: Row, *, what: str, expected: int | None, state: State[Row]) -> dict[str, Any]:
+        """Lock ``row`` until commit and check the version the change was based on; returns its state before."""
+        return claim(self.db, row, what=what, expected=expected, state=state)
+
+    def record(
+        self, entity: str, entity_id: str, action: str, *, before: dict[str, Any] | None, after: dict[str, Any] | None
+    ) -> Event:
+        """Append the change to the train's log."""
+        return append_event(
+            self.db,
+            train=self.train,
+            actor=self.actor,
+            entity=entity,
+            entity_id=entity_id,
+            action=action,
+            before=before,
+            after=after,
+        )
+
+    def update(
+        self,
+        row: Row,
+        *,
+        entity: str,
+        entity_id: str,
+        action: str,
+        expected: int | None,
+        state: State[Row],
+        changes: Mapping[str, Any] | Callable[[Row], Mapping[str, Any]],
+        what: str | None = None,
+    ) -> Event | None:
+        """Claim ``row``, set ``changes`` on it, bump its version and record the event; None when nothing changed.
+
+        ``changes`` may be a function of the claimed row, for a change that depends on (or is
+        checked against) what the row holds now; it raises to refuse the change.
+        """
+        before = self.claim(row, what=what or f"{entity} {entity_id}", expected=expected, state=state)
+        wanted = changes(row) if callable(changes) else changes
+        if all(getattr(row, name) == value for name, value in wanted.items()):
+            return None
+        for name, value in wanted.items():
+            setattr(row, name, value)
+        row.version += 1  # type: ignore[attr-defined]
+        return self.record(entity, entity_id, action, before=before, after=state(row))
+
+
+@contextmanager
+def writing(
+    db: Session,
+    *,
+    actor: Actor,
+    train_key: str | None,
+    may: Action | None = None,
+    teams: Iterable[str | None] = (),
+) -> Iterator[Write]:
+    """Open the transaction of one change to a train; with ``may``, authorize it up front."""
+    with transaction(db):
+        write = Write(db, actor, find_train(db, train_key))
+        if may is not None:
+            write.authorize(may, teams)
+        yield write
