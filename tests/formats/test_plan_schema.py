@@ -54,6 +54,7 @@ def test_every_written_plan_is_valid(validator: Any, size: str) -> None:
         ("an unknown card status", lambda d: d["cards"][0].update(status="finished")),
         ("a blank risk text", lambda d: d["risks"][0].update(text="   ")),
         ("another format", lambda d: d.update(format="artsync-plan/2")),
+        ("an owned risk without an owner", lambda d: d["risks"][0].update(roam="owned", owner=None)),
     ],
     ids=lambda v: v if isinstance(v, str) else "",
 )

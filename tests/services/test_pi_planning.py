@@ -153,7 +153,7 @@ def test_a_scripted_pi_from_set_up_to_commit_keeps_its_baseline(db, train) -> No
     )
     set_business_value(db, actor=P["business_owner"], train_key=train, key="O1", planned=9)
     risk = raise_risk(db, actor=P["member"], train_key=train, text="Card vendor may slip", team="Atlas")
-    assert risk.risk.roam == "unroamed"
+    assert risk.value.roam == "unroamed"
 
     # First vote: too low. The train does not commit; a rework round follows.
     open_vote(db, actor=P["rte"], train_key=train)
@@ -172,13 +172,13 @@ def test_a_scripted_pi_from_set_up_to_commit_keeps_its_baseline(db, train) -> No
     assert close_vote(db, actor=P["rte"], train_key=train).tally.average == 3.75
 
     # The unROAMed risk stops the commit until it is ROAMed.
-    with pytest.raises(InvalidInputError, match=f"risk {risk.risk.key} is not ROAMed"):
+    with pytest.raises(InvalidInputError, match=f"risk {risk.value.key} is not ROAMed"):
         commit_pi(db, actor=P["rte"], train_key=train)
     roam_risk(
         db,
         actor=P["product_owner"],
         train_key=train,
-        key=risk.risk.key,
+        key=risk.value.key,
         roam="owned",
         owner="olga",
         note="second vendor on standby",

@@ -26,7 +26,7 @@ def test_roaming_a_risk_as_owned_records_the_owner_and_clears_the_finding(db, tr
     roamed = roam_risk(
         db, actor=local("rte"), train_key=train, key="R2", roam="owned", owner="Dana", note="Dana chases it"
     )
-    assert (roamed.risk.roam, roamed.risk.owner, roamed.version) == ("owned", "Dana", 2)
+    assert (roamed.value.roam, roamed.value.owner, roamed.version) == ("owned", "Dana", 2)
     assert "risk-unroamed" not in {f.kind for f in list_findings(db, actor=ADMIN, train_key=train)}
     event = list_events(db, actor=ADMIN, train_key=train)[-1]
     assert (event.entity_id, event.before["roam"], event.after["roam"], event.after["note"]) == (

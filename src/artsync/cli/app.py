@@ -506,11 +506,11 @@ def risk_roam(
             note=note,
             version=if_version,
         )
-    by = f" by {roamed.risk.owner}" if roamed.risk.owner else ""
+    by = f" by {roamed.value.owner}" if roamed.value.owner else ""
     if roamed.event is None:
-        console.print(f"Risk {key} is already {roamed.risk.roam}{escape(by)}; nothing changed.")
+        console.print(f"Risk {key} is already {roamed.value.roam}{escape(by)}; nothing changed.")
     else:
-        console.print(f"Risk {key} is now {roamed.risk.roam}{escape(by)} (event {roamed.event.seq}).")
+        console.print(f"Risk {key} is now {roamed.value.roam}{escape(by)} (event {roamed.event.seq}).")
 
 
 @risk_app.command("raise")
@@ -527,7 +527,7 @@ def risk_raise(
     with session(db) as (db_session, actor):
         raised = raise_risk(db_session, actor=actor, train_key=train, text=text, team=team)
     console.print(
-        f"Raised risk [bold]{raised.risk.key}[/] (unROAMed; event {raised.event.seq if raised.event else '—'})."
+        f"Raised risk [bold]{raised.value.key}[/] (unROAMed; event {raised.event.seq if raised.event else '—'})."
     )
 
 

@@ -52,6 +52,17 @@ class DependencyState(StrEnum):
 
 FEATURE_KINDS = tuple(FeatureKind)
 ROAM_STATES = tuple(RoamState)
+
+
+def check_roam(roam: str, owner: str | None) -> str | None:
+    """Why a risk cannot be in ``roam`` with ``owner``, or None when it can: an owned risk needs an owner."""
+    if roam not in ROAM_STATES:
+        return f"{roam!r} is not a ROAM state; use one of {', '.join(ROAM_STATES)}"
+    if roam == RoamState.OWNED and not (owner and owner.strip()):
+        return "an owned risk needs an owner"
+    return None
+
+
 CARD_STATUSES = tuple(CardStatus)
 DEPENDENCY_STATES = tuple(DependencyState)
 # Keys of trains, PIs, teams, features and other items: letters, digits, '.', '_', '-'; at most 64.

@@ -33,6 +33,7 @@ from artsync.domain.plan import (
     Team,
     Train,
     card_ref,
+    check_roam,
 )
 from artsync.domain.wsjf import SCALE_TEXT, WsjfInputs, on_scale
 from artsync.errors import ImportFailedError
@@ -514,6 +515,8 @@ def parse_plan(doc: dict[str, Any]) -> Plan:
                 r.get(path, k, "team", known(teams, "team"), None),
                 r.get(path, k, "note", text, None),
             )
+            if problem := check_roam(risks[risk_key].roam, risks[risk_key].owner):
+                r.problem(f"{path}.owner", problem)
         except Invalid:
             continue
 

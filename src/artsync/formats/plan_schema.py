@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
 
 from artsync.domain.lifecycle import PIState
-from artsync.domain.plan import CardStatus, DependencyState, Feature, FeatureKind, Objective, RoamState
+from artsync.domain.plan import CardStatus, DependencyState, Feature, FeatureKind, Objective, RoamState, check_roam
 from artsync.formats.fields import (
     ActualValue,
     Capacity,
@@ -117,12 +117,25 @@ class ObjectiveRecord(Record):
 
 
 class RiskRecord(Record):
+    # an owned risk needs an owner (domain.plan.check_roam), said in the schema too
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"roam": {"const": "owned"}}, "required": ["roam"]},
+            "then": {"required": ["owner"], "properties": {"owner": {"type": "string"}}},
+        }
+    )
     key: Key
     text: Text
     roam: RoamState = RoamState.UNROAMED
     owner: Name | None = None
     team: Key | None = None
     note: Text | None = None
+
+    @model_validator(mode="after")
+    def owned_has_owner(self) -> RiskRecord:
+        if problem := check_roam(self.roam, self.owner):
+            raise ValueError(problem)
+        return self
 
 
 class PlanDocument(Record):

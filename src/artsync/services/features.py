@@ -2,34 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from artsync.domain.events import Event
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import FEATURE_KINDS, Feature
 from artsync.domain.wsjf import WsjfInputs
 from artsync.errors import InvalidInputError, NotFoundError
-from artsync.services.events import append_event
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_train
-from artsync.services.transaction import transaction
-from artsync.services.versioning import claim
+from artsync.services.writes import Changed, writing
 from artsync.store.models import FeatureRow
 
 EDITABLE = ("title", "kind", "ubv", "tc", "rroe", "size")
-
-
-@dataclass(frozen=True)
-class FeatureView:
-    """A feature with the version an edit must name."""
-
-    feature: Feature
-    version: int
-    event: Event | None = None
 
 
 def feature_value(row: FeatureRow) -> Feature:
@@ -43,52 +30,42 @@ def find_feature(db: Session, train_id: int, key: str) -> FeatureRow:
     return row
 
 
-def get_feature(db: Session, *, actor: Actor, train_key: str, key: str) -> FeatureView:
+def get_feature(db: Session, *, actor: Actor, train_key: str, key: str) -> Changed[Feature]:
     """One feature of the backlog, with its version."""
     train = find_train(db, train_key)
     authorize(actor, train.key, Action.READ)
     row = find_feature(db, train.id, key)
-    return FeatureView(feature_value(row), row.version)
+    return Changed(feature_value(row), row.version)
 
 
 def edit_feature(
     db: Session, *, actor: Actor, train_key: str, key: str, changes: dict[str, Any], version: int | None
-) -> FeatureView:
+) -> Changed[Feature]:
     """Change a feature's title, kind or WSJF inputs (each input on 1, 2, 3, 5, 8, 13, 20)."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise InvalidInputError(f"cannot change {', '.join(sorted(unknown))}; editable: {', '.join(EDITABLE)}")
-    with transaction(db):
-        train = find_train(db, train_key)
-        authorize(actor, train.key, Action.EDIT_FEATURE)
-        row = find_feature(db, train.id, key)
-        before = claim(
-            db,
-            row,
-            what=f"feature {key}",
-            expected=version,
-            state=lambda row: {
-                "key": row.key,
-                **{name: getattr(row, name) for name in EDITABLE},
-                "version": row.version,
-            },
+    with writing(db, actor=actor, train_key=train_key, may=Action.EDIT_FEATURE) as w:
+        row = find_feature(db, w.train.id, key)
+
+        def edited(row: FeatureRow) -> dict[str, Any]:
+            merged = {name: changes.get(name, getattr(row, name)) for name in EDITABLE}
+            if not isinstance(merged["title"], str) or not merged["title"].strip():
+                raise InvalidInputError("title: give the feature a title")
+            if merged["kind"] not in FEATURE_KINDS:
+                raise InvalidInputError(f"kind: {merged['kind']!r} must be one of {', '.join(FEATURE_KINDS)}")
+            try:
+                WsjfInputs(merged["ubv"], merged["tc"], merged["rroe"], merged["size"])
+            except ValueError as exc:
+                raise InvalidInputError(str(exc)) from None
+            return merged | {"title": merged["title"].strip()}
+
+        event = w.update(
+            row, entity="feature", entity_id=key, action="edited", expected=version, state=feature_state, changes=edited
         )
-        merged = {name: changes.get(name, getattr(row, name)) for name in EDITABLE}
-        if not isinstance(merged["title"], str) or not merged["title"].strip():
-            raise InvalidInputError("title: give the feature a title")
-        if merged["kind"] not in FEATURE_KINDS:
-            raise InvalidInputError(f"kind: {merged['kind']!r} must be one of {', '.join(FEATURE_KINDS)}")
-        try:
-            WsjfInputs(merged["ubv"], merged["tc"], merged["rroe"], merged["size"])
-        except ValueError as exc:
-            raise InvalidInputError(str(exc)) from None
-        if all(merged[name] == getattr(row, name) for name in EDITABLE):
-            return FeatureView(feature_value(row), row.version)
-        for name in EDITABLE:
-            setattr(row, name, merged[name].strip() if name == "title" else merged[name])
-        row.version += 1
-        after = {"key": row.key, **{name: getattr(row, name) for name in EDITABLE}, "version": row.version}
-        event = append_event(
-            db, train=train, actor=actor, entity="feature", entity_id=key, action="edited", before=before, after=after
-        )
-    return FeatureView(feature_value(row), row.version, event)
+    return Changed(feature_value(row), row.version, event)
+
+
+def feature_state(row: FeatureRow) -> dict[str, Any]:
+    """How a feature is shown in the event log and in a stale-version refusal."""
+    return {"key": row.key, **{name: getattr(row, name) for name in EDITABLE}, "version": row.version}

@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from artsync.domain.events import Event
 from artsync.domain.permissions import Action, Actor
-from artsync.domain.plan import ROAM_STATES, Risk, next_key
+from artsync.domain.plan import ROAM_STATES, Risk, check_roam, next_key
 from artsync.errors import InvalidInputError, NotFoundError
-from artsync.services.events import append_event
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_train
-from artsync.services.transaction import transaction
-from artsync.services.versioning import claim
+from artsync.services.writes import Changed, writing
 from artsync.store.models import RiskRow, TeamRow, TrainRow
-
-
-@dataclass(frozen=True)
-class RiskRoamed:
-    """The risk after ROAMing; ``event`` is None when nothing changed."""
-
-    risk: Risk
-    version: int
-    event: Event | None
 
 
 def find_risk(db: Session, train: TrainRow, key: str) -> tuple[RiskRow, str | None]:
@@ -39,44 +26,40 @@ def find_risk(db: Session, train: TrainRow, key: str) -> tuple[RiskRow, str | No
     return row, team.key if team else None
 
 
-def get_risk(db: Session, *, actor: Actor, train_key: str, key: str) -> RiskRoamed:
+def get_risk(db: Session, *, actor: Actor, train_key: str, key: str) -> Changed[Risk]:
     """One risk of the current PI, with its version."""
     train = find_train(db, train_key)
     authorize(actor, train.key, Action.READ)
     row, team = find_risk(db, train, key)
-    return RiskRoamed(Risk(row.key, row.text, row.roam, row.owner, team, row.note), row.version, None)
+    return Changed(risk_value(row, team), row.version)
 
 
-def raise_risk(db: Session, *, actor: Actor, train_key: str | None, text: str, team: str | None = None) -> RiskRoamed:
+def raise_risk(
+    db: Session, *, actor: Actor, train_key: str | None, text: str, team: str | None = None
+) -> Changed[Risk]:
     """Anyone on the train raises a risk (of a team, or of the train); it starts unROAMed."""
     if not text.strip():
         raise InvalidInputError("a risk needs its text: what could go wrong")
-    with transaction(db):
-        train = find_train(db, train_key)
-        pi = find_current_pi(db, train)
+    with writing(db, actor=actor, train_key=train_key) as w:
         team_row = None
         if team is not None:
-            team_row = db.scalars(select(TeamRow).where(TeamRow.train_id == train.id, TeamRow.key == team)).first()
+            team_row = db.scalars(select(TeamRow).where(TeamRow.train_id == w.train.id, TeamRow.key == team)).first()
             if team_row is None:
-                raise NotFoundError(f"no team {team!r} in {train.key}")
-        authorize(actor, train.key, Action.RAISE_RISK, [team])
-        key = next_key("R", db.scalars(select(RiskRow.key).where(RiskRow.pi_id == pi.id)))
+                raise NotFoundError(f"no team {team!r} in {w.train.key}")
+        w.authorize(Action.RAISE_RISK, [team])
+        key = next_key("R", db.scalars(select(RiskRow.key).where(RiskRow.pi_id == w.pi.id)))
         row = RiskRow(
-            pi_id=pi.id, team_id=team_row.id if team_row else None, key=key, text=text.strip(), roam="unroamed"
+            pi_id=w.pi.id, team_id=team_row.id if team_row else None, key=key, text=text.strip(), roam="unroamed"
         )
         db.add(row)
         db.flush()
-        event = append_event(
-            db,
-            train=train,
-            actor=actor,
-            entity="risk",
-            entity_id=row.key,
-            action="raised",
-            before=None,
-            after={"key": row.key, "text": row.text, "team": team, "roam": row.roam},
-        )
-    return RiskRoamed(Risk(row.key, row.text, row.roam, None, team, row.note), row.version, event)
+        after = {"key": row.key, "text": row.text, "team": team, "roam": row.roam}
+        event = w.record("risk", row.key, "raised", before=None, after=after)
+    return Changed(risk_value(row, team), row.version, event)
+
+
+def risk_value(row: RiskRow, team: str | None) -> Risk:
+    return Risk(row.key, row.text, row.roam, row.owner, team, row.note)
 
 
 def risk_state(row: RiskRow) -> dict[str, Any]:
@@ -94,31 +77,21 @@ def roam_risk(
     owner: str | None = None,
     note: str | None = None,
     version: int | None = None,
-) -> RiskRoamed:
+) -> Changed[Risk]:
     """Put a risk in a ROAM state; an owned risk needs an owner."""
     if roam not in ROAM_STATES:
         raise InvalidInputError(f"{roam!r} is not a ROAM state; use one of {', '.join(ROAM_STATES)}")
-    with transaction(db):
-        train = find_train(db, train_key)
-        row, team = find_risk(db, train, key)
-        authorize(actor, train.key, Action.ROAM_RISK, [team])
-        before = claim(db, row, what=f"risk {key}", expected=version, state=risk_state)
-        new_owner = owner if owner is not None else row.owner
-        if roam == "owned" and not new_owner:
-            raise InvalidInputError(f"an owned risk needs an owner: add --owner NAME to ROAM {key} as owned")
-        new_note = note if note is not None else row.note
-        if (row.roam, row.owner, row.note) == (roam, new_owner, new_note):
-            return RiskRoamed(Risk(row.key, row.text, row.roam, row.owner, team, row.note), row.version, None)
-        row.roam, row.owner, row.note = roam, new_owner, new_note
-        row.version += 1
-        event = append_event(
-            db,
-            train=train,
-            actor=actor,
-            entity="risk",
-            entity_id=key,
-            action="roamed",
-            before=before,
-            after=risk_state(row),
+    with writing(db, actor=actor, train_key=train_key) as w:
+        row, team = find_risk(db, w.train, key)
+        w.authorize(Action.ROAM_RISK, [team])
+
+        def roamed(row: RiskRow) -> dict[str, Any]:
+            new_owner = owner if owner is not None else row.owner
+            if problem := check_roam(roam, new_owner):
+                raise InvalidInputError(f"{problem}: add --owner NAME to ROAM {key} as owned")
+            return {"roam": roam, "owner": new_owner, "note": note if note is not None else row.note}
+
+        event = w.update(
+            row, entity="risk", entity_id=key, action="roamed", expected=version, state=risk_state, changes=roamed
         )
-    return RiskRoamed(Risk(row.key, row.text, row.roam, row.owner, team, row.note), row.version, event)
+    return Changed(risk_value(row, team), row.version, event)

@@ -87,9 +87,16 @@ class Write:
         return claim(self.db, row, what=what, expected=expected, state=state)
 
     def record(
-        self, entity: str, entity_id: str, action: str, *, before: dict[str, Any] | None, after: dict[str, Any] | None
+        self,
+        entity: str,
+        entity_id: str,
+        action: str,
+        *,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        request_key: str | None = None,
     ) -> Event:
-        """Append the change to the train's log."""
+        """Append the change to the train's log (``request_key``: the Idempotency-Key it answers)."""
         return append_event(
             self.db,
             train=self.train,
@@ -99,6 +106,7 @@ class Write:
             action=action,
             before=before,
             after=after,
+            request_key=request_key,
         )
 
     def update(

@@ -16,7 +16,7 @@ from artsync.formats.agenda import (
 from artsync.services.conflicts import ConflictView
 from artsync.services.impediments import ImpedimentView
 from artsync.services.meetings import MeetingView
-from artsync.views.base import Changed, Record, seq_of
+from artsync.views.base import Record, Written, seq_of
 
 
 def current_minutes(v: MeetingView) -> str:
@@ -24,7 +24,7 @@ def current_minutes(v: MeetingView) -> str:
     return v.meeting.minutes or minutes_markdown(v.meeting, list(v.actions), list(v.decisions))
 
 
-class Meeting(MeetingRecord, Changed):
+class Meeting(MeetingRecord, Written):
     """A meeting with its decisions and action items, and its minutes (as they stand, while it runs)."""
 
     version: int
@@ -53,7 +53,7 @@ class DecisionList(Record):
     decisions: list[DecisionRecord]
 
 
-class Impediment(ImpedimentRecord, Changed):
+class Impediment(ImpedimentRecord, Written):
     version: int
 
     @classmethod
@@ -66,7 +66,7 @@ class ImpedimentList(Record):
     impediments: list[ImpedimentRecord]
 
 
-class Conflict(ConflictRecord, Changed):
+class Conflict(ConflictRecord, Written):
     version: int
 
     @classmethod

@@ -5,10 +5,10 @@ from __future__ import annotations
 from artsync.domain.events import Event
 from artsync.formats.fields import Instant, Record
 
-__all__ = ["Changed", "Instant", "Record", "seq_of"]
+__all__ = ["Instant", "Record", "Written", "seq_of"]
 
 
-class Changed(Record):
+class Written(Record):
     """Beside the entity, a write answers the seq of the event it made (None when nothing changed).
 
     A client recognises its own echo on the live channel by this seq.

@@ -16,7 +16,7 @@ from artsync.services.board import Board as BoardResult
 from artsync.services.forecast import TrainForecast
 from artsync.services.people import Person as PersonResult
 from artsync.services.trains import TrainSummary
-from artsync.views.base import Changed, Instant, Record
+from artsync.views.base import Instant, Record, Written
 
 
 class Train(Record):
@@ -376,7 +376,7 @@ class Forecast(Record):
         )
 
 
-class PIMoved(Changed):
+class PIMoved(Written):
     """A PI moved on in its lifecycle (draft → planning → executing → closed)."""
 
     key: str

@@ -14,12 +14,11 @@ from artsync.formats.plan_schema import FeatureRecord, ObjectiveRecord, PlanDocu
 from artsync.services.baselines import Baseline as BaselineResult
 from artsync.services.capacity import CalendarChanged, CapacityPlan
 from artsync.services.dependencies import DependencyChanged
-from artsync.services.features import FeatureView
 from artsync.services.objectives import ObjectiveView
-from artsync.services.risks import RiskRoamed
 from artsync.services.votes import VoteView
+from artsync.services.writes import Changed
 from artsync.services.wsjf import WsjfSession
-from artsync.views.base import Changed, Instant, Record, seq_of
+from artsync.views.base import Instant, Record, Written, seq_of
 from artsync.views.board import Iteration
 
 
@@ -51,7 +50,7 @@ class Calendar(Record):
         )
 
 
-class CalendarChange(Changed):
+class CalendarChange(Written):
     summary: str
 
     @classmethod
@@ -120,7 +119,7 @@ class Capacity(Calendar):
         )
 
 
-class Card(Changed):
+class Card(Written):
     """One team's card, with its version (the ETag)."""
 
     id: int
@@ -139,23 +138,23 @@ class Card(Changed):
                    points=c.points, status=CardStatus(c.status), version=version, seq=seq)  # fmt: skip
 
 
-class CardRemoved(Changed):
+class CardRemoved(Written):
     removed: str
 
 
-class Feature(FeatureRecord, Changed):
+class Feature(FeatureRecord, Written):
     cost_of_delay: int
     wsjf: float
     version: int
 
     @classmethod
-    def of_view(cls, view: FeatureView) -> Feature:
-        f = view.feature
+    def of_view(cls, view: Changed[plan.Feature]) -> Feature:
+        f = view.value
         return cls(**dict(FeatureRecord.of(f)), cost_of_delay=f.wsjf.cost_of_delay, wsjf=round(f.wsjf.score, 2),
                    version=view.version, seq=seq_of(view.event))  # fmt: skip
 
 
-class Objective(ObjectiveRecord, Changed):
+class Objective(ObjectiveRecord, Written):
     version: int
 
     @classmethod
@@ -172,7 +171,7 @@ class ObjectiveList(Record):
         return cls(objectives=[ObjectiveRecord.of(o) for o in sorted(p.objectives, key=lambda o: o.key)])
 
 
-class Risk(Changed):
+class Risk(Written):
     key: str
     text: str
     roam: RoamState
@@ -181,8 +180,8 @@ class Risk(Changed):
     version: int
 
     @classmethod
-    def of(cls, view: RiskRoamed) -> Risk:
-        r = view.risk
+    def of(cls, view: Changed[plan.Risk]) -> Risk:
+        r = view.value
         return cls(key=r.key, text=r.text, roam=RoamState(r.roam), owner=r.owner, team=r.team, version=view.version,
                    seq=seq_of(view.event))  # fmt: skip
 
@@ -209,7 +208,7 @@ class RiskList(Record):
         )
 
 
-class Dependency(Changed):
+class Dependency(Written):
     consumer: str
     provider: str
     state: DependencyState
