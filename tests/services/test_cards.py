@@ -7,6 +7,7 @@ import pytest
 from artsync.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, StaleVersionError
 from artsync.formats.plan_format import parse_plan
 from artsync.services.cards import move_card, remove_card, set_card_status
+from artsync.services.dependencies import remove_dependency, set_dependency_state
 from artsync.services.events import list_events
 from artsync.services.findings import list_findings
 from artsync.services.plans import import_plan
@@ -113,7 +114,7 @@ def test_an_unknown_card_status_is_refused(db, train) -> None:
     assert get_plan(db, actor=ADMIN, train_key=train).cards_by_ref["F1@Atlas"].status == "not started"
 
 
-def test_a_closed_pi_is_history_its_cards_neither_move_nor_change_nor_go(db) -> None:
+def test_a_closed_pi_is_history_its_cards_and_dependencies_stay_as_they_were(db) -> None:
     plan = minimal()
     plan["pi"]["state"] = "closed"
     import_plan(db, actor=local("alice"), plan=parse_plan(plan))
@@ -121,6 +122,10 @@ def test_a_closed_pi_is_history_its_cards_neither_move_nor_change_nor_go(db) -> 
         lambda: move_card(db, actor=ADMIN, train_key="ART", ref="F1@Atlas", to_iteration=3),
         lambda: set_card_status(db, actor=ADMIN, train_key="ART", ref="F1@Atlas", status="done"),
         lambda: remove_card(db, actor=ADMIN, train_key="ART", ref="F1@Atlas"),
+        lambda: set_dependency_state(
+            db, actor=ADMIN, train_key="ART", consumer="F2@Atlas", provider="F1@Atlas", state="committed"
+        ),
+        lambda: remove_dependency(db, actor=ADMIN, train_key="ART", consumer="F2@Atlas", provider="F1@Atlas"),
     )
     for attempt in attempts:
         with pytest.raises(ConflictError, match="PI-1 is closed: its board is history"):

@@ -24,7 +24,7 @@ def train(db) -> str:
 
 def test_adding_a_dependency_reports_where_it_stands_and_logs_it(db, train) -> None:
     added = add_dependency(db, actor=local("bob"), train_key=train, consumer="F2@Orion", provider="F1@Atlas")
-    assert added.status is DependencyStatus.AT_RISK  # both in iteration 2
+    assert added.value.status is DependencyStatus.AT_RISK  # both in iteration 2
     assert "F2@Orion->F1@Atlas" in {d.key for d in get_plan(db, actor=ADMIN, train_key=train).dependencies}
     event = list_events(db, actor=ADMIN, train_key=train)[-1]
     assert (event.entity, event.entity_id, event.action) == ("dependency", "F2@Orion->F1@Atlas", "added")
@@ -66,11 +66,11 @@ def test_the_providing_team_commits_and_delivers_and_it_is_logged(db, train) -> 
     committed = set_dependency_state(
         db, actor=atlas_po, train_key=train, consumer="F2@Orion", provider="F1@Atlas", state="committed"
     )
-    assert (committed.dependency.state, committed.version) == ("committed", 2)
+    assert (committed.value.dependency.state, committed.version) == ("committed", 2)
     delivered = set_dependency_state(
         db, actor=atlas_po, train_key=train, consumer="F2@Orion", provider="F1@Atlas", state="delivered"
     )
-    assert delivered.dependency.state == "delivered"
+    assert delivered.value.dependency.state == "delivered"
     states = {d.key: d.state for d in get_plan(db, actor=ADMIN, train_key=train).dependencies}
     assert states["F2@Orion->F1@Atlas"] == "delivered"
     assert [e.action for e in list_events(db, actor=ADMIN, train_key=train)][-2:] == ["committed", "delivered"]

@@ -408,7 +408,7 @@ def card_add(
             iteration=parse_iteration(to),
         )
     where = f"iteration {added.value.iteration}" if added.value.iteration else "unplanned"
-    console.print(f"Added {ref} ({points} points) {where} (event {added.event.seq if added.event else '—'}).")
+    console.print(f"Added {ref} ({points} points) {where} (event {output.seq_words(added.event)}).")
 
 
 @card_app.command("remove")
@@ -437,8 +437,8 @@ def dep_add(
 
     with session(db) as (db_session, actor):
         added = add_dependency(db_session, actor=actor, train_key=train, consumer=consumer, provider=provider)
-    words, style = output.status_words(added.status)
-    console.print(f"{consumer} now needs {provider} — [{style}]{words}[/] (event {added.event.seq}).")
+    words, style = output.status_words(added.value.status)
+    console.print(f"{consumer} now needs {provider} — [{style}]{words}[/] (event {output.seq_words(added.event)}).")
 
 
 @dep_app.command("remove")
@@ -454,7 +454,7 @@ def dep_remove(
 
     with session(db) as (db_session, actor):
         removed = remove_dependency(db_session, actor=actor, train_key=train, consumer=consumer, provider=provider)
-    console.print(f"{consumer} no longer needs {provider} (event {removed.event.seq}).")
+    console.print(f"{consumer} no longer needs {provider} (event {output.seq_words(removed.event)}).")
 
 
 @dep_app.command("state")
@@ -476,9 +476,9 @@ def dep_state(
             version=if_version,
         )  # fmt: skip
     if changed.event is None:
-        console.print(f"{consumer} → {provider} is already {changed.dependency.state}; nothing changed.")
+        console.print(f"{consumer} → {provider} is already {changed.value.dependency.state}; nothing changed.")
     else:
-        console.print(f"{consumer} → {provider} is now {changed.dependency.state} (event {changed.event.seq}).")
+        console.print(f"{consumer} → {provider} is now {changed.value.dependency.state} (event {changed.event.seq}).")
 
 
 @risk_app.command("roam")
@@ -526,9 +526,7 @@ def risk_raise(
 
     with session(db) as (db_session, actor):
         raised = raise_risk(db_session, actor=actor, train_key=train, text=text, team=team)
-    console.print(
-        f"Raised risk [bold]{raised.value.key}[/] (unROAMed; event {raised.event.seq if raised.event else '—'})."
-    )
+    console.print(f"Raised risk [bold]{raised.value.key}[/] (unROAMed; event {output.seq_words(raised.event)}).")
 
 
 @app.command()

@@ -193,6 +193,11 @@ def events_table(events: list[Event]) -> Table:
     return table
 
 
+def seq_words(event: Event | None) -> str:
+    """The seq of a write's event as a person reads it (— when nothing changed)."""
+    return str(event.seq) if event else "—"
+
+
 def status_words(status: DependencyStatus) -> tuple[str, str]:
     """How a dependency's status is told to the person who just changed it."""
     return {

@@ -8,9 +8,10 @@ its consumer's — the same iteration is at risk, a later one or none is broken.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import StrEnum
 
-from artsync.domain.plan import Card, Plan
+from artsync.domain.plan import Card, Dependency, Plan
 
 NEAR_CAPACITY = 0.8  # teams commonly load to about 80% to keep room for the unexpected
 
@@ -23,6 +24,14 @@ class DependencyStatus(StrEnum):
     BROKEN = "broken"  # provider finishes later
     UNPLANNED_PROVIDER = "unplanned-provider"  # consumer planned, provider not
     PENDING = "pending"  # the consumer is not planned yet: nothing to judge
+
+
+@dataclass(frozen=True)
+class PlacedDependency:
+    """A dependency and where it stands on the board."""
+
+    dependency: Dependency
+    status: DependencyStatus
 
 
 def dependency_status(consumer: int | None, provider: int | None) -> DependencyStatus:

@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from artsync.domain.board import DependencyStatus, dependency_status
+from artsync.domain.board import PlacedDependency, dependency_status
 from artsync.domain.events import Event
 from artsync.domain.lifecycle import dependency_move
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import Dependency, split_card_ref
 from artsync.errors import ConflictError, InvalidInputError, NotFoundError
 from artsync.services.cards import find_card
-from artsync.services.events import append_event, event_for_request
-from artsync.services.permissions import authorize
-from artsync.services.trains import find_current_pi, find_train
-from artsync.services.transaction import transaction
-from artsync.services.versioning import claim
+from artsync.services.events import event_for_request
+from artsync.services.writes import Changed, Write, writing
 from artsync.store.models import CardRow, DependencyRow
-
-
-@dataclass(frozen=True)
-class DependencyChanged:
-    """The dependency added or removed, where it stands on the board, and its event."""
-
-    dependency: Dependency
-    status: DependencyStatus
-    event: Event
 
 
 def add_dependency(
@@ -39,7 +27,7 @@ def add_dependency(
     consumer: str,
     provider: str,
     request_key: str | None = None,
-) -> DependencyChanged:
+) -> Changed[PlacedDependency]:
     """Record that card ``consumer`` needs card ``provider`` (both written FEATURE@TEAM).
 
     With ``request_key`` (an Idempotency-Key), a retry of the same request returns
@@ -47,63 +35,98 @@ def add_dependency(
     """
     if consumer == provider:
         raise InvalidInputError(f"{consumer} cannot depend on itself")
-    with transaction(db):
-        train = find_train(db, train_key)
-        pi = find_current_pi(db, train)
-        consumer_row = find_card(db, train, pi, consumer)
-        provider_row = find_card(db, train, pi, provider)
-        authorize(actor, train.key, Action.CHANGE_DEPENDENCY, teams_of(consumer, provider))
-        earlier = event_for_request(db, train=train, request_key=request_key) if request_key else None
+    with writing(db, actor=actor, train_key=train_key) as w:
+        consumer_row, provider_row = find_ends(w, consumer, provider)
+        w.authorize(Action.CHANGE_DEPENDENCY, teams_of(consumer, provider))
+        earlier = event_for_request(db, train=w.train, request_key=request_key) if request_key else None
         if earlier is not None:
             if earlier.entity_id != Dependency(consumer, provider).key or earlier.action != "added":
                 raise ConflictError(f"Idempotency-Key {request_key!r} was already used for a different change")
-            status = dependency_status(consumer_row.iteration, provider_row.iteration)
-            return DependencyChanged(Dependency(consumer, provider), status, earlier)
+            return placed(Dependency(consumer, provider), consumer_row, provider_row, 1, earlier)
+        w.check_open("board")
         if find_dependency(db, consumer_row, provider_row) is not None:
             raise ConflictError(f"{consumer} already needs {provider}")
-        db.add(DependencyRow(pi_id=pi.id, consumer_id=consumer_row.id, provider_id=provider_row.id, state="requested"))
-        dependency = Dependency(consumer, provider, "requested")
-        event = append_event(
-            db,
-            train=train,
-            actor=actor,
-            entity="dependency",
-            entity_id=dependency.key,
-            action="added",
-            before=None,
-            after={"consumer": consumer, "provider": provider, "state": "requested"},
+        row = DependencyRow(pi_id=w.pi.id, consumer_id=consumer_row.id, provider_id=provider_row.id, state="requested")
+        db.add(row)
+        db.flush()
+        dependency = Dependency(consumer, provider, row.state)
+        event = w.record(
+            "dependency", dependency.key, "added", before=None, after=dependency_state(dependency, row),
             request_key=request_key,
-        )
-    status = dependency_status(consumer_row.iteration, provider_row.iteration)
-    return DependencyChanged(dependency, status, event)
+        )  # fmt: skip
+    return placed(dependency, consumer_row, provider_row, row.version, event)
 
 
 def remove_dependency(
     db: Session, *, actor: Actor, train_key: str | None, consumer: str, provider: str
-) -> DependencyChanged:
+) -> Changed[PlacedDependency]:
     """Drop the dependency of card ``consumer`` on card ``provider``."""
-    with transaction(db):
-        train = find_train(db, train_key)
-        pi = find_current_pi(db, train)
-        consumer_row = find_card(db, train, pi, consumer)
-        provider_row = find_card(db, train, pi, provider)
-        authorize(actor, train.key, Action.CHANGE_DEPENDENCY, teams_of(consumer, provider))
+    with writing(db, actor=actor, train_key=train_key) as w:
+        consumer_row, provider_row = find_ends(w, consumer, provider)
+        w.authorize(Action.CHANGE_DEPENDENCY, teams_of(consumer, provider))
+        w.check_open("board")
         row = find_dependency(db, consumer_row, provider_row)
         if row is None:
             raise NotFoundError(f"{consumer} does not depend on {provider}")
         dependency = Dependency(consumer, provider, row.state)
+        before = dependency_state(dependency, row)
         db.delete(row)
-        event = append_event(
-            db,
-            train=train,
-            actor=actor,
-            entity="dependency",
-            entity_id=dependency.key,
-            action="removed",
-            before={"consumer": consumer, "provider": provider, "state": row.state},
-            after=None,
-        )
-    return DependencyChanged(dependency, dependency_status(consumer_row.iteration, provider_row.iteration), event)
+        event = w.record("dependency", dependency.key, "removed", before=before, after=None)
+    return placed(dependency, consumer_row, provider_row, row.version, event)
+
+
+def set_dependency_state(
+    db: Session,
+    *,
+    actor: Actor,
+    train_key: str | None,
+    consumer: str,
+    provider: str,
+    state: str,
+    version: int | None = None,
+) -> Changed[PlacedDependency]:
+    """Commit to, deliver, break or re-request a dependency; the providing team commits and delivers."""
+    with writing(db, actor=actor, train_key=train_key) as w:
+        consumer_row, provider_row = find_ends(w, consumer, provider)
+        row = find_dependency(db, consumer_row, provider_row)
+        if row is None:
+            raise NotFoundError(f"{consumer} does not depend on {provider}")
+        w.check_open("board")
+
+        def moved(row: DependencyRow) -> dict[str, str]:
+            if row.state != state:
+                try:
+                    side = dependency_move(row.state, state)
+                except ValueError as exc:
+                    raise InvalidInputError(str(exc)) from None
+                teams = {"provider": teams_of(provider), "consumer": teams_of(consumer)}.get(side)
+                w.authorize(Action.CHANGE_DEPENDENCY, teams or teams_of(consumer, provider))
+            return {"state": state}
+
+        key = Dependency(consumer, provider).key
+        event = w.update(
+            row, entity="dependency", entity_id=key, action=state, expected=version, changes=moved,
+            state=lambda row: dependency_state(Dependency(consumer, provider, row.state), row),
+        )  # fmt: skip
+    return placed(Dependency(consumer, provider, row.state), consumer_row, provider_row, row.version, event)
+
+
+def find_ends(w: Write, consumer: str, provider: str) -> tuple[CardRow, CardRow]:
+    """The two cards a dependency joins, on the current PI's board."""
+    return find_card(w.db, w.train, w.pi, consumer), find_card(w.db, w.train, w.pi, provider)
+
+
+def dependency_state(dependency: Dependency, row: DependencyRow) -> dict[str, Any]:
+    """How a dependency is shown in the event log and in a stale-version refusal."""
+    return {"consumer": dependency.consumer, "provider": dependency.provider, "state": row.state,
+            "version": row.version}  # fmt: skip
+
+
+def placed(
+    dependency: Dependency, consumer: CardRow, provider: CardRow, version: int, event: Event | None
+) -> Changed[PlacedDependency]:
+    status = dependency_status(consumer.iteration, provider.iteration)
+    return Changed(PlacedDependency(dependency, status), version, event)
 
 
 def find_dependency(db: Session, consumer: CardRow, provider: CardRow) -> DependencyRow | None:
@@ -116,56 +139,3 @@ def find_dependency(db: Session, consumer: CardRow, provider: CardRow) -> Depend
 def teams_of(*refs: str) -> list[str]:
     """The teams of the cards a dependency joins: the PO or SM of either side may change it."""
     return [split_card_ref(ref)[1] for ref in refs]
-
-
-@dataclass(frozen=True)
-class DependencyState:
-    """A dependency after a change of state, with its version and the event."""
-
-    dependency: Dependency
-    version: int
-    event: Event | None
-
-
-def set_dependency_state(
-    db: Session,
-    *,
-    actor: Actor,
-    train_key: str | None,
-    consumer: str,
-    provider: str,
-    state: str,
-    version: int | None = None,
-) -> DependencyState:
-    """Commit to, deliver, break or re-request a dependency; the providing team commits and delivers."""
-    with transaction(db):
-        train = find_train(db, train_key)
-        pi = find_current_pi(db, train)
-        consumer_row = find_card(db, train, pi, consumer)
-        provider_row = find_card(db, train, pi, provider)
-        row = find_dependency(db, consumer_row, provider_row)
-        if row is None:
-            raise NotFoundError(f"{consumer} does not depend on {provider}")
-        before = claim(
-            db,
-            row,
-            what=f"dependency {consumer}->{provider}",
-            expected=version,
-            state=lambda row: {"consumer": consumer, "provider": provider, "state": row.state, "version": row.version},
-        )
-        if row.state == state:
-            return DependencyState(Dependency(consumer, provider, row.state), row.version, None)
-        try:
-            side = dependency_move(row.state, state)
-        except ValueError as exc:
-            raise InvalidInputError(str(exc)) from None
-        teams = {"provider": teams_of(provider), "consumer": teams_of(consumer)}.get(side, teams_of(consumer, provider))
-        authorize(actor, train.key, Action.CHANGE_DEPENDENCY, teams)
-        row.state = state
-        row.version += 1
-        after = {"consumer": consumer, "provider": provider, "state": row.state, "version": row.version}
-        event = append_event(
-            db, train=train, actor=actor, entity="dependency", entity_id=f"{consumer}->{provider}", action=state,
-            before=before, after=after,
-        )  # fmt: skip
-    return DependencyState(Dependency(consumer, provider, row.state), row.version, event)

@@ -7,13 +7,12 @@ from __future__ import annotations
 import datetime as dt
 
 from artsync.domain import plan
-from artsync.domain.board import DependencyStatus, load_status
+from artsync.domain.board import DependencyStatus, PlacedDependency, load_status
 from artsync.domain.plan import CardStatus, DependencyState, RoamState
 from artsync.formats.plan_format import dump_plan
 from artsync.formats.plan_schema import FeatureRecord, ObjectiveRecord, PlanDocument
 from artsync.services.baselines import Baseline as BaselineResult
 from artsync.services.capacity import CalendarChanged, CapacityPlan
-from artsync.services.dependencies import DependencyChanged
 from artsync.services.objectives import ObjectiveView
 from artsync.services.votes import VoteView
 from artsync.services.writes import Changed
@@ -212,14 +211,14 @@ class Dependency(Written):
     consumer: str
     provider: str
     state: DependencyState
-    status: DependencyStatus | None = None  # on the board, after an add or a remove
-    version: int | None = None  # after a change of state
+    status: DependencyStatus  # where it stands on the board
+    version: int
 
     @classmethod
-    def of(cls, changed: DependencyChanged) -> Dependency:
-        d = changed.dependency
-        return cls(consumer=d.consumer, provider=d.provider, state=DependencyState(d.state), status=changed.status,
-                   seq=changed.event.seq)  # fmt: skip
+    def of(cls, changed: Changed[PlacedDependency]) -> Dependency:
+        d = changed.value.dependency
+        return cls(consumer=d.consumer, provider=d.provider, state=DependencyState(d.state),
+                   status=changed.value.status, version=changed.version, seq=seq_of(changed.event))  # fmt: skip
 
 
 class RankedFeature(Record):

@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict
 from artsync.domain.plan import DependencyState
 from artsync.formats.fields import Ref
 from artsync.services.dependencies import add_dependency, remove_dependency, set_dependency_state
-from artsync.views.base import seq_of
 from artsync.views.planning import Dependency
 from artsync.web.deps import CurrentCaller, Db, parse_if_match
 
@@ -78,6 +77,4 @@ def move_dependency(
         db, actor=caller.actor, train_key=key, consumer=consumer, provider=provider, state=body.state,
         version=parse_if_match(if_match),
     )  # fmt: skip
-    d = moved.dependency
-    return Dependency(consumer=d.consumer, provider=d.provider, state=DependencyState(d.state), version=moved.version,
-                      seq=seq_of(moved.event))  # fmt: skip
+    return Dependency.of(moved)
