@@ -20,7 +20,7 @@ def committed(db) -> None:
     import_plan(db, actor=ADMIN, plan=parse_plan(planned_pi()))
     for team, planned, committed_ in (("Atlas", 8, True), ("Atlas", 4, False), ("Orion", 10, True)):
         key = add_objective(db, actor=ADMIN, train_key="ART", team=team, text=f"{team} {planned}",
-                            committed=committed_).objective.key  # fmt: skip
+                            committed=committed_).value.key  # fmt: skip
         set_business_value(db, actor=P["business_owner"], train_key="ART", key=key, planned=planned)
     open_vote(db, actor=P["rte"], train_key="ART")
     cast_vote(db, actor=P["member"], train_key="ART", fingers=4)

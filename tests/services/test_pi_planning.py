@@ -106,7 +106,7 @@ def test_objectives_are_written_by_teams_and_valued_by_business_owners_only(db, 
         text="Customers check out in one step",
         features=["F1"],
     )
-    assert (written.objective.key, written.objective.committed, written.objective.planned_bv) == ("O1", True, None)
+    assert (written.value.key, written.value.committed, written.value.planned_bv) == ("O1", True, None)
     with pytest.raises(ForbiddenError):
         add_objective(db, actor=P["product_owner"], train_key=train, team="Orion", text="Not my team's")
     with pytest.raises(ForbiddenError):
@@ -114,11 +114,11 @@ def test_objectives_are_written_by_teams_and_valued_by_business_owners_only(db, 
     with pytest.raises(ForbiddenError):
         set_business_value(db, actor=P["product_owner"], train_key=train, key="O1", planned=8)
     valued = set_business_value(db, actor=P["business_owner"], train_key=train, key="O1", planned=8)
-    assert valued.objective.planned_bv == 8 and valued.version == 2
+    assert valued.value.planned_bv == 8 and valued.version == 2
     with pytest.raises(InvalidInputError, match="1 to 10"):
         set_business_value(db, actor=P["business_owner"], train_key=train, key="O1", planned=11)
     uncommitted = edit_objective(db, actor=P["scrum_master"], train_key=train, key="O1", committed=False, version=2)
-    assert uncommitted.objective.committed is False
+    assert uncommitted.value.committed is False
     assert [o.key for o in get_plan(db, actor=ADMIN, train_key=train).objectives] == ["O1"]
 
 

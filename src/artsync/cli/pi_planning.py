@@ -52,8 +52,8 @@ def objective_add(
     with session(db) as (db_session, actor):
         added = add_objective(db_session, actor=actor, train_key=train, team=team, text=text,
                               committed=not uncommitted, features=feature or [])  # fmt: skip
-    kind = "committed" if added.objective.committed else "uncommitted"
-    console.print(f"Objective [bold]{added.objective.key}[/] ({kind}) written; a business owner gives it its value.")
+    kind = "committed" if added.value.committed else "uncommitted"
+    console.print(f"Objective [bold]{added.value.key}[/] ({kind}) written; a business owner gives it its value.")
 
 
 @objective_app.command("edit")
@@ -93,7 +93,7 @@ def objective_value(
     with session(db) as (db_session, actor):
         valued = set_business_value(db_session, actor=actor, train_key=train, key=key, planned=planned, actual=actual,
                                     version=if_version)  # fmt: skip
-    o = valued.objective
+    o = valued.value
     console.print(
         f"Objective {key}: planned BV {o.planned_bv or '—'}, "
         f"actual BV {o.actual_bv if o.actual_bv is not None else '—'}."

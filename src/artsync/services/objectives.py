@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from artsync.domain.events import Event
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import Objective, next_key
-from artsync.errors import ConflictError, InvalidInputError, NotFoundError
-from artsync.services.events import append_event
+from artsync.errors import InvalidInputError, NotFoundError
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_train
-from artsync.services.transaction import transaction
-from artsync.services.versioning import claim
+from artsync.services.writes import Changed, writing
 from artsync.store.models import FeatureRow, ObjectiveFeatureRow, ObjectiveRow, PIRow, TeamRow, TrainRow
-
-
-@dataclass(frozen=True)
-class ObjectiveView:
-    """An objective with its version; ``event`` is None when nothing changed."""
-
-    objective: Objective
-    version: int
-    event: Event | None = None
 
 
 def objective_value(db: Session, row: ObjectiveRow) -> Objective:
@@ -89,12 +76,12 @@ def objective_key(db: Session, pi: PIRow) -> str:
     return next_key("O", db.scalars(select(ObjectiveRow.key).where(ObjectiveRow.pi_id == pi.id)))
 
 
-def get_objective(db: Session, *, actor: Actor, train_key: str, key: str) -> ObjectiveView:
+def get_objective(db: Session, *, actor: Actor, train_key: str, key: str) -> Changed[Objective]:
     """One objective of the current PI, with its version."""
     train = find_train(db, train_key)
     authorize(actor, train.key, Action.READ)
     row, _ = find_objective(db, train, key)
-    return ObjectiveView(objective_value(db, row), row.version)
+    return Changed(objective_value(db, row), row.version)
 
 
 def check_text(text: str) -> str:
@@ -114,20 +101,18 @@ def add_objective(
     text: str,
     committed: bool = True,
     features: list[str] | None = None,
-) -> ObjectiveView:
+) -> Changed[Objective]:
     """A team (or the train, with ``team=None``) writes a PI objective."""
     text = check_text(text)
-    with transaction(db):
-        train = find_train(db, train_key)
-        pi = find_current_pi(db, train)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        train, pi = w.train, w.pi
         team_row = None
         if team is not None:
             team_row = db.scalars(select(TeamRow).where(TeamRow.train_id == train.id, TeamRow.key == team)).first()
             if team_row is None:
                 raise NotFoundError(f"no team {team!r} in {train.key}")
-        authorize(actor, train.key, Action.EDIT_OBJECTIVE, [team])
-        if pi.state == "closed":
-            raise ConflictError(f"PI {pi.key} is closed: its objectives are history")
+        w.authorize(Action.EDIT_OBJECTIVE, [team])
+        w.check_open("objectives")
         row = ObjectiveRow(
             pi_id=pi.id,
             team_id=team_row.id if team_row else None,
@@ -138,18 +123,8 @@ def add_objective(
         db.add(row)
         db.flush()
         link_features(db, train, row, features or [])
-        after = objective_state(db, row)
-        event = append_event(
-            db,
-            train=train,
-            actor=actor,
-            entity="objective",
-            entity_id=row.key,
-            action="added",
-            before=None,
-            after=after,
-        )
-    return ObjectiveView(objective_value(db, row), row.version, event)
+        event = w.record("objective", row.key, "added", before=None, after=objective_state(db, row))
+    return Changed(objective_value(db, row), row.version, event)
 
 
 def edit_objective(
@@ -162,29 +137,26 @@ def edit_objective(
     committed: bool | None = None,
     features: list[str] | None = None,
     version: int | None = None,
-) -> ObjectiveView:
+) -> Changed[Objective]:
     """The team changes its objective's text, whether it is committed, or its linked features."""
-    with transaction(db):
-        train = find_train(db, train_key)
-        row, team = find_objective(db, train, key)
-        authorize(actor, train.key, Action.EDIT_OBJECTIVE, [team])
-        before = claim(db, row, what=f"objective {key}", expected=version, state=lambda row: objective_state(db, row))
+    with writing(db, actor=actor, train_key=train_key) as w:
+        row, team = find_objective(db, w.train, key)
+        w.authorize(Action.EDIT_OBJECTIVE, [team])
+        w.check_open("objectives")
+        before = w.claim(row, what=f"objective {key}", expected=version, state=lambda row: objective_state(db, row))
         if text is not None:
             row.text = check_text(text)
         if committed is not None:
             row.committed = committed
         if features is not None:
-            link_features(db, train, row, features)
+            link_features(db, w.train, row, features)
         db.flush()
         after = objective_state(db, row)
         if {**after, "version": 0} == {**before, "version": 0}:
-            return ObjectiveView(objective_value(db, row), row.version)
+            return Changed(objective_value(db, row), row.version)
         row.version += 1
-        after["version"] = row.version
-        event = append_event(
-            db, train=train, actor=actor, entity="objective", entity_id=key, action="edited", before=before, after=after
-        )
-    return ObjectiveView(objective_value(db, row), row.version, event)
+        event = w.record("objective", key, "edited", before=before, after=objective_state(db, row))
+    return Changed(objective_value(db, row), row.version, event)
 
 
 def set_business_value(
@@ -196,7 +168,7 @@ def set_business_value(
     planned: int | None = None,
     actual: int | None = None,
     version: int | None = None,
-) -> ObjectiveView:
+) -> Changed[Objective]:
     """A business owner gives an objective its planned business value (1–10) or, at I&A, its actual (0–10)."""
     if planned is None and actual is None:
         raise InvalidInputError("give the planned business value (1–10) or the actual (0–10)")
@@ -204,24 +176,13 @@ def set_business_value(
         raise InvalidInputError(f"planned business value is 1 to 10, not {planned}")
     if actual is not None and not 0 <= actual <= 10:
         raise InvalidInputError(f"actual business value is 0 to 10, not {actual}")
-    with transaction(db):
-        train = find_train(db, train_key)
-        row, team = find_objective(db, train, key)
-        authorize(actor, train.key, Action.SET_BUSINESS_VALUE, [team])
-        before = claim(db, row, what=f"objective {key}", expected=version, state=lambda row: objective_state(db, row))
-        new = (planned if planned is not None else row.planned_bv, actual if actual is not None else row.actual_bv)
-        if new == (row.planned_bv, row.actual_bv):
-            return ObjectiveView(objective_value(db, row), row.version)
-        row.planned_bv, row.actual_bv = new
-        row.version += 1
-        event = append_event(
-            db,
-            train=train,
-            actor=actor,
-            entity="objective",
-            entity_id=key,
-            action="valued",
-            before=before,
-            after=objective_state(db, row),
-        )
-    return ObjectiveView(objective_value(db, row), row.version, event)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        row, team = find_objective(db, w.train, key)
+        w.authorize(Action.SET_BUSINESS_VALUE, [team])
+        event = w.update(
+            row, entity="objective", entity_id=key, action="valued", expected=version,
+            state=lambda row: objective_state(db, row),
+            changes=lambda row: {"planned_bv": planned if planned is not None else row.planned_bv,
+                                 "actual_bv": actual if actual is not None else row.actual_bv},
+        )  # fmt: skip
+    return Changed(objective_value(db, row), row.version, event)

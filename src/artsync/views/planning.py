@@ -13,7 +13,6 @@ from artsync.formats.plan_format import dump_plan
 from artsync.formats.plan_schema import FeatureRecord, ObjectiveRecord, PlanDocument
 from artsync.services.baselines import Baseline as BaselineResult
 from artsync.services.capacity import CalendarChanged, CapacityPlan
-from artsync.services.objectives import ObjectiveView
 from artsync.services.votes import VoteView
 from artsync.services.writes import Changed
 from artsync.services.wsjf import WsjfSession
@@ -157,9 +156,9 @@ class Objective(ObjectiveRecord, Written):
     version: int
 
     @classmethod
-    def of_view(cls, view: ObjectiveView) -> Objective:
+    def of_view(cls, view: Changed[plan.Objective]) -> Objective:
         seq = seq_of(view.event)
-        return cls(**dict(ObjectiveRecord.of(view.objective)), version=view.version, seq=seq)
+        return cls(**dict(ObjectiveRecord.of(view.value)), version=view.version, seq=seq)
 
 
 class ObjectiveList(Record):
