@@ -183,24 +183,24 @@ def test_a_system_demo_records_what_was_shown_and_the_feedback(db, train) -> Non
 
 def test_impediments_escalate_and_only_upwards(db, train) -> None:
     raised = raise_impediment(db, actor=P["member"], train_key=train, text="Vendor licence expired", team="Atlas")
-    assert (raised.impediment.key, raised.impediment.level) == ("I1", "team")
+    assert (raised.value.key, raised.value.level) == ("I1", "team")
     with pytest.raises(ForbiddenError):
         update_impediment(db, actor=P["other_member"], train_key=train, key="I1", owner="otto")
     up = update_impediment(db, actor=P["product_owner"], train_key=train, key="I1", level="train", owner="rita")
-    assert (up.impediment.level, up.impediment.owner, up.event.action) == ("train", "rita", "escalated")
+    assert (up.value.level, up.value.owner, up.event.action) == ("train", "rita", "escalated")
     with pytest.raises(ForbiddenError):  # above team level it is the RTE's
         update_impediment(db, actor=P["product_owner"], train_key=train, key="I1", level="portfolio")
     with pytest.raises(InvalidInputError, match="escalated, not sent down"):
         update_impediment(db, actor=P["rte"], train_key=train, key="I1", level="team")
     update_impediment(db, actor=P["rte"], train_key=train, key="I1", level="portfolio")
     assert [i.level for i in list_impediments(db, actor=P["viewer"], train_key=train)] == ["portfolio"]
-    assert raised.impediment.age(TODAY + timedelta(days=6)) == 6 and raised.impediment.aging(TODAY + timedelta(6))
+    assert raised.value.age(TODAY + timedelta(days=6)) == 6 and raised.value.aging(TODAY + timedelta(6))
 
 
 def test_a_conflict_from_a_finding_is_mediated_to_a_logged_decision(db, train) -> None:
     add_card(db, actor=ADMIN, train_key=train, feature="F1", team="Orion", points=30, iteration=1)
     overload = next(f for f in list_findings(db, actor=P["viewer"], train_key=train) if f.kind == "over-capacity")
-    conflict = conflict_from_finding(db, actor=P["member"], train_key=train, finding_id=overload.id).conflict
+    conflict = conflict_from_finding(db, actor=P["member"], train_key=train, finding_id=overload.id).value
     assert (conflict.kind, conflict.parties, conflict.finding) == ("capacity", ("Orion",), overload.id)
     assert conflict.options == (overload.fix,)
     with pytest.raises(ConflictError, match="already open"):
@@ -208,13 +208,13 @@ def test_a_conflict_from_a_finding_is_mediated_to_a_logged_decision(db, train) -
     reported = report_conflict(
         db, actor=P["member"], train_key=train, kind="dependency", summary="Orion won't commit to the payouts API",
         parties=["Atlas", "Orion"], options=["Orion builds it in I3", "Atlas stubs it"],
-    ).conflict  # fmt: skip
+    ).value  # fmt: skip
     mediated = mediate_conflict(db, actor=P["rte"], train_key=train, key=reported.key, mediator="rita")
-    assert mediated.conflict.status == "mediating"
+    assert mediated.value.status == "mediating"
     decided = decide_conflict(
         db, actor=P["rte"], train_key=train, key=reported.key, decision="Atlas stubs it",
         rationale="Orion is over capacity in I3", links=["F5@Atlas", "F4@Orion"],
-    ).conflict  # fmt: skip
+    ).value  # fmt: skip
     assert decided.status == "decided" and decided.links == ("F5@Atlas", "F4@Orion")
     logged = list_decisions(db, actor=P["viewer"], train_key=train, state="decided")
     assert [(d.conflict, d.decision, d.links) for d in logged] == [("C2", "Atlas stubs it", ("F5@Atlas", "F4@Orion"))]

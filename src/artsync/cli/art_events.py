@@ -325,7 +325,7 @@ def impediment_raise(
     with session(db) as (db_session, actor):
         raised = raise_impediment(db_session, actor=actor, train_key=train, text=text, team=team, level=level,
                                   owner=owner)  # fmt: skip
-    i = raised.impediment
+    i = raised.value
     console.print(f"Impediment [bold]{i.key}[/] raised at {i.level} level.")
 
 
@@ -349,7 +349,7 @@ def impediment_update(
     with session(db) as (db_session, actor):
         updated = update_impediment(db_session, actor=actor, train_key=train, key=key, owner=owner, level=level,
                                     state=state, note=note, version=if_version)  # fmt: skip
-    i = updated.impediment
+    i = updated.value
     console.print(f"Impediment {i.key}: {i.state}, {i.level} level, owner {escape(i.owner or 'nobody yet')}.")
 
 
@@ -392,7 +392,7 @@ def conflict_report(
     with session(db) as (db_session, actor):
         made = report_conflict(db_session, actor=actor, train_key=train, kind=kind, summary=summary, parties=party,
                                options=option or [], items=item or [])  # fmt: skip
-    console.print(f"Conflict [bold]{made.conflict.key}[/] is in the log.")
+    console.print(f"Conflict [bold]{made.value.key}[/] is in the log.")
 
 
 @conflict_app.command("from-finding")
@@ -407,7 +407,7 @@ def conflict_from(
 
     with session(db) as (db_session, actor):
         made = conflict_from_finding(db_session, actor=actor, train_key=train, finding_id=finding)
-    c = made.conflict
+    c = made.value
     console.print(f"Conflict [bold]{c.key}[/] ({c.kind}) between {escape(', '.join(c.parties))}: {escape(c.summary)}")
 
 
@@ -428,7 +428,7 @@ def conflict_mediate(
     with session(db) as (db_session, actor):
         made = mediate_conflict(db_session, actor=actor, train_key=train, key=key, mediator=mediator, options=option,
                                 status=status, version=if_version)  # fmt: skip
-    console.print(f"Conflict {key} is {made.conflict.status}.")
+    console.print(f"Conflict {key} is {made.value.status}.")
 
 
 @conflict_app.command("decide")

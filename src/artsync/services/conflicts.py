@@ -6,33 +6,22 @@ decision log and the conflict log tell the same story.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from artsync.domain.conflicts import Conflict, check_kind, check_status, from_finding
-from artsync.domain.events import Event
 from artsync.domain.findings import analyze
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import next_key
 from artsync.errors import ConflictError, InvalidInputError, NotFoundError
-from artsync.services.events import append_event
 from artsync.services.meetings import decide_row, new_decision
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_train
-from artsync.services.transaction import transaction
-from artsync.services.versioning import claim
+from artsync.services.writes import Changed, Write, writing
 from artsync.store.mapping import load_plan, utc_now
 from artsync.store.models import ConflictRow, TeamRow, TrainRow
-
-
-@dataclass(frozen=True)
-class ConflictView:
-    conflict: Conflict
-    version: int
-    event: Event | None = None
 
 
 def conflict_value(row: ConflictRow) -> Conflict:
@@ -66,21 +55,17 @@ def find_conflict(db: Session, train: TrainRow, key: str) -> ConflictRow:
 
 
 def add_row(
-    db: Session, train: TrainRow, actor: Actor, kind: str, summary: str, parties: list[str], options: list[str],
-    items: list[str], finding: str | None,
-) -> ConflictView:  # fmt: skip
-    key = next_key("C", db.scalars(select(ConflictRow.key).where(ConflictRow.train_id == train.id)))
+    w: Write, kind: str, summary: str, parties: list[str], options: list[str], items: list[str], finding: str | None
+) -> Changed[Conflict]:
+    key = next_key("C", w.db.scalars(select(ConflictRow.key).where(ConflictRow.train_id == w.train.id)))
     row = ConflictRow(
-        train_id=train.id, key=key, kind=kind, summary=summary, parties=parties, options=options, items=items,
-        finding_id=finding, links=[], status="open", raised_by=actor.name, raised_at=utc_now(), version=1,
+        train_id=w.train.id, key=key, kind=kind, summary=summary, parties=parties, options=options, items=items,
+        finding_id=finding, links=[], status="open", raised_by=w.actor.name, raised_at=utc_now(), version=1,
     )  # fmt: skip
-    db.add(row)
-    db.flush()
-    event = append_event(
-        db, train=train, actor=actor, entity="conflict", entity_id=key, action="reported", before=None,
-        after=conflict_state(row),
-    )  # fmt: skip
-    return ConflictView(conflict_value(row), row.version, event)
+    w.db.add(row)
+    w.db.flush()
+    event = w.record("conflict", key, "reported", before=None, after=conflict_state(row))
+    return Changed(conflict_value(row), row.version, event)
 
 
 def report_conflict(
@@ -93,7 +78,7 @@ def report_conflict(
     parties: list[str],
     options: list[str] | None = None,
     items: list[str] | None = None,
-) -> ConflictView:
+) -> Changed[Conflict]:
     """Anyone on the train reports a conflict between teams or people."""
     if problem := check_kind(kind):
         raise InvalidInputError(problem)
@@ -102,17 +87,16 @@ def report_conflict(
     named = [p.strip() for p in parties if p.strip()]
     if len(named) < 2:
         raise InvalidInputError("a conflict has two parties or more (teams or people)")
-    with transaction(db):
-        train = find_train(db, train_key)
-        authorize(actor, train.key, Action.REPORT)
-        return add_row(db, train, actor, kind, summary.strip(), named, list(options or []), list(items or []), None)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        w.authorize(Action.REPORT)
+        return add_row(w, kind, summary.strip(), named, list(options or []), list(items or []), None)
 
 
-def conflict_from_finding(db: Session, *, actor: Actor, train_key: str | None, finding_id: str) -> ConflictView:
+def conflict_from_finding(db: Session, *, actor: Actor, train_key: str | None, finding_id: str) -> Changed[Conflict]:
     """One click from a finding: the conflict starts with its kind, message, teams, items and suggested fix."""
-    with transaction(db):
-        train = find_train(db, train_key)
-        authorize(actor, train.key, Action.REPORT)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        train = w.train
+        w.authorize(Action.REPORT)
         plan = load_plan(db, train, find_current_pi(db, train))
         finding = next((f for f in analyze(plan) if f.id == finding_id), None)
         if finding is None:
@@ -127,16 +111,14 @@ def conflict_from_finding(db: Session, *, actor: Actor, train_key: str | None, f
         teams = set(db.scalars(select(TeamRow.key).where(TeamRow.train_id == train.id)))
         draft = from_finding(finding, teams)
         parties = list(draft.parties) or ["product management"]
-        return add_row(
-            db, train, actor, draft.kind, draft.summary, parties, list(draft.options), list(draft.items), finding_id
-        )
+        return add_row(w, draft.kind, draft.summary, parties, list(draft.options), list(draft.items), finding_id)
 
 
-def get_conflict(db: Session, *, actor: Actor, train_key: str | None, key: str) -> ConflictView:
+def get_conflict(db: Session, *, actor: Actor, train_key: str | None, key: str) -> Changed[Conflict]:
     train = find_train(db, train_key)
     authorize(actor, train.key, Action.READ)
     row = find_conflict(db, train, key)
-    return ConflictView(conflict_value(row), row.version)
+    return Changed(conflict_value(row), row.version)
 
 
 def search_conflicts(
@@ -178,17 +160,17 @@ def mediate_conflict(
     options: list[str] | None = None,
     status: str | None = None,
     version: int | None = None,
-) -> ConflictView:
+) -> Changed[Conflict]:
     """The RTE takes up a conflict: names the mediator, writes down the options, moves its status on."""
     if status is not None and (problem := check_status(status)):
         raise InvalidInputError(problem)
     if status == "decided":
         raise InvalidInputError("a conflict is decided by recording the decision and its rationale")
-    with transaction(db):
-        train = find_train(db, train_key)
-        authorize(actor, train.key, Action.FACILITATE)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        train = w.train
+        w.authorize(Action.FACILITATE)
         row = find_conflict(db, train, key)
-        before = claim(db, row, what=f"conflict {key}", expected=version, state=conflict_state)
+        before = w.claim(row, what=f"conflict {key}", expected=version, state=conflict_state)
         if mediator is not None:
             row.mediator = mediator
         if options is not None:
@@ -198,14 +180,11 @@ def mediate_conflict(
         elif mediator is not None and row.status == "open":
             row.status = "mediating"
         if conflict_state(row) == before:
-            return ConflictView(conflict_value(row), row.version)
+            return Changed(conflict_value(row), row.version)
         row.version += 1
         action = row.status if row.status != before["status"] else "updated"
-        event = append_event(
-            db, train=train, actor=actor, entity="conflict", entity_id=key, action=action, before=before,
-            after=conflict_state(row),
-        )  # fmt: skip
-    return ConflictView(conflict_value(row), row.version, event)
+        event = w.record("conflict", key, action, before=before, after=conflict_state(row))
+    return Changed(conflict_value(row), row.version, event)
 
 
 def decide_conflict(
@@ -218,25 +197,22 @@ def decide_conflict(
     rationale: str,
     links: list[str] | None = None,
     version: int | None = None,
-) -> ConflictView:
+) -> Changed[Conflict]:
     """Record the mediated decision and its rationale, linked to the items it changed; the decision log gets it too."""
     if not decision.strip() or not rationale.strip():
         raise InvalidInputError("a conflict is decided with the decision and its rationale")
-    with transaction(db):
-        train = find_train(db, train_key)
-        authorize(actor, train.key, Action.FACILITATE)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        train = w.train
+        w.authorize(Action.FACILITATE)
         row = find_conflict(db, train, key)
-        before = claim(db, row, what=f"conflict {key}", expected=version, state=conflict_state)
+        before = w.claim(row, what=f"conflict {key}", expected=version, state=conflict_state)
         if row.status in ("decided", "closed"):
             raise ConflictError(f"conflict {key} is {row.status} already")
         row.decision, row.rationale, row.links = decision.strip(), rationale.strip(), list(links or [])
         row.status, row.decided_at = "decided", utc_now()
         row.mediator = row.mediator or actor.name
         row.version += 1
-        event = append_event(
-            db, train=train, actor=actor, entity="conflict", entity_id=key, action="decided", before=before,
-            after=conflict_state(row),
-        )  # fmt: skip
+        event = w.record("conflict", key, "decided", before=before, after=conflict_state(row))
         record = new_decision(db, train, actor, f"{key}: {row.summary}", None, key)
         decide_row(db, train, actor, record, row.decision, row.rationale, row.links)
-    return ConflictView(conflict_value(row), row.version, event)
+    return Changed(conflict_value(row), row.version, event)

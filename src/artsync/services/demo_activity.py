@@ -38,7 +38,7 @@ def seed_activity(db: Session, *, actor: Actor, train_key: str, today: date | No
         schedule_meeting(db, actor=rita, train_key=train_key, kind="art_sync", day=today + timedelta(weeks=week))
     raised = raise_impediment(db, actor=sam, train_key=train_key, text="Shared test environment is down twice a week",
                               team=teams[0], owner="sam")  # fmt: skip
-    update_impediment(db, actor=rita, train_key=train_key, key=raised.impediment.key, level="train", owner="rita",
+    update_impediment(db, actor=rita, train_key=train_key, key=raised.value.key, level="train", owner="rita",
                       note="Ops asked for a second environment")  # fmt: skip
     raise_impediment(db, actor=otto, train_key=train_key, text="No licence yet for the load-testing tool",
                      team=teams[1])  # fmt: skip

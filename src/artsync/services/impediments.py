@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from artsync.domain.events import Event
 from artsync.domain.impediments import LEVELS, STATES, Impediment, check_level
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import next_key
 from artsync.errors import InvalidInputError, NotFoundError
-from artsync.services.events import append_event
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_train
-from artsync.services.transaction import transaction
-from artsync.services.versioning import claim
+from artsync.services.writes import Changed, writing
 from artsync.store.mapping import utc_now
 from artsync.store.models import ImpedimentRow, TeamRow, TrainRow
-
-
-@dataclass(frozen=True)
-class ImpedimentView:
-    impediment: Impediment
-    version: int
-    event: Event | None = None
 
 
 def impediment_value(row: ImpedimentRow) -> Impediment:
@@ -70,11 +59,11 @@ def list_impediments(
     return [impediment_value(r) for r in db.scalars(query.order_by(ImpedimentRow.raised_at, ImpedimentRow.id))]
 
 
-def get_impediment(db: Session, *, actor: Actor, train_key: str | None, key: str) -> ImpedimentView:
+def get_impediment(db: Session, *, actor: Actor, train_key: str | None, key: str) -> Changed[Impediment]:
     train = find_train(db, train_key)
     authorize(actor, train.key, Action.READ)
     row = find_impediment(db, train, key)
-    return ImpedimentView(impediment_value(row), row.version)
+    return Changed(impediment_value(row), row.version)
 
 
 def raise_impediment(
@@ -86,7 +75,7 @@ def raise_impediment(
     team: str | None = None,
     level: str | None = None,
     owner: str | None = None,
-) -> ImpedimentView:
+) -> Changed[Impediment]:
     """Anyone on the train raises an impediment; a team's starts at team level, one of no team at train level."""
     if not text.strip():
         raise InvalidInputError("an impediment needs its text: what is in the way")
@@ -96,14 +85,14 @@ def raise_impediment(
         raise InvalidInputError(problem)
     if level == "team" and team is None:
         raise InvalidInputError("a team-level impediment needs its team")
-    with transaction(db):
-        train = find_train(db, train_key)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        train = w.train
         if (
             team is not None
             and not db.scalars(select(TeamRow.id).where(TeamRow.train_id == train.id, TeamRow.key == team)).first()
         ):
             raise NotFoundError(f"no team {team!r} in {train.key}")
-        authorize(actor, train.key, Action.REPORT, [team])
+        w.authorize(Action.REPORT, [team])
         key = next_key("I", db.scalars(select(ImpedimentRow.key).where(ImpedimentRow.train_id == train.id)))
         row = ImpedimentRow(
             train_id=train.id, key=key, text=text.strip(), team_key=team, level=level, owner=owner, state="open",
@@ -111,11 +100,8 @@ def raise_impediment(
         )  # fmt: skip
         db.add(row)
         db.flush()
-        event = append_event(
-            db, train=train, actor=actor, entity="impediment", entity_id=key, action="raised", before=None,
-            after=impediment_state(row),
-        )  # fmt: skip
-    return ImpedimentView(impediment_value(row), row.version, event)
+        event = w.record("impediment", key, "raised", before=None, after=impediment_state(row))
+    return Changed(impediment_value(row), row.version, event)
 
 
 def update_impediment(
@@ -129,18 +115,17 @@ def update_impediment(
     state: str | None = None,
     note: str | None = None,
     version: int | None = None,
-) -> ImpedimentView:
+) -> Changed[Impediment]:
     """Own, escalate (team → train → portfolio), resolve or reopen an impediment, with a note."""
     if level is not None and (problem := check_level(level)):
         raise InvalidInputError(problem)
     if state is not None and state not in STATES:
         raise InvalidInputError(f"an impediment is {' or '.join(STATES)}, not {state!r}")
-    with transaction(db):
-        train = find_train(db, train_key)
-        row = find_impediment(db, train, key)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        row = find_impediment(db, w.train, key)
         # Above team level it is the train's to remove: only the RTE (who facilitates) acts on it.
-        authorize(actor, train.key, Action.MANAGE_IMPEDIMENT, [row.team_key if row.level == "team" else None])
-        before = claim(db, row, what=f"impediment {key}", expected=version, state=impediment_state)
+        w.authorize(Action.MANAGE_IMPEDIMENT, [row.team_key if row.level == "team" else None])
+        before = w.claim(row, what=f"impediment {key}", expected=version, state=impediment_state)
         if level is not None and level != row.level and LEVELS.index(level) < LEVELS.index(row.level):
             raise InvalidInputError(
                 f"impediment {key} is at {row.level} level: an impediment is escalated, not sent down"
@@ -148,15 +133,12 @@ def update_impediment(
         changes = {"owner": owner, "level": level, "state": state, "note": note}
         changes = {k: v for k, v in changes.items() if v is not None and v != getattr(row, k)}
         if not changes:
-            return ImpedimentView(impediment_value(row), row.version)
+            return Changed(impediment_value(row), row.version)
         for name, value in changes.items():
             setattr(row, name, value)
         if "state" in changes:
             row.resolved_at = utc_now() if row.state == "resolved" else None
         row.version += 1
         action = "resolved" if changes.get("state") == "resolved" else "escalated" if "level" in changes else "updated"
-        event = append_event(
-            db, train=train, actor=actor, entity="impediment", entity_id=key, action=action, before=before,
-            after=impediment_state(row),
-        )  # fmt: skip
-    return ImpedimentView(impediment_value(row), row.version, event)
+        event = w.record("impediment", key, action, before=before, after=impediment_state(row))
+    return Changed(impediment_value(row), row.version, event)

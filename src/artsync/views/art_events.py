@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from artsync.domain import conflicts, impediments
 from artsync.formats.agenda import (
     ActionRecord,
     ConflictRecord,
@@ -13,9 +14,8 @@ from artsync.formats.agenda import (
     MeetingRecord,
     minutes_markdown,
 )
-from artsync.services.conflicts import ConflictView
-from artsync.services.impediments import ImpedimentView
 from artsync.services.meetings import MeetingView
+from artsync.services.writes import Changed
 from artsync.views.base import Record, Written, seq_of
 
 
@@ -57,9 +57,9 @@ class Impediment(ImpedimentRecord, Written):
     version: int
 
     @classmethod
-    def of_view(cls, view: ImpedimentView, today: dt.date) -> Impediment:
+    def of_view(cls, view: Changed[impediments.Impediment], today: dt.date) -> Impediment:
         seq = seq_of(view.event)
-        return cls(**dict(ImpedimentRecord.of(view.impediment, today)), version=view.version, seq=seq)
+        return cls(**dict(ImpedimentRecord.of(view.value, today)), version=view.version, seq=seq)
 
 
 class ImpedimentList(Record):
@@ -70,9 +70,9 @@ class Conflict(ConflictRecord, Written):
     version: int
 
     @classmethod
-    def of_view(cls, view: ConflictView) -> Conflict:
+    def of_view(cls, view: Changed[conflicts.Conflict]) -> Conflict:
         seq = seq_of(view.event)
-        return cls(**dict(ConflictRecord.of(view.conflict)), version=view.version, seq=seq)
+        return cls(**dict(ConflictRecord.of(view.value)), version=view.version, seq=seq)
 
 
 class ConflictList(Record):
