@@ -84,9 +84,9 @@ def previous_sync(db) -> None:
     add_action(db, actor=P["rte"], train_key="ART", text="Book the lab", owner="sam", due=TODAY)
     complete_action(db, actor=P["scrum_master"], train_key="ART", key="A1")
     sync = schedule_meeting(db, actor=P["rte"], train_key="ART", kind="art_sync", day=TODAY)
-    started = start_meeting(db, actor=P["rte"], train_key="ART", meeting_id=sync.meeting.id)
-    assert started.meeting.agenda["teams"][0]["slipped"][0]["ref"] == "F1@Atlas"
-    end_meeting(db, actor=P["rte"], train_key="ART", meeting_id=sync.meeting.id)
+    started = start_meeting(db, actor=P["rte"], train_key="ART", meeting_id=sync.value.meeting.id)
+    assert started.value.meeting.agenda["teams"][0]["slipped"][0]["ref"] == "F1@Atlas"
+    end_meeting(db, actor=P["rte"], train_key="ART", meeting_id=sync.value.meeting.id)
 
 
 def scripted_week(db) -> None:
@@ -141,24 +141,26 @@ def test_the_rte_runs_the_sync_and_the_minutes_are_kept(db, train) -> None:
     scripted_week(db)
     sync = schedule_meeting(db, actor=P["rte"], train_key=train, kind="art_sync", day=NEXT_WEEK)
     with pytest.raises(ForbiddenError):
-        start_meeting(db, actor=P["product_owner"], train_key=train, meeting_id=sync.meeting.id)
+        start_meeting(db, actor=P["product_owner"], train_key=train, meeting_id=sync.value.meeting.id)
     with pytest.raises(InvalidInputError, match="start it first"):
         record_team_status(
-            db, actor=P["rte"], train_key=train, meeting_id=sync.meeting.id, team="Atlas", status="at risk"
+            db, actor=P["rte"], train_key=train, meeting_id=sync.value.meeting.id, team="Atlas", status="at risk"
         )
-    start_meeting(db, actor=P["rte"], train_key=train, meeting_id=sync.meeting.id)
+    start_meeting(db, actor=P["rte"], train_key=train, meeting_id=sync.value.meeting.id)
     record_team_status(
-        db, actor=P["rte"], train_key=train, meeting_id=sync.meeting.id, team="Atlas", status="at risk",
+        db, actor=P["rte"], train_key=train, meeting_id=sync.value.meeting.id, team="Atlas", status="at risk",
         note="F2 blocked on Orion",
     )  # fmt: skip
     with pytest.raises(InvalidInputError, match="on track, at risk, off track"):
-        record_team_status(db, actor=P["rte"], train_key=train, meeting_id=sync.meeting.id, team="Orion", status="meh")
+        record_team_status(
+            db, actor=P["rte"], train_key=train, meeting_id=sync.value.meeting.id, team="Orion", status="meh"
+        )
     add_action(
         db, actor=P["rte"], train_key=train, text="Pair Atlas and Orion on F3", owner="olga", due=NEXT_WEEK,
-        meeting_id=sync.meeting.id,
+        meeting_id=sync.value.meeting.id,
     )  # fmt: skip
-    ended = end_meeting(db, actor=P["rte"], train_key=train, meeting_id=sync.meeting.id)
-    minutes = ended.meeting.minutes or ""
+    ended = end_meeting(db, actor=P["rte"], train_key=train, meeting_id=sync.value.meeting.id)
+    minutes = ended.value.meeting.minutes or ""
     assert "- **Atlas**: at risk — F2 blocked on Orion" in minutes
     assert "F4@Orion: planned in iteration 2, now iteration 3" in minutes
     assert "Pair Atlas and Orion on F3 — olga" in minutes
@@ -170,14 +172,16 @@ def test_the_rte_runs_the_sync_and_the_minutes_are_kept(db, train) -> None:
 def test_a_system_demo_records_what_was_shown_and_the_feedback(db, train) -> None:
     set_card_status(db, actor=P["rte"], train_key=train, ref="F3@Orion", status="done")
     demo = schedule_meeting(db, actor=P["rte"], train_key=train, kind="system_demo", day=date(2026, 11, 13))
-    assert demo.meeting.iteration == 1 and demo.meeting.title == "System demo — iteration 1 13 Nov 2026"
-    started = start_meeting(db, actor=P["rte"], train_key=train, meeting_id=demo.meeting.id)
-    assert started.meeting.agenda["items"] == ["Demo F3@Orion: Feature 3"]
+    assert demo.value.meeting.iteration == 1 and demo.value.meeting.title == "System demo — iteration 1 13 Nov 2026"
+    started = start_meeting(db, actor=P["rte"], train_key=train, meeting_id=demo.value.meeting.id)
+    assert started.value.meeting.agenda["items"] == ["Demo F3@Orion: Feature 3"]
     record_outcome(
-        db, actor=P["rte"], train_key=train, meeting_id=demo.meeting.id, text="Refund flow end to end",
+        db, actor=P["rte"], train_key=train, meeting_id=demo.value.meeting.id, text="Refund flow end to end",
         item="F3", team="Orion", feedback="Business owners want partial refunds",
     )  # fmt: skip
-    minutes = end_meeting(db, actor=P["rte"], train_key=train, meeting_id=demo.meeting.id).meeting.minutes or ""
+    minutes = (
+        end_meeting(db, actor=P["rte"], train_key=train, meeting_id=demo.value.meeting.id).value.meeting.minutes or ""
+    )
     assert "- F3 · Orion: Refund flow end to end\n  - feedback: Business owners want partial refunds" in minutes
 
 
@@ -231,8 +235,10 @@ def test_minutes_in_markdown_carry_no_html_people_typed(db, train) -> None:
     add_action(
         db, actor=P["rte"], train_key="ART", text="<script>alert(1)</script>\n# Fake heading", owner="sam", due=TODAY
     )
-    started = start_meeting(db, actor=P["rte"], train_key="ART", meeting_id=sync.meeting.id)
-    ended = end_meeting(db, actor=P["rte"], train_key="ART", meeting_id=started.meeting.id)
-    text = ended.meeting.minutes or minutes_markdown(ended.meeting, list(ended.actions), list(ended.decisions))
+    started = start_meeting(db, actor=P["rte"], train_key="ART", meeting_id=sync.value.meeting.id)
+    ended = end_meeting(db, actor=P["rte"], train_key="ART", meeting_id=started.value.meeting.id)
+    text = ended.value.meeting.minutes or minutes_markdown(
+        ended.value.meeting, list(ended.value.actions), list(ended.value.decisions)
+    )
     assert "<script>" not in text and "&lt;script&gt;" in text
     assert "\n# Fake heading" not in text

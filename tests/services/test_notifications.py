@@ -247,9 +247,11 @@ def test_the_minutes_are_mailed_to_the_train_when_the_meeting_ends(db, train, ma
     subscribe(db, actor=ADMIN, train_key=train, person="mia", email="mia@example.org", mine=False, digest=False)
     subscribe(db, actor=ADMIN, train_key=train, person="olga", email="olga@example.org", teams=["Orion"])
     sync = schedule_meeting(db, actor=RITA, train_key=train, kind="art_sync", day=date(2026, 11, 25))
-    start_meeting(db, actor=RITA, train_key=train, meeting_id=sync.meeting.id)
-    record_team_status(db, actor=RITA, train_key=train, meeting_id=sync.meeting.id, team="Atlas", status="on track")
-    end_meeting(db, actor=RITA, train_key=train, meeting_id=sync.meeting.id)
+    start_meeting(db, actor=RITA, train_key=train, meeting_id=sync.value.meeting.id)
+    record_team_status(
+        db, actor=RITA, train_key=train, meeting_id=sync.value.meeting.id, team="Atlas", status="on track"
+    )
+    end_meeting(db, actor=RITA, train_key=train, meeting_id=sync.value.meeting.id)
     route(db, now=T0)
     deliver(db, senders=NetworkSenders(Settings(smtp_host="127.0.0.1", smtp_port=mail.port)), now=T0)
     assert mail.inbox.received() == [

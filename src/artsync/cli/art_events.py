@@ -88,7 +88,7 @@ def meeting_schedule(
             db_session, actor=actor, train_key=train, kind=kind, day=parse_date(day, "day"), title=title,
             iteration=iteration,
         )  # fmt: skip
-    console.print(f"Meeting [bold]{made.meeting.id}[/]: {escape(made.meeting.title)} is scheduled.")
+    console.print(f"Meeting [bold]{made.value.meeting.id}[/]: {escape(made.value.meeting.title)} is scheduled.")
 
 
 @meeting_app.command("list")
@@ -123,8 +123,8 @@ def meeting_start(
             db_session, actor=actor, train_key=train, meeting_id=meeting,
             today=parse_date(today, "--today") if today else None,
         )  # fmt: skip
-    console.print(f"[bold]{escape(started.meeting.title)}[/] has started.")
-    console.print(rendered_markdown(agenda_io.meeting_agenda_markdown(started.meeting)))
+    console.print(f"[bold]{escape(started.value.meeting.title)}[/] has started.")
+    console.print(rendered_markdown(agenda_io.meeting_agenda_markdown(started.value.meeting)))
 
 
 @meeting_app.command("status")
@@ -174,7 +174,7 @@ def meeting_end(meeting: MeetingArg, train: TrainOption = None, db: DbOption = N
 
     with session(db) as (db_session, actor):
         ended = end_meeting(db_session, actor=actor, train_key=train, meeting_id=meeting)
-    console.print(f"[bold]{escape(ended.meeting.title)}[/] has ended; its minutes are published.")
+    console.print(f"[bold]{escape(ended.value.meeting.title)}[/] has ended; its minutes are published.")
 
 
 @meeting_app.command("show")
@@ -194,9 +194,9 @@ def meeting_show(
     if json:
         output.print_json(console, shown.Meeting.of_view(found))
     elif minutes:
-        console.file.write(shown.current_minutes(found))
+        console.file.write(shown.current_minutes(found.value))
     else:
-        console.print(rendered_markdown(shown.current_minutes(found)))
+        console.print(rendered_markdown(shown.current_minutes(found.value)))
 
 
 @action_app.command("add")

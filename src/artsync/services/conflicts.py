@@ -213,6 +213,6 @@ def decide_conflict(
         row.mediator = row.mediator or actor.name
         row.version += 1
         event = w.record("conflict", key, "decided", before=before, after=conflict_state(row))
-        record = new_decision(db, train, actor, f"{key}: {row.summary}", None, key)
-        decide_row(db, train, actor, record, row.decision, row.rationale, row.links)
+        record = new_decision(w, f"{key}: {row.summary}", None, key)
+        decide_row(w, record, row.decision, row.rationale, row.links)
     return Changed(conflict_value(row), row.version, event)

@@ -30,13 +30,12 @@ from artsync.errors import ForbiddenError, InvalidInputError, NotFoundError
 from artsync.formats.agenda import agenda_json, minutes_markdown
 from artsync.formats.plan_format import parse_plan
 from artsync.services.baselines import find_baseline_row
-from artsync.services.events import append_event, events_after
+from artsync.services.events import events_after
 from artsync.services.forecast import standing_findings
 from artsync.services.impediments import impediment_value
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_train
-from artsync.services.transaction import transaction
-from artsync.services.versioning import claim
+from artsync.services.writes import Changed, Write, writing
 from artsync.store.mapping import load_plan, pi_value, utc_now
 from artsync.store.models import (
     ActionItemRow,
@@ -73,12 +72,12 @@ INSPECT_ADAPT_AGENDA = (
 
 
 @dataclass(frozen=True)
-class MeetingView:
+class MeetingItems:
+    """A meeting with the action items and decisions agreed in it."""
+
     meeting: Meeting
-    version: int
     actions: tuple[ActionItem, ...] = ()
     decisions: tuple[Decision, ...] = ()
-    event: Event | None = None
 
 
 def meeting_value(row: MeetingRow) -> Meeting:
@@ -118,23 +117,13 @@ def find_meeting(db: Session, train: TrainRow, meeting_id: int) -> MeetingRow:
     return row
 
 
-def view_of(db: Session, row: MeetingRow, event: Event | None = None) -> MeetingView:
+def view_of(db: Session, row: MeetingRow, event: Event | None = None) -> Changed[MeetingItems]:
     actions = db.scalars(select(ActionItemRow).where(ActionItemRow.meeting_id == row.id).order_by(ActionItemRow.id))
     decisions = db.scalars(select(DecisionRow).where(DecisionRow.meeting_id == row.id).order_by(DecisionRow.id))
-    return MeetingView(
-        meeting_value(row),
-        row.version,
-        tuple(action_value(a) for a in actions),
-        tuple(decision_value(d) for d in decisions),
-        event,
+    items = MeetingItems(
+        meeting_value(row), tuple(action_value(a) for a in actions), tuple(decision_value(d) for d in decisions)
     )
-
-
-def log(db: Session, train: TrainRow, actor: Actor, entity: str, key: str, action: str,
-        before: dict[str, Any] | None, after: dict[str, Any] | None) -> Event:  # fmt: skip
-    return append_event(
-        db, train=train, actor=actor, entity=entity, entity_id=key, action=action, before=before, after=after
-    )
+    return Changed(items, row.version, event)
 
 
 # --- meetings -----------------------------------------------------------------------------------
@@ -149,13 +138,13 @@ def schedule_meeting(
     day: date,
     title: str | None = None,
     iteration: int | None = None,
-) -> MeetingView:
+) -> Changed[MeetingItems]:
     """The RTE puts an ART event on the train's calendar; a system demo names the iteration it shows."""
     if problem := check_kind(kind):
         raise InvalidInputError(problem)
-    with transaction(db):
-        train = find_train(db, train_key)
-        authorize(actor, train.key, Action.FACILITATE)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        train = w.train
+        w.authorize(Action.FACILITATE)
         pi = pi_value(find_current_pi(db, train))
         if iteration is not None and not 1 <= iteration <= pi.iteration_count:
             raise InvalidInputError(f"iteration {iteration} is out of range: {pi.key} has 1 to {pi.iteration_count}")
@@ -168,7 +157,7 @@ def schedule_meeting(
         )  # fmt: skip
         db.add(row)
         db.flush()
-        event = log(db, train, actor, "meeting", str(row.id), "scheduled", None, meeting_state(row))
+        event = w.record("meeting", str(row.id), "scheduled", before=None, after=meeting_state(row))
     return view_of(db, row, event)
 
 
@@ -188,7 +177,7 @@ def list_meetings(
     return [meeting_value(r) for r in db.scalars(query.order_by(MeetingRow.day, MeetingRow.id))]
 
 
-def get_meeting(db: Session, *, actor: Actor, train_key: str | None, meeting_id: int) -> MeetingView:
+def get_meeting(db: Session, *, actor: Actor, train_key: str | None, meeting_id: int) -> Changed[MeetingItems]:
     train = find_train(db, train_key)
     authorize(actor, train.key, Action.READ)
     return view_of(db, find_meeting(db, train, meeting_id))
@@ -196,11 +185,11 @@ def get_meeting(db: Session, *, actor: Actor, train_key: str | None, meeting_id:
 
 def start_meeting(
     db: Session, *, actor: Actor, train_key: str | None, meeting_id: int, today: date | None = None
-) -> MeetingView:
+) -> Changed[MeetingItems]:
     """Open the meeting; its agenda is generated now and kept with it."""
-    with transaction(db):
-        train = find_train(db, train_key)
-        authorize(actor, train.key, Action.FACILITATE)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        train = w.train
+        w.authorize(Action.FACILITATE)
         row = find_meeting(db, train, meeting_id)
         if row.state != "planned":
             raise InvalidInputError(f"meeting {meeting_id} is {row.state}: only a planned meeting starts")
@@ -213,7 +202,7 @@ def start_meeting(
             row.from_seq, row.agenda = train.last_seq, fixed_agenda(db, train, row)
         row.state, row.started_at = "running", utc_now()
         row.version += 1
-        event = log(db, train, actor, "meeting", str(row.id), "started", before, meeting_state(row))
+        event = w.record("meeting", str(row.id), "started", before=before, after=meeting_state(row))
     return view_of(db, row, event)
 
 
@@ -238,13 +227,13 @@ def record_team_status(
     team: str,
     status: str,
     note: str | None = None,
-) -> MeetingView:
+) -> Changed[MeetingItems]:
     """The RTE records what a team reports in the meeting: on track, at risk or off track, with a note."""
     if problem := check_team_status(status):
         raise InvalidInputError(problem)
-    with transaction(db):
-        train = find_train(db, train_key)
-        authorize(actor, train.key, Action.FACILITATE)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        train = w.train
+        w.authorize(Action.FACILITATE)
         row = running(db, train, meeting_id)
         if not db.scalars(select(TeamRow.id).where(TeamRow.train_id == train.id, TeamRow.key == team)).first():
             raise NotFoundError(f"no team {team!r} in {train.key}")
@@ -252,9 +241,8 @@ def record_team_status(
         row.team_status = {**before, team: {"status": status, "note": note or ""}}
         row.version += 1
         was = {"team": team, **before.get(team, {})}
-        event = log(
-            db, train, actor, "meeting", str(row.id), "team status", was, {"team": team, **row.team_status[team]}
-        )
+        after = {"team": team, **row.team_status[team]}
+        event = w.record("meeting", str(row.id), "team status", before=was, after=after)
     return view_of(db, row, event)
 
 
@@ -268,18 +256,18 @@ def record_outcome(
     item: str | None = None,
     team: str | None = None,
     feedback: str | None = None,
-) -> MeetingView:
+) -> Changed[MeetingItems]:
     """An outcome of the meeting: what a system demo showed and the feedback, an I&A result, a PO sync choice."""
     if not text.strip():
         raise InvalidInputError("an outcome needs its text")
-    with transaction(db):
-        train = find_train(db, train_key)
-        authorize(actor, train.key, Action.FACILITATE)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        train = w.train
+        w.authorize(Action.FACILITATE)
         row = running(db, train, meeting_id)
         outcome = {"text": text.strip(), "item": item, "team": team, "feedback": feedback}
         row.outcomes = [*(row.outcomes or []), outcome]
         row.version += 1
-        event = log(db, train, actor, "meeting", str(row.id), "outcome", None, outcome)
+        event = w.record("meeting", str(row.id), "outcome", before=None, after=outcome)
     return view_of(db, row, event)
 
 
@@ -290,11 +278,11 @@ def running(db: Session, train: TrainRow, meeting_id: int) -> MeetingRow:
     return row
 
 
-def end_meeting(db: Session, *, actor: Actor, train_key: str | None, meeting_id: int) -> MeetingView:
+def end_meeting(db: Session, *, actor: Actor, train_key: str | None, meeting_id: int) -> Changed[MeetingItems]:
     """Close the meeting: its window of the log ends here, and the minutes are written and kept."""
-    with transaction(db):
-        train = find_train(db, train_key)
-        authorize(actor, train.key, Action.FACILITATE)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        train = w.train
+        w.authorize(Action.FACILITATE)
         row = running(db, train, meeting_id)
         before = meeting_state(row)
         row.state, row.ended_at = "ended", utc_now()
@@ -302,8 +290,8 @@ def end_meeting(db: Session, *, actor: Actor, train_key: str | None, meeting_id:
         row.findings = [f.id for f in standing_findings(db, train, load_plan(db, train, pi_row), today=row.day)]
         row.version += 1
         done = view_of(db, row)
-        row.minutes = minutes_markdown(meeting_value(row), list(done.actions), list(done.decisions))
-        event = log(db, train, actor, "meeting", str(row.id), "ended", before, meeting_state(row))
+        row.minutes = minutes_markdown(meeting_value(row), list(done.value.actions), list(done.value.decisions))
+        event = w.record("meeting", str(row.id), "ended", before=before, after=meeting_state(row))
         row.to_seq = event.seq
     return view_of(db, row, event)
 
@@ -377,9 +365,9 @@ def add_action(
     """An action item with its owner and due date, agreed in a meeting (or outside one)."""
     if not text.strip() or not owner.strip():
         raise InvalidInputError("an action item needs its text and its owner")
-    with transaction(db):
-        train = find_train(db, train_key)
-        authorize(actor, train.key, Action.FACILITATE)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        train = w.train
+        w.authorize(Action.FACILITATE)
         if meeting_id is not None:
             find_meeting(db, train, meeting_id)
         key = next_key("A", db.scalars(select(ActionItemRow.key).where(ActionItemRow.train_id == train.id)))
@@ -389,7 +377,7 @@ def add_action(
         )  # fmt: skip
         db.add(row)
         db.flush()
-        log(db, train, actor, "action", key, "added", None, action_state(row))
+        w.record("action", key, "added", before=None, after=action_state(row))
     return action_value(row)
 
 
@@ -401,9 +389,9 @@ def complete_action(
     db: Session, *, actor: Actor, train_key: str | None, key: str, done: bool = True, version: int | None = None
 ) -> ActionItem:
     """Its owner (or the RTE) marks an action item done, or open again."""
-    with transaction(db):
-        train = find_train(db, train_key)
-        authorize(actor, train.key, Action.READ)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        train = w.train
+        w.authorize(Action.READ)
         row = db.scalars(
             select(ActionItemRow).where(ActionItemRow.train_id == train.id, ActionItemRow.key == key)
         ).first()
@@ -411,15 +399,15 @@ def complete_action(
             raise NotFoundError(f"no action item {key!r} in {train.key}")
         if actor.name != row.owner:
             try:
-                authorize(actor, train.key, Action.FACILITATE)
+                w.authorize(Action.FACILITATE)
             except ForbiddenError:
                 raise ForbiddenError(f"action item {key} is {row.owner}'s: only they or the RTE close it") from None
-        before = claim(db, row, what=f"action item {key}", expected=version, state=action_state)
+        before = w.claim(row, what=f"action item {key}", expected=version, state=action_state)
         state = "done" if done else "open"
         if row.state != state:
             row.state, row.done_at = state, utc_now() if done else None
             row.version += 1
-            log(db, train, actor, "action", key, state, before, action_state(row))
+            w.record("action", key, state, before=before, after=action_state(row))
     return action_value(row)
 
 
@@ -448,26 +436,23 @@ def add_decision(
     """A decision the train needs: it stays pending, and on every ART sync agenda, until it is taken."""
     if not question.strip():
         raise InvalidInputError("a decision needs its question")
-    with transaction(db):
-        train = find_train(db, train_key)
-        authorize(actor, train.key, Action.FACILITATE)
-        row = new_decision(db, train, actor, question.strip(), meeting_id, conflict)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        w.authorize(Action.FACILITATE)
+        row = new_decision(w, question.strip(), meeting_id, conflict)
     return decision_value(row)
 
 
-def new_decision(
-    db: Session, train: TrainRow, actor: Actor, question: str, meeting_id: int | None, conflict: str | None
-) -> DecisionRow:
+def new_decision(w: Write, question: str, meeting_id: int | None, conflict: str | None) -> DecisionRow:
     if meeting_id is not None:
-        find_meeting(db, train, meeting_id)
-    key = next_key("D", db.scalars(select(DecisionRow.key).where(DecisionRow.train_id == train.id)))
+        find_meeting(w.db, w.train, meeting_id)
+    key = next_key("D", w.db.scalars(select(DecisionRow.key).where(DecisionRow.train_id == w.train.id)))
     row = DecisionRow(
-        train_id=train.id, key=key, meeting_id=meeting_id, conflict_key=conflict, question=question, links=[],
-        state="pending", created_by=actor.name, created_at=utc_now(), version=1,
+        train_id=w.train.id, key=key, meeting_id=meeting_id, conflict_key=conflict, question=question, links=[],
+        state="pending", created_by=w.actor.name, created_at=utc_now(), version=1,
     )  # fmt: skip
-    db.add(row)
-    db.flush()
-    log(db, train, actor, "decision", key, "pending", None, {"question": question, "conflict": conflict})
+    w.db.add(row)
+    w.db.flush()
+    w.record("decision", key, "pending", before=None, after={"question": question, "conflict": conflict})
     return row
 
 
@@ -484,25 +469,23 @@ def decide(
     """Take a pending decision: what was decided, why, and the items it changed."""
     if not decision.strip():
         raise InvalidInputError("write what was decided")
-    with transaction(db):
-        train = find_train(db, train_key)
-        authorize(actor, train.key, Action.FACILITATE)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        train = w.train
+        w.authorize(Action.FACILITATE)
         row = db.scalars(select(DecisionRow).where(DecisionRow.train_id == train.id, DecisionRow.key == key)).first()
         if row is None:
             raise NotFoundError(f"no decision {key!r} in {train.key}")
-        decide_row(db, train, actor, row, decision.strip(), rationale, links or [])
+        decide_row(w, row, decision.strip(), rationale, links or [])
     return decision_value(row)
 
 
-def decide_row(
-    db: Session, train: TrainRow, actor: Actor, row: DecisionRow, decision: str, rationale: str | None, links: list[str]
-) -> None:
+def decide_row(w: Write, row: DecisionRow, decision: str, rationale: str | None, links: list[str]) -> None:
     before = {"state": row.state, "decision": row.decision}
     row.decision, row.rationale, row.links = decision, rationale, list(links)
-    row.state, row.decided_by, row.decided_at = "decided", actor.name, utc_now()
+    row.state, row.decided_by, row.decided_at = "decided", w.actor.name, utc_now()
     row.version += 1
     after = {"state": row.state, "decision": decision, "rationale": rationale, "links": list(links)}
-    log(db, train, actor, "decision", row.key, "decided", before, after)
+    w.record("decision", row.key, "decided", before=before, after=after)
 
 
 def list_decisions(db: Session, *, actor: Actor, train_key: str | None, state: str | None = None) -> list[Decision]:

@@ -14,12 +14,12 @@ from artsync.formats.agenda import (
     MeetingRecord,
     minutes_markdown,
 )
-from artsync.services.meetings import MeetingView
+from artsync.services.meetings import MeetingItems
 from artsync.services.writes import Changed
 from artsync.views.base import Record, Written, seq_of
 
 
-def current_minutes(v: MeetingView) -> str:
+def current_minutes(v: MeetingItems) -> str:
     """The minutes: as kept once the meeting ended, as they stand while it runs."""
     return v.meeting.minutes or minutes_markdown(v.meeting, list(v.actions), list(v.decisions))
 
@@ -33,12 +33,13 @@ class Meeting(MeetingRecord, Written):
     minutes: str  # never empty here: while it runs, the minutes as they stand
 
     @classmethod
-    def of_view(cls, v: MeetingView, today: dt.date | None = None) -> Meeting:
+    def of_view(cls, changed: Changed[MeetingItems], today: dt.date | None = None) -> Meeting:
+        v = changed.value
         record = dict(MeetingRecord.of(v.meeting))
         record["minutes"] = current_minutes(v)
-        return cls(**record, version=v.version, actions=[ActionRecord.of(a, today) for a in v.actions],
+        return cls(**record, version=changed.version, actions=[ActionRecord.of(a, today) for a in v.actions],
                    decisions=[DecisionRecord.of(d) for d in v.decisions],
-                   seq=seq_of(v.event))  # fmt: skip
+                   seq=seq_of(changed.event))  # fmt: skip
 
 
 class MeetingList(Record):

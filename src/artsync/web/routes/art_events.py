@@ -223,7 +223,7 @@ def read_meeting(key: str, meeting: int, db: Db, caller: CurrentCaller) -> shown
 def minutes(key: str, meeting: int, db: Db, caller: CurrentCaller) -> Response:
     """The minutes as Markdown (as they stand while the meeting runs)."""
     found = get_meeting(db, actor=caller.actor, train_key=key, meeting_id=meeting)
-    return Response(shown.current_minutes(found), media_type="text/markdown; charset=utf-8")
+    return Response(shown.current_minutes(found.value), media_type="text/markdown; charset=utf-8")
 
 
 @router.post("/trains/{key}/meetings/{meeting}/start")

@@ -168,7 +168,7 @@ def meeting_page(request: Request, key: str, meeting: int, db: Db) -> Response:
     if isinstance(page, Response):
         return page
     caller, seq, plan = page
-    found = get_meeting(db, actor=caller.actor, train_key=key, meeting_id=meeting)
+    found = get_meeting(db, actor=caller.actor, train_key=key, meeting_id=meeting).value
     return render(
         request, "meeting.html", caller, plan=plan, seq=seq, train=key, page="sync", view=found, m=found.meeting,
         agenda_html=markdown.render(agenda_io.meeting_agenda_markdown(found.meeting)),
