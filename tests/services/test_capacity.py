@@ -42,7 +42,7 @@ def cells(db, pi=None) -> list[int]:
 def test_a_new_pi_is_set_up_in_draft_and_the_current_pi_stays_current(db, train) -> None:
     created = create_pi(db, actor=PEOPLE["rte"], train_key=train, key="PI-2", start=date(2027, 3, 15),
                         iteration_weeks=2, iterations=6, ip_last=True)  # fmt: skip
-    assert (created.pi.state, created.pi.iteration_count, created.pi.end) == ("draft", 6, date(2027, 6, 6))
+    assert (created.value.state, created.value.iteration_count, created.value.end) == ("draft", 6, date(2027, 6, 6))
     assert [(p.pi.key, p.current) for p in list_pis(db, actor=ADMIN, train_key=train)] == [
         ("PI-1", True),
         ("PI-2", False),

@@ -21,7 +21,7 @@ def train(db) -> str:
 def test_the_rte_moves_the_pi_on_and_it_is_logged(db, train) -> None:
     rte = personas("ART", "Atlas", "Orion")["rte"]
     moved = advance_pi(db, actor=rte, train_key=train)
-    assert (moved.state, moved.version) == ("executing", 2)
+    assert (moved.value.state, moved.version) == ("executing", 2)
     assert get_plan(db, actor=ADMIN, train_key=train).pi.state == "executing"
     event = list_events(db, actor=ADMIN, train_key=train)[-1]
     assert (event.entity, event.action, event.before["state"], event.after["state"]) == (

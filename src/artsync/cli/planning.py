@@ -66,10 +66,11 @@ def pi_create(
             iterations=iterations,
             ip_last=ip,
         )
-    pi = created.pi
+    pi = created.value
     console.print(
         f"PI [bold]{escape(pi.key)}[/] is set up in draft: {pi.start} – {pi.end}, {pi.iteration_count} iterations "
-        f"of {pi.iteration_weeks} weeks{' (the last is IP)' if pi.ip_last else ''} (event {created.event.seq})."
+        f"of {pi.iteration_weeks} weeks{' (the last is IP)' if pi.ip_last else ''} "
+        f"(event {output.seq_words(created.event)})."
     )
     console.print(f"Next: `artsync capacity show --pi {pi.key}`, then `artsync pi advance --pi {pi.key}` to plan it.")
 
@@ -104,7 +105,7 @@ def pi_advance(
 
     with session(db) as (db_session, actor):
         moved = advance_pi(db_session, actor=actor, train_key=train, to=to, version=if_version, pi_key=pi)
-    console.print(f"PI {moved.pi} is now [bold]{moved.state}[/] (event {moved.event.seq}).")
+    console.print(f"PI {moved.value.key} is now [bold]{moved.value.state}[/] (event {output.seq_words(moved.event)}).")
 
 
 @holiday_app.command("add")

@@ -16,11 +16,10 @@ from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import Plan
 from artsync.errors import ConflictError, InvalidInputError, NotFoundError
 from artsync.formats.plan_format import dump_plan, parse_plan
-from artsync.services.events import append_event
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_train
-from artsync.services.transaction import transaction
 from artsync.services.votes import latest_vote
+from artsync.services.writes import writing
 from artsync.store.mapping import load_plan, utc_now
 from artsync.store.models import BallotRow, BaselineRow, TrainRow
 
@@ -69,9 +68,9 @@ def commit_pi(db: Session, *, actor: Actor, train_key: str | None, override_reas
     refuse the commit unless the RTE overrides them with a written reason, which is kept.
     """
     reason = (override_reason or "").strip() or None
-    with transaction(db):
-        train = find_train(db, train_key)
-        authorize(actor, train.key, Action.FACILITATE)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        train = w.train
+        w.authorize(Action.FACILITATE)
         pi = find_current_pi(db, train)
         if find_baseline_row(db, train, pi.key):
             raise ConflictError(f"PI {pi.key} is already committed: a baseline is never changed")
@@ -95,13 +94,10 @@ def commit_pi(db: Session, *, actor: Actor, train_key: str | None, override_reas
                 "with a written reason"
             )
         pi.state, pi.version = "executing", pi.version + 1
-        event = append_event(
-            db,
-            train=train,
-            actor=actor,
-            entity="pi",
-            entity_id=pi.key,
-            action="committed",
+        event = w.record(
+            "pi",
+            pi.key,
+            "committed",
             before={"state": "planning"},
             after={
                 "state": "executing",

@@ -9,17 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from artsync.domain.cadence import PI
-from artsync.domain.events import Event
 from artsync.domain.lifecycle import check_transition, next_state
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import KEY_PATTERN
 from artsync.errors import ConflictError, InvalidInputError
 from artsync.services.capacity import refresh_capacities
-from artsync.services.events import append_event
 from artsync.services.permissions import authorize
-from artsync.services.trains import find_pi, find_train
-from artsync.services.transaction import transaction
-from artsync.services.versioning import claim
+from artsync.services.trains import find_train
+from artsync.services.writes import Changed, writing
 from artsync.store.mapping import current_pi, pi_value
 from artsync.store.models import PIRow
 
@@ -31,15 +28,6 @@ class PIView:
     pi: PI
     version: int
     current: bool
-
-
-@dataclass(frozen=True)
-class PICreated:
-    """The new PI and the event that recorded it."""
-
-    pi: PI
-    version: int
-    event: Event
 
 
 def pi_state(row: PIRow) -> dict[str, object]:
@@ -74,7 +62,7 @@ def create_pi(
     iteration_weeks: int = 2,
     iterations: int = 5,
     ip_last: bool = True,
-) -> PICreated:
+) -> Changed[PI]:
     """Set up a new PI in draft: its dates, iterations and IP iteration; capacities come from the calendars."""
     if not KEY_PATTERN.match(key):
         raise InvalidInputError(f"{key!r} is not a valid PI key (letters, digits, '.', '_', '-'; at most 64)")
@@ -85,9 +73,9 @@ def create_pi(
     if ip_last and iterations < 2:
         raise InvalidInputError("a PI with an IP iteration needs at least one development iteration before it")
     pi = PI(key, start, iteration_weeks, iterations, ip_last, state="draft")
-    with transaction(db):
-        train = find_train(db, train_key)
-        authorize(actor, train.key, Action.ADMINISTER)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        train = w.train
+        w.authorize(Action.ADMINISTER)
         for other in db.scalars(select(PIRow).where(PIRow.train_id == train.id)):
             if other.key == key:
                 raise ConflictError(f"train {train.key} already has a PI {key}")
@@ -102,20 +90,8 @@ def create_pi(
         db.add(row)
         db.flush()
         refresh_capacities(db, train)
-        event = append_event(
-            db, train=train, actor=actor, entity="pi", entity_id=key, action="created", before=None, after=pi_state(row)
-        )
-    return PICreated(pi, row.version, event)
-
-
-@dataclass(frozen=True)
-class PIAdvanced:
-    """The PI's key and new state, its version and the event."""
-
-    pi: str
-    state: str
-    version: int
-    event: Event
+        event = w.record("pi", key, "created", before=None, after=pi_state(row))
+    return Changed(pi, row.version, event)
 
 
 def advance_pi(
@@ -126,14 +102,12 @@ def advance_pi(
     to: str | None = None,
     version: int | None = None,
     pi_key: str | None = None,
-) -> PIAdvanced:
+) -> Changed[PI]:
     """Move a PI (the current one by default) to its next state (draft → planning → executing → closed)."""
-    with transaction(db):
-        train = find_train(db, train_key)
-        authorize(actor, train.key, Action.ADMINISTER)
-        pi = find_pi(db, train, pi_key)
-        before = claim(
-            db,
+    with writing(db, actor=actor, train_key=train_key) as w:
+        w.authorize(Action.ADMINISTER)
+        pi = w.choose_pi(pi_key)
+        before = w.claim(
             pi,
             what=f"PI {pi.key}",
             expected=version,
@@ -147,14 +121,7 @@ def advance_pi(
             raise InvalidInputError(problem)
         pi.state = target
         pi.version += 1
-        event = append_event(
-            db,
-            train=train,
-            actor=actor,
-            entity="pi",
-            entity_id=pi.key,
-            action="advanced",
-            before=before,
-            after={"key": pi.key, "state": pi.state, "version": pi.version},
+        event = w.record(
+            "pi", pi.key, "advanced", before=before, after={"key": pi.key, "state": pi.state, "version": pi.version}
         )
-    return PIAdvanced(pi.key, pi.state, pi.version, event)
+    return Changed(pi_value(pi), pi.version, event)

@@ -12,10 +12,9 @@ from artsync.domain.confidence import Tally, check_fingers, tally
 from artsync.domain.events import Event
 from artsync.domain.permissions import Action, Actor
 from artsync.errors import ConflictError, InvalidInputError, NotFoundError
-from artsync.services.events import append_event
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_train
-from artsync.services.transaction import transaction
+from artsync.services.writes import writing
 from artsync.store.mapping import utc_now
 from artsync.store.models import BallotRow, ConfidenceVoteRow, PIRow
 
@@ -73,9 +72,9 @@ def get_vote(db: Session, *, actor: Actor, train_key: str | None) -> VoteView:
 
 def open_vote(db: Session, *, actor: Actor, train_key: str | None) -> VoteView:
     """Open the next round of the confidence vote (the first, or a rework round after a closed one)."""
-    with transaction(db):
-        train = find_train(db, train_key)
-        authorize(actor, train.key, Action.FACILITATE)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        train = w.train
+        w.authorize(Action.FACILITATE)
         pi = find_current_pi(db, train)
         if pi.state != "planning":
             raise InvalidInputError(f"PI {pi.key} is {pi.state}: the confidence vote ends PI planning")
@@ -87,15 +86,8 @@ def open_vote(db: Session, *, actor: Actor, train_key: str | None) -> VoteView:
         )
         db.add(vote)
         db.flush()
-        event = append_event(
-            db,
-            train=train,
-            actor=actor,
-            entity="vote",
-            entity_id=f"{pi.key}#{vote.round}",
-            action="opened",
-            before=None,
-            after={"round": vote.round, "state": "open"},
+        event = w.record(
+            "vote", f"{pi.key}#{vote.round}", "opened", before=None, after={"round": vote.round, "state": "open"}
         )
     return vote_view(db, pi, vote, actor, event)
 
@@ -105,9 +97,9 @@ def cast_vote(db: Session, *, actor: Actor, train_key: str | None, fingers: int)
     problem = check_fingers(fingers)
     if problem:
         raise InvalidInputError(problem)
-    with transaction(db):
-        train = find_train(db, train_key)
-        authorize(actor, train.key, Action.VOTE)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        train = w.train
+        w.authorize(Action.VOTE)
         pi = find_current_pi(db, train)
         vote = latest_vote(db, pi)
         if vote is None or vote.state != "open":
@@ -123,24 +115,17 @@ def cast_vote(db: Session, *, actor: Actor, train_key: str | None, fingers: int)
             ballot.value, ballot.cast_at = fingers, utc_now()
         db.flush()
         # The log records that someone voted, not how: the vote is secret until the tally.
-        event = append_event(
-            db,
-            train=train,
-            actor=actor,
-            entity="vote",
-            entity_id=f"{pi.key}#{vote.round}",
-            action="changed" if ballot else "cast",
-            before=None,
-            after={"voter": actor.name},
+        event = w.record(
+            "vote", f"{pi.key}#{vote.round}", "changed" if ballot else "cast", before=None, after={"voter": actor.name}
         )
     return vote_view(db, pi, vote, actor, event)
 
 
 def close_vote(db: Session, *, actor: Actor, train_key: str | None) -> VoteView:
     """Close the open round and publish its tally: histogram and average; it passes at 3 or more."""
-    with transaction(db):
-        train = find_train(db, train_key)
-        authorize(actor, train.key, Action.FACILITATE)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        train = w.train
+        w.authorize(Action.FACILITATE)
         pi = find_current_pi(db, train)
         vote = latest_vote(db, pi)
         if vote is None or vote.state != "open":
@@ -150,13 +135,10 @@ def close_vote(db: Session, *, actor: Actor, train_key: str | None) -> VoteView:
             raise InvalidInputError("nobody has voted yet: a vote with no votes cannot be closed")
         vote.state, vote.closed_by, vote.closed_at = "closed", actor.name, utc_now()
         result = tally(values)
-        event = append_event(
-            db,
-            train=train,
-            actor=actor,
-            entity="vote",
-            entity_id=f"{pi.key}#{vote.round}",
-            action="closed",
+        event = w.record(
+            "vote",
+            f"{pi.key}#{vote.round}",
+            "closed",
             before={"state": "open"},
             after={
                 "state": "closed",

@@ -9,10 +9,9 @@ from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import next_key
 from artsync.domain.workshop import Cause, Problem, check_category
 from artsync.errors import ConflictError, InvalidInputError, NotFoundError
-from artsync.services.events import append_event
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_train
-from artsync.services.transaction import transaction
+from artsync.services.writes import writing
 from artsync.store.mapping import utc_now
 from artsync.store.models import FeatureRow, ProblemRow, TeamRow, TrainRow
 
@@ -37,9 +36,9 @@ def add_problem(db: Session, *, actor: Actor, train_key: str | None, text: str, 
     """Bring a problem to the workshop (anyone on the train); it belongs to the current PI's I&A."""
     if not text.strip():
         raise InvalidInputError("a problem needs its text: what went wrong, as a fact")
-    with transaction(db):
-        train = find_train(db, train_key)
-        authorize(actor, train.key, Action.REPORT)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        train = w.train
+        w.authorize(Action.REPORT)
         if (
             team is not None
             and not db.scalars(select(TeamRow.id).where(TeamRow.train_id == train.id, TeamRow.key == team)).first()
@@ -52,8 +51,7 @@ def add_problem(db: Session, *, actor: Actor, train_key: str | None, text: str, 
         )  # fmt: skip
         db.add(row)
         db.flush()
-        append_event(db, train=train, actor=actor, entity="problem", entity_id=key, action="raised", before=None,
-                     after={"text": row.text, "team": team})  # fmt: skip
+        w.record("problem", key, "raised", before=None, after={"text": row.text, "team": team})
     return problem_value(row)
 
 
@@ -65,14 +63,13 @@ def add_cause(
         raise InvalidInputError(problem)
     if not text.strip():
         raise InvalidInputError("a root cause needs its text")
-    with transaction(db):
-        train = find_train(db, train_key)
-        authorize(actor, train.key, Action.REPORT)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        train = w.train
+        w.authorize(Action.REPORT)
         row = find_problem(db, train, key)
         row.causes = [*(row.causes or []), {"category": category, "text": text.strip()}]
         row.version += 1
-        append_event(db, train=train, actor=actor, entity="problem", entity_id=key, action="cause", before=None,
-                     after={"category": category, "text": text.strip()})  # fmt: skip
+        w.record("problem", key, "cause", before=None, after={"category": category, "text": text.strip()})
     return problem_value(row)
 
 
@@ -83,9 +80,9 @@ def add_improvement(
     in the next WSJF session), linked to the problem."""
     if not title.strip():
         raise InvalidInputError("an improvement needs its title")
-    with transaction(db):
-        train = find_train(db, train_key)
-        authorize(actor, train.key, Action.EDIT_FEATURE)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        train = w.train
+        w.authorize(Action.EDIT_FEATURE)
         row = find_problem(db, train, key)
         taken = set(db.scalars(select(FeatureRow.key).where(FeatureRow.train_id == train.id)))
         new_key = (feature_key or next_key(IMPROVEMENT_PREFIX, taken)).strip()
@@ -95,8 +92,9 @@ def add_improvement(
                           size=1, version=1))  # fmt: skip
         row.improvements = [*(row.improvements or []), new_key]
         row.version += 1
-        append_event(db, train=train, actor=actor, entity="feature", entity_id=new_key, action="added", before=None,
-                     after={"title": title.strip(), "kind": "enabler", "from": key})  # fmt: skip
+        w.record(
+            "feature", new_key, "added", before=None, after={"title": title.strip(), "kind": "enabler", "from": key}
+        )
     return problem_value(row)
 
 

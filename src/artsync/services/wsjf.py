@@ -14,11 +14,10 @@ from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import Feature
 from artsync.domain.wsjf import COLUMNS, WsjfInputs, check_column, rank
 from artsync.errors import ConflictError, InvalidInputError, NotFoundError
-from artsync.services.events import append_event
 from artsync.services.features import feature_value
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_train
-from artsync.services.transaction import transaction
+from artsync.services.writes import writing
 from artsync.store.mapping import utc_now
 from artsync.store.models import FeatureRow, TrainRow, WsjfSessionRow
 
@@ -83,9 +82,9 @@ def start_wsjf_session(
     db: Session, *, actor: Actor, train_key: str | None, features: list[str] | None = None
 ) -> WsjfSession:
     """Open a session over ``features`` (by default the whole ART backlog)."""
-    with transaction(db):
-        train = find_train(db, train_key)
-        authorize(actor, train.key, Action.EDIT_FEATURE)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        train = w.train
+        w.authorize(Action.EDIT_FEATURE)
         if open_session(db, train) is not None:
             raise ConflictError("a WSJF session is already open: finish it first")
         backlog = list(
@@ -108,16 +107,7 @@ def start_wsjf_session(
         )
         db.add(row)
         db.flush()
-        event = append_event(
-            db,
-            train=train,
-            actor=actor,
-            entity="wsjf",
-            entity_id=f"session-{row.id}",
-            action="started",
-            before=None,
-            after={"features": len(scope)},
-        )
+        event = w.record("wsjf", f"session-{row.id}", "started", before=None, after={"features": len(scope)})
     return session_value(row, event)
 
 
@@ -125,9 +115,9 @@ def score_wsjf_column(
     db: Session, *, actor: Actor, train_key: str | None, column: str, scores: dict[str, int]
 ) -> WsjfSession:
     """Score one column for every feature of the open session; the smallest must be 1. Scoring again replaces it."""
-    with transaction(db):
-        train = find_train(db, train_key)
-        authorize(actor, train.key, Action.EDIT_FEATURE)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        train = w.train
+        w.authorize(Action.EDIT_FEATURE)
         row = open_session(db, train)
         if row is None:
             raise InvalidInputError("no WSJF session is open: `artsync wsjf start` opens one")
@@ -139,24 +129,17 @@ def score_wsjf_column(
         row.scores = {**row.scores, column: dict(scores)}
         row.scorers = {**row.scorers, column: {"by": actor.name, "at": utc_now().isoformat(timespec="seconds")}}
         row.version += 1
-        event = append_event(
-            db,
-            train=train,
-            actor=actor,
-            entity="wsjf",
-            entity_id=f"session-{row.id}",
-            action="scored",
-            before=None,
-            after={"column": column, "scores": dict(scores)},
+        event = w.record(
+            "wsjf", f"session-{row.id}", "scored", before=None, after={"column": column, "scores": dict(scores)}
         )
     return session_value(row, event)
 
 
 def finish_wsjf_session(db: Session, *, actor: Actor, train_key: str | None) -> WsjfSession:
     """Apply the four scored columns to the features and record the resulting order with who scored it."""
-    with transaction(db):
-        train = find_train(db, train_key)
-        authorize(actor, train.key, Action.EDIT_FEATURE)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        train = w.train
+        w.authorize(Action.EDIT_FEATURE)
         row = open_session(db, train)
         if row is None:
             raise InvalidInputError("no WSJF session is open")
@@ -178,16 +161,7 @@ def finish_wsjf_session(db: Session, *, actor: Actor, train_key: str | None) -> 
                 f.ubv, f.tc, f.rroe, f.size = new.ubv, new.tc, new.rroe, new.size
                 f.version += 1
                 after = {"key": key, "ubv": f.ubv, "tc": f.tc, "rroe": f.rroe, "size": f.size, "version": f.version}
-                append_event(
-                    db,
-                    train=train,
-                    actor=actor,
-                    entity="feature",
-                    entity_id=key,
-                    action="scored",
-                    before=before,
-                    after=after,
-                )
+                w.record("feature", key, "scored", before=before, after=after)
             scored.append(feature_value(f))
         row.ranking = [
             {
@@ -202,13 +176,10 @@ def finish_wsjf_session(db: Session, *, actor: Actor, train_key: str | None) -> 
         ]
         row.state, row.finished_by, row.finished_at = "finished", actor.name, utc_now()
         row.version += 1
-        event = append_event(
-            db,
-            train=train,
-            actor=actor,
-            entity="wsjf",
-            entity_id=f"session-{row.id}",
-            action="finished",
+        event = w.record(
+            "wsjf",
+            f"session-{row.id}",
+            "finished",
             before=None,
             after={"order": [r["key"] for r in row.ranking], "scorers": row.scorers},
         )

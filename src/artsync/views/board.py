@@ -16,7 +16,8 @@ from artsync.services.board import Board as BoardResult
 from artsync.services.forecast import TrainForecast
 from artsync.services.people import Person as PersonResult
 from artsync.services.trains import TrainSummary
-from artsync.views.base import Instant, Record, Written
+from artsync.services.writes import Changed
+from artsync.views.base import Instant, Record, Written, seq_of
 
 
 class Train(Record):
@@ -382,3 +383,8 @@ class PIMoved(Written):
     key: str
     state: PIState
     version: int
+
+    @classmethod
+    def of(cls, moved: Changed[cadence.PI]) -> PIMoved:
+        pi = moved.value
+        return cls(key=pi.key, state=PIState(pi.state), version=moved.version, seq=seq_of(moved.event))

@@ -103,7 +103,7 @@ def new_pi(key: str, body: NewPI, db: Db, caller: CurrentCaller, response: Respo
         ip_last=body.ip_last,
     )
     set_etag(response, created.version)
-    return views.PI.with_version(created.pi, created.version, current=False)
+    return views.PI.with_version(created.value, created.version, current=False)
 
 
 @router.post("/trains/{key}/pis/{pi}/advance")
@@ -119,7 +119,7 @@ def move_pi(
     moved = advance_pi(
         db, actor=caller.actor, train_key=key, to=body.state, version=parse_if_match(if_match), pi_key=pi
     )
-    return views.PIMoved(key=moved.pi, state=PIState(moved.state), version=moved.version, seq=moved.event.seq)
+    return views.PIMoved.of(moved)
 
 
 @router.get("/trains/{key}/capacity")
