@@ -10,10 +10,7 @@ from sqlalchemy.orm import Session
 
 from artsync.domain.permissions import TEAM_ROLES, Action, Actor, Grant, Role
 from artsync.errors import InvalidInputError, NotFoundError
-from artsync.services.events import append_event
-from artsync.services.permissions import authorize
-from artsync.services.trains import find_train
-from artsync.services.transaction import transaction
+from artsync.services.writes import writing
 from artsync.store.mapping import utc_now
 from artsync.store.models import MembershipRow, TeamRow, TrainRow, UserRow
 
@@ -65,9 +62,9 @@ def add_user(
         raise InvalidInputError(f"a {role_value.value} is a train role; leave out --team")
     if password is not None:
         check_password_strength(password)
-    with transaction(db):
-        train = find_train(db, train_key)
-        authorize(actor, train.key, Action.ADMINISTER)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        train = w.train
+        w.authorize(Action.ADMINISTER)
         team_id = None
         if team_key is not None:
             team = db.scalars(select(TeamRow).where(TeamRow.train_id == train.id, TeamRow.key == team_key)).first()
@@ -91,16 +88,7 @@ def add_user(
         ).first()
         if exists is None:
             db.add(MembershipRow(user_id=user.id, train_id=train.id, role=role_value.value, team_id=team_id))
-            append_event(
-                db,
-                train=train,
-                actor=actor,
-                entity="member",
-                entity_id=name,
-                action="granted",
-                before=None,
-                after={"role": role_value.value, "team": team_key},
-            )
+            w.record("member", name, "granted", before=None, after={"role": role_value.value, "team": team_key})
     return person(db, user)
 
 
@@ -109,9 +97,9 @@ def remove_role(
 ) -> Person:
     """Take a role on a train away from a user; their open live connections to the train close soon after."""
     role_value = parse_role(role)
-    with transaction(db):
-        train = find_train(db, train_key)
-        authorize(actor, train.key, Action.ADMINISTER)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        train = w.train
+        w.authorize(Action.ADMINISTER)
         user = db.scalars(select(UserRow).where(UserRow.name == name)).first()
         if user is None:
             raise NotFoundError(f"no user {name!r}: `artsync user list` shows who there is")
@@ -126,16 +114,7 @@ def remove_role(
             raise NotFoundError(f"{name} is not {role_value.value}{where} on {train.key}")
         for membership in held:
             db.delete(membership)
-        append_event(
-            db,
-            train=train,
-            actor=actor,
-            entity="member",
-            entity_id=name,
-            action="revoked",
-            before={"role": role_value.value, "team": team_key},
-            after=None,
-        )
+        w.record("member", name, "revoked", before={"role": role_value.value, "team": team_key}, after=None)
     return person(db, user)
 
 

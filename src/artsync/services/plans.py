@@ -11,9 +11,9 @@ from artsync.domain.events import Event
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import Plan
 from artsync.errors import ConflictError
-from artsync.services.events import append_event
 from artsync.services.permissions import authorize
 from artsync.services.transaction import transaction
+from artsync.services.writes import Write
 from artsync.store.mapping import delete_plan_rows, insert_plan
 from artsync.store.models import TrainRow
 
@@ -66,14 +66,8 @@ def import_plan(db: Session, *, actor: Actor, plan: Plan, replace: bool = False)
             train.name = plan.train.name
             train.version += 1
         insert_plan(db, train, plan)
-        event = append_event(
-            db,
-            train=train,
-            actor=actor,
-            entity="train",
-            entity_id=train.key,
-            action="replaced" if replaced else "imported",
-            before=None,
-            after={"pi": plan.pi.key, **counts},
+        action = "replaced" if replaced else "imported"
+        event = Write(db, actor, train).record(
+            "train", train.key, action, before=None, after={"pi": plan.pi.key, **counts}
         )
     return PlanImported(plan.train.key, replaced, counts, event)
