@@ -109,3 +109,19 @@ def test_every_package_is_in_the_layer_table() -> None:
     packages = {p.name for p in SRC.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
     modules = {p.stem for p in SRC.glob("*.py")} - {"__init__", "__main__"}
     assert packages | modules <= set(ALLOWED) | ANYWHERE
+
+
+def test_only_the_write_appends_to_the_log_and_bumps_versions_by_claim() -> None:
+    """Every change to a train goes through services/writes.py: no service writes its own ceremony."""
+    services = SRC / "services"
+    ceremony = {"append_event", "claim"}  # the log entry, and the lock with the version check
+    found = {
+        (path.name, alias.name)
+        for path in services.glob("*.py")
+        if path.name not in ("writes.py", "events.py", "versioning.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ImportFrom) and node.module in ("artsync.services.events", "artsync.services.versioning")
+        for alias in node.names
+        if alias.name in ceremony
+    }
+    assert found == set(), "use services.writes.writing and the Write's record/claim/update instead"
