@@ -18,6 +18,24 @@ def test_board_returns_the_whole_board_with_its_seq(served: Served) -> None:
     assert card["ref"] == f"{card['feature']}@{card['team']}"
 
 
+def test_the_board_brings_the_rules_its_page_applies(served: Served) -> None:
+    rules = served.client.get(f"/api/v1/trains/{TRAIN}/board", headers=served.as_("viewer")).json()["rules"]
+    assert rules["near_capacity"] == 0.8
+    assert rules["dependency_status"] == {
+        "consumer-unplanned": "pending",
+        "provider-unplanned": "unplanned-provider",
+        "earlier": "ok",
+        "same": "at-risk",
+        "later": "broken",
+    }
+    assert rules["dependency_moves"] == {
+        "requested": ["committed", "broken"],
+        "committed": ["delivered", "broken"],
+        "delivered": [],
+        "broken": ["requested"],
+    }
+
+
 def test_without_credentials_the_api_answers_401_as_problem_json(served: Served) -> None:
     response = served.client.get(f"/api/v1/trains/{TRAIN}/board")
     assert response.status_code == 401

@@ -34,17 +34,40 @@ class PlacedDependency:
     status: DependencyStatus
 
 
+class Order(StrEnum):
+    """How the provider's iteration stands to the consumer's."""
+
+    CONSUMER_UNPLANNED = "consumer-unplanned"
+    PROVIDER_UNPLANNED = "provider-unplanned"
+    EARLIER = "earlier"
+    SAME = "same"
+    LATER = "later"
+
+
+# The rule, as a table the board's page applies too (it comes with the board: views/board.BoardRules).
+STATUS_BY_ORDER: dict[Order, DependencyStatus] = {
+    Order.CONSUMER_UNPLANNED: DependencyStatus.PENDING,
+    Order.PROVIDER_UNPLANNED: DependencyStatus.UNPLANNED_PROVIDER,
+    Order.EARLIER: DependencyStatus.OK,
+    Order.SAME: DependencyStatus.AT_RISK,
+    Order.LATER: DependencyStatus.BROKEN,
+}
+
+
+def order_of(consumer: int | None, provider: int | None) -> Order:
+    """How the provider's iteration stands to the consumer's (None = unplanned)."""
+    if consumer is None:
+        return Order.CONSUMER_UNPLANNED
+    if provider is None:
+        return Order.PROVIDER_UNPLANNED
+    if provider < consumer:
+        return Order.EARLIER
+    return Order.SAME if provider == consumer else Order.LATER
+
+
 def dependency_status(consumer: int | None, provider: int | None) -> DependencyStatus:
     """Judge a dependency from the consumer's and provider's iterations (None = unplanned)."""
-    if consumer is None:
-        return DependencyStatus.PENDING
-    if provider is None:
-        return DependencyStatus.UNPLANNED_PROVIDER
-    if provider < consumer:
-        return DependencyStatus.OK
-    if provider == consumer:
-        return DependencyStatus.AT_RISK
-    return DependencyStatus.BROKEN
+    return STATUS_BY_ORDER[order_of(consumer, provider)]
 
 
 def loads(cards: Iterable[Card]) -> dict[tuple[str, int], int]:

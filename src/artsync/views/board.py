@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from pydantic import Field
+
 from artsync.domain import board as rules
-from artsync.domain import cadence, events, findings, forecast, plan
+from artsync.domain import cadence, events, findings, forecast, lifecycle, plan
 from artsync.domain.findings import Severity
 from artsync.domain.lifecycle import PIState
 from artsync.domain.plan import CardStatus, DependencyState
@@ -120,6 +122,26 @@ class Milestone(Record):
     features: list[str]
 
 
+class BoardRules(Record):
+    """The domain's rules the board's page applies itself while cards move, so it never keeps a copy."""
+
+    near_capacity: float = Field(description="above this share of capacity a team's load is near (domain/board.py)")
+    dependency_status: dict[rules.Order, rules.DependencyStatus] = Field(
+        description="where a dependency stands, by how the provider's iteration stands to the consumer's"
+    )
+    dependency_moves: dict[DependencyState, list[DependencyState]] = Field(
+        description="the states a dependency may move to from each state (domain/lifecycle.py)"
+    )
+
+    @classmethod
+    def of_domain(cls) -> BoardRules:
+        moves: dict[DependencyState, list[DependencyState]] = {state: [] for state in DependencyState}
+        for state, to in lifecycle.DEPENDENCY_MOVES:
+            moves[DependencyState(state)].append(DependencyState(to))
+        return cls(near_capacity=rules.NEAR_CAPACITY, dependency_status=dict(rules.STATUS_BY_ORDER),
+                   dependency_moves=moves)  # fmt: skip
+
+
 class Board(Record):
     """The board of the current PI as of event ``seq``: teams × iterations, cards, dependencies, milestones."""
 
@@ -130,6 +152,7 @@ class Board(Record):
     cards: list[BoardCard]
     dependencies: list[DependencyLine]
     milestones: list[Milestone]
+    rules: BoardRules
     seq: int
 
     @classmethod
@@ -156,6 +179,7 @@ class Board(Record):
             ],
             dependencies=dependency_lines(p),
             milestones=milestones(p),
+            rules=BoardRules.of_domain(),
             seq=board.seq,
         )
 

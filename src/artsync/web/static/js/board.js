@@ -8,17 +8,21 @@ const details = document.getElementById("details");
 const announcer = document.getElementById("announce");
 const train = boardEl.dataset.train;
 const SVG = "http://www.w3.org/2000/svg";
-const NEAR = 0.8;  // above 80% of capacity a team has no room for the unexpected
 let board = null;
 let live = null;
 let selected = null;
 
-// The same rule as domain/board.py: a provider must finish in an earlier iteration.
+// The domain's rules come with the board (board.rules): a provider must finish in an earlier iteration
+// (the table says what each order means), a team's load is near above rules.near_capacity of its capacity,
+// and a dependency moves only along rules.dependency_moves.
+function order(consumer, provider) {
+  if (consumer == null) return "consumer-unplanned";
+  if (provider == null) return "provider-unplanned";
+  return provider < consumer ? "earlier" : provider === consumer ? "same" : "later";
+}
+
 function dependencyStatus(consumer, provider) {
-  if (consumer == null) return "pending";
-  if (provider == null) return "unplanned-provider";
-  if (provider < consumer) return "ok";
-  return provider === consumer ? "at-risk" : "broken";
+  return board.rules.dependency_status[order(consumer, provider)];
 }
 
 async function load() {
@@ -72,7 +76,7 @@ function render() {
       if (it.index != null) {
         const capacity = team.cells.find((c) => c.iteration === it.index).capacity;
         const used = load.get(`${team.key}|${it.index}`) || 0;
-        const state = used > capacity ? "over" : used > NEAR * capacity ? "near" : "ok";
+        const state = used > capacity ? "over" : used > board.rules.near_capacity * capacity ? "near" : "ok";
         cell.append(el("div", { class: `load ${state}`, title: `load ${used} of capacity ${capacity}`, text: `${used}/${capacity}` }));
         if (it.is_ip) cell.classList.add("ip");
       }
@@ -174,9 +178,8 @@ async function showDetails(ref) {
   const needs = board.dependencies.filter((d) => d.consumer === ref);
   const neededBy = board.dependencies.filter((d) => d.provider === ref);
   const cards = cardsByRef();
-  // The lifecycle moves the server allows (DOMAIN: the provider commits and delivers, either side breaks it,
-  // the consumer requests it again); the server checks who may.
-  const MOVES = { requested: ["committed", "broken"], committed: ["delivered", "broken"], broken: ["requested"], delivered: [] };
+  // The lifecycle moves the server allows come with the board; the server checks who may.
+  const MOVES = board.rules.dependency_moves;
   const WORDS = { committed: "Commit", delivered: "Delivered", broken: "Break", requested: "Request again" };
   const depItem = (d, other) => {
     const status = dependencyStatus(cards.get(d.consumer)?.iteration, cards.get(d.provider)?.iteration);
