@@ -115,12 +115,13 @@ def test_only_the_write_appends_to_the_log_and_bumps_versions_by_claim() -> None
     """Every change to a train goes through services/writes.py: no service writes its own ceremony."""
     services = SRC / "services"
     ceremony = {"append_event", "claim"}  # the log entry, and the lock with the version check
+    homes = ("artsync.services.events", "artsync.services.versioning")
     found = {
         (path.name, alias.name)
         for path in services.glob("*.py")
         if path.name not in ("writes.py", "events.py", "versioning.py")
         for node in ast.walk(ast.parse(path.read_text()))
-        if isinstance(node, ast.ImportFrom) and node.module in ("artsync.services.events", "artsync.services.versioning")
+        if isinstance(node, ast.ImportFrom) and node.module in homes
         for alias in node.names
         if alias.name in ceremony
     }

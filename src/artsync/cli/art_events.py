@@ -1,7 +1,5 @@
 """The ART events from the terminal: the ART sync agenda, meetings, action items, decisions, impediments, conflicts."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 import typer

@@ -1,7 +1,5 @@
 """Keeping people informed from the terminal: subscriptions, webhooks, the outbox, and the worker that sends."""
 
-from __future__ import annotations
-
 import time
 from datetime import UTC, date, datetime
 from typing import Annotated

@@ -1,7 +1,5 @@
 """PI planning from the terminal: WSJF session, objectives and business value, the confidence vote, commit."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """Setting up a PI: ``artsync pi``, ``calendar``, ``team`` and ``capacity`` commands."""
 
-from __future__ import annotations
-
 from datetime import date
 from typing import Annotated
 
