@@ -78,3 +78,33 @@ def engine(database_url):
 def db(engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+@pytest.fixture(autouse=True)
+def events_match_the_catalogue(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every change a test makes in this process is held to its typed payload in domain/events.CATALOGUE."""
+    from functools import cache
+
+    import types
+
+    from pydantic import ConfigDict, TypeAdapter
+
+    from artsync.domain.events import payload_of
+    from artsync.services.writes import Write
+
+    @cache
+    def adapter(payload: type) -> TypeAdapter[object]:
+        strict = ConfigDict(extra="forbid", strict=True)  # every field named, none more, no coercion
+        held = types.new_class(payload.__name__, (payload,), {}, lambda ns: ns.update(__pydantic_config__=strict))
+        return TypeAdapter(held)
+
+    record = Write.record
+
+    def checked(self: Write, entity: str, entity_id: str, action: str, **kwargs: object):  # noqa: ANN202
+        payload = payload_of(entity, action)
+        shown = kwargs["after"] if kwargs["after"] is not None else kwargs["before"]
+        if payload is not None:
+            adapter(payload).validate_python(shown)
+        return record(self, entity, entity_id, action, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Write, "record", checked)

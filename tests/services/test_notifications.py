@@ -261,6 +261,14 @@ def test_the_minutes_are_mailed_to_the_train_when_the_meeting_ends(db, train, ma
     assert "- **Atlas**: on track" in mail.inbox.messages[0].get_content()
 
 
+def test_a_webhook_topic_must_be_a_kind_of_change_the_log_holds(db, train) -> None:
+    from artsync.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="topic 'cards' is not a kind of change; the topics are train, pi,"):
+        add_webhook(db, actor=RITA, train_key=train, kind="slack", url="https://hooks.example.org/x", topics=["cards"])
+    assert list_webhooks_of(db, train) == []
+
+
 @pytest.mark.parametrize(
     "url",
     ["https://127.0.0.1/hook", "https://169.254.169.254/latest/meta-data/", "https://[::1]/", "http://example.org/"],

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from artsync.domain.board import DependencyStatus, dependency_status
-from artsync.domain.events import Event
+from artsync.domain.events import Entity, Event
 from artsync.domain.findings import Finding
 from artsync.domain.impediments import Impediment
 from artsync.domain.meetings import ActionItem, Decision
@@ -125,11 +125,11 @@ def build_agenda(
     slipped: dict[str, list[Slip]] = {}
     start_iteration: dict[str, int | None] = {}  # where each card touched in the window stood before it
     for e in window:
-        if e.entity != "card":
+        if e.entity != Entity.CARD:
             continue
         if e.entity_id not in start_iteration and e.before is not None:
             start_iteration[e.entity_id] = e.before.get("iteration")
-    for ref in dict.fromkeys(e.entity_id for e in window if e.entity == "card"):
+    for ref in dict.fromkeys(e.entity_id for e in window if e.entity == Entity.CARD):
         team = split_card_ref(ref)[1]
         card = cards.get(ref)
         was = planned.get(ref)
@@ -160,7 +160,7 @@ def build_agenda(
     )
 
     troubles: dict[tuple[str, str], DependencyTrouble] = {}
-    declared = {e.entity_id for e in window if e.entity == "dependency" and e.action == "broken"}
+    declared = {e.entity_id for e in window if e.entity == Entity.DEPENDENCY and e.action == "broken"}
     for d in plan.dependencies:
         now = dependency_status(cards[d.consumer].iteration, cards[d.provider].iteration)
         if d.key in declared and d.state == "broken":

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from artsync.domain.board import DependencyStatus, dependency_statuses
-from artsync.domain.events import Event
+from artsync.domain.events import Entity, Event
 from artsync.domain.plan import Plan, split_card_ref
 
 KINDS = ("slipped", "added", "removed", "broken")
@@ -54,7 +54,7 @@ def drift(baseline: Plan, plan: Plan, events: Iterable[Event]) -> list[Drift]:
     """Every change against ``baseline``; ``events`` are those logged since the commit."""
     last: dict[str, Event] = {}
     for e in events:
-        if e.entity in ("card", "dependency"):
+        if e.entity in (Entity.CARD, Entity.DEPENDENCY):
             last[e.entity_id] = e
     labels = {it.index: it.label for it in plan.pi.iterations}
     before, now = baseline.cards_by_ref, plan.cards_by_ref

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from artsync.domain.events import Event
+from artsync.domain.events import Entity, Event
 from artsync.domain.findings import Finding, severity_rank
 from artsync.domain.impediments import Impediment
 from artsync.domain.meetings import ActionItem
@@ -45,7 +45,7 @@ class Interest:
 def teams_of(event: Event) -> set[str]:
     """The teams an event concerns: a card's team, both teams of a dependency, an item's team."""
     found: set[str] = set()
-    if event.entity in ("card", "dependency"):
+    if event.entity in (Entity.CARD, Entity.DEPENDENCY):
         for ref in event.entity_id.split("->"):
             if "@" in ref:
                 found.add(ref.rpartition("@")[2])
@@ -64,14 +64,14 @@ def why(interest: Interest, event: Event) -> str | None:
     if interest.mine:
         if event.entity_id in interest.owned:
             return f"you own {event.entity_id}"
-        if event.entity == "dependency":
+        if event.entity == Entity.DEPENDENCY:
             consumer = event.entity_id.partition("->")[0].rpartition("@")[2]
             if consumer in interest.roles_teams:
                 return f"{consumer} depends on it"
-        if event.entity == "action" and (event.after or {}).get("owner") == interest.person:
+        if event.entity == Entity.ACTION and (event.after or {}).get("owner") == interest.person:
             return "it is your action item"
     if interest.decisions and (
-        event.entity == "decision" or (event.entity == "conflict" and event.action == "decided")
+        event.entity == Entity.DECISION or (event.entity == Entity.CONFLICT and event.action == "decided")
     ):
         return "you follow decisions"
     return None

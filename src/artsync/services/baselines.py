@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from artsync.domain.baseline import commit_blockers
 from artsync.domain.confidence import COMMIT_AVERAGE, tally
-from artsync.domain.events import Event
+from artsync.domain.events import Entity, Event
 from artsync.domain.findings import analyze
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import Plan
@@ -95,7 +95,7 @@ def commit_pi(db: Session, *, actor: Actor, train_key: str | None, override_reas
             )
         pi.state, pi.version = "executing", pi.version + 1
         event = w.record(
-            "pi",
+            Entity.PI,
             pi.key,
             "committed",
             before={"state": "planning"},

@@ -18,7 +18,7 @@ from artsync.domain import limits
 from artsync.domain.board import loads
 from artsync.domain.cadence import PI
 from artsync.domain.capacity import Holiday, IterationCapacity, Leave, team_capacities
-from artsync.domain.events import Event
+from artsync.domain.events import Entity, Event
 from artsync.domain.permissions import Action, Actor
 from artsync.errors import ConflictError, InvalidInputError, NotFoundError
 from artsync.services.permissions import authorize
@@ -147,7 +147,7 @@ def find_team(db: Session, train: TrainRow, key: str) -> TeamRow:
 def calendar_event(w: Write, entity_id: str, action: str, before: Any, after: Any) -> Event:
     """Log a calendar change and recalculate the capacities it affects, in the same transaction."""
     refresh_capacities(w.db, w.train)
-    return w.record("calendar", entity_id, action, before=before, after=after)
+    return w.record(Entity.CALENDAR, entity_id, action, before=before, after=after)
 
 
 def add_holiday(db: Session, *, actor: Actor, train_key: str | None, day: date, name: str) -> CalendarChanged:
@@ -255,7 +255,7 @@ def set_team(
         w.authorize(Action.PLAN_CAPACITY, [row.key])
         event = w.update(
             row,
-            entity="team",
+            entity=Entity.TEAM,
             entity_id=row.key,
             action="edited",
             expected=version,
@@ -301,6 +301,6 @@ def adjust_capacity(
             db.flush()
         refresh_capacities(db, w.train)
         after = {"team": team, "iteration": iteration, "points": points}
-        event = w.record("capacity", f"{pi.key}:{team}:{iteration}", "adjusted", before=before, after=after)
+        event = w.record(Entity.CAPACITY, f"{pi.key}:{team}:{iteration}", "adjusted", before=before, after=after)
     what = f"{points} points" if points is not None else "the calculated figure"
     return CalendarChanged(f"{team} capacity in iteration {iteration} of {pi.key} is {what}", event)

@@ -9,7 +9,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from artsync.domain import limits
-from artsync.domain.events import Event
+from artsync.domain.events import Entity, Event
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import CARD_STATUSES, Card, card_ref, split_card_ref
 from artsync.errors import ConflictError, InvalidInputError, NotFoundError
@@ -100,7 +100,9 @@ def set_card_status(
 
 def update_card(w: Write, row: CardRow, ref: str, action: str, version: int | None, **changes: Any) -> Event | None:
     state: State[CardRow] = lambda row: card_state(ref, row)  # noqa: E731
-    return w.update(row, entity="card", entity_id=ref, action=action, expected=version, state=state, changes=changes)
+    return w.update(
+        row, entity=Entity.CARD, entity_id=ref, action=action, expected=version, state=state, changes=changes
+    )
 
 
 def add_card(
@@ -146,7 +148,7 @@ def add_card(
         )
         db.add(row)
         db.flush()
-        event = w.record("card", ref, "added", before=None, after=card_state(ref, row))
+        event = w.record(Entity.CARD, ref, "added", before=None, after=card_state(ref, row))
     return Changed(card_value(ref, row), row.version, event, row.id)
 
 
@@ -162,5 +164,5 @@ def remove_card(db: Session, *, actor: Actor, train_key: str | None, ref: str, v
         )
         db.delete(row)
         db.flush()
-        event = w.record("card", ref, "removed", before=before, after=None)
+        event = w.record(Entity.CARD, ref, "removed", before=before, after=None)
     return event

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from artsync.domain.conflicts import Conflict, check_kind, check_status, from_finding
+from artsync.domain.events import Entity
 from artsync.domain.findings import analyze
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import next_key
@@ -64,7 +65,7 @@ def add_row(
     )  # fmt: skip
     w.db.add(row)
     w.db.flush()
-    event = w.record("conflict", key, "reported", before=None, after=conflict_state(row))
+    event = w.record(Entity.CONFLICT, key, "reported", before=None, after=conflict_state(row))
     return Changed(conflict_value(row), row.version, event)
 
 
@@ -183,7 +184,7 @@ def mediate_conflict(
             return Changed(conflict_value(row), row.version)
         row.version += 1
         action = row.status if row.status != before["status"] else "updated"
-        event = w.record("conflict", key, action, before=before, after=conflict_state(row))
+        event = w.record(Entity.CONFLICT, key, action, before=before, after=conflict_state(row))
     return Changed(conflict_value(row), row.version, event)
 
 
@@ -212,7 +213,7 @@ def decide_conflict(
         row.status, row.decided_at = "decided", utc_now()
         row.mediator = row.mediator or actor.name
         row.version += 1
-        event = w.record("conflict", key, "decided", before=before, after=conflict_state(row))
+        event = w.record(Entity.CONFLICT, key, "decided", before=before, after=conflict_state(row))
         record = new_decision(w, f"{key}: {row.summary}", None, key)
         decide_row(w, record, row.decision, row.rationale, row.links)
     return Changed(conflict_value(row), row.version, event)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from artsync.domain.board import PlacedDependency, dependency_status
-from artsync.domain.events import Event
+from artsync.domain.events import Entity, Event
 from artsync.domain.lifecycle import dependency_move
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import Dependency, split_card_ref
@@ -51,7 +51,7 @@ def add_dependency(
         db.flush()
         dependency = Dependency(consumer, provider, row.state)
         event = w.record(
-            "dependency", dependency.key, "added", before=None, after=dependency_state(dependency, row),
+            Entity.DEPENDENCY, dependency.key, "added", before=None, after=dependency_state(dependency, row),
             request_key=request_key,
         )  # fmt: skip
     return placed(dependency, consumer_row, provider_row, row.version, event)
@@ -71,7 +71,7 @@ def remove_dependency(
         dependency = Dependency(consumer, provider, row.state)
         before = dependency_state(dependency, row)
         db.delete(row)
-        event = w.record("dependency", dependency.key, "removed", before=before, after=None)
+        event = w.record(Entity.DEPENDENCY, dependency.key, "removed", before=before, after=None)
     return placed(dependency, consumer_row, provider_row, row.version, event)
 
 
@@ -105,7 +105,7 @@ def set_dependency_state(
 
         key = Dependency(consumer, provider).key
         event = w.update(
-            row, entity="dependency", entity_id=key, action=state, expected=version, changes=moved,
+            row, entity=Entity.DEPENDENCY, entity_id=key, action=state, expected=version, changes=moved,
             state=lambda row: dependency_state(Dependency(consumer, provider, row.state), row),
         )  # fmt: skip
     return placed(Dependency(consumer, provider, row.state), consumer_row, provider_row, row.version, event)

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from artsync.domain.events import Entity
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import FEATURE_KINDS, Feature
 from artsync.domain.wsjf import WsjfInputs
@@ -61,7 +62,13 @@ def edit_feature(
             return merged | {"title": merged["title"].strip()}
 
         event = w.update(
-            row, entity="feature", entity_id=key, action="edited", expected=version, state=feature_state, changes=edited
+            row,
+            entity=Entity.FEATURE,
+            entity_id=key,
+            action="edited",
+            expected=version,
+            state=feature_state,
+            changes=edited,
         )
     return Changed(feature_value(row), row.version, event)
 

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from artsync.domain.events import Entity
 from artsync.domain.impediments import LEVELS, STATES, Impediment, check_level
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import next_key
@@ -100,7 +101,7 @@ def raise_impediment(
         )  # fmt: skip
         db.add(row)
         db.flush()
-        event = w.record("impediment", key, "raised", before=None, after=impediment_state(row))
+        event = w.record(Entity.IMPEDIMENT, key, "raised", before=None, after=impediment_state(row))
     return Changed(impediment_value(row), row.version, event)
 
 
@@ -140,5 +141,5 @@ def update_impediment(
             row.resolved_at = utc_now() if row.state == "resolved" else None
         row.version += 1
         action = "resolved" if changes.get("state") == "resolved" else "escalated" if "level" in changes else "updated"
-        event = w.record("impediment", key, action, before=before, after=impediment_state(row))
+        event = w.record(Entity.IMPEDIMENT, key, action, before=before, after=impediment_state(row))
     return Changed(impediment_value(row), row.version, event)

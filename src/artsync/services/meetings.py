@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from artsync.domain.agenda import Agenda, build_agenda
-from artsync.domain.events import Event
+from artsync.domain.events import Entity, Event
 from artsync.domain.findings import analyze
 from artsync.domain.meetings import (
     KINDS,
@@ -157,7 +157,7 @@ def schedule_meeting(
         )  # fmt: skip
         db.add(row)
         db.flush()
-        event = w.record("meeting", str(row.id), "scheduled", before=None, after=meeting_state(row))
+        event = w.record(Entity.MEETING, str(row.id), "scheduled", before=None, after=meeting_state(row))
     return view_of(db, row, event)
 
 
@@ -202,7 +202,7 @@ def start_meeting(
             row.from_seq, row.agenda = train.last_seq, fixed_agenda(db, train, row)
         row.state, row.started_at = "running", utc_now()
         row.version += 1
-        event = w.record("meeting", str(row.id), "started", before=before, after=meeting_state(row))
+        event = w.record(Entity.MEETING, str(row.id), "started", before=before, after=meeting_state(row))
     return view_of(db, row, event)
 
 
@@ -242,7 +242,7 @@ def record_team_status(
         row.version += 1
         was = {"team": team, **before.get(team, {})}
         after = {"team": team, **row.team_status[team]}
-        event = w.record("meeting", str(row.id), "team status", before=was, after=after)
+        event = w.record(Entity.MEETING, str(row.id), "team status", before=was, after=after)
     return view_of(db, row, event)
 
 
@@ -267,7 +267,7 @@ def record_outcome(
         outcome = {"text": text.strip(), "item": item, "team": team, "feedback": feedback}
         row.outcomes = [*(row.outcomes or []), outcome]
         row.version += 1
-        event = w.record("meeting", str(row.id), "outcome", before=None, after=outcome)
+        event = w.record(Entity.MEETING, str(row.id), "outcome", before=None, after=outcome)
     return view_of(db, row, event)
 
 
@@ -291,7 +291,7 @@ def end_meeting(db: Session, *, actor: Actor, train_key: str | None, meeting_id:
         row.version += 1
         done = view_of(db, row)
         row.minutes = minutes_markdown(meeting_value(row), list(done.value.actions), list(done.value.decisions))
-        event = w.record("meeting", str(row.id), "ended", before=before, after=meeting_state(row))
+        event = w.record(Entity.MEETING, str(row.id), "ended", before=before, after=meeting_state(row))
         row.to_seq = event.seq
     return view_of(db, row, event)
 
@@ -377,7 +377,7 @@ def add_action(
         )  # fmt: skip
         db.add(row)
         db.flush()
-        w.record("action", key, "added", before=None, after=action_state(row))
+        w.record(Entity.ACTION, key, "added", before=None, after=action_state(row))
     return action_value(row)
 
 
@@ -407,7 +407,7 @@ def complete_action(
         if row.state != state:
             row.state, row.done_at = state, utc_now() if done else None
             row.version += 1
-            w.record("action", key, state, before=before, after=action_state(row))
+            w.record(Entity.ACTION, key, state, before=before, after=action_state(row))
     return action_value(row)
 
 
@@ -452,7 +452,7 @@ def new_decision(w: Write, question: str, meeting_id: int | None, conflict: str 
     )  # fmt: skip
     w.db.add(row)
     w.db.flush()
-    w.record("decision", key, "pending", before=None, after={"question": question, "conflict": conflict})
+    w.record(Entity.DECISION, key, "pending", before=None, after={"question": question, "conflict": conflict})
     return row
 
 
@@ -485,7 +485,7 @@ def decide_row(w: Write, row: DecisionRow, decision: str, rationale: str | None,
     row.state, row.decided_by, row.decided_at = "decided", w.actor.name, utc_now()
     row.version += 1
     after = {"state": row.state, "decision": decision, "rationale": rationale, "links": list(links)}
-    w.record("decision", row.key, "decided", before=before, after=after)
+    w.record(Entity.DECISION, row.key, "decided", before=before, after=after)
 
 
 def list_decisions(db: Session, *, actor: Actor, train_key: str | None, state: str | None = None) -> list[Decision]:

@@ -8,7 +8,7 @@ Delivery is ``services/outbox.py``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from html import escape
@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from artsync.domain.events import Entity
 from artsync.domain.findings import SEVERITIES
 from artsync.domain.notifications import (
     EMAIL_SHAPE,
@@ -203,7 +204,7 @@ def add_webhook(
     kind: str,
     url: str,
     secret: str | None = None,
-    topics: list[str] | None = None,
+    topics: Sequence[str] | None = None,
     severity: str | None = None,
     policy: OutboundPolicy = STRICT,
     resolve: Callable[[str], list[str] | None] | None = None,
@@ -224,6 +225,9 @@ def add_webhook(
         raise InvalidInputError(f"url: {reason}")
     if kind == "generic" and not secret:
         raise InvalidInputError("a generic webhook needs a secret: its messages are signed with HMAC-SHA256")
+    unknown = [t for t in topics or [] if t not in set(Entity)]
+    if unknown:
+        raise InvalidInputError(f"topic {unknown[0]!r} is not a kind of change; the topics are {', '.join(Entity)}")
     check_severity(severity)
     with transaction(db):
         train = find_train(db, train_key)
@@ -348,7 +352,7 @@ def route(db: Session, *, train_key: str | None = None, now: datetime | None = N
                         text = event_text(train.key, event, reason)
                         messages += enqueue(db, train, "email", email, subject, text,
                                             f"event:{train.id}:{event.seq}:{email}", now=now)  # fmt: skip
-                if event.entity == "meeting" and event.action == "ended":
+                if event.entity == Entity.MEETING and event.action == "ended":
                     messages += publish_minutes(db, train, int(event.entity_id), people, now)
                 for hook in hooks:
                     if not hook.topics or event.entity in hook.topics:

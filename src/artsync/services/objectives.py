@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from artsync.domain.events import Entity
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import Objective, next_key
 from artsync.errors import InvalidInputError, NotFoundError
@@ -123,7 +124,7 @@ def add_objective(
         db.add(row)
         db.flush()
         link_features(db, train, row, features or [])
-        event = w.record("objective", row.key, "added", before=None, after=objective_state(db, row))
+        event = w.record(Entity.OBJECTIVE, row.key, "added", before=None, after=objective_state(db, row))
     return Changed(objective_value(db, row), row.version, event)
 
 
@@ -155,7 +156,7 @@ def edit_objective(
         if {**after, "version": 0} == {**before, "version": 0}:
             return Changed(objective_value(db, row), row.version)
         row.version += 1
-        event = w.record("objective", key, "edited", before=before, after=objective_state(db, row))
+        event = w.record(Entity.OBJECTIVE, key, "edited", before=before, after=objective_state(db, row))
     return Changed(objective_value(db, row), row.version, event)
 
 
@@ -180,7 +181,7 @@ def set_business_value(
         row, team = find_objective(db, w.train, key)
         w.authorize(Action.SET_BUSINESS_VALUE, [team])
         event = w.update(
-            row, entity="objective", entity_id=key, action="valued", expected=version,
+            row, entity=Entity.OBJECTIVE, entity_id=key, action="valued", expected=version,
             state=lambda row: objective_state(db, row),
             changes=lambda row: {"planned_bv": planned if planned is not None else row.planned_bv,
                                  "actual_bv": actual if actual is not None else row.actual_bv},

@@ -8,6 +8,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from artsync.domain.events import Entity
 from artsync.domain.permissions import TEAM_ROLES, Action, Actor, Grant, Role
 from artsync.errors import InvalidInputError, NotFoundError
 from artsync.services.writes import writing
@@ -88,7 +89,7 @@ def add_user(
         ).first()
         if exists is None:
             db.add(MembershipRow(user_id=user.id, train_id=train.id, role=role_value.value, team_id=team_id))
-            w.record("member", name, "granted", before=None, after={"role": role_value.value, "team": team_key})
+            w.record(Entity.MEMBER, name, "granted", before=None, after={"role": role_value.value, "team": team_key})
     return person(db, user)
 
 
@@ -114,7 +115,7 @@ def remove_role(
             raise NotFoundError(f"{name} is not {role_value.value}{where} on {train.key}")
         for membership in held:
             db.delete(membership)
-        w.record("member", name, "revoked", before={"role": role_value.value, "team": team_key}, after=None)
+        w.record(Entity.MEMBER, name, "revoked", before={"role": role_value.value, "team": team_key}, after=None)
     return person(db, user)
 
 

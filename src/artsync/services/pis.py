@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from artsync.domain.cadence import PI
+from artsync.domain.events import Entity
 from artsync.domain.lifecycle import check_transition, next_state
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import KEY_PATTERN
@@ -90,7 +91,7 @@ def create_pi(
         db.add(row)
         db.flush()
         refresh_capacities(db, train)
-        event = w.record("pi", key, "created", before=None, after=pi_state(row))
+        event = w.record(Entity.PI, key, "created", before=None, after=pi_state(row))
     return Changed(pi, row.version, event)
 
 
@@ -122,6 +123,10 @@ def advance_pi(
         pi.state = target
         pi.version += 1
         event = w.record(
-            "pi", pi.key, "advanced", before=before, after={"key": pi.key, "state": pi.state, "version": pi.version}
+            Entity.PI,
+            pi.key,
+            "advanced",
+            before=before,
+            after={"key": pi.key, "state": pi.state, "version": pi.version},
         )
     return Changed(pi_value(pi), pi.version, event)

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from artsync.domain.events import Entity
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import ROAM_STATES, Risk, check_roam, next_key
 from artsync.errors import InvalidInputError, NotFoundError
@@ -54,7 +55,7 @@ def raise_risk(
         db.add(row)
         db.flush()
         after = {"key": row.key, "text": row.text, "team": team, "roam": row.roam}
-        event = w.record("risk", row.key, "raised", before=None, after=after)
+        event = w.record(Entity.RISK, row.key, "raised", before=None, after=after)
     return Changed(risk_value(row, team), row.version, event)
 
 
@@ -92,6 +93,6 @@ def roam_risk(
             return {"roam": roam, "owner": new_owner, "note": note if note is not None else row.note}
 
         event = w.update(
-            row, entity="risk", entity_id=key, action="roamed", expected=version, state=risk_state, changes=roamed
+            row, entity=Entity.RISK, entity_id=key, action="roamed", expected=version, state=risk_state, changes=roamed
         )
     return Changed(risk_value(row, team), row.version, event)

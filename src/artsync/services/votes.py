@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from artsync.domain.confidence import Tally, check_fingers, tally
-from artsync.domain.events import Event
+from artsync.domain.events import Entity, Event
 from artsync.domain.permissions import Action, Actor
 from artsync.errors import ConflictError, InvalidInputError, NotFoundError
 from artsync.services.permissions import authorize
@@ -87,7 +87,7 @@ def open_vote(db: Session, *, actor: Actor, train_key: str | None) -> VoteView:
         db.add(vote)
         db.flush()
         event = w.record(
-            "vote", f"{pi.key}#{vote.round}", "opened", before=None, after={"round": vote.round, "state": "open"}
+            Entity.VOTE, f"{pi.key}#{vote.round}", "opened", before=None, after={"round": vote.round, "state": "open"}
         )
     return vote_view(db, pi, vote, actor, event)
 
@@ -116,7 +116,11 @@ def cast_vote(db: Session, *, actor: Actor, train_key: str | None, fingers: int)
         db.flush()
         # The log records that someone voted, not how: the vote is secret until the tally.
         event = w.record(
-            "vote", f"{pi.key}#{vote.round}", "changed" if ballot else "cast", before=None, after={"voter": actor.name}
+            Entity.VOTE,
+            f"{pi.key}#{vote.round}",
+            "changed" if ballot else "cast",
+            before=None,
+            after={"voter": actor.name},
         )
     return vote_view(db, pi, vote, actor, event)
 
@@ -136,7 +140,7 @@ def close_vote(db: Session, *, actor: Actor, train_key: str | None) -> VoteView:
         vote.state, vote.closed_by, vote.closed_at = "closed", actor.name, utc_now()
         result = tally(values)
         event = w.record(
-            "vote",
+            Entity.VOTE,
             f"{pi.key}#{vote.round}",
             "closed",
             before={"state": "open"},

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from artsync.domain.events import Entity
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import next_key
 from artsync.domain.workshop import Cause, Problem, check_category
@@ -51,7 +52,7 @@ def add_problem(db: Session, *, actor: Actor, train_key: str | None, text: str, 
         )  # fmt: skip
         db.add(row)
         db.flush()
-        w.record("problem", key, "raised", before=None, after={"text": row.text, "team": team})
+        w.record(Entity.PROBLEM, key, "raised", before=None, after={"text": row.text, "team": team})
     return problem_value(row)
 
 
@@ -69,7 +70,7 @@ def add_cause(
         row = find_problem(db, train, key)
         row.causes = [*(row.causes or []), {"category": category, "text": text.strip()}]
         row.version += 1
-        w.record("problem", key, "cause", before=None, after={"category": category, "text": text.strip()})
+        w.record(Entity.PROBLEM, key, "cause", before=None, after={"category": category, "text": text.strip()})
     return problem_value(row)
 
 
@@ -93,7 +94,11 @@ def add_improvement(
         row.improvements = [*(row.improvements or []), new_key]
         row.version += 1
         w.record(
-            "feature", new_key, "added", before=None, after={"title": title.strip(), "kind": "enabler", "from": key}
+            Entity.FEATURE,
+            new_key,
+            "added",
+            before=None,
+            after={"title": title.strip(), "kind": "enabler", "from": key},
         )
     return problem_value(row)
 

@@ -21,7 +21,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
-from artsync.domain.events import Event
+from artsync.domain.events import Event, payload_of
 from artsync.domain.lifecycle import check_open
 from artsync.domain.permissions import Action, Actor
 from artsync.errors import ConflictError, InvalidInputError
@@ -96,7 +96,13 @@ class Write:
         after: dict[str, Any] | None,
         request_key: str | None = None,
     ) -> Event:
-        """Append the change to the train's log (``request_key``: the Idempotency-Key it answers)."""
+        """Append the change to the train's log (``request_key``: the Idempotency-Key it answers).
+
+        The change must be one the event catalogue lists (``domain/events.CATALOGUE``): the consumers
+        of the log know no other.
+        """
+        if payload_of(entity, action) is None:
+            raise ValueError(f"{entity} {action!r} is not in the event catalogue (domain/events.py)")
         return append_event(
             self.db,
             train=self.train,

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from artsync.domain.events import Event
+from artsync.domain.events import Entity, Event
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import Feature
 from artsync.domain.wsjf import COLUMNS, WsjfInputs, check_column, rank
@@ -107,7 +107,7 @@ def start_wsjf_session(
         )
         db.add(row)
         db.flush()
-        event = w.record("wsjf", f"session-{row.id}", "started", before=None, after={"features": len(scope)})
+        event = w.record(Entity.WSJF, f"session-{row.id}", "started", before=None, after={"features": len(scope)})
     return session_value(row, event)
 
 
@@ -130,7 +130,7 @@ def score_wsjf_column(
         row.scorers = {**row.scorers, column: {"by": actor.name, "at": utc_now().isoformat(timespec="seconds")}}
         row.version += 1
         event = w.record(
-            "wsjf", f"session-{row.id}", "scored", before=None, after={"column": column, "scores": dict(scores)}
+            Entity.WSJF, f"session-{row.id}", "scored", before=None, after={"column": column, "scores": dict(scores)}
         )
     return session_value(row, event)
 
@@ -161,7 +161,7 @@ def finish_wsjf_session(db: Session, *, actor: Actor, train_key: str | None) -> 
                 f.ubv, f.tc, f.rroe, f.size = new.ubv, new.tc, new.rroe, new.size
                 f.version += 1
                 after = {"key": key, "ubv": f.ubv, "tc": f.tc, "rroe": f.rroe, "size": f.size, "version": f.version}
-                w.record("feature", key, "scored", before=before, after=after)
+                w.record(Entity.FEATURE, key, "scored", before=before, after=after)
             scored.append(feature_value(f))
         row.ranking = [
             {
@@ -177,7 +177,7 @@ def finish_wsjf_session(db: Session, *, actor: Actor, train_key: str | None) -> 
         row.state, row.finished_by, row.finished_at = "finished", actor.name, utc_now()
         row.version += 1
         event = w.record(
-            "wsjf",
+            Entity.WSJF,
             f"session-{row.id}",
             "finished",
             before=None,

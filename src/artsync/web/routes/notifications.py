@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from artsync.domain import limits
+from artsync.domain.events import Entity
 from artsync.domain.findings import Severity
 from artsync.domain.notifications import EMAIL_SHAPE
 from artsync.formats.fields import Key
@@ -45,7 +46,7 @@ class NewWebhook(BaseModel):
     kind: Literal["slack", "teams", "generic"]
     url: str = Field(min_length=8, max_length=limits.URL, pattern=r"^https?://[^\s/?#@]+([/?#][^\s]*)?$")
     secret: str | None = Field(None, min_length=8, max_length=200)
-    topics: list[Key] = Field(default_factory=list, max_length=20)
+    topics: list[Entity] = Field(default_factory=list, max_length=20)
     severity: Severity | None = None
 
 
