@@ -9,6 +9,8 @@ from typing import Any
 
 from typing_extensions import TypedDict  # the typed payloads are checked by pydantic, which needs this one on 3.11
 
+from artsync.domain import conflicts, plan
+
 
 @dataclass(frozen=True)
 class Event:
@@ -337,8 +339,7 @@ class Cause(TypedDict):
     text: str
 
 
-DEPENDENCY_STATES = ("requested", "committed", "delivered", "broken")  # domain/plan.DependencyState's words
-CONFLICT_STATUSES = ("open", "mediating", "closed")  # a move of status other than the decision itself
+CONFLICT_MOVES = tuple(s for s in conflicts.STATUSES if s != "decided")  # a move of status other than the decision
 
 
 def same(payload: type, *actions: str) -> dict[str, type]:
@@ -354,7 +355,7 @@ CATALOGUE: dict[Entity, dict[str, type]] = {
     Entity.MEMBER: same(Grant, "granted", "revoked"),
     Entity.FEATURE: {"edited": FeatureState, "scored": FeatureScore, "added": FeatureFromProblem},
     Entity.CARD: same(CardState, "added", "moved", "status", "removed"),
-    Entity.DEPENDENCY: same(DependencyState, "added", "removed", *DEPENDENCY_STATES),
+    Entity.DEPENDENCY: same(DependencyState, "added", "removed", *plan.DEPENDENCY_STATES),
     Entity.OBJECTIVE: same(ObjectiveState, "added", "edited", "valued"),
     Entity.RISK: {"raised": RiskRaised, "roamed": RiskState},
     Entity.WSJF: {"started": WsjfStarted, "scored": WsjfScored, "finished": WsjfFinished},
@@ -364,7 +365,7 @@ CATALOGUE: dict[Entity, dict[str, type]] = {
     Entity.ACTION: same(ActionState, "added", "done", "open"),
     Entity.DECISION: {"pending": DecisionPending, "decided": DecisionTaken},
     Entity.IMPEDIMENT: same(ImpedimentState, "raised", "updated", "escalated", "resolved"),
-    Entity.CONFLICT: same(ConflictState, "reported", "updated", "decided", *CONFLICT_STATUSES),
+    Entity.CONFLICT: same(ConflictState, "reported", "updated", "decided", *CONFLICT_MOVES),
     Entity.PROBLEM: {"raised": ProblemRaised, "cause": Cause},
 }
 

@@ -19,6 +19,7 @@ from sqlalchemy.exc import TimeoutError as SqlTimeoutError
 from starlette.exceptions import HTTPException
 
 from artsync import __version__
+from artsync.domain import conflicts, impediments, wsjf
 from artsync.errors import ArtsyncError
 from artsync.realtime.hub import Hub
 from artsync.realtime.notify import make_relay
@@ -72,6 +73,16 @@ async def notify_forever(settings: Settings, sessions: Any) -> None:
         await asyncio.sleep(settings.notify_interval)  # the worker's pace
 
 
+def vocabulary() -> dict[str, tuple[str | int, ...]]:
+    """The domain's vocabularies the pages offer as choices."""
+    return {
+        "wsjf_scale": wsjf.SCALE,
+        "conflict_statuses": conflicts.STATUSES,
+        "impediment_levels": impediments.LEVELS,
+        "impediment_states": impediments.STATES,
+    }
+
+
 def create_app(settings: Settings) -> FastAPI:
     """The artsync web app for ``settings``: API under /api/v1, pages, static files, the live channel."""
     engine = make_engine(settings.database_url)
@@ -115,6 +126,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.relay = relay
     app.state.watch = watch
     templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html
+    templates.env.globals["vocab"] = vocabulary()  # the pages' choices come from the domain, never a copy
     app.state.templates = templates
 
     app.add_exception_handler(ArtsyncError, problems.artsync_error)
