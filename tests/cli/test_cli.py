@@ -139,7 +139,7 @@ def break_key(doc):
     [
         (break_size, "features[1].size: 4 is not on the scale 1,2,3,5,8,13,20"),
         (break_team, 'cards[0].team: unknown team "Nobody"'),
-        (break_iteration, "cards[0].iteration: iteration 9 is out of range: the PI has iterations 1 to 5"),
+        (break_iteration, "cards[0].iteration: iteration 9 is out of range: PI-1 has iterations 1 to 5"),
         (break_dependency, "dependencies[0].provider: dangling dependency: there is no card F1@Orion"),
         (break_key, "features[1].key: duplicate key 'F1'"),
     ],

@@ -81,7 +81,7 @@ IMPORT_ERRORS = [
     pytest.param(
         "cards[0].iteration",
         6,
-        "cards[0].iteration: iteration 6 is out of range: the PI has iterations 1 to 5",
+        "cards[0].iteration: iteration 6 is out of range: PI-1 has iterations 1 to 5",
         id="iteration-out-of-range",
     ),
     pytest.param(

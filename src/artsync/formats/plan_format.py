@@ -1,192 +1,44 @@
 """The ``artsync-plan/1`` interchange format: a whole PI plan as one JSON document.
 
-``parse_plan`` checks every field and names each problem by where it is
-(``features[17].size: 4 is not on the scale 1,2,3,5,8,13,20``); it returns a
-domain ``Plan`` or raises ``ImportFailedError`` with all the problems found.
+``parse_plan`` reads each item as its typed record (``plan_schema``, the published
+JSON Schema), checks what ties the items together with the domain's rules, and
+names each problem by where it is (``features[17].size: 4 is not on the scale
+1,2,3,5,8,13,20``); it returns a domain ``Plan`` or raises ``ImportFailedError``
+with all the problems found.
 ``dump_plan`` writes a ``Plan`` back; dump → parse → dump is the identity.
 The format is described in docs/plan-format.md.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
-from collections.abc import Callable
-from datetime import date
+from collections.abc import Callable, Iterator
+from functools import cache
 from typing import Any, TypeVar
+
+from pydantic import TypeAdapter, ValidationError
 
 from artsync.domain import limits
 from artsync.domain.cadence import PI
-from artsync.domain.plan import (
-    CARD_STATUSES,
-    FEATURE_KINDS,
-    KEY_PATTERN,
-    ROAM_STATES,
-    Card,
-    Dependency,
-    Feature,
-    Milestone,
-    Objective,
-    Plan,
-    Risk,
-    Team,
-    Train,
-    card_ref,
-    check_roam,
-)
-from artsync.domain.wsjf import SCALE_TEXT, WsjfInputs, on_scale
+from artsync.domain.plan import Card, Dependency, Feature, Milestone, Objective, Plan, Risk, Team, Train, card_ref
+from artsync.domain.wsjf import WsjfInputs
 from artsync.errors import ImportFailedError
-from artsync.formats.plan_schema import ObjectiveRecord
+from artsync.formats.fields import Record, describe
+from artsync.formats.plan_schema import (
+    CardRecord,
+    DependencyRecord,
+    FeatureRecord,
+    MilestoneRecord,
+    ObjectiveRecord,
+    PIRecord,
+    RiskRecord,
+    TeamRecord,
+    TrainRecord,
+)
 
 FORMAT = "artsync-plan/1"
 MAX_PROBLEMS = 50
-T = TypeVar("T")
-
-
-class Invalid(Exception):
-    """One field is wrong; caught by the Reader, which records it and goes on."""
-
-
-class Reader:
-    """Walks the document, collecting every problem with the path where it is."""
-
-    def __init__(self) -> None:
-        self.problems: list[str] = []
-        # Keys of items rejected for another reason: references to them are not reported again.
-        self.rejected: set[str] = set()
-
-    def problem(self, path: str, message: str) -> None:
-        if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(f"{path}: {message}")
-
-    def section(self, doc: dict[str, Any], name: str) -> list[dict[str, Any]]:
-        """A list of objects; a missing section is empty."""
-        value = doc.get(name, [])
-        if not isinstance(value, list):
-            self.problem(name, "must be a list")
-            return []
-        good = []
-        for i, item in enumerate(value):
-            if isinstance(item, dict):
-                good.append(item)
-            else:
-                self.problem(f"{name}[{i}]", "must be an object")
-                good.append({})
-        return good
-
-    def fields(self, path: str, obj: dict[str, Any], allowed: tuple[str, ...]) -> None:
-        for name in obj:
-            if name not in allowed:
-                self.problem(f"{path}.{name}", f"unknown field; expected one of {', '.join(allowed)}")
-
-    def values(self, path: str, obj: dict[str, Any], **specs: tuple[Callable[[Any], Any], Any]) -> dict[str, Any]:
-        """Check every named field (so each problem is reported), then raise Invalid if any was wrong."""
-        found: dict[str, Any] = {}
-        for name, (check, default) in specs.items():
-            with contextlib.suppress(Invalid):  # recorded already; go on to the next field
-                found[name] = self.get(path, obj, name, check, default)
-        if len(found) < len(specs):
-            raise Invalid(path)
-        return found
-
-    def get(self, path: str, obj: dict[str, Any], name: str, check: Callable[[Any], T], default: Any = ...) -> T:
-        """The checked value of ``obj[name]``; records a problem and raises Invalid when wrong."""
-        where = f"{path}.{name}"
-        if name not in obj or obj[name] is None:
-            if default is not ...:
-                return default  # type: ignore[no-any-return]
-            self.problem(where, "is required")
-            raise Invalid(where)
-        try:
-            return check(obj[name])
-        except AlreadyReported:
-            raise Invalid(where) from None
-        except ValueError as exc:
-            self.problem(where, str(exc))
-            raise Invalid(where) from None
-
-
-def text_of(limit: int) -> Callable[[Any], str]:
-    """Non-empty text of at most ``limit`` characters (``domain/limits.py``)."""
-
-    def check(value: Any) -> str:
-        if not isinstance(value, str) or not value.strip():
-            raise ValueError(f"{json.dumps(value)[:60]} must be a non-empty string")
-        if len(value.strip()) > limit:
-            raise ValueError(f"is {len(value.strip()):,} characters long; at most {limit:,}")
-        return value.strip()
-
-    return check
-
-
-text = text_of(limits.TEXT)
-name_text = text_of(limits.NAME)
-title_text = text_of(limits.TITLE)
-
-
-def key(value: Any) -> str:
-    checked = text(value)
-    if not KEY_PATTERN.match(checked):
-        raise ValueError(f"{checked!r} is not a valid key (letters, digits, '.', '_', '-'; at most 64)")
-    return checked
-
-
-def integer(low: int, high: int) -> Callable[[Any], int]:
-    def check(value: Any) -> int:
-        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            raise ValueError(f"{json.dumps(value)} must be a whole number from {low} to {high}")
-        return value
-
-    return check
-
-
-def within(bounds: limits.Range) -> Callable[[Any], int]:
-    """A whole number in one of the ranges of ``domain/limits.py``."""
-    return integer(bounds.low, bounds.high)
-
-
-def boolean(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError(f"{json.dumps(value)} must be true or false")
-    return value
-
-
-def iso_date(value: Any) -> date:
-    try:
-        return date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{json.dumps(value)} is not a date written YYYY-MM-DD") from None
-
-
-def scale(value: Any) -> int:
-    if not on_scale(value):
-        raise ValueError(f"{json.dumps(value)} is not on the scale {SCALE_TEXT}")
-    return int(value)
-
-
-def one_of(choices: tuple[str, ...]) -> Callable[[Any], str]:
-    def check(value: Any) -> str:
-        if value not in choices:
-            raise ValueError(f"{json.dumps(value)} must be one of {', '.join(choices)}")
-        return str(value)
-
-    return check
-
-
-def known(names: set[str] | dict[str, Any], what: str, r: Reader | None = None) -> Callable[[Any], str]:
-    def check(value: Any) -> str:
-        if r is not None and isinstance(value, str) and f"{what}:{value}" in r.rejected:
-            raise AlreadyReported(value)
-        if not isinstance(value, str) or value not in names:
-            raise ValueError(f"unknown {what} {json.dumps(value)}")
-        return value
-
-    return check
-
-
-class AlreadyReported(Exception):
-    """A reference to an item whose own problem is already on the list."""
 
 
 class DuplicateKeyError(ValueError):
@@ -345,185 +197,126 @@ def locate(raw: str) -> tuple[dict[str, int], list[tuple[str, int]]]:
     return lines, repeats
 
 
+SECTIONS: dict[str, type[Record]] = {
+    "teams": TeamRecord,
+    "features": FeatureRecord,
+    "cards": CardRecord,
+    "dependencies": DependencyRecord,
+    "milestones": MilestoneRecord,
+    "objectives": ObjectiveRecord,
+    "risks": RiskRecord,
+}
+TOP_LEVEL = ("format", "train", "pi", *SECTIONS)
+R = TypeVar("R", bound=Record)
+
+
+class Problems:
+    """Every problem of a document, each with the path where it is (``features[3].size``).
+
+    ``rejected`` holds the items refused for a problem of their own (``team:Atlas``): a reference
+    to one of them is not reported again.
+    """
+
+    def __init__(self) -> None:
+        self.found: list[str] = []
+        self.rejected: set[str] = set()
+
+    def add(self, path: str, message: str) -> None:
+        if len(self.found) < MAX_PROBLEMS:
+            self.found.append(f"{path}: {message}")
+
+    def missing(self, path: str) -> Any:
+        """Add that ``path`` is required; None."""
+        self.add(path, "is required")
+        return None
+
+    def read(self, record: type[R], value: Any, path: str) -> R | None:
+        """``value`` as a ``record`` (``plan_schema``), or None with each of its problems added."""
+        try:
+            read: R = adapter(record).validate_json(json.dumps(value, default=str), strict=True)
+            return read
+        except ValidationError as exc:
+            for error in exc.errors(include_url=False):
+                where = path + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"])
+                said = describe(error)
+                if error["type"] == "extra_forbidden" and len(error["loc"]) == 1:
+                    said += f"; expected one of {', '.join(record.model_fields)}"
+                self.add(where, said)
+            return None
+
+    def items(self, doc: dict[str, Any], name: str, kind: str) -> Iterator[tuple[str, Any, Record | None]]:
+        """Each item of section ``name``: its path, as written, and as a record (None when refused)."""
+        value = doc.get(name) or []
+        if not isinstance(value, list):
+            self.add(name, "must be a list")
+            return
+        try:  # the whole section in one pass; item by item only when something in it is wrong
+            section = list.__class_getitem__(SECTIONS[name])  # list[TeamRecord], …
+            records: list[Record] = adapter(section).validate_json(json.dumps(value, default=str), strict=True)
+        except ValidationError:
+            records = []
+        if records or not value:
+            yield from (
+                (f"{name}[{i}]", item, record) for i, (item, record) in enumerate(zip(value, records, strict=True))
+            )
+            return
+        for i, item in enumerate(value):
+            path = f"{name}[{i}]"
+            record = self.read(SECTIONS[name], item, path)
+            if record is None and isinstance(item, dict):
+                self.rejected.add(f"{kind}:{item.get('key')}")
+            yield path, item, record
+
+    def known(self, path: str, value: str | None, names: dict[str, Any], kind: str) -> bool:
+        """Whether ``value`` (None: not given) names one of ``names``; an unknown one is a problem."""
+        if value is None or value in names:
+            return True
+        if f"{kind}:{value}" not in self.rejected:
+            self.add(path, f"unknown {kind} {json.dumps(value)}")
+        return False
+
+    def unique(self, path: str, key: str, seen: dict[str, Any]) -> bool:
+        if key in seen:
+            self.add(f"{path}.key", f"duplicate key {key!r}")
+            return False
+        return True
+
+
+@cache
+def adapter(shape: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(shape)
+
+
 def parse_plan(doc: dict[str, Any]) -> Plan:
-    """Check a whole ``artsync-plan/1`` document and return it as a Plan."""
-    r = Reader()
+    """Check a whole ``artsync-plan/1`` document and return it as a Plan.
+
+    Each item is read as its record of ``plan_schema`` (the published JSON Schema: types, ranges,
+    vocabularies, required fields, no unknown ones); then what ties the items together is checked —
+    unique keys, references to teams, features and cards, iterations of the PI, the milestones'
+    dates — and the write rules of the domain (``PI.check_iteration``, ``check_roam``).
+    """
+    p = Problems()
+    for name in doc:
+        if name not in TOP_LEVEL:
+            p.add(name, f"unknown field; expected one of {', '.join(TOP_LEVEL)}")
     if doc.get("format", FORMAT) != FORMAT:
-        r.problem("format", f"{json.dumps(doc.get('format'))} is not supported; expected {FORMAT!r}")
-    r.fields(
-        "$",
-        doc,
-        ("format", "train", "pi", "teams", "features", "cards", "dependencies", "milestones", "objectives", "risks"),
-    )
-    train = parse_train(r, doc)
-    pi = parse_pi(r, doc)
-    iterations = pi.iteration_count if pi else 12
-    check_iteration = integer(1, iterations)
+        p.add("format", f"{json.dumps(doc.get('format'))} is not supported; expected {FORMAT!r}")
+    train = p.read(TrainRecord, doc.get("train"), "train") if "train" in doc else p.missing("train")
+    pi_record = p.read(PIRecord, doc.get("pi"), "pi") if "pi" in doc else p.missing("pi")
+    pi = pi_of(pi_record) if pi_record else None
 
-    teams: dict[str, Team] = {}
-    for i, t in enumerate(r.section(doc, "teams")):
-        path = f"teams[{i}]"
-        r.fields(path, t, ("key", "name", "velocity", "size", "capacity"))
-        r.rejected.add(f"team:{t.get('key')}")
-        try:
-            team_key = unique(r, path, teams, r.get(path, t, "key", key))
-            capacity = t.get("capacity") or {}
-            overrides: dict[int, int] = {}
-            if not isinstance(capacity, dict):
-                r.problem(f"{path}.capacity", 'must be an object like {"2": 30}')
-            else:
-                for iteration, points in capacity.items():
-                    where = f"{path}.capacity.{iteration}"
-                    try:
-                        number = check_iteration(int(iteration) if str(iteration).isdigit() else iteration)
-                        overrides[number] = within(limits.CAPACITY)(points)
-                    except ValueError as exc:
-                        r.problem(where, f"iteration out of range or points wrong: {exc}")
-            teams[team_key] = Team(
-                team_key,
-                r.get(path, t, "name", name_text, team_key),
-                r.get(path, t, "velocity", within(limits.VELOCITY)),
-                overrides,
-                r.get(path, t, "size", within(limits.TEAM_SIZE), None),
-            )
-            r.rejected.discard(f"team:{team_key}")
-        except Invalid:
-            continue
+    teams = read_teams(p, doc, pi)
+    features = read_features(p, doc)
+    cards = read_cards(p, doc, pi, teams, features)
+    dependencies = read_dependencies(p, doc, cards)
+    milestones = read_milestones(p, doc, pi, features)
+    objectives = read_objectives(p, doc, teams, features)
+    risks = read_risks(p, doc, teams)
 
-    r.rejected -= {f"team:{k}" for k in teams}  # a duplicate's first, valid occurrence stays known
-    features: dict[str, Feature] = {}
-    for i, f in enumerate(r.section(doc, "features")):
-        path = f"features[{i}]"
-        r.fields(path, f, ("key", "title", "kind", "ubv", "tc", "rroe", "size"))
-        r.rejected.add(f"feature:{f.get('key')}")
-        try:
-            feature_key = unique(r, path, features, r.get(path, f, "key", key))
-            title = r.get(path, f, "title", title_text)
-            kind = r.get(path, f, "kind", one_of(FEATURE_KINDS), "business")
-            inputs = [r.get(path, f, name, scale, 0) for name in ("ubv", "tc", "rroe", "size")]
-            if 0 in inputs:
-                for name, value in zip(("ubv", "tc", "rroe", "size"), inputs, strict=True):
-                    if value == 0:
-                        r.problem(f"{path}.{name}", "is required")
-                continue
-            features[feature_key] = Feature(feature_key, title, kind, WsjfInputs(*inputs))
-            r.rejected.discard(f"feature:{feature_key}")
-        except Invalid:
-            continue
-
-    r.rejected -= {f"feature:{k}" for k in features}
-    cards: dict[str, Card] = {}
-    for i, c in enumerate(r.section(doc, "cards")):
-        path = f"cards[{i}]"
-        r.fields(path, c, ("feature", "team", "iteration", "points", "status"))
-        try:
-            ends = (c.get("feature"), c.get("team"))
-            r.rejected.add(f"card:{ends[0]}@{ends[1]}")
-            v = r.values(
-                path,
-                c,
-                feature=(known(features, "feature", r), ...),
-                team=(known(teams, "team", r), ...),
-                iteration=(out_of_range(check_iteration, iterations), None),
-                points=(within(limits.POINTS), ...),
-                status=(one_of(CARD_STATUSES), "not started"),
-            )
-            feature_key, team_key, iteration, points = v["feature"], v["team"], v["iteration"], v["points"]
-            ref = card_ref(feature_key, team_key)
-            if ref in cards:
-                r.problem(path, f"duplicate card {ref}: a team has one card per feature")
-                continue
-            cards[ref] = Card(feature_key, team_key, iteration, points, v["status"])
-            r.rejected.discard(f"card:{ref}")
-        except Invalid:
-            continue
-
-    r.rejected -= {f"card:{k}" for k in cards}
-    dependencies: dict[str, Dependency] = {}
-    for i, d in enumerate(r.section(doc, "dependencies")):
-        path = f"dependencies[{i}]"
-        r.fields(path, d, ("consumer", "provider", "state"))
-        try:
-            consumer = card_of(r, path, d, "consumer", cards)
-            provider = card_of(r, path, d, "provider", cards)
-            state = r.get(path, d, "state", one_of(("requested", "committed", "delivered", "broken")), "requested")
-        except Invalid:
-            continue
-        dep = Dependency(consumer, provider, state)
-        if consumer == provider:
-            r.problem(path, f"{consumer} cannot depend on itself")
-        elif dep.key in dependencies:
-            r.problem(path, f"duplicate dependency {consumer} needs {provider}")
-        else:
-            dependencies[dep.key] = dep
-
-    milestones: dict[str, Milestone] = {}
-    for i, m in enumerate(r.section(doc, "milestones")):
-        path = f"milestones[{i}]"
-        r.fields(path, m, ("key", "name", "iteration", "date", "features"))
-        try:
-            milestone_key = unique(r, path, milestones, r.get(path, m, "key", key))
-            name = r.get(path, m, "name", name_text, milestone_key)
-            day = r.get(path, m, "date", iso_date, None)
-            iteration = r.get(path, m, "iteration", out_of_range(check_iteration, iterations), None)
-            linked = keys_of(r, path, m, features, "feature")
-        except Invalid:
-            continue
-        if day is not None and pi is not None:
-            iteration_of_day = pi.iteration_of(day)
-            if iteration_of_day is None:
-                r.problem(f"{path}.date", f"{day} is outside the PI ({pi.start} to {pi.end})")
-                continue
-            if iteration is not None and iteration != iteration_of_day:
-                r.problem(f"{path}.iteration", f"{iteration} does not contain {day} (iteration {iteration_of_day})")
-                continue
-            iteration = iteration_of_day
-        if iteration is None:
-            r.problem(path, "give the milestone an iteration or a date")
-            continue
-        milestones[milestone_key] = Milestone(milestone_key, name, iteration, day, linked)
-
-    objectives: dict[str, Objective] = {}
-    for i, o in enumerate(r.section(doc, "objectives")):
-        path = f"objectives[{i}]"
-        r.fields(path, o, ("key", "team", "text", "committed", "planned_bv", "actual_bv", "features"))
-        try:
-            objective_key = unique(r, path, objectives, r.get(path, o, "key", key))
-            objectives[objective_key] = Objective(
-                objective_key,
-                r.get(path, o, "team", known(teams, "team"), None),
-                r.get(path, o, "text", text),
-                r.get(path, o, "committed", boolean, True),
-                r.get(path, o, "planned_bv", within(limits.PLANNED_BV), None),
-                r.get(path, o, "actual_bv", within(limits.ACTUAL_BV), None),
-                keys_of(r, path, o, features, "feature"),
-            )
-        except Invalid:
-            continue
-
-    risks: dict[str, Risk] = {}
-    for i, k in enumerate(r.section(doc, "risks")):
-        path = f"risks[{i}]"
-        r.fields(path, k, ("key", "text", "roam", "owner", "team", "note"))
-        try:
-            risk_key = unique(r, path, risks, r.get(path, k, "key", key))
-            risks[risk_key] = Risk(
-                risk_key,
-                r.get(path, k, "text", text),
-                r.get(path, k, "roam", one_of(ROAM_STATES), "unroamed"),
-                r.get(path, k, "owner", name_text, None),
-                r.get(path, k, "team", known(teams, "team"), None),
-                r.get(path, k, "note", text, None),
-            )
-            if problem := check_roam(risks[risk_key].roam, risks[risk_key].owner):
-                r.problem(f"{path}.owner", problem)
-        except Invalid:
-            continue
-
-    if r.problems or train is None or pi is None:
-        raise ImportFailedError(r.problems or ["the document has no train or pi"])
+    if p.found or train is None or pi is None:
+        raise ImportFailedError(p.found or ["the document has no train or pi"])
     return Plan(
-        train=train,
+        train=Train(train.key, train.name or train.key),
         pi=pi,
         teams=tuple(teams.values()),
         features=tuple(features.values()),
@@ -535,86 +328,150 @@ def parse_plan(doc: dict[str, Any]) -> Plan:
     )
 
 
-def parse_train(r: Reader, doc: dict[str, Any]) -> Train | None:
-    t = doc.get("train")
-    if not isinstance(t, dict):
-        r.problem("train", "is required: an object with key and name")
-        return None
-    r.fields("train", t, ("key", "name"))
-    try:
-        train_key = r.get("train", t, "key", key)
-        return Train(train_key, r.get("train", t, "name", name_text, train_key))
-    except Invalid:
-        return None
+def pi_of(r: PIRecord) -> PI:
+    return PI(r.key, r.start, r.iteration_weeks, r.iterations, r.ip_last, r.state.value)
 
 
-def parse_pi(r: Reader, doc: dict[str, Any]) -> PI | None:
-    p = doc.get("pi")
-    if not isinstance(p, dict):
-        r.problem("pi", "is required: an object with key, start, iteration_weeks, iterations, ip_last")
-        return None
-    r.fields("pi", p, ("key", "start", "iteration_weeks", "iterations", "ip_last", "state"))
-    try:
-        return PI(
-            key=r.get("pi", p, "key", key),
-            start=r.get("pi", p, "start", iso_date),
-            iteration_weeks=r.get("pi", p, "iteration_weeks", within(limits.ITERATION_WEEKS), 2),
-            iteration_count=r.get("pi", p, "iterations", within(limits.ITERATIONS), 5),
-            ip_last=r.get("pi", p, "ip_last", boolean, True),
-            state=r.get("pi", p, "state", one_of(("draft", "planning", "executing", "closed")), "planning"),
-        )
-    except Invalid:
-        return None
+def iteration_problem(pi: PI | None, iteration: int | None) -> str | None:
+    return pi.check_iteration(iteration) if pi else None
 
 
-def unique(r: Reader, path: str, seen: dict[str, Any], value: str) -> str:
-    if value in seen:
-        r.problem(f"{path}.key", f"duplicate key {value!r}")
-        raise Invalid(path)
-    return value
-
-
-def out_of_range(check: Callable[[Any], int], iterations: int) -> Callable[[Any], int]:
-    def wrapped(value: Any) -> int:
-        try:
-            return check(value)
-        except ValueError:
-            raise ValueError(
-                f"iteration {json.dumps(value)} is out of range: the PI has iterations 1 to {iterations}"
-            ) from None
-
-    return wrapped
-
-
-def card_of(r: Reader, path: str, obj: dict[str, Any], name: str, cards: dict[str, Card]) -> str:
-    end = obj.get(name)
-    where = f"{path}.{name}"
-    if not isinstance(end, dict) or not isinstance(end.get("feature"), str) or not isinstance(end.get("team"), str):
-        r.problem(where, 'must be {"feature": KEY, "team": KEY}')
-        raise Invalid(where)
-    ref = card_ref(end["feature"], end["team"])
-    if f"card:{ref}" in r.rejected:
-        raise Invalid(where)
-    if ref not in cards:
-        r.problem(where, f"dangling dependency: there is no card {ref}")
-        raise Invalid(where)
-    return ref
-
-
-def keys_of(r: Reader, path: str, obj: dict[str, Any], names: dict[str, Any], what: str) -> tuple[str, ...]:
-    value = obj.get("features", [])
-    if not isinstance(value, list):
-        r.problem(f"{path}.features", "must be a list of feature keys")
-        raise Invalid(path)
-    good = []
-    for j, item in enumerate(value):
-        if f"{what}:{item}" in r.rejected:
+def read_teams(p: Problems, doc: dict[str, Any], pi: PI | None) -> dict[str, Team]:
+    teams: dict[str, Team] = {}
+    for path, _, t in p.items(doc, "teams", "team"):
+        if not isinstance(t, TeamRecord) or not p.unique(path, t.key, teams):
             continue
-        if item not in names:
-            r.problem(f"{path}.features[{j}]", f"unknown {what} {json.dumps(item)}")
+        overrides: dict[int, int] = {}
+        for iteration, points in t.capacity.items():
+            number = int(iteration) if iteration.isdigit() else None
+            if number is None or iteration_problem(pi, number):
+                p.add(f"{path}.capacity.{iteration}", f"{iteration!r} is not an iteration of the PI")
+                continue
+            overrides[number] = points
+        teams[t.key] = Team(t.key, t.name.strip() if t.name else t.key, t.velocity, overrides, t.size)
+        p.rejected.discard(f"team:{t.key}")  # a duplicate's first, valid occurrence stays known
+    return teams
+
+
+def read_features(p: Problems, doc: dict[str, Any]) -> dict[str, Feature]:
+    features: dict[str, Feature] = {}
+    for path, _, f in p.items(doc, "features", "feature"):
+        if not isinstance(f, FeatureRecord) or not p.unique(path, f.key, features):
+            continue
+        features[f.key] = Feature(f.key, f.title.strip(), f.kind.value, WsjfInputs(f.ubv, f.tc, f.rroe, f.size))
+        p.rejected.discard(f"feature:{f.key}")
+    return features
+
+
+def read_cards(
+    p: Problems, doc: dict[str, Any], pi: PI | None, teams: dict[str, Team], features: dict[str, Feature]
+) -> dict[str, Card]:
+    cards: dict[str, Card] = {}
+    for path, raw, c in p.items(doc, "cards", "card"):
+        if isinstance(raw, dict):
+            p.rejected.add(f"card:{raw.get('feature')}@{raw.get('team')}")
+        if not isinstance(c, CardRecord):
+            continue
+        good = p.known(f"{path}.feature", c.feature, features, "feature")
+        good = p.known(f"{path}.team", c.team, teams, "team") and good
+        if problem := iteration_problem(pi, c.iteration):
+            p.add(f"{path}.iteration", problem)
+            good = False
+        ref = card_ref(c.feature, c.team)
+        if good and ref in cards:
+            p.add(path, f"duplicate card {ref}: a team has one card per feature")
+        elif good:
+            cards[ref] = Card(c.feature, c.team, c.iteration, c.points, c.status.value)
+            p.rejected.discard(f"card:{ref}")
+    return cards
+
+
+def read_dependencies(p: Problems, doc: dict[str, Any], cards: dict[str, Card]) -> dict[str, Dependency]:
+    dependencies: dict[str, Dependency] = {}
+    for path, _, d in p.items(doc, "dependencies", "dependency"):
+        if not isinstance(d, DependencyRecord):
+            continue
+        consumer, provider = (
+            card_ref(d.consumer.feature, d.consumer.team),
+            card_ref(d.provider.feature, d.provider.team),
+        )
+        if not ends_known(p, path, consumer, provider, cards):
+            continue
+        dependency = Dependency(consumer, provider, d.state.value)
+        if consumer == provider:
+            p.add(path, f"{consumer} cannot depend on itself")
+        elif dependency.key in dependencies:
+            p.add(path, f"duplicate dependency {consumer} needs {provider}")
         else:
-            good.append(item)
-    return tuple(good)
+            dependencies[dependency.key] = dependency
+    return dependencies
+
+
+def ends_known(p: Problems, path: str, consumer: str, provider: str, cards: dict[str, Card]) -> bool:
+    """Whether both cards of a dependency are on the plan; an end whose card was refused says nothing more."""
+    for end, ref in (("consumer", consumer), ("provider", provider)):
+        if f"card:{ref}" in p.rejected:
+            return False
+        if ref not in cards:
+            p.add(f"{path}.{end}", f"dangling dependency: there is no card {ref}")
+            return False
+    return True
+
+
+def read_milestones(
+    p: Problems, doc: dict[str, Any], pi: PI | None, features: dict[str, Feature]
+) -> dict[str, Milestone]:
+    milestones: dict[str, Milestone] = {}
+    for path, _, m in p.items(doc, "milestones", "milestone"):
+        if not isinstance(m, MilestoneRecord) or not p.unique(path, m.key, milestones):
+            continue
+        linked = linked_features(p, path, m.features, features)
+        iteration = m.iteration
+        if problem := iteration_problem(pi, iteration):
+            p.add(f"{path}.iteration", problem)
+            continue
+        if m.date is not None and pi is not None:
+            iteration_of_day = pi.iteration_of(m.date)
+            if iteration_of_day is None:
+                p.add(f"{path}.date", f"{m.date} is outside the PI ({pi.start} to {pi.end})")
+                continue
+            if iteration is not None and iteration != iteration_of_day:
+                p.add(f"{path}.iteration", f"{iteration} does not contain {m.date} (iteration {iteration_of_day})")
+                continue
+            iteration = iteration_of_day
+        if iteration is None:
+            p.add(path, "give the milestone an iteration or a date")
+            continue
+        milestones[m.key] = Milestone(m.key, m.name.strip() if m.name else m.key, iteration, m.date, linked)
+    return milestones
+
+
+def linked_features(p: Problems, path: str, keys: list[str], features: dict[str, Feature]) -> tuple[str, ...]:
+    return tuple(key for j, key in enumerate(keys) if p.known(f"{path}.features[{j}]", key, features, "feature"))
+
+
+def read_objectives(
+    p: Problems, doc: dict[str, Any], teams: dict[str, Team], features: dict[str, Feature]
+) -> dict[str, Objective]:
+    objectives: dict[str, Objective] = {}
+    for path, _, o in p.items(doc, "objectives", "objective"):
+        if not isinstance(o, ObjectiveRecord) or not p.unique(path, o.key, objectives):
+            continue
+        linked = linked_features(p, path, o.features, features)
+        if p.known(f"{path}.team", o.team, teams, "team"):
+            objectives[o.key] = Objective(o.key, o.team, o.text.strip(), o.committed, o.planned_bv, o.actual_bv, linked)
+    return objectives
+
+
+def read_risks(p: Problems, doc: dict[str, Any], teams: dict[str, Team]) -> dict[str, Risk]:
+    risks: dict[str, Risk] = {}
+    for path, _, k in p.items(doc, "risks", "risk"):
+        if not isinstance(k, RiskRecord) or not p.unique(path, k.key, risks):
+            continue
+        if p.known(f"{path}.team", k.team, teams, "team"):
+            owner = k.owner.strip() if k.owner else None
+            risks[k.key] = Risk(k.key, k.text.strip(), k.roam.value, owner, k.team, k.note.strip() if k.note else None)
+    return risks
 
 
 def dump_plan(plan: Plan) -> dict[str, Any]:

@@ -8,8 +8,7 @@ written plan to it.
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
@@ -18,6 +17,8 @@ from artsync.domain.plan import CardStatus, DependencyState, Feature, FeatureKin
 from artsync.formats.fields import (
     ActualValue,
     Capacity,
+    Day,
+    Flag,
     IterationCount,
     IterationNumber,
     IterationWeeks,
@@ -31,6 +32,7 @@ from artsync.formats.fields import (
     Text,
     Title,
     Velocity,
+    one_of,
 )
 
 FORMAT = "artsync-plan/1"
@@ -43,11 +45,11 @@ class TrainRecord(Record):
 
 class PIRecord(Record):
     key: Key
-    start: dt.date
+    start: Day
     iteration_weeks: IterationWeeks = 2
     iterations: IterationCount = 5
-    ip_last: bool = True
-    state: PIState = PIState.PLANNING
+    ip_last: Flag = True
+    state: Annotated[PIState, one_of(PIState)] = PIState.PLANNING
 
 
 class TeamRecord(Record):
@@ -63,7 +65,7 @@ class TeamRecord(Record):
 class FeatureRecord(Record):
     key: Key
     title: Title
-    kind: FeatureKind = FeatureKind.BUSINESS
+    kind: Annotated[FeatureKind, one_of(FeatureKind)] = FeatureKind.BUSINESS
     ubv: Scale
     tc: Scale
     rroe: Scale
@@ -79,7 +81,7 @@ class CardRecord(Record):
     team: Key
     iteration: IterationNumber | None = Field(None, description="null: unplanned")
     points: Points
-    status: CardStatus = CardStatus.NOT_STARTED
+    status: Annotated[CardStatus, one_of(CardStatus)] = CardStatus.NOT_STARTED
 
 
 class CardEnd(Record):
@@ -90,14 +92,14 @@ class CardEnd(Record):
 class DependencyRecord(Record):
     consumer: CardEnd
     provider: CardEnd
-    state: DependencyState = DependencyState.REQUESTED
+    state: Annotated[DependencyState, one_of(DependencyState)] = DependencyState.REQUESTED
 
 
 class MilestoneRecord(Record):
     key: Key
     name: Name | None = None
     iteration: IterationNumber | None = None
-    date: dt.date | None = None
+    date: Day | None = None
     features: list[Key] = Field(default_factory=list)
 
 
@@ -105,7 +107,7 @@ class ObjectiveRecord(Record):
     key: Key
     team: Key | None = Field(None, description="null: a train objective")
     text: Text
-    committed: bool = True
+    committed: Flag = True
     planned_bv: PlannedValue | None = None
     actual_bv: ActualValue | None = None
     features: list[Key] = Field(default_factory=list)
@@ -126,7 +128,7 @@ class RiskRecord(Record):
     )
     key: Key
     text: Text
-    roam: RoamState = RoamState.UNROAMED
+    roam: Annotated[RoamState, one_of(RoamState)] = RoamState.UNROAMED
     owner: Name | None = None
     team: Key | None = None
     note: Text | None = None
