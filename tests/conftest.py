@@ -83,9 +83,8 @@ def db(engine) -> Iterator[Session]:
 @pytest.fixture(autouse=True)
 def events_match_the_catalogue(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every change a test makes in this process is held to its typed payload in domain/events.CATALOGUE."""
-    from functools import cache
-
     import types
+    from functools import cache
 
     from pydantic import ConfigDict, TypeAdapter
 
@@ -100,7 +99,7 @@ def events_match_the_catalogue(monkeypatch: pytest.MonkeyPatch) -> None:
 
     record = Write.record
 
-    def checked(self: Write, entity: str, entity_id: str, action: str, **kwargs: object):  # noqa: ANN202
+    def checked(self: Write, entity: str, entity_id: str, action: str, **kwargs: object):
         payload = payload_of(entity, action)
         shown = kwargs["after"] if kwargs["after"] is not None else kwargs["before"]
         if payload is not None:
