@@ -62,7 +62,9 @@ def test_pages_follow_a_meeting_a_vote_and_a_session_through_their_states(served
     ended = page(served, f"meetings/{made['id']}")
     assert "Minutes" in ended and "<b>Checkout</b>" not in ended
     served.client.post(f"{BASE}/impediments", json={"text": "No <i>staging</i>", "team": TEAM}, headers=rte)
-    assert "No &lt;i&gt;staging&lt;/i&gt;" in page(served, "impediments")
+    impediments = page(served, "impediments")
+    assert "No &lt;i&gt;staging&lt;/i&gt;" in impediments and "<td>0 d</td>" in impediments
+    assert "impediment I1 raised: text No &lt;i&gt;staging&lt;/i&gt;, team" in page(served, "history")
     served.client.post(
         f"{BASE}/conflicts", json={"kind": "scope", "summary": "Who owns refunds", "parties": ["Atlas", "Orion"]},
         headers=served.as_("member"),

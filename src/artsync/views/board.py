@@ -285,11 +285,12 @@ class Event(Record):
     action: str
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+    summary: str  # one line for a person: "card ART-1@Phoenix moved: iteration 2 → 3"
 
     @classmethod
     def of(cls, e: events.Event) -> Event:
         return cls(seq=e.seq, at=e.at, actor=e.actor, entity=e.entity, entity_id=e.entity_id, action=e.action,
-                   before=e.before, after=e.after)  # fmt: skip
+                   before=e.before, after=e.after, summary=e.summary())  # fmt: skip
 
 
 class EventList(Record):

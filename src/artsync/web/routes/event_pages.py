@@ -183,10 +183,14 @@ def impediments_page(request: Request, key: str, db: Db, show: str = "open") -> 
     if isinstance(page, Response):
         return page
     caller, seq, plan = page
-    found = list_impediments(db, actor=caller.actor, train_key=key, state=None if show == "all" else "open")
+    today = date.today()
+    found = [
+        agenda_io.ImpedimentRecord.of(i, today)
+        for i in list_impediments(db, actor=caller.actor, train_key=key, state=None if show == "all" else "open")
+    ]
     return render(
         request, "impediments.html", caller, plan=plan, seq=seq, train=key, page="impediments", impediments=found,
-        today=date.today(), show=show, may_report=may(caller, key, Action.REPORT),
+        show=show, may_report=may(caller, key, Action.REPORT),
         manageable={i.key for i in found if may(caller, key, Action.MANAGE_IMPEDIMENT,
                                                 [i.team if i.level == "team" else None])},
     )  # fmt: skip
@@ -204,8 +208,9 @@ def conflicts_page(
         db, actor=caller.actor, train_key=key, query=q[:200] or None, status=status or None, kind=kind or None,
         party=party[:200] or None,
     )  # fmt: skip
+    shown = [agenda_io.ConflictRecord.of(c) for c in found]
     return render(
-        request, "conflicts.html", caller, plan=plan, seq=seq, train=key, page="conflicts", conflicts=found, q=q,
+        request, "conflicts.html", caller, plan=plan, seq=seq, train=key, page="conflicts", conflicts=shown, q=q,
         status_filter=status, kind=kind, party=party, kinds=CONFLICT_KINDS,
         facilitate=may(caller, key, Action.FACILITATE), may_report=may(caller, key, Action.REPORT),
     )  # fmt: skip

@@ -219,7 +219,7 @@ def findings_page(request: Request, key: str, db: Db) -> Response:
         plan=plan,
         seq=seq,
         train=key,
-        findings=list_findings(db, actor=caller.actor, train_key=key),
+        findings=[views.Finding.of(f) for f in list_findings(db, actor=caller.actor, train_key=key)],
         page="findings",
         conflict_button=allowed(caller.actor, key, Action.REPORT).ok,
     )
@@ -247,7 +247,7 @@ def history_page(request: Request, key: str, db: Db, team: str = "", item: str =
         plan=plan,
         seq=seq,
         train=key,
-        events=events,
+        events=[views.Event.of(e) for e in events],
         team=team,
         item=item,
         page="history",
