@@ -192,18 +192,17 @@ class RiskItem(Record):
     team: str | None
     note: str | None
 
+    @classmethod
+    def of(cls, r: plan.Risk) -> RiskItem:
+        return cls(key=r.key, text=r.text, roam=RoamState(r.roam), owner=r.owner, team=r.team, note=r.note)
+
 
 class RiskList(Record):
     risks: list[RiskItem]
 
     @classmethod
     def of(cls, p: plan.Plan) -> RiskList:
-        return cls(
-            risks=[
-                RiskItem(key=r.key, text=r.text, roam=RoamState(r.roam), owner=r.owner, team=r.team, note=r.note)
-                for r in sorted(p.risks, key=lambda r: r.key)
-            ]
-        )
+        return cls(risks=[RiskItem.of(r) for r in sorted(p.risks, key=lambda r: r.key)])
 
 
 class Dependency(Written):

@@ -36,7 +36,9 @@ from artsync.services.outbox import list_outbox
 from artsync.services.report import pi_report
 from artsync.services.votes import get_vote
 from artsync.services.wsjf import get_wsjf_session
+from artsync.views import notifications as shown
 from artsync.views.art_events import current_minutes
+from artsync.views.planning import RiskItem
 from artsync.views.report import report_body_html, tables
 from artsync.web.deps import Caller, Db
 from artsync.web.routes.pages import render, train_page
@@ -135,7 +137,7 @@ def roam_page(request: Request, key: str, db: Db) -> Response:
     if isinstance(page, Response):
         return page
     caller, seq, plan = page
-    columns = {state: [r for r in plan.risks if r.roam == state] for state in ROAM_COLUMNS}
+    columns = {state: [RiskItem.of(r) for r in plan.risks if r.roam == state] for state in ROAM_COLUMNS}
     movable = {r.key for r in plan.risks if may(caller, key, Action.ROAM_RISK, [r.team])}
     return render(
         request, "roam.html", caller, plan=plan, seq=seq, train=key, page="roam", columns=columns, movable=movable,
@@ -225,11 +227,14 @@ def notifications_page(request: Request, key: str, db: Db) -> Response:
     caller, seq, plan = page
     admin = may(caller, key, Action.ADMINISTER)
     messages, counts = list_outbox(db, actor=caller.actor, train_key=key) if admin else ([], {})
+    mine = optional(get_subscription, db, actor=caller.actor, train_key=key)
     return render(
         request, "notifications.html", caller, plan=plan, seq=seq, train=key, page="notifications", admin=admin,
-        mine=optional(get_subscription, db, actor=caller.actor, train_key=key), messages=messages, counts=counts,
-        webhooks=list_webhooks(db, actor=caller.actor, train_key=key) if admin else [],
-        subscriptions=list_subscriptions(db, actor=caller.actor, train_key=key) if admin else [],
+        mine=shown.Subscription.of(mine) if mine else None, messages=[shown.Message.of(m) for m in messages],
+        counts=counts,
+        webhooks=[shown.Webhook.of(h) for h in list_webhooks(db, actor=caller.actor, train_key=key)] if admin else [],
+        subscriptions=[shown.Subscription.of(s) for s in list_subscriptions(db, actor=caller.actor, train_key=key)]
+        if admin else [],
     )  # fmt: skip
 
 
