@@ -37,7 +37,7 @@ from artsync.services.report import pi_report
 from artsync.services.votes import get_vote
 from artsync.services.wsjf import get_wsjf_session
 from artsync.views import notifications as shown
-from artsync.views.art_events import current_minutes
+from artsync.views.art_events import Meeting as MeetingView
 from artsync.views.planning import RiskItem
 from artsync.views.report import report_body_html, tables
 from artsync.web.deps import Caller, Db
@@ -170,12 +170,14 @@ def meeting_page(request: Request, key: str, meeting: int, db: Db) -> Response:
     if isinstance(page, Response):
         return page
     caller, seq, plan = page
-    found = get_meeting(db, actor=caller.actor, train_key=key, meeting_id=meeting).value
+    found = get_meeting(db, actor=caller.actor, train_key=key, meeting_id=meeting)
+    today = date.today()
+    shown_meeting = MeetingView.of_view(found, today)  # what GET …/meetings/{id} answers
     return render(
-        request, "meeting.html", caller, plan=plan, seq=seq, train=key, page="sync", view=found, m=found.meeting,
-        agenda_html=markdown.render(agenda_io.meeting_agenda_markdown(found.meeting)),
-        minutes_html=markdown.render(current_minutes(found)), statuses=TEAM_STATUSES,
-        facilitate=may(caller, key, Action.FACILITATE), today=date.today(),
+        request, "meeting.html", caller, plan=plan, seq=seq, train=key, page="sync", view=shown_meeting,
+        m=shown_meeting, agenda_html=markdown.render(agenda_io.meeting_agenda_markdown(found.value.meeting)),
+        minutes_html=markdown.render(shown_meeting.minutes), statuses=TEAM_STATUSES,
+        facilitate=may(caller, key, Action.FACILITATE), today=today,
     )  # fmt: skip
 
 
