@@ -38,7 +38,7 @@ from artsync.services.votes import get_vote
 from artsync.services.wsjf import get_wsjf_session
 from artsync.views import notifications as shown
 from artsync.views.art_events import Meeting as MeetingView
-from artsync.views.planning import RiskItem
+from artsync.views.planning import Baseline, RiskItem, Vote, Wsjf
 from artsync.views.report import report_body_html, tables
 from artsync.web.deps import Caller, Db
 from artsync.web.routes.pages import render, train_page
@@ -66,8 +66,9 @@ def planning_page(request: Request, key: str, db: Db) -> Response:
     if isinstance(page, Response):
         return page
     caller, seq, plan = page
-    vote = optional(get_vote, db, actor=caller.actor, train_key=key)
-    baseline = optional(get_baseline, db, actor=caller.actor, train_key=key)
+    round_ = optional(get_vote, db, actor=caller.actor, train_key=key)
+    committed = optional(get_baseline, db, actor=caller.actor, train_key=key)
+    vote, baseline = (Vote.of(round_) if round_ else None), (Baseline.of(committed) if committed else None)
     findings = list_findings(db, actor=caller.actor, train_key=key)
     return render(
         request, "planning.html", caller, plan=plan, seq=seq, train=key, page="planning", vote=vote,
@@ -86,7 +87,8 @@ def wsjf_page(request: Request, key: str, db: Db) -> Response:
     caller, seq, plan = page
     session = optional(get_wsjf_session, db, actor=caller.actor, train_key=key)
     return render(
-        request, "wsjf.html", caller, plan=plan, seq=seq, train=key, page="planning", session=session,
+        request, "wsjf.html", caller, plan=plan, seq=seq, train=key, page="planning",
+        session=Wsjf.of(session) if session else None,
         columns=COLUMNS, scale=SCALE, features=plan.features_by_key, editable=may(caller, key, Action.EDIT_FEATURE),
     )  # fmt: skip
 

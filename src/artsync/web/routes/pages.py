@@ -155,7 +155,7 @@ def home(request: Request, db: Db) -> Response:
     trains = list_trains(db, actor=caller.actor)
     if len(trains) == 1:
         return RedirectResponse(f"/trains/{quote(trains[0].key)}", status_code=303)
-    return render(request, "trains.html", caller, trains=trains)
+    return render(request, "trains.html", caller, trains=[views.Train.of(t) for t in trains])
 
 
 @router.get("/trains/{key}", response_class=HTMLResponse)
