@@ -326,6 +326,7 @@ class Outlook(Record):
     deadline_label: str | None
     probability: float | None
     p50: int
+    p50_label: str
     p85: int
     p85_label: str
 
@@ -337,6 +338,7 @@ class Outlook(Record):
             "deadline_label": forecast.iteration_words(p, o.deadline) if o.deadline is not None else None,
             "probability": round(o.probability, 4) if o.probability is not None else None,
             "p50": o.p50,
+            "p50_label": "later" if o.p50 >= o.beyond else forecast.iteration_words(p, o.p50),
             "p85": o.p85,
             "p85_label": "not within the forecast" if o.p85 >= o.beyond else forecast.iteration_words(p, o.p85),
         }

@@ -3,7 +3,6 @@ ART sync and meetings, impediments, the conflict log. Forms on them act through 
 
 from __future__ import annotations
 
-import functools
 from datetime import date
 from typing import Any
 
@@ -15,7 +14,6 @@ from markupsafe import Markup
 from artsync.domain.board import dependency_statuses
 from artsync.domain.conflicts import KINDS as CONFLICT_KINDS
 from artsync.domain.findings import Finding
-from artsync.domain.forecast import iteration_words
 from artsync.domain.meetings import KINDS as MEETING_KINDS
 from artsync.domain.meetings import TEAM_STATUSES
 from artsync.domain.permissions import Action, allowed
@@ -36,6 +34,7 @@ from artsync.services.outbox import list_outbox
 from artsync.services.report import pi_report
 from artsync.services.votes import get_vote
 from artsync.services.wsjf import get_wsjf_session
+from artsync.views import board as board_views
 from artsync.views import notifications as shown
 from artsync.views.art_events import Meeting as MeetingView
 from artsync.views.planning import Baseline, RiskItem, Vote, Wsjf
@@ -251,9 +250,9 @@ def forecast_page(request: Request, key: str, db: Db) -> Response:
     caller, seq, _ = page
     found = get_forecast(db, actor=caller.actor, train_key=key)
     return render(
-        request, "forecast.html", caller, plan=found.plan, seq=seq, train=key, page="forecast", f=found.forecast,
-        when=functools.partial(iteration_words, found.plan), throughput=found.throughput,
-        objectives={o.key: o for o in found.plan.objectives}, milestones={m.key: m for m in found.plan.milestones},
+        request, "forecast.html", caller, plan=found.plan, seq=seq, train=key, page="forecast",
+        f=board_views.Forecast.of(found),  # what GET …/forecast answers
+        milestones={m.key: m for m in found.plan.milestones},
     )  # fmt: skip
 
 
