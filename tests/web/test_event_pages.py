@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from tests.web.conftest import TEAM, TRAIN, Served
 from tests.web.conftest import sign_in as sign_in_form
 
@@ -62,6 +64,9 @@ def test_pages_follow_a_meeting_a_vote_and_a_session_through_their_states(served
     ended = page(served, f"meetings/{made['id']}")
     assert "Minutes" in ended and "<b>Checkout</b>" not in ended
     served.client.post(f"{BASE}/impediments", json={"text": "No <i>staging</i>", "team": TEAM}, headers=rte)
+    due = (date.today() - timedelta(days=1)).isoformat()
+    served.client.post(f"{BASE}/actions", json={"text": "Call the vendor", "owner": "member", "due": due}, headers=rte)
+    assert '<li class="overdue"><b>A1</b> Call the vendor' in page(served, "sync")
     impediments = page(served, "impediments")
     assert "No &lt;i&gt;staging&lt;/i&gt;" in impediments and "<td>0 d</td>" in impediments
     assert "impediment I1 raised: text No &lt;i&gt;staging&lt;/i&gt;, team" in page(served, "history")

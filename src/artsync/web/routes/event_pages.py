@@ -153,15 +153,17 @@ def sync_page(request: Request, key: str, db: Db) -> Response:
     if isinstance(page, Response):
         return page
     caller, seq, plan = page
-    meetings = list_meetings(db, actor=caller.actor, train_key=key)
+    today = date.today()
+    meetings = [agenda_io.MeetingRecord.of(m) for m in list_meetings(db, actor=caller.actor, train_key=key)]
     agenda = agenda_io.agenda_json(art_sync_agenda(db, actor=caller.actor, train_key=key))
     return render(
         request, "sync.html", caller, plan=plan, seq=seq, train=key, page="sync", meetings=meetings,
         agenda_html=markdown.render(agenda_io.agenda_markdown(agenda)), kinds=MEETING_KINDS,
         running=[m for m in meetings if m.state == "running"], facilitate=may(caller, key, Action.FACILITATE),
-        today=date.today(),
-        actions=list_actions(db, actor=caller.actor, train_key=key),
-        decisions=list_decisions(db, actor=caller.actor, train_key=key, state="pending"),
+        today=today,
+        actions=[agenda_io.ActionRecord.of(a, today) for a in list_actions(db, actor=caller.actor, train_key=key)],
+        decisions=[agenda_io.DecisionRecord.of(d)
+                   for d in list_decisions(db, actor=caller.actor, train_key=key, state="pending")],
     )  # fmt: skip
 
 
