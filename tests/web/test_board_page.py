@@ -195,4 +195,9 @@ def test_the_providing_team_commits_to_a_dependency_from_the_card_details(browse
         d for d in after["dependencies"] if (d["consumer"], d["provider"]) == (dep["consumer"], dep["provider"])
     )
     assert moved["state"] == "committed"
+    page.locator(f'.card[data-ref="{dep["provider"]}"]').click()  # the card's history tells the change in words
+    expect(details.locator("ol.events li").first).to_have_text(
+        re.compile(rf"olga: dependency {re.escape(dep['consumer'])}->{re.escape(dep['provider'])} committed: "
+                   r"state requested → committed")
+    )  # fmt: skip
     page.context.close()

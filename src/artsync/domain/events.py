@@ -370,6 +370,10 @@ CATALOGUE: dict[Entity, dict[str, type]] = {
 }
 
 
+# The card changes whose ``after`` is the card's whole state: a board applies them to the card it shows.
+CARD_CHANGES_IN_PLACE = ("moved", "status")
+
+
 def payload_of(entity: str, action: str) -> type | None:
     """The payload type of a change, or None when the catalogue has no such change."""
     try:

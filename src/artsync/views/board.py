@@ -132,6 +132,10 @@ class BoardRules(Record):
     dependency_moves: dict[DependencyState, list[DependencyState]] = Field(
         description="the states a dependency may move to from each state (domain/lifecycle.py)"
     )
+    card_changes: list[str] = Field(
+        description="the actions of card events whose `after` is the card's whole state (domain/events.py): "
+        "a board applies them in place; any other event means reading the board again"
+    )
 
     @classmethod
     def of_domain(cls) -> BoardRules:
@@ -139,7 +143,7 @@ class BoardRules(Record):
         for state, to in lifecycle.DEPENDENCY_MOVES:
             moves[DependencyState(state)].append(DependencyState(to))
         return cls(near_capacity=rules.NEAR_CAPACITY, dependency_status=dict(rules.STATUS_BY_ORDER),
-                   dependency_moves=moves)  # fmt: skip
+                   dependency_moves=moves, card_changes=list(events.CARD_CHANGES_IN_PLACE))  # fmt: skip
 
 
 class Board(Record):

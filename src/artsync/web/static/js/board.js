@@ -204,7 +204,7 @@ async function showDetails(ref) {
   details.querySelector(".close").addEventListener("click", () => { selected = null; details.hidden = true; });
   details.hidden = false;
   const result = await api(`/api/v1/trains/${encodeURIComponent(train)}/events?item=${encodeURIComponent(ref)}`);
-  if (result.ok) history.append(...result.data.events.slice(-20).reverse().map((e) => el("li", { text: `#${e.seq} ${e.actor}: ${e.action} ${e.before?.iteration !== undefined ? label(e.before.iteration) + " → " + label(e.after?.iteration) : e.entity_id}` })));
+  if (result.ok) history.append(...result.data.events.slice(-20).reverse().map((e) => el("li", { text: `#${e.seq} ${e.actor}: ${e.summary}` })));
 }
 
 async function moveDependency(d, state) {
@@ -214,7 +214,7 @@ async function moveDependency(d, state) {
 }
 
 function applyEvent(event) {
-  if (event.entity === "card" && (event.action === "moved" || event.action === "status") && event.after) {
+  if (event.entity === "card" && board.rules.card_changes.includes(event.action) && event.after) {
     const card = cardsByRef().get(event.entity_id);
     if (card) {
       Object.assign(card, { iteration: event.after.iteration, status: event.after.status, version: event.after.version });
