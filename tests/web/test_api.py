@@ -18,6 +18,22 @@ def test_board_returns_the_whole_board_with_its_seq(served: Served) -> None:
     assert card["ref"] == f"{card['feature']}@{card['team']}"
 
 
+def test_the_board_is_compressed_and_as_fresh_as_the_log(served: Served) -> None:
+    path, rte = f"/api/v1/trains/{TRAIN}/board", served.as_("rte")
+    first = served.client.get(path, headers={**rte, "Accept-Encoding": "gzip"})
+    assert first.headers["content-encoding"] == "gzip" and first.headers["content-type"] == "application/json"
+    assert served.client.get(path, headers=rte).json() == first.json()  # the same seq: the same board
+    card = next(c for c in first.json()["cards"] if c["team"] == TEAM)
+    to = 1 if card["iteration"] != 1 else 2
+    moved = served.client.patch(
+        f"/api/v1/cards/{card['id']}", json={"iteration": to}, headers={**rte, "If-Match": f'"{card["version"]}"'}
+    )
+    assert moved.status_code == 200
+    after = served.client.get(path, headers=rte).json()
+    assert after["seq"] == first.json()["seq"] + 1
+    assert next(c for c in after["cards"] if c["id"] == card["id"])["iteration"] == to
+
+
 def test_the_board_brings_the_rules_its_page_applies(served: Served) -> None:
     rules = served.client.get(f"/api/v1/trains/{TRAIN}/board", headers=served.as_("viewer")).json()["rules"]
     assert rules["near_capacity"] == 0.8

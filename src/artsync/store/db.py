@@ -27,6 +27,7 @@ WRITE_OPTION = "artsync_write"
 # Connections kept per SQLite engine: more than the web server's thread pool (40), so that a request
 # never waits for a connection while another waits for a thread.
 SQLITE_POOL = 64
+POSTGRES_POOL = 40  # the web server's thread pool
 
 
 def make_engine(url: str) -> Engine:
@@ -49,8 +50,11 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "begin", sqlite_begin)
         return engine
     try:
-        # Enough connections for a web worker's thread pool under a burst; several workers share the server's 100.
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=10)
+        # As many connections as a web worker has threads (40), kept open: a burst never opens and closes
+        # connections, and two workers stay within the server's 100. No ping before each use: after a
+        # restart the first statement on a stale connection fails (503, Retry-After) and SQLAlchemy drops
+        # the whole pool at once, so the retry gets a fresh connection.
+        return create_engine(url, pool_size=POSTGRES_POOL, max_overflow=0, pool_timeout=10)
     except NoSuchModuleError:
         raise StoreUnavailableError(f"{url!r}: unsupported database; use sqlite:// or postgresql+psycopg://") from None
 

@@ -168,12 +168,19 @@ async def send_stream(websocket: WebSocket, backlog: list[Outgoing], sub: Subscr
     for message in backlog:
         await websocket.send_text(message.text)
         last = message.seq
+    queue = sub.queue
     while True:
+        # What is queued already goes out at once; only an empty queue waits, under a timeout that
+        # cancels this task's wait rather than wrapping each message in a task of its own.
         try:
-            message = await asyncio.wait_for(sub.queue.get(), timeout=HEARTBEAT_SECONDS)
-        except TimeoutError:
-            await websocket.send_text(json.dumps({"type": "heartbeat", "seq": max(last, hub.latest(sub.train))}))
-            continue
+            message = queue.get_nowait()
+        except asyncio.QueueEmpty:
+            try:
+                async with asyncio.timeout(HEARTBEAT_SECONDS):
+                    message = await queue.get()
+            except TimeoutError:
+                await websocket.send_text(json.dumps({"type": "heartbeat", "seq": max(last, hub.latest(sub.train))}))
+                continue
         if message.seq <= last:
             continue
         await websocket.send_text(message.text)

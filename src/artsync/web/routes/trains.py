@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
 from artsync.formats.plan_schema import PlanDocument
 from artsync.services.board import get_board
 from artsync.services.events import list_events
 from artsync.services.findings import list_findings
-from artsync.services.trains import get_plan, list_trains
+from artsync.services.trains import get_plan, list_trains, train_seq
 from artsync.views import board as views
 from artsync.views.planning import ObjectiveList, RiskList
 from artsync.web.deps import CurrentCaller, Db
@@ -40,10 +42,39 @@ def pi(key: str, db: Db, caller: CurrentCaller) -> views.PIDates:
     return views.PIDates.of(get_plan(db, actor=caller.actor, train_key=key).pi)
 
 
-@router.get("/trains/{key}/board")
-def board(key: str, db: Db, caller: CurrentCaller) -> views.Board:
+class BoardCache:
+    """The board's JSON by (train, seq), shared by every client of this worker: a board is the same for
+    everyone who may read it, and it changes only when the train's log grows."""
+
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
+        self.made: OrderedDict[tuple[str, int], bytes] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, train: str, seq: int) -> bytes | None:
+        with self.lock:
+            found = self.made.get((train, seq))
+            if found is not None:
+                self.made.move_to_end((train, seq))
+            return found
+
+    def put(self, train: str, seq: int, body: bytes) -> None:
+        with self.lock:
+            self.made[(train, seq)] = body
+            while len(self.made) > self.size:
+                self.made.popitem(last=False)
+
+
+@router.get("/trains/{key}/board", response_model=views.Board)
+def board(key: str, request: Request, db: Db, caller: CurrentCaller) -> Response:
     """The whole ART planning board in one call, as of event ``seq``."""
-    return views.Board.of(get_board(db, actor=caller.actor, train_key=key))
+    cache: BoardCache = request.app.state.boards
+    cached = cache.get(key, train_seq(db, actor=caller.actor, train_key=key))
+    if cached is None:
+        made = views.Board.of(get_board(db, actor=caller.actor, train_key=key))
+        cached = made.model_dump_json().encode()
+        cache.put(key, made.seq, cached)
+    return Response(cached, media_type="application/json")  # a views.Board, serialised once per seq
 
 
 @router.get("/trains/{key}/findings")
