@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from artsync.domain.permissions import Action, Actor, Grant, Role, allowed
 from artsync.errors import ArtsyncError, ForbiddenError, NotFoundError, UnauthenticatedError
-from artsync.services.people import HASHER, actor_of, check_password_strength
+from artsync.services.people import HASHER, actor_of, check_password_strength, holder
 from artsync.services.transaction import transaction
 from artsync.store.mapping import utc_now
 from artsync.store.models import ApiTokenRow, LoginRow, MembershipRow, TeamRow, TrainRow, UserRow, WebSessionRow
@@ -125,15 +125,14 @@ def login(db: Session, *, name: str, password: str, source: str | None = None, n
 def session_actor(db: Session, *, token: str, now: datetime | None = None) -> tuple[Actor, str]:
     """Who a browser session cookie belongs to, and the session's CSRF token."""
     now = now or utc_now()
-    row = db.scalars(select(WebSessionRow).where(WebSessionRow.token_hash == digest(token))).first()
-    if row is None or row.revoked_at is not None or session_expired(row, now):
+    found = holder(db, WebSessionRow, digest(token))
+    if found is None or found[0].revoked_at is not None or session_expired(found[0], now):
         raise UnauthenticatedError("your session has ended: sign in again")
+    row, actor = found
     if now - aware(row.last_seen_at) > timedelta(minutes=5):  # write at most every few minutes
         with transaction(db):
             row.last_seen_at = now
-    user = db.get(UserRow, row.user_id)
-    assert user is not None
-    return actor_of(db, user), row.csrf_token
+    return actor, row.csrf_token
 
 
 def logout(db: Session, *, token: str) -> None:
@@ -217,16 +216,15 @@ def token_actor(db: Session, *, token: str, now: datetime | None = None) -> Acto
     """Who an API token belongs to; revoked or unknown tokens are refused."""
     if not token.startswith(TOKEN_PREFIX):
         raise UnauthenticatedError("that is not an artsync API token (they start with ast_)")
-    row = db.scalars(select(ApiTokenRow).where(ApiTokenRow.token_hash == digest(token))).first()
-    if row is None or row.revoked_at is not None:
+    found = holder(db, ApiTokenRow, digest(token))
+    if found is None or found[0].revoked_at is not None:
         raise UnauthenticatedError("the API token is unknown or revoked")
+    row, actor = found
     now = now or utc_now()
     if row.last_used_at is None or now - aware(row.last_used_at) > timedelta(minutes=5):
         with transaction(db):
             row.last_used_at = now
-    user = db.get(UserRow, row.user_id)
-    assert user is not None
-    return actor_of(db, user)
+    return actor
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import Select, delete, or_, select
 from sqlalchemy.orm import Session
 
 from artsync.domain import limits
@@ -14,6 +16,7 @@ from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import CARD_STATUSES, Card, card_ref, split_card_ref
 from artsync.errors import ConflictError, InvalidInputError, NotFoundError
 from artsync.services.permissions import authorize
+from artsync.services.transaction import transaction
 from artsync.services.writes import Changed, State, Write, writing
 from artsync.store.models import CardRow, DependencyRow, FeatureRow, PIRow, TeamRow, TrainRow
 
@@ -47,17 +50,68 @@ class CardView:
 
 def get_card(db: Session, *, actor: Actor, card_id: int) -> CardView:
     """A card by its id, on any train the actor may read."""
-    row = db.get(CardRow, card_id)
-    if row is None:
+    found = db.execute(card_by_id(card_id)).first()
+    if found is None:
         raise NotFoundError(f"no card with id {card_id}")
-    pi = db.get(PIRow, row.pi_id)
-    train = db.get(TrainRow, pi.train_id) if pi else None
-    feature = db.get(FeatureRow, row.feature_id)
-    team = db.get(TeamRow, row.team_id)
-    assert train is not None and feature is not None and team is not None
+    row, feature, team, _, train = found
     authorize(actor, train.key, Action.READ)
-    card = Card(feature.key, team.key, row.iteration, row.points, row.status)
-    return CardView(row.id, train.key, card, row.version)
+    return CardView(row.id, train.key, Card(feature, team, row.iteration, row.points, row.status), row.version)
+
+
+def card_by_id(card_id: int) -> Select[CardRow, str, str, PIRow, TrainRow]:
+    """One statement for all an edit of a card by id needs: the card, its feature and team keys, PI and train."""
+    return (
+        select(CardRow, FeatureRow.key, TeamRow.key, PIRow, TrainRow)
+        .join(FeatureRow, CardRow.feature_id == FeatureRow.id)
+        .join(TeamRow, CardRow.team_id == TeamRow.id)
+        .join(PIRow, CardRow.pi_id == PIRow.id)
+        .join(TrainRow, PIRow.train_id == TrainRow.id)
+        .where(CardRow.id == card_id)
+    )
+
+
+@contextmanager
+def card_write(db: Session, *, actor: Actor, card_id: int) -> Iterator[tuple[Write, CardRow, str]]:
+    """The Write of an edit to the card ``card_id``: one read of the card (locked on PostgreSQL), its PI and train."""
+    with transaction(db):
+        query = card_by_id(card_id)
+        if db.get_bind().dialect.name != "sqlite":  # SQLite's write transaction already holds every writer off
+            query = query.with_for_update(of=CardRow)
+        found = db.execute(query).first()
+        if found is None:
+            raise NotFoundError(f"no card with id {card_id}")
+        row, feature, team, pi, train = found
+        w = Write(db, actor, train, pi=pi)
+        w.locked.add(id(row))
+        yield w, row, card_ref(feature, team)
+
+
+def edit_card(
+    db: Session,
+    *,
+    actor: Actor,
+    card_id: int,
+    version: int | None,
+    iteration: int | None = None,
+    status: str | None = None,
+    move: bool = False,
+) -> tuple[str, Changed[Card]]:
+    """Move the card ``card_id`` (``move``: to ``iteration``, None unplans it) or set its ``status``; the train's key
+    and the card as it is now. What the API's PATCH of a card does, in one read and one write."""
+    if status is not None and status not in CARD_STATUSES:
+        raise InvalidInputError(f"{status!r} is not a card status; use one of {', '.join(CARD_STATUSES)}")
+    with card_write(db, actor=actor, card_id=card_id) as (w, row, ref):
+        team = split_card_ref(ref)[1]
+        if move:
+            w.check_iteration(iteration)
+            w.authorize(Action.MOVE_CARD, [team])
+            w.check_open("board")
+            event = update_card(w, row, ref, "moved", version, iteration=iteration)
+        else:
+            w.authorize(Action.EDIT_CARD, [team])
+            w.check_open("board")
+            event = update_card(w, row, ref, "status", version, status=status)
+    return w.train.key, Changed(card_value(ref, row), row.version, event)
 
 
 def card_value(ref: str, row: CardRow) -> Card:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from artsync.domain.permissions import TEAM_ROLES, Action, Actor, Grant, Role
 from artsync.errors import InvalidInputError, NotFoundError
 from artsync.services.writes import writing
 from artsync.store.mapping import utc_now
-from artsync.store.models import MembershipRow, TeamRow, TrainRow, UserRow
+from artsync.store.models import ApiTokenRow, MembershipRow, TeamRow, TrainRow, UserRow, WebSessionRow
 
 HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
 
@@ -129,6 +130,28 @@ def grants_of(db: Session, user_id: int) -> tuple[Grant, ...]:
         .order_by(TrainRow.key, MembershipRow.role, TeamRow.key)
     )
     return tuple(Grant(train, Role(role), team) for train, role, team in rows)
+
+
+Credential = TypeVar("Credential", ApiTokenRow, WebSessionRow)
+
+
+def holder(db: Session, kind: type[Credential], token_hash: str) -> tuple[Credential, Actor] | None:
+    """The token or session row with ``token_hash`` and its user as an actor with every role: one statement,
+    read on every request."""
+    rows = db.execute(
+        select(kind, UserRow.id, UserRow.name, TrainRow.key, MembershipRow.role, TeamRow.key)
+        .join(UserRow, UserRow.id == kind.user_id)
+        .outerjoin(MembershipRow, MembershipRow.user_id == UserRow.id)
+        .outerjoin(TrainRow, MembershipRow.train_id == TrainRow.id)
+        .outerjoin(TeamRow, MembershipRow.team_id == TeamRow.id)
+        .where(kind.token_hash == token_hash)
+        .order_by(TrainRow.key, MembershipRow.role, TeamRow.key)
+    ).all()
+    if not rows:
+        return None
+    credential, user_id, name = rows[0][0], rows[0][1], rows[0][2]
+    grants = tuple(Grant(train, Role(role), team) for *_, train, role, team in rows if train is not None)
+    return credential, Actor(name=name, grants=grants, user_id=user_id)
 
 
 def person(db: Session, user: UserRow) -> Person:

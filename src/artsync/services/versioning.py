@@ -22,10 +22,19 @@ Row = TypeVar("Row")
 
 
 def claim(
-    db: Session, row: Row, *, what: str, expected: int | None, state: Callable[[Row], dict[str, Any]]
+    db: Session,
+    row: Row,
+    *,
+    what: str,
+    expected: int | None,
+    state: Callable[[Row], dict[str, Any]],
+    locked: bool = False,
 ) -> dict[str, Any]:
-    """Lock ``row`` until commit and check the version the change was based on; returns its state before."""
-    if db.get_bind().dialect.name != "sqlite":
+    """Lock ``row`` until commit and check the version the change was based on; returns its state before.
+
+    ``locked``: the row was read ``FOR UPDATE`` in this transaction already, so it is current and held.
+    """
+    if db.get_bind().dialect.name != "sqlite" and not locked:
         # On SQLite the write transaction already excludes every other writer, and what was read before it
         # began was expired (services/transaction.begin_writing): the row is current without a second read.
         db.refresh(row, with_for_update=True)

@@ -53,10 +53,13 @@ class Changed(Generic[T]):
 class Write:
     """One change to one train, inside its transaction."""
 
-    def __init__(self, db: Session, actor: Actor, train: TrainRow) -> None:
+    def __init__(self, db: Session, actor: Actor, train: TrainRow, *, pi: PIRow | None = None) -> None:
         self.db = db
         self.actor = actor
         self.train = train
+        self.locked: set[int] = set()  # rows read FOR UPDATE in this transaction already (by id())
+        if pi is not None:
+            self.__dict__["pi"] = pi
 
     @cached_property
     def pi(self) -> PIRow:
@@ -84,7 +87,7 @@ class Write:
 
     def claim(self, row: Row, *, what: str, expected: int | None, state: State[Row]) -> dict[str, Any]:
         """Lock ``row`` until commit and check the version the change was based on; returns its state before."""
-        return claim(self.db, row, what=what, expected=expected, state=state)
+        return claim(self.db, row, what=what, expected=expected, state=state, locked=id(row) in self.locked)
 
     def record(
         self,

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from artsync.domain.plan import CardStatus
 from artsync.errors import InvalidInputError
-from artsync.services.cards import get_card, move_card, set_card_status
+from artsync.services.cards import edit_card, get_card
 from artsync.views.base import seq_of
 from artsync.views.planning import Card
 from artsync.web.deps import CurrentCaller, Db, require_if_match, set_etag
@@ -47,20 +47,14 @@ def patch_card(
 ) -> Card:
     """Move the card to another iteration or unplan it; refused with 412 when If-Match is stale."""
     version = require_if_match(if_match)
-    view = get_card(db, actor=caller.actor, card_id=card_id)
     fields = change.model_fields_set
     if len(fields) != 1:
         raise InvalidInputError("send one change at a time: either iteration or status")
-    if "status" in fields:
-        if change.status is None:
-            raise InvalidInputError("status: use one of not started, in progress, done, blocked")
-        moved = set_card_status(
-            db, actor=caller.actor, train_key=view.train, ref=view.card.ref, status=change.status, version=version
-        )
-    else:
-        moved = move_card(
-            db, actor=caller.actor, train_key=view.train, ref=view.card.ref, to_iteration=change.iteration,
-            version=version,
-        )  # fmt: skip
+    if "status" in fields and change.status is None:
+        raise InvalidInputError("status: use one of not started, in progress, done, blocked")
+    train, moved = edit_card(
+        db, actor=caller.actor, card_id=card_id, version=version, move="iteration" in fields,
+        iteration=change.iteration, status=change.status,
+    )  # fmt: skip
     set_etag(response, moved.version)
-    return Card.of(card_id, view.train, moved.value, moved.version, seq_of(moved.event))
+    return Card.of(card_id, train, moved.value, moved.version, seq_of(moved.event))
