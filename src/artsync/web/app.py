@@ -147,7 +147,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1024)  # JSON and pages; the board shrinks about tenfold
     app.add_middleware(Protections)
 
+    # Routes are matched in order, one by one: the ones a room of people hits most come first.
     for module in (
+        cards,
         trains,
         pis,
         planning,
@@ -155,7 +157,6 @@ def create_app(settings: Settings) -> FastAPI:
         calendar,
         notifications,
         measures,
-        cards,
         features,
         dependencies,
         risks,

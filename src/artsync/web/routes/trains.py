@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import threading
 from collections import OrderedDict
 from datetime import date
@@ -43,26 +44,28 @@ def pi(key: str, db: Db, caller: CurrentCaller) -> views.PIDates:
 
 
 class BoardCache:
-    """The board's JSON by (train, seq), shared by every client of this worker: a board is the same for
-    everyone who may read it, and it changes only when the train's log grows."""
+    """The board's JSON by (train, seq), plain and gzipped, shared by every client of this worker: a board is
+    the same for everyone who may read it, and it changes only when the train's log grows."""
 
     def __init__(self, size: int = 16) -> None:
         self.size = size
-        self.made: OrderedDict[tuple[str, int], bytes] = OrderedDict()
+        self.made: OrderedDict[tuple[str, int], tuple[bytes, bytes]] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, train: str, seq: int) -> bytes | None:
+    def get(self, train: str, seq: int) -> tuple[bytes, bytes] | None:
         with self.lock:
             found = self.made.get((train, seq))
             if found is not None:
                 self.made.move_to_end((train, seq))
             return found
 
-    def put(self, train: str, seq: int, body: bytes) -> None:
+    def put(self, train: str, seq: int, body: bytes) -> tuple[bytes, bytes]:
+        made = (body, gzip.compress(body, compresslevel=6))
         with self.lock:
-            self.made[(train, seq)] = body
+            self.made[(train, seq)] = made
             while len(self.made) > self.size:
                 self.made.popitem(last=False)
+        return made
 
 
 @router.get("/trains/{key}/board", response_model=views.Board)
@@ -72,9 +75,13 @@ def board(key: str, request: Request, db: Db, caller: CurrentCaller) -> Response
     cached = cache.get(key, train_seq(db, actor=caller.actor, train_key=key))
     if cached is None:
         made = views.Board.of(get_board(db, actor=caller.actor, train_key=key))
-        cached = made.model_dump_json().encode()
-        cache.put(key, made.seq, cached)
-    return Response(cached, media_type="application/json")  # a views.Board, serialised once per seq
+        cached = cache.put(key, made.seq, made.model_dump_json().encode())
+    plain, packed = cached
+    if "gzip" in request.headers.get("accept-encoding", ""):  # compressed once per seq, not once per request
+        return Response(
+            packed, media_type="application/json", headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+        )
+    return Response(plain, media_type="application/json")  # a views.Board, serialised once per seq
 
 
 @router.get("/trains/{key}/findings")
