@@ -25,9 +25,12 @@ from tests.web.browser import Server, serving
 
 TOKEN: dict[str, str] = {}
 # Rules across fields, about the train's own data or about the server's settings, which JSON Schema cannot
-# say: a schema-valid request to these may be refused with 422, and the refusal names the rule.
+# say: a schema-valid request to these may be refused (422, or 412 for a stale If-Match), naming the rule.
 CROSS_FIELD_RULES = {
     ("PATCH", "/api/v1/cards/{card_id}"): "the iteration is one of the current PI's",
+    # Every request here sends If-Match "1": once another generated request changed the card, that version
+    # is stale and the answer is 412 with the card as it is now (and a schema cannot know the card's version).
+    ("DELETE", "/api/v1/cards/{card_id}"): "If-Match names the card's current version",
     ("POST", "/api/v1/trains/{key}/cards"): "the iteration is one of the current PI's",
     ("POST", "/api/v1/trains/{key}/dependencies"): "a card cannot depend on itself",
     ("POST", "/api/v1/trains/{key}/leave"): "leave ends on or after the day it starts",
