@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import String, cast, func, insert, literal, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from artsync.domain.events import Event
 from artsync.domain.permissions import Action, Actor
@@ -38,36 +40,57 @@ def append_event(
     locks the train row until commit: seqs are gap-free and never reused, even
     with several writers.
     """
-    seq = db.execute(
+    at = utc_now()
+    if db.get_bind().dialect.name == "postgresql":
+        event = append_in_one_statement(db, train, Event(0, at, actor.name, entity, entity_id, action, before, after),
+                                        request_key)  # fmt: skip
+    else:
+        seq = db.execute(
+            update(TrainRow)
+            .where(TrainRow.id == train.id)
+            .values(last_seq=TrainRow.last_seq + 1)
+            .returning(TrainRow.last_seq)
+        ).scalar_one()
+        row = EventRow(train_id=train.id, seq=seq, at=at, actor=actor.name, entity=entity, entity_id=entity_id,
+                       action=action, before=before, after=after, request_key=request_key)  # fmt: skip
+        db.add(row)
+        db.flush()
+        event = event_value(row)
+    db.info.setdefault(CHANGED_TRAINS, set()).add(train.key)  # woken after commit (services/transaction.py)
+    return event
+
+
+SEQ_MARK = -7_654_321  # stands in the NOTIFY payload for the seq the statement itself draws
+
+
+def append_in_one_statement(db: Session, train: TrainRow, event: Event, request_key: str | None) -> Event:
+    """On PostgreSQL, the next seq, the log entry and the NOTIFY are one statement (one round trip).
+
+    Listeners hear it only when (and if) the transaction commits. The event rides in the payload so that
+    they need not read it back from the log; a large one is left for them to read.
+    """
+    payload = json.dumps({"train": train.key, "message": {**event.as_dict(), "seq": SEQ_MARK}}, default=str)
+    if len(payload) > NOTIFY_LIMIT:
+        payload = json.dumps({"train": train.key})
+    drawn = (
         update(TrainRow)
         .where(TrainRow.id == train.id)
         .values(last_seq=TrainRow.last_seq + 1)
         .returning(TrainRow.last_seq)
-    ).scalar_one()
-    row = EventRow(
-        train_id=train.id,
-        seq=seq,
-        at=utc_now(),
-        actor=actor.name,
-        entity=entity,
-        entity_id=entity_id,
-        action=action,
-        before=before,
-        after=after,
-        request_key=request_key,
+        .cte("drawn")
     )
-    db.add(row)
-    db.flush()
-    db.info.setdefault(CHANGED_TRAINS, set()).add(train.key)  # woken after commit (services/transaction.py)
-    event = event_value(row)
-    if db.get_bind().dialect.name == "postgresql":
-        # Delivered to listeners only when (and if) this transaction commits. The event rides along so
-        # that listeners need not read it back from the log; a large one is left for them to read.
-        payload = json.dumps({"train": train.key, "message": event.as_dict()}, default=str)
-        if len(payload) > NOTIFY_LIMIT:
-            payload = json.dumps({"train": train.key})
-        db.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": NOTIFY_CHANNEL, "payload": payload})
-    return event
+    columns = ("train_id", "seq", "at", "actor", "entity", "entity_id", "action", "before", "after", "request_key")
+    values = select(
+        literal(train.id), drawn.c.last_seq, literal(event.at, EventRow.at.type), literal(event.actor),
+        literal(event.entity), literal(event.entity_id), literal(event.action),
+        literal(event.before, EventRow.before.type), literal(event.after, EventRow.after.type),
+        literal(request_key, EventRow.request_key.type),
+    )  # fmt: skip
+    logged = insert(EventRow).from_select(list(columns), values).returning(EventRow.seq).cte("logged")
+    told = func.pg_notify(NOTIFY_CHANNEL, func.replace(payload, str(SEQ_MARK), cast(logged.c.seq, String)))
+    seq = int(db.execute(select(logged.c.seq, told)).one()[0])
+    set_committed_value(train, "last_seq", seq)  # the session's train row stays as the database has it
+    return replace(event, seq=seq)
 
 
 def last_seqs(db: Session, train_keys: list[str]) -> dict[str, int]:
