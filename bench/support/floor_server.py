@@ -2,8 +2,9 @@
 
 uvicorn + FastAPI, PostgreSQL, the same URLs as artsync: ``PATCH /api/v1/cards/{id}`` is one
 statement (the next seq and ``pg_notify`` of the event), and each worker LISTENs and writes every
-event straight to its WebSockets. No identity, no versions, no log, no order promise (two workers' commits may reach a socket out of
-seq order, which the bench counts): nothing artsync could skip.
+event straight to its WebSockets. No identity, no versions, no log, no order promise (two
+workers' commits may reach a socket out of seq order, which the bench counts): nothing artsync
+could skip.
 
 Run by ``bench/live.py`` as ``uvicorn floor_server:app --app-dir bench/support --workers 2``, with the
 database in ``FLOOR_DATABASE_URL`` (a psycopg URL whose schema has the sequence ``floor_seq``).
