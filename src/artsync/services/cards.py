@@ -98,19 +98,14 @@ def edit_card(
 ) -> tuple[str, Changed[Card]]:
     """Move the card ``card_id`` (``move``: to ``iteration``, None unplans it) or set its ``status``; the train's key
     and the card as it is now. What the API's PATCH of a card does, in one read and one write."""
-    if status is not None and status not in CARD_STATUSES:
-        raise InvalidInputError(f"{status!r} is not a card status; use one of {', '.join(CARD_STATUSES)}")
+    if not move:
+        check_status(status)
     with card_write(db, actor=actor, card_id=card_id) as (w, row, ref):
-        team = split_card_ref(ref)[1]
         if move:
             w.check_iteration(iteration)
-            w.authorize(Action.MOVE_CARD, [team])
-            w.check_open("board")
-            event = update_card(w, row, ref, "moved", version, iteration=iteration)
+            event = moved_to(w, row, ref, iteration, version)
         else:
-            w.authorize(Action.EDIT_CARD, [team])
-            w.check_open("board")
-            event = update_card(w, row, ref, "status", version, status=status)
+            event = marked(w, row, ref, str(status), version)
     return w.train.key, Changed(card_value(ref, row), row.version, event)
 
 
@@ -132,9 +127,7 @@ def move_card(
     with writing(db, actor=actor, train_key=train_key) as w:
         w.check_iteration(to_iteration)
         row = find_card(db, w.train, w.pi, ref)
-        w.authorize(Action.MOVE_CARD, [split_card_ref(ref)[1]])
-        w.check_open("board")
-        event = update_card(w, row, ref, "moved", version, iteration=to_iteration)
+        event = moved_to(w, row, ref, to_iteration, version)
     return Changed(card_value(ref, row), row.version, event)
 
 
@@ -142,14 +135,30 @@ def set_card_status(
     db: Session, *, actor: Actor, train_key: str | None, ref: str, status: str, version: int | None = None
 ) -> Changed[Card]:
     """Mark a team's card not started, in progress, done or blocked."""
-    if status not in CARD_STATUSES:
-        raise InvalidInputError(f"{status!r} is not a card status; use one of {', '.join(CARD_STATUSES)}")
+    check_status(status)
     with writing(db, actor=actor, train_key=train_key) as w:
         row = find_card(db, w.train, w.pi, ref)
-        w.authorize(Action.EDIT_CARD, [split_card_ref(ref)[1]])
-        w.check_open("board")
-        event = update_card(w, row, ref, "status", version, status=status)
+        event = marked(w, row, ref, status, version)
     return Changed(card_value(ref, row), row.version, event)
+
+
+def check_status(status: str | None) -> None:
+    if status not in CARD_STATUSES:
+        raise InvalidInputError(f"{status!r} is not a card status; use one of {', '.join(CARD_STATUSES)}")
+
+
+def moved_to(w: Write, row: CardRow, ref: str, iteration: int | None, version: int | None) -> Event | None:
+    """Move the claimed card ``ref``, found by ref or by id: its team may, while the PI is open."""
+    w.authorize(Action.MOVE_CARD, [split_card_ref(ref)[1]])
+    w.check_open("board")
+    return update_card(w, row, ref, "moved", version, iteration=iteration)
+
+
+def marked(w: Write, row: CardRow, ref: str, status: str, version: int | None) -> Event | None:
+    """Set the status of the claimed card ``ref``, found by ref or by id: its PO or SM may, while the PI is open."""
+    w.authorize(Action.EDIT_CARD, [split_card_ref(ref)[1]])
+    w.check_open("board")
+    return update_card(w, row, ref, "status", version, status=status)
 
 
 def update_card(w: Write, row: CardRow, ref: str, action: str, version: int | None, **changes: Any) -> Event | None:

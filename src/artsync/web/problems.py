@@ -20,6 +20,7 @@ from artsync.errors import (
     StoreUnavailableError,
     UnauthenticatedError,
 )
+from artsync.formats.fields import describe
 from artsync.services.auth import TooManyAttemptsError
 
 STATUS: list[tuple[type[ArtsyncError], int]] = [
@@ -63,7 +64,8 @@ async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
     parts = []
     for error in exc.errors()[:5]:
         where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path"))
-        parts.append(f"{where}: {error.get('msg', 'is not valid')}" if where else str(error.get("msg")))
+        said = describe(error)  # in the same words as the plan import's, from the field types
+        parts.append(f"{where}: {said}" if where else said)
     return problem(422, "invalid", "; ".join(parts) or "the request is not valid")
 
 
