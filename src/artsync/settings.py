@@ -55,6 +55,14 @@ class Settings(BaseSettings):
         "token or session, or a role taken away, closes its connections within this time.",
     )
 
+    identity_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="Seconds each server process remembers who holds a token or session, instead of reading it "
+        "on every request (0: read it every time). A revoked credential or changed role is forgotten at once "
+        "wherever the change is announced (PostgreSQL, Redis, or this server), otherwise within this time.",
+    )
+
     live_poll_interval: float = Field(
         default=2.0,
         gt=0,

@@ -11,16 +11,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import Protocol
 
 import redis
 from sqlalchemy.engine import make_url
 
 from artsync.realtime.hub import Hub
-from artsync.services.events import NOTIFY_CHANNEL
+from artsync.services.transaction import CREDENTIALS_CHANGED, NOTIFY_CHANNEL
 
 log = logging.getLogger("artsync.realtime")
 REDIS_CHANNEL = "artsync:events"
+REDIS_CREDENTIALS = "*credentials"  # not a train key (those are letters and digits): credentials changed
 
 
 class Relay(Protocol):
@@ -34,11 +36,16 @@ class Relay(Protocol):
 
     def announce(self, train: str) -> None: ...
 
+    def forget(self) -> None: ...
+
 
 class LocalRelay:
     """One process (SQLite): nothing to carry."""
 
     echoes = False
+
+    def forget(self) -> None:
+        return None
 
     async def start(self) -> None:
         return None
@@ -53,8 +60,9 @@ class LocalRelay:
 class ListeningRelay:
     """A relay with a background task that listens for other processes' announcements."""
 
-    def __init__(self, hub: Hub) -> None:
+    def __init__(self, hub: Hub, forget: Callable[[], None]) -> None:
         self.hub = hub
+        self.forgotten = forget  # what this process does when it hears that credentials changed
         self.task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -75,8 +83,8 @@ class ListeningRelay:
 class PostgresRelay(ListeningRelay):
     """LISTEN on the notify channel; NOTIFY is sent by the services inside each transaction."""
 
-    def __init__(self, database_url: str, hub: Hub) -> None:
-        super().__init__(hub)
+    def __init__(self, database_url: str, hub: Hub, forget: Callable[[], None]) -> None:
+        super().__init__(hub, forget)
         url = make_url(database_url).set(drivername="postgresql")
         self.conninfo = url.render_as_string(hide_password=False)
 
@@ -84,6 +92,9 @@ class PostgresRelay(ListeningRelay):
 
     def announce(self, train: str) -> None:
         return None  # the transaction's own NOTIFY does it
+
+    def forget(self) -> None:
+        return None  # likewise: services.transaction.credentials_changed sent NOTIFY in the transaction
 
     async def listen(self) -> None:
         import psycopg
@@ -96,7 +107,10 @@ class PostgresRelay(ListeningRelay):
                     for train in list(self.hub.subscribers):
                         self.hub.wake(train)
                     async for notice in connection.notifies():
-                        self.hub.hear(notice.payload)
+                        if notice.payload == CREDENTIALS_CHANGED:
+                            self.forgotten()
+                        else:
+                            self.hub.hear(notice.payload)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -109,10 +123,10 @@ class RedisRelay(ListeningRelay):
 
     echoes = False  # this process is woken directly, not by its own publication
 
-    def __init__(self, redis_url: str, hub: Hub) -> None:
+    def __init__(self, redis_url: str, hub: Hub, forget: Callable[[], None]) -> None:
         import redis.asyncio
 
-        super().__init__(hub)
+        super().__init__(hub, forget)
         self.publisher = redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1)
         self.subscriber = redis.asyncio.Redis.from_url(redis_url)
 
@@ -129,6 +143,9 @@ class RedisRelay(ListeningRelay):
         except redis.RedisError:
             log.warning("could not publish to Redis; the other processes catch up from the log", exc_info=True)
 
+    def forget(self) -> None:
+        self.announce(REDIS_CREDENTIALS)
+
     async def listen(self) -> None:
         while True:
             try:
@@ -139,7 +156,11 @@ class RedisRelay(ListeningRelay):
                     async for message in pubsub.listen():
                         if message.get("type") == "message":
                             data = message["data"]
-                            self.hub.wake(data.decode() if isinstance(data, bytes) else str(data))
+                            said = data.decode() if isinstance(data, bytes) else str(data)
+                            if said == REDIS_CREDENTIALS:
+                                self.forgotten()
+                            else:
+                                self.hub.wake(said)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -148,7 +169,8 @@ class RedisRelay(ListeningRelay):
 
 
 def publish(redis_url: str, trains: list[str]) -> None:
-    """Tell every server listening on Redis that these trains' logs grew (a change made outside them, by the CLI)."""
+    """Tell every server listening on Redis that these trains' logs grew (a change made outside them, by the CLI);
+    ``[REDIS_CREDENTIALS]`` tells them that credentials changed."""
     client = redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1)
     try:
         for train in trains:
@@ -157,10 +179,11 @@ def publish(redis_url: str, trains: list[str]) -> None:
         client.close()
 
 
-def make_relay(database_url: str, redis_url: str | None, hub: Hub) -> Relay:
-    """Redis when configured, else PostgreSQL LISTEN/NOTIFY, else (SQLite) nothing."""
+def make_relay(database_url: str, redis_url: str | None, hub: Hub, forget: Callable[[], None]) -> Relay:
+    """Redis when configured, else PostgreSQL LISTEN/NOTIFY, else (SQLite) nothing; ``forget`` is called when
+    another process says credentials changed."""
     if redis_url:
-        return RedisRelay(redis_url, hub)
+        return RedisRelay(redis_url, hub, forget)
     if make_url(database_url).get_backend_name() == "postgresql":
-        return PostgresRelay(database_url, hub)
+        return PostgresRelay(database_url, hub, forget)
     return LocalRelay()

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from artsync.domain.permissions import Action, Actor, Grant, Role, allowed
 from artsync.errors import ArtsyncError, ForbiddenError, NotFoundError, UnauthenticatedError
 from artsync.services.people import HASHER, actor_of, check_password_strength, holder
-from artsync.services.transaction import transaction
+from artsync.services.transaction import credentials_changed, transaction
 from artsync.store.mapping import utc_now
 from artsync.store.models import ApiTokenRow, LoginRow, MembershipRow, TeamRow, TrainRow, UserRow, WebSessionRow
 
@@ -143,6 +143,7 @@ def logout(db: Session, *, token: str) -> None:
             .where(WebSessionRow.token_hash == digest(token), WebSessionRow.revoked_at.is_(None))
             .values(revoked_at=utc_now())
         )
+        credentials_changed(db)
 
 
 def revoke_sessions(db: Session, *, actor: Actor, user_name: str) -> int:
@@ -156,6 +157,7 @@ def revoke_sessions(db: Session, *, actor: Actor, user_name: str) -> int:
             .where(WebSessionRow.user_id == user.id, WebSessionRow.revoked_at.is_(None))
             .values(revoked_at=utc_now())
         )
+        credentials_changed(db)
     return int(getattr(result, "rowcount", 0) or 0)
 
 
@@ -209,6 +211,7 @@ def revoke_token(db: Session, *, actor: Actor, prefix: str) -> str:
             raise ForbiddenError(f"{actor.name} may not revoke the tokens of {user.name}")
         if row.revoked_at is None:
             row.revoked_at = utc_now()
+            credentials_changed(db)
     return user.name
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from artsync.domain.events import Entity
 from artsync.domain.permissions import TEAM_ROLES, Action, Actor, Grant, Role
 from artsync.errors import InvalidInputError, NotFoundError
+from artsync.services.transaction import credentials_changed
 from artsync.services.writes import writing
 from artsync.store.mapping import utc_now
 from artsync.store.models import ApiTokenRow, MembershipRow, TeamRow, TrainRow, UserRow, WebSessionRow
@@ -91,6 +92,7 @@ def add_user(
         if exists is None:
             db.add(MembershipRow(user_id=user.id, train_id=train.id, role=role_value.value, team_id=team_id))
             w.record(Entity.MEMBER, name, "granted", before=None, after={"role": role_value.value, "team": team_key})
+            credentials_changed(db)
     return person(db, user)
 
 
@@ -117,6 +119,7 @@ def remove_role(
         for membership in held:
             db.delete(membership)
         w.record(Entity.MEMBER, name, "revoked", before={"role": role_value.value, "team": team_key}, after=None)
+        credentials_changed(db)
     return person(db, user)
 
 

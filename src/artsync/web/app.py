@@ -28,6 +28,7 @@ from artsync.realtime.notify import make_relay
 from artsync.settings import Settings
 from artsync.store.db import ensure_schema, make_engine, session_factory
 from artsync.web import problems
+from artsync.web.identities import Identities
 from artsync.web.live import Watch
 from artsync.web.live import router as live_router
 from artsync.web.openapi import describe_errors
@@ -92,7 +93,8 @@ def create_app(settings: Settings) -> FastAPI:
     sessions = session_factory(engine)
     hub = Hub(sessions, poll_seconds=settings.live_poll_interval)
     watch = Watch(sessions, settings.live_recheck_interval)
-    relay = make_relay(settings.database_url, settings.redis_url, hub)
+    identities = Identities(settings.identity_cache_seconds)
+    relay = make_relay(settings.database_url, settings.redis_url, hub, identities.forget)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -132,6 +134,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.hub = hub
     app.state.relay = relay
     app.state.watch = watch
+    app.state.identities = identities
     app.state.boards = BoardCache()
     templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html
     templates.env.globals["vocab"] = vocabulary()  # the pages' choices come from the domain, never a copy

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import functools
 import hmac
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, HTTPException, Request, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
-from artsync.domain.permissions import Actor
 from artsync.errors import ForbiddenError, UnauthenticatedError
 from artsync.services.auth import Credential, session_actor, token_actor
-from artsync.services.transaction import WAKE
+from artsync.services.transaction import FORGET, WAKE
+from artsync.web.identities import Caller, Identities
 
 SESSION_COOKIE = "artsync_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -31,22 +31,30 @@ def wake_boards(app: Any, trains: list[str]) -> None:
         relay.announce(train)
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    with request.app.state.sessions() as session:
-        session.info[WAKE] = functools.partial(wake_boards, request.app)
+def forget_identities(app: Any) -> None:
+    """After a commit that ended a credential or changed a role: this process forgets whom it knew, and
+    (over Redis) so do the others; PostgreSQL's NOTIFY has told them already."""
+    app.state.identities.forget()
+    app.state.relay.forget()
+
+
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """A session for the request; it takes a connection only when the route first uses it."""
+    session: Session = request.app.state.sessions()
+    session.info[WAKE] = functools.partial(wake_boards, request.app)
+    session.info[FORGET] = functools.partial(forget_identities, request.app)
+    try:
         yield session
+    finally:
+        # A route that committed holds no connection: closing is bookkeeping. One that only read hands its
+        # connection back, which talks to the database: not on the event loop.
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 Db = Annotated[Session, Depends(get_db)]
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who is asking, and how: ``csrf`` is set for browser sessions."""
-
-    actor: Actor
-    csrf: str | None = None
-    credential: Credential | None = None  # what the caller signed in with, so the live channel can watch it
 
 
 def bearer_token(request: HTTPConnection) -> str | None:
@@ -67,11 +75,33 @@ def identify(db: Session, request: HTTPConnection) -> Caller:
     raise UnauthenticatedError("sign in first, or send an API token as Authorization: Bearer TOKEN")
 
 
-def get_caller(request: Request, db: Db, csrf_token: Annotated[str | None, Header(alias=CSRF_HEADER)] = None) -> Caller:
-    caller = identify(db, request)
-    # Hand the connection back before the route waits for its own thread: a request never holds a
-    # connection (or, on SQLite, a snapshot) while it queues.
-    db.commit()
+def presented(request: HTTPConnection) -> Credential:
+    """The credential a request carries: its bearer token, else its session cookie."""
+    token = bearer_token(request)
+    if token is not None:
+        return Credential.of("token", token)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        return Credential.of("session", cookie)
+    raise UnauthenticatedError("sign in first, or send an API token as Authorization: Bearer TOKEN")
+
+
+def look_up(request: HTTPConnection) -> Caller:
+    """The caller, from the database, on a connection of its own that is handed back at once."""
+    with request.app.state.sessions() as db:
+        caller = identify(db, request)
+        db.commit()
+        return caller
+
+
+async def get_caller(request: Request, csrf_token: Annotated[str | None, Header(alias=CSRF_HEADER)] = None) -> Caller:
+    """Who is asking: remembered by this process for a moment (``web/identities.py``), else looked up."""
+    identities: Identities = request.app.state.identities
+    caller = identities.get(presented(request))
+    if caller is None:
+        generation = identities.generation
+        caller = await run_in_threadpool(look_up, request)
+        identities.remember(caller, generation)
     # A cookie is sent by the browser on its own, so a write that rides on it must prove it came from our page.
     unsafe = caller.csrf is not None and request.method not in SAFE_METHODS
     if unsafe and not (csrf_token and caller.csrf and hmac.compare_digest(csrf_token, caller.csrf)):

@@ -24,7 +24,8 @@ from artsync.domain.permissions import Action, allowed
 from artsync.errors import ArtsyncError
 from artsync.realtime.hub import Hub, Outgoing, Subscription, event_message
 from artsync.services.auth import Credential, Lapse, lapsed
-from artsync.web.deps import Caller, identify
+from artsync.web.deps import identify
+from artsync.web.identities import Caller
 
 router = APIRouter()
 HEARTBEAT_SECONDS = 10.0

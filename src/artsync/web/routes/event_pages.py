@@ -39,7 +39,8 @@ from artsync.views import notifications as shown
 from artsync.views.art_events import Meeting as MeetingView
 from artsync.views.planning import Baseline, RiskItem, Vote, Wsjf
 from artsync.views.report import report_body_html, tables
-from artsync.web.deps import Caller, Db
+from artsync.web.deps import Db
+from artsync.web.identities import Caller
 from artsync.web.routes.pages import render, train_page
 
 router = APIRouter(include_in_schema=False)

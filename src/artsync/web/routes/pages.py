@@ -28,7 +28,8 @@ from artsync.services.events import list_events
 from artsync.services.findings import list_findings
 from artsync.services.trains import get_plan, list_trains, train_seq
 from artsync.views import board as views
-from artsync.web.deps import SESSION_COOKIE, Caller, Db, identify
+from artsync.web.deps import SESSION_COOKIE, Db, identify
+from artsync.web.identities import Caller
 
 router = APIRouter(include_in_schema=False)
 
