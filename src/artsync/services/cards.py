@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, delete, or_, select
+from sqlalchemy import BindParameter, Select, bindparam, delete, or_, select
 from sqlalchemy.orm import Session
 
 from artsync.domain import limits
@@ -58,7 +58,7 @@ def get_card(db: Session, *, actor: Actor, card_id: int) -> CardView:
     return CardView(row.id, train.key, Card(feature, team, row.iteration, row.points, row.status), row.version)
 
 
-def card_by_id(card_id: int) -> Select[CardRow, str, str, PIRow, TrainRow]:
+def card_by_id(card_id: int | BindParameter[int]) -> Select[CardRow, str, str, PIRow, TrainRow]:
     """One statement for all an edit of a card by id needs: the card, its feature and team keys, PI and train."""
     return (
         select(CardRow, FeatureRow.key, TeamRow.key, PIRow, TrainRow)
@@ -70,14 +70,18 @@ def card_by_id(card_id: int) -> Select[CardRow, str, str, PIRow, TrainRow]:
     )
 
 
+# Built once: on the path of every edit, building the statement anew cost more than running it.
+CARD_FOR_EDIT = card_by_id(bindparam("card_id"))
+CARD_FOR_EDIT_LOCKED = CARD_FOR_EDIT.with_for_update(of=CardRow)
+
+
 @contextmanager
 def card_write(db: Session, *, actor: Actor, card_id: int) -> Iterator[tuple[Write, CardRow, str]]:
     """The Write of an edit to the card ``card_id``: one read of the card (locked on PostgreSQL), its PI and train."""
     with transaction(db):
-        query = card_by_id(card_id)
-        if db.get_bind().dialect.name != "sqlite":  # SQLite's write transaction already holds every writer off
-            query = query.with_for_update(of=CardRow)
-        found = db.execute(query).first()
+        # SQLite's write transaction already holds every other writer off; PostgreSQL locks the card.
+        query = CARD_FOR_EDIT if db.get_bind().dialect.name == "sqlite" else CARD_FOR_EDIT_LOCKED
+        found = db.execute(query, {"card_id": card_id}).first()
         if found is None:
             raise NotFoundError(f"no card with id {card_id}")
         row, feature, team, pi, train = found

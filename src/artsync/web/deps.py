@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import functools
 import hmac
-from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, HTTPException, Request, Response
 from sqlalchemy.orm import Session
@@ -17,6 +17,7 @@ from artsync.services.auth import Credential, session_actor, token_actor
 from artsync.services.transaction import FORGET, WAKE
 from artsync.web.identities import Caller, Identities
 
+T = TypeVar("T")
 SESSION_COOKIE = "artsync_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -55,6 +56,22 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
 
 
 Db = Annotated[Session, Depends(get_db)]
+
+
+async def read(db: Session, service: Callable[..., T], **arguments: Any) -> T:
+    """Call a reading service from an ``async`` route: in a worker thread, which then ends the read (handing the
+    connection back), so the request holds no connection while it does anything else."""
+
+    def call() -> T:
+        try:
+            found = service(db, **arguments)
+        except BaseException:
+            db.rollback()
+            raise
+        db.commit()  # nothing was written; unlike a rollback, this leaves what was read readable
+        return found
+
+    return await run_in_threadpool(call)
 
 
 def bearer_token(request: HTTPConnection) -> str | None:

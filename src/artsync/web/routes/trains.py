@@ -17,7 +17,7 @@ from artsync.services.findings import list_findings
 from artsync.services.trains import get_plan, list_trains, train_seq
 from artsync.views import board as views
 from artsync.views.planning import ObjectiveList, RiskList
-from artsync.web.deps import CurrentCaller, Db
+from artsync.web.deps import CurrentCaller, Db, read
 
 router = APIRouter(prefix="/api/v1", tags=["trains"])
 
@@ -69,12 +69,13 @@ class BoardCache:
 
 
 @router.get("/trains/{key}/board", response_model=views.Board)
-def board(key: str, request: Request, db: Db, caller: CurrentCaller) -> Response:
+async def board(key: str, request: Request, db: Db, caller: CurrentCaller) -> Response:
     """The whole ART planning board in one call, as of event ``seq``."""
     cache: BoardCache = request.app.state.boards
-    cached = cache.get(key, train_seq(db, actor=caller.actor, train_key=key))
+    # Most requests find the board made already: one short read of the train's seq, and the bytes go out.
+    cached = cache.get(key, await read(db, train_seq, actor=caller.actor, train_key=key))
     if cached is None:
-        made = views.Board.of(get_board(db, actor=caller.actor, train_key=key))
+        made = views.Board.of(await read(db, get_board, actor=caller.actor, train_key=key))
         cached = cache.put(key, made.seq, made.model_dump_json().encode())
     plain, packed = cached
     if "gzip" in request.headers.get("accept-encoding", ""):  # compressed once per seq, not once per request

@@ -1,0 +1,201 @@
+"""The edit path and the board on PostgreSQL: what one PATCH of a card costs, and what a board costs.
+
+1. Statements and commits per PATCH, counted on the engine of the app itself (target ≤ 6 statements).
+2. Worker CPU per PATCH: `serve --workers 1`, sequential PATCHes, the worker's CPU time from /proc (target ≤ 4 ms).
+3. The art demo's board: requests per second from 16 concurrent clients on `serve --workers 2` (target ≥ 500),
+   with the CPU of the workers per request.
+4. The 40-team train's board made anew (after each change): CPU per board in the process (target ≤ 30 ms).
+
+Flags: --edits (1000), --seconds for the board load (5). Only loopback addresses are used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import uvloop
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.orm import Session
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+from artsync.domain.permissions import Actor
+from artsync.formats.demo import demo_plan
+from artsync.services.auth import create_token
+from artsync.services.board import get_board
+from artsync.services.people import add_user
+from artsync.services.plans import import_plan
+from artsync.settings import Settings
+from artsync.store.db import make_engine, migrate
+from artsync.views.board import Board
+from artsync.web.app import create_app
+from live import serve, stop
+from support.light_http import hammer
+
+POSTGRES_URL = os.environ.get("ARTSYNC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+OPERATOR = Actor.local("bench")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes so far."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def workers(pid: int) -> list[int]:
+    """The server process and its children (uvicorn's workers)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [pid, *(int(c) for c in children)]
+
+
+def train_with_token(url: str, size: str, key: str = "PAY") -> str:
+    engine = make_engine(url)
+    migrate(engine)
+    with Session(engine) as db:
+        import_plan(db, actor=OPERATOR, plan=demo_plan(size))
+        add_user(db, actor=OPERATOR, name="bench", train_key=key, role="rte")
+        token = create_token(db, actor=OPERATOR, user_name="bench").token
+    engine.dispose()
+    return token
+
+
+def move(http: httpx.Client | TestClient, card: dict) -> None:
+    """Move the card to the next iteration (1–4), keeping its version."""
+    iteration = 1 + (card["iteration"] % 4)
+    response = http.patch(
+        f"/api/v1/cards/{card['id']}", json={"iteration": iteration}, headers={"If-Match": f'"{card["version"]}"'}
+    )
+    if response.status_code != 200:
+        sys.exit(f"the edit failed: {response.status_code} {response.text[:200]}")
+    body = response.json()
+    card["iteration"], card["version"] = body["iteration"], body["version"]
+
+
+def planned_cards(http: httpx.Client | TestClient) -> list[dict]:
+    return [c for c in http.get("/api/v1/trains/PAY/board").json()["cards"] if c["iteration"]][:50]
+
+
+def statements_per_edit(url: str, token: str) -> None:
+    app = create_app(Settings(database_url=url))
+    counted = {"statements": 0, "commits": 0}
+    engine = app.state.engine
+
+    def count(what: str) -> Callable[..., None]:
+        return lambda *_: counted.__setitem__(what, counted[what] + 1)
+
+    event.listen(engine, "before_cursor_execute", count("statements"))
+    event.listen(engine, "commit", count("commits"))
+    with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as http:
+        cards = planned_cards(http)
+        move(http, cards[0])  # the caller is looked up once, then remembered
+        counted.update(statements=0, commits=0)
+        for card in cards[1:21]:
+            move(http, card)
+    print(
+        f"  statements per PATCH: {counted['statements'] / 20:.1f}, commits {counted['commits'] / 20:.1f}"
+        " (target ≤ 6 statements)"
+    )
+
+
+def cpu_per_edit(url: str, token: str, edits: int) -> None:
+    process, base = serve([sys.executable, "-m", "artsync", "serve", "--workers", "1", "--db", url])
+    try:
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as http:
+            cards = planned_cards(http)
+            for n in range(100):  # warm up
+                move(http, cards[n % len(cards)])
+            pids = workers(process.pid)
+            spent, began = cpu_seconds(pids), time.perf_counter()
+            for n in range(edits):
+                move(http, cards[n % len(cards)])
+            spent, took = cpu_seconds(pids) - spent, time.perf_counter() - began
+        print(
+            f"  worker CPU per PATCH: {1000 * spent / edits:.2f} ms (target ≤ 4 ms);"
+            f" {1000 * took / edits:.2f} ms per PATCH one after another ({edits} edits)"
+        )
+    finally:
+        stop(process)
+
+
+def board_rate(url: str, token: str, seconds: float) -> None:
+    process, base = serve([sys.executable, "-m", "artsync", "serve", "--workers", "2", "--db", url])
+    try:
+        host, port = base.removeprefix("http://").split(":")
+        headers = {"Authorization": f"Bearer {token}", "Accept-Encoding": "gzip"}
+        board = "/api/v1/trains/PAY/board"
+        uvloop.run(hammer(host, int(port), board, headers, seconds=1, clients=16))  # every worker has the board
+        pids = workers(process.pid)
+        spent, began = cpu_seconds(pids), time.perf_counter()
+        served = uvloop.run(hammer(host, int(port), board, headers, seconds=seconds, clients=16))
+        spent, took = cpu_seconds(pids) - spent, time.perf_counter() - began
+        print(
+            f"  art board: {served / took:.0f} requests/s from 16 clients on 2 workers (target ≥ 500),"
+            f" {1000 * spent / served:.2f} ms server CPU each"
+        )
+    finally:
+        stop(process)
+
+
+def board_cpu(url: str) -> None:
+    engine = make_engine(url)
+    with Session(engine) as db:
+        times = []
+        for _ in range(7):
+            began = time.process_time()
+            Board.of(get_board(db, actor=OPERATOR, train_key="FLEET")).model_dump_json()
+            times.append(time.process_time() - began)
+            db.expire_all()
+            db.rollback()
+        counts = (
+            db.execute(text("SELECT count(*) FROM teams")).scalar_one(),
+            db.execute(text("SELECT count(*) FROM cards")).scalar_one(),
+        )
+    engine.dispose()
+    print(
+        f"  train board ({counts[0]} teams, {counts[1]} cards) made anew: {1000 * statistics.median(times):.0f} ms CPU"
+        " (median of 7; target ≤ 30 ms)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--edits", type=int, default=1000, help="sequential PATCHes for the CPU figure (1000)")
+    parser.add_argument("--seconds", type=float, default=5, help="seconds of board requests (5)")
+    args = parser.parse_args()
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    schemas = {size: f"bench_{uuid.uuid4().hex[:10]}" for size in ("art", "train")}
+    try:
+        with admin.connect() as connection:
+            for schema in schemas.values():
+                connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:
+        sys.exit(f"PostgreSQL is not reachable at {POSTGRES_URL} ({exc.__class__.__name__}); `make services` starts it")
+    try:
+        urls = {size: f"{POSTGRES_URL}?options=-csearch_path%3D{schema}" for size, schema in schemas.items()}
+        token = train_with_token(urls["art"], "art")
+        print("the edit path and the board, on PostgreSQL (art demo unless said)")
+        statements_per_edit(urls["art"], token)
+        cpu_per_edit(urls["art"], token, args.edits)
+        board_rate(urls["art"], token, args.seconds)
+        train_with_token(urls["train"], "train", "FLEET")
+        board_cpu(urls["train"])
+    finally:
+        with admin.connect() as connection:
+            for schema in schemas.values():
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
