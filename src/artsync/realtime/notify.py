@@ -14,7 +14,6 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
-import redis
 from sqlalchemy.engine import make_url
 
 from artsync.realtime.hub import Hub
@@ -124,6 +123,7 @@ class RedisRelay(ListeningRelay):
     echoes = False  # this process is woken directly, not by its own publication
 
     def __init__(self, redis_url: str, hub: Hub, forget: Callable[[], None]) -> None:
+        import redis  # only a server that relays by Redis loads it
         import redis.asyncio
 
         super().__init__(hub, forget)
@@ -138,6 +138,8 @@ class RedisRelay(ListeningRelay):
     def announce(self, train: str) -> None:
         # The change is committed already: Redis away must not fail it. The other processes' hubs read
         # the log at their next poll (and every train's log when their subscriber reconnects).
+        import redis
+
         try:
             self.publisher.publish(REDIS_CHANNEL, train)
         except redis.RedisError:
@@ -171,6 +173,8 @@ class RedisRelay(ListeningRelay):
 def publish(redis_url: str, trains: list[str]) -> None:
     """Tell every server listening on Redis that these trains' logs grew (a change made outside them, by the CLI);
     ``[REDIS_CREDENTIALS]`` tells them that credentials changed."""
+    import redis
+
     client = redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1)
     try:
         for train in trains:

@@ -13,14 +13,15 @@ import smtplib
 import socket
 from email.message import EmailMessage
 from email.utils import formatdate
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from artsync.domain.notifications import SIGNATURE_HEADER, payload_bytes, sign
 from artsync.domain.outbound import OutboundPolicy, parse_target, refusal
 from artsync.domain.text import one_line
 from artsync.settings import Settings
+
+if TYPE_CHECKING:
+    import httpx
 
 TIMEOUT = 10.0
 
@@ -30,6 +31,8 @@ class NetworkSenders:
 
     def __init__(self, settings: Settings, client: httpx.Client | None = None) -> None:
         self.settings = settings
+        import httpx  # loaded by the process that sends, not by every server that might
+
         self.client = client or httpx.Client(timeout=TIMEOUT, follow_redirects=False)
         self.policy = outbound_policy(settings)
         self.channels = frozenset({"webhook", *(["email"] if settings.smtp_host else [])})

@@ -39,6 +39,7 @@ from artsync.web.routes import (
     dependencies,
     event_pages,
     features,
+    health,
     measures,
     notifications,
     pages,
@@ -94,6 +95,7 @@ def create_app(settings: Settings) -> FastAPI:
     hub = Hub(sessions, poll_seconds=settings.live_poll_interval)
     watch = Watch(sessions, settings.live_recheck_interval)
     identities = Identities(settings.identity_cache_seconds)
+    pauses = health.Pauses()
     relay = make_relay(settings.database_url, settings.redis_url, hub, identities.forget)
 
     @asynccontextmanager
@@ -106,12 +108,14 @@ def create_app(settings: Settings) -> FastAPI:
         # a full collection walks only what requests allocate (no pause that grows with the code loaded).
         gc.collect()
         gc.freeze()
+        pauses.start()
         notifier = asyncio.create_task(notify_forever(settings, sessions)) if settings.notify_in_server else None
         try:
             yield
         finally:
             if notifier is not None:
                 notifier.cancel()
+            pauses.stop()
             await watch.stop()
             await relay.stop()
             await hub.stop()
@@ -135,6 +139,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.relay = relay
     app.state.watch = watch
     app.state.identities = identities
+    app.state.pauses = pauses
     app.state.boards = BoardCache()
     templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html
     templates.env.globals["vocab"] = vocabulary()  # the pages' choices come from the domain, never a copy
@@ -163,6 +168,7 @@ def create_app(settings: Settings) -> FastAPI:
         features,
         dependencies,
         risks,
+        health,
     ):
         app.include_router(module.router)
     app.include_router(live_router)

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from artsync.formats.icalendar_feed import calendar_ics
 from artsync.services.calendar_feed import create_feed_token, feed_calendar, get_calendar, revoke_feed_token
 from artsync.views.notifications import Feed, FeedRevoked
 from artsync.web.deps import CurrentCaller, Db, identify
@@ -33,6 +32,8 @@ def calendar_feed(
         name, entries = feed_calendar(db, token=token, train_key=key)
     else:
         name, entries = get_calendar(db, actor=identify(db, request).actor, train_key=key)
+    from artsync.formats.icalendar_feed import calendar_ics  # the iCalendar library, loaded when first asked for
+
     return Response(
         calendar_ics(name, entries),
         media_type="text/calendar; charset=utf-8",

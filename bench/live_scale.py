@@ -1,0 +1,96 @@
+"""The live board as the room grows: 150, 300, 600 and 1,000 clients on `serve --workers 2`, PostgreSQL, art demo.
+
+At each size: 20 edits per second for 4 s (--seconds, --rate); printed are p50 and p99 from the edit's
+request to its arrival at every client, the events missing (a dropped client misses them), duplicated or
+out of order, each worker's resident memory, and the garbage collector's pauses in each worker
+(`GET /api/v1/health/worker`: the longest, and how many were over 20 ms). Targets at 1,000 clients:
+p99 ≤ 100 ms, nothing missing, ≤ 100 MiB per worker, no pause over 20 ms. Flags: --sizes, --rate, --seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import uuid
+from pathlib import Path
+
+import httpx
+import uvloop
+from sqlalchemy import create_engine, text
+
+import live
+from edit_path import train_with_token
+from live import percentile, phase, serve, stop
+
+
+def resident_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def worker_figures(base: str, token: str, workers: int = 2) -> dict[int, dict]:
+    """Each worker's own figures (`GET /api/v1/health/worker`): asked on fresh connections until every worker
+    has answered (bounded)."""
+    found: dict[int, dict] = {}
+    limits = httpx.Limits(max_keepalive_connections=0)
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, limits=limits) as http:
+        for _ in range(60):
+            body = http.get("/api/v1/health/worker").json()
+            found[body["pid"]] = body
+            if len(found) >= workers:
+                break
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="150,300,600,1000", help="client counts (150,300,600,1000)")
+    parser.add_argument("--rate", type=int, default=20, help="edits per second (20)")
+    parser.add_argument("--seconds", type=float, default=4, help="seconds of edits at each size (4)")
+    args = parser.parse_args()
+    admin = create_engine(live.POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:
+        sys.exit(f"PostgreSQL is not reachable ({exc.__class__.__name__}); `make services` starts it")
+    process = None
+    try:
+        url = f"{live.POSTGRES_URL}?options=-csearch_path%3D{schema}"
+        token = train_with_token(url, "art")
+        process, base = serve([sys.executable, "-m", "artsync", "serve", "--workers", "2", "--db", url])
+        board = httpx.get(f"{base}/api/v1/trains/PAY/board", headers={"Authorization": f"Bearer {token}"}).json()
+        cards = [c for c in board["cards"] if c["iteration"] is not None][:150]
+        print(
+            f"live board as the room grows: serve --workers 2 on PostgreSQL, {args.rate} edits/s for {args.seconds:g} s"
+        )
+        print("  clients   p50 ms   p99 ms   missing  dup  order   RSS MiB per worker   GC longest ms (>20 ms)")
+        for size in (int(s) for s in args.sizes.split(",")):
+            live.CLIENTS = size
+            result = uvloop.run(phase(base, token, cards, [(args.seconds, args.rate)], idle_clients=0))
+            values = result["sustained_from_request"]
+            figures = worker_figures(base, token)
+            memory = " / ".join(f"{resident_mib(pid):.0f}" for pid in figures)
+            collected = " / ".join(
+                f"{f['gc_pauses']['longest_ms']:.1f} ({f['gc_pauses']['over_20_ms']})" for f in figures.values()
+            )
+            print(
+                f"  {size:7}  {statistics.median(values):7.1f}  {percentile(values, 99):7.1f}"
+                f"   {result['missing']:7}  {result['duplicated']:3}  {result['out_of_order']:5}"
+                f"   {memory:>18}   {collected}"
+            )
+        print("  targets at 1,000 clients: p99 ≤ 100 ms, nothing missing, ≤ 100 MiB per worker, no GC pause over 20 ms")
+    finally:
+        if process:
+            stop(process)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

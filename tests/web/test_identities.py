@@ -1,0 +1,127 @@
+"""A server remembers who holds a credential for a moment, and forgets the moment a credential or role changes."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+from artsync.domain.permissions import Actor
+from artsync.services.auth import Credential, revoke_token
+from artsync.services.people import add_user, remove_role
+from artsync.web import identities
+from artsync.web.identities import Caller, Identities
+from tests.personas import ADMIN
+from tests.web.conftest import TRAIN, Served, sign_in
+
+BOARD = f"/api/v1/trains/{TRAIN}/board"
+
+
+def caller(name: str = "ann", secret: str = "s1") -> Caller:
+    return Caller(Actor(name=name), credential=Credential.of("token", secret))
+
+
+def test_a_caller_is_remembered_for_its_seconds_then_looked_up_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [100.0]
+    monkeypatch.setattr(identities.time, "monotonic", lambda: now[0])
+    known = Identities(seconds=1.0)
+    ann = caller()
+    known.remember(ann, known.generation)
+    assert known.get(ann.credential) == ann
+    now[0] += 1.0
+    assert known.get(ann.credential) is None
+
+
+def test_forgetting_wins_over_a_lookup_that_began_before_it() -> None:
+    known = Identities(seconds=60)
+    ann = caller()
+    began = known.generation
+    known.forget()  # a token was revoked while the lookup was on its way
+    known.remember(ann, began)
+    assert known.get(ann.credential) is None
+
+
+def test_no_seconds_means_no_memory_and_the_oldest_go_first() -> None:
+    assert Identities(seconds=0).get(caller().credential) is None
+    off = Identities(seconds=0)
+    off.remember(caller(), off.generation)
+    assert off.get(caller().credential) is None
+    small = Identities(seconds=60, size=2)
+    for n in range(3):
+        small.remember(caller(secret=f"s{n}"), small.generation)
+    assert small.get(caller(secret="s0").credential) is None
+    assert small.get(caller(secret="s2").credential) is not None
+
+
+def test_signing_out_ends_the_session_at_once_though_it_was_remembered(served: Served) -> None:
+    assert sign_in(served.client, "member").status_code == 303
+    cookie = served.client.cookies.get("artsync_session")
+    assert cookie and served.client.get(BOARD).status_code == 200  # now remembered
+    page = served.client.get(f"/trains/{TRAIN}").text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert csrf is not None
+    served.client.post("/logout", data={"csrf_token": csrf.group(1)}, follow_redirects=False)
+    # The cookie a browser (or an attacker) still holds no longer works, the very next request.
+    served.client.cookies.set("artsync_session", cookie)
+    assert served.client.get(BOARD).status_code == 401
+
+
+def forgotten(served: Served, generation: int) -> bool:
+    """Whether the app's memory of callers was wiped after ``generation`` (waits, bounded, for the NOTIFY)."""
+    known: Identities = served.client.app.state.identities  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 10
+    while known.generation == generation and time.monotonic() < deadline:
+        served.client.get("/api/v1/health")  # lets the server's loop hear the notification
+    return known.generation > generation
+
+
+def test_a_token_revoked_by_another_process_is_forgotten(served: Served, monkeypatch: pytest.MonkeyPatch) -> None:
+    viewer = served.as_("viewer")
+    assert served.client.get(BOARD, headers=viewer).status_code == 200  # remembered now
+    known: Identities = served.client.app.state.identities  # type: ignore[attr-defined]
+    generation = known.generation
+    engine = create_engine(served.database_url)
+    with Session(engine) as db:  # as the command line would, outside the server
+        revoke_token(db, actor=ADMIN, prefix=served.tokens["viewer"])
+    engine.dispose()
+    if served.database_url.startswith("postgresql"):
+        # PostgreSQL carries the word in the revoking transaction: the server forgets everyone at once.
+        assert forgotten(served, generation)
+    else:
+        # SQLite without Redis: nobody announces it, and the memory lapses after its second.
+        assert served.client.get(BOARD, headers=viewer).status_code == 200
+        later = time.monotonic() + 1.5
+        monkeypatch.setattr(identities.time, "monotonic", lambda: later)
+    assert served.client.get(BOARD, headers=viewer).status_code == 401
+
+
+def test_a_role_taken_away_is_forgotten_and_a_role_given_is_seen(served: Served) -> None:
+    member = served.as_("member")
+    other = "/api/v1/trains/SHOP/risks"
+    assert served.client.get(other, headers=member).status_code == 200
+    known: Identities = served.client.app.state.identities  # type: ignore[attr-defined]
+    generation = known.generation
+    engine = create_engine(served.database_url)
+    with Session(engine) as db:
+        remove_role(db, actor=ADMIN, name="member", train_key=TRAIN, role="member")
+    if served.database_url.startswith("postgresql"):
+        assert forgotten(served, generation)
+        assert served.client.get(other, headers=member).status_code == 403
+        generation = known.generation
+        with Session(engine) as db:
+            add_user(db, actor=ADMIN, name="member", train_key=TRAIN, role="viewer")
+        assert forgotten(served, generation)
+        assert served.client.get(other, headers=member).status_code == 200
+    engine.dispose()
+
+
+def test_health_answers_anyone_and_the_worker_figures_need_credentials(served: Served) -> None:
+    up = served.client.get("/api/v1/health")
+    assert up.status_code == 200 and up.json()["status"] == "ok"
+    assert served.client.get("/api/v1/health/worker").status_code == 401
+    worker = served.client.get("/api/v1/health/worker", headers=served.as_("viewer")).json()
+    assert worker["rss_bytes"] > 0 and worker["pid"] > 0
+    assert set(worker["gc_pauses"]) == {"count", "over_20_ms", "longest_ms", "total_ms"}
