@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, WebSocketRoute, expect, sync_playwright
 from typer.testing import CliRunner
 
 from artsync.cli.app import app
@@ -36,11 +36,19 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-def signed_in(browser: Browser, base_url: str, name: str, *, deaf: bool = False) -> Page:
-    """A signed-in board; a ``deaf`` one hears nothing on its live channel, so it goes stale."""
+def signed_in(
+    browser: Browser,
+    base_url: str,
+    name: str,
+    *,
+    deaf: bool = False,
+    through: Callable[[WebSocketRoute], None] | None = None,
+) -> Page:
+    """A signed-in board; a ``deaf`` one hears nothing on its live channel, so it goes stale; ``through`` stands
+    between the live channel and the page."""
     page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
-    if deaf:
-        page.route_web_socket(re.compile(r".*/live\b.*"), lambda socket: None)
+    if deaf or through:
+        page.route_web_socket(re.compile(r".*/live\b.*"), through or (lambda socket: None))
     page.goto(f"{base_url}/login?next=/trains/{TRAIN}/board")
     page.get_by_label("User name").fill(name)
     page.get_by_label("Password").fill(PASSWORD)
@@ -68,6 +76,37 @@ def test_a_card_dragged_by_one_person_moves_on_another_persons_board(browser, ba
     expect(rita.locator(f"{cell(rita, 'Phoenix', 4)} {card}")).to_be_visible()
     rita.reload()
     expect(rita.locator(f"{cell(rita, 'Phoenix', 4)} {card}")).to_be_visible()
+    mia.context.close()
+    rita.context.close()
+
+
+def test_a_board_that_missed_an_event_reads_it_from_the_log_instead_of_reloading(browser, base_url) -> None:
+    dropped: list[str] = []
+
+    def lose_the_first_event(socket: WebSocketRoute) -> None:
+        server = socket.connect_to_server()
+
+        def onward(message: str | bytes) -> None:
+            if isinstance(message, str) and message.startswith('{"type": "event"') and not dropped:
+                dropped.append(message)  # lost on the way, as on a flaky network
+                return
+            socket.send(message)
+
+        server.on_message(onward)
+
+    mia = signed_in(browser, base_url, "mia", through=lose_the_first_event)
+    boards, log_reads = [], []
+    mia.on("request", lambda r: boards.append(r.url) if r.url.endswith(f"/api/v1/trains/{TRAIN}/board") else None)
+    mia.on("request", lambda r: log_reads.append(r.url) if "/events?after=" in r.url else None)
+    rita = signed_in(browser, base_url, "rita")
+    first, second = (rita.locator(f"{cell(rita, 'Orion', 1)} .card").nth(n).get_attribute("data-ref") for n in (0, 1))
+    for ref in (first, second):
+        rita.drag_and_drop(f'[id="card-{ref}"]', cell(rita, "Orion", 4))
+        expect(rita.locator(f'{cell(rita, "Orion", 4)} [id="card-{ref}"]')).to_be_visible()
+    # Both moves reach Mia's board: the lost one read from the log when the next one showed the gap.
+    expect(mia.locator(f'{cell(mia, "Orion", 4)} [id="card-{first}"]')).to_be_visible()
+    expect(mia.locator(f'{cell(mia, "Orion", 4)} [id="card-{second}"]')).to_be_visible()
+    assert dropped and log_reads and not boards
     mia.context.close()
     rita.context.close()
 

@@ -2,16 +2,49 @@
 //
 // connectLive(train, { seq, onEvent, onGap, onState }) opens
 // /api/v1/trains/{train}/live?after=SEQ. Events are handed to onEvent in seq
-// order. If an event or heartbeat shows a seq we have not seen in order, onGap
-// is called (the page should reload its data) and the count continues from
-// there. On a dropped connection it reconnects with the last seq it applied,
-// backing off up to 10 s, and the server sends what was missed from the log.
+// order. If an event or heartbeat shows a seq we have not seen in order, what
+// was missed is read from the log (GET …/events?after=SEQ) and applied first,
+// with whatever arrives meanwhile held back until it is its turn; only when the
+// log cannot fill the gap (too much missed, or the read failed) is onGap called
+// (the page should reload its data) and the count continues from there. On a
+// dropped connection it reconnects with the last seq it applied, backing off up
+// to 10 s, and the server sends what was missed from the log.
+
+const CATCH_UP_LIMIT = 500;  // events read from the log to fill a gap; a longer gap reloads the page's data
 
 export function connectLive(train, { seq = 0, onEvent, onGap, onState = () => {} }) {
   let last = seq;
   let socket = null;
   let retry = 0;
   let closed = false;
+  let filling = false;  // reading the log to fill a gap
+  let held = [];  // events that came while filling, applied after it
+
+  function deliver(data) {
+    if (data.seq <= last) return;  // never apply twice
+    if (filling || data.seq !== last + 1) { held.push(data); fill(data.seq - 1); return; }
+    last = data.seq;
+    onEvent(data);
+  }
+
+  async function fill(upto) {
+    if (filling || upto <= last) return;
+    filling = true;
+    try {
+      const path = `/api/v1/trains/${encodeURIComponent(train)}/events?after=${last}&limit=${CATCH_UP_LIMIT}`;
+      const { ok, data } = await api(path);
+      for (const event of ok ? data.events : []) {
+        if (event.seq === last + 1) { last = event.seq; onEvent({ type: "event", ...event }); }
+      }
+    } catch (error) {
+      // the log could not be read: the page reloads below
+    }
+    filling = false;
+    if (last < upto) { last = upto; onGap(last); }
+    const waiting = held.sort((a, b) => a.seq - b.seq);
+    held = [];
+    waiting.forEach(deliver);
+  }
 
   function url() {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
@@ -25,13 +58,10 @@ export function connectLive(train, { seq = 0, onEvent, onGap, onState = () => {}
     socket.addEventListener("message", (message) => {
       const data = JSON.parse(message.data);
       if (data.type === "heartbeat") {
-        if (data.seq > last) { last = data.seq; onGap(last); }
+        if (data.seq > last) fill(data.seq);
         return;
       }
-      if (data.type !== "event" || data.seq <= last) return;  // never apply twice
-      if (data.seq !== last + 1) { last = data.seq; onGap(last); return; }
-      last = data.seq;
-      onEvent(data);
+      if (data.type === "event") deliver(data);
     });
     socket.addEventListener("close", () => {
       if (closed) return;
