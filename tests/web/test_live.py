@@ -159,3 +159,23 @@ def test_an_open_live_connection_of_a_browser_closes_when_its_session_ends(serve
             engine.dispose()
         closed, reason = closing_code(socket)
     assert closed == 4401 and "signed out" in reason
+
+
+def test_a_client_gone_without_a_close_frame_ends_its_stream_quietly() -> None:
+    """A laptop lid shut mid-PI: the next send finds the socket gone; the stream ends, no error is logged."""
+    import asyncio
+
+    from artsync.realtime.hub import Outgoing, Subscription
+    from artsync.web.live import send_stream
+
+    class Gone:
+        sent = 0
+
+        async def send_text(self, text: str) -> None:
+            self.sent += 1
+            raise WebSocketDisconnect(code=1006)
+
+    gone = Gone()
+    sub = Subscription(TRAIN, 0, lambda: None)
+    asyncio.run(send_stream(gone, [Outgoing(1, "{}")], sub, hub=None, after=0))  # type: ignore[arg-type]
+    assert gone.sent == 1

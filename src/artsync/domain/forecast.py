@@ -17,9 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING
 
 from artsync.domain.findings import Finding, finding, strongly_connected
 from artsync.domain.plan import Plan
@@ -30,9 +28,14 @@ TRIALS = 10_000
 THRESHOLD = 0.70  # a milestone less likely than this raises milestone-at-risk
 CONFIDENCE = 0.85
 SPREAD = 0.25  # relative spread of throughput when a team has no history yet
-Ints = npt.NDArray[np.int64]
-Small = npt.NDArray[np.int16]  # iteration numbers, item × trial
-Points = npt.NDArray[np.float32]  # points per trial and iteration (single precision is plenty, and twice as fast)
+
+if TYPE_CHECKING:  # NumPy (14 MiB) is loaded by the first forecast, not by every process that shows one
+    import numpy as np
+    import numpy.typing as npt
+
+    Ints = npt.NDArray[np.int64]
+    Small = npt.NDArray[np.int16]  # iteration numbers, item × trial
+    Points = npt.NDArray[np.float32]  # points per trial and iteration (single precision is plenty, twice as fast)
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,8 @@ class Forecast:
 
 def sample_throughput(rng: np.random.Generator, team: Throughput, trials: int, iterations: int) -> Points:
     """Throughput per trial and iteration: resampled from the history, or velocity ± SPREAD."""
+    import numpy as np
+
     history = np.array([h for h in team.history if h >= 0], dtype=np.float32)
     if history.size and history.sum() > 0:
         return np.asarray(rng.choice(history, size=(trials, iterations)), dtype=np.float32)
@@ -95,6 +100,8 @@ def cumulative_throughput(
     The draws come in the same order however far a caller needs to look, so a forecast of fewer cards
     (the milestones') sees the same futures as the whole forecast, only less of them.
     """
+    import numpy as np
+
     parts: list[Points] = []
     done = np.zeros(trials, dtype=np.float32)
     for start in range(0, scale.size, STRIDE):
@@ -130,6 +137,8 @@ def iterations_needed(cum: Points, thresholds: Points) -> Small:
     count the iterations by how many cards are done by then; the iterations still short of card ``i``
     are those with at most ``i`` cards done, a running sum of those counts.
     """
+    import numpy as np
+
     trials, cards = cum.shape[0], thresholds.size
     completed = np.searchsorted(thresholds, cum, side="right")  # trials × iterations: cards done by then
     slots = (np.arange(trials)[:, None] * (cards + 1) + completed).ravel()
@@ -154,6 +163,8 @@ def forecast(
     same answer for them as the whole forecast, for less work. Each team draws from its own seeded
     stream, so leaving a team out changes nobody else's draws.
     """
+    import numpy as np
+
     pi = plan.pi
     count = pi.iteration_count
     now = max(1, now)
@@ -229,11 +240,15 @@ def waited_on(plan: Plan, orders: dict[str, list[str]]) -> dict[str, list[str]]:
 
 def latest(values: list[Small], trials: int) -> Small:
     """Per trial, the last of several finishes (an item with nothing to wait for is done)."""
+    import numpy as np
+
     return np.max(np.stack(values), axis=0) if values else np.zeros(trials, dtype=np.int16)
 
 
 def respect_dependencies(plan: Plan, finish: Small, column: dict[str, int]) -> None:
     """A consumer finishes no earlier than its provider; applied in dependency order, cycles left out."""
+    import numpy as np
+
     graph: dict[str, list[str]] = {}
     for d in plan.dependencies:
         graph.setdefault(d.consumer, []).append(d.provider)
@@ -265,6 +280,8 @@ def respect_dependencies(plan: Plan, finish: Small, column: dict[str, int]) -> N
 
 def features_finish(plan: Plan, finish: Small, column: dict[str, int]) -> dict[str, Small]:
     """A feature finishes with its last card."""
+    import numpy as np
+
     by_feature: dict[str, list[int]] = {}
     for c in plan.cards:
         by_feature.setdefault(c.feature, []).append(column[c.ref])
@@ -275,11 +292,15 @@ def features_finish(plan: Plan, finish: Small, column: dict[str, int]) -> dict[s
 
 def quantile_index(trials: int, q: float) -> int:
     """The position, in sorted trials, of the smallest value with at least ``q`` of them at or below it."""
+    import numpy as np
+
     return max(0, min(trials - 1, int(np.ceil(q * trials)) - 1))
 
 
 def outlooks(keys: list[str], matrix: Small, beyond: int) -> dict[str, Outlook]:
     """The 50% and 85% iterations of many items at once (items × trials, sorted row by row)."""
+    import numpy as np
+
     if not keys:
         return {}
     ordered = np.sort(matrix, axis=1, kind="stable")  # a radix sort for 16-bit values
@@ -290,6 +311,8 @@ def outlooks(keys: list[str], matrix: Small, beyond: int) -> dict[str, Outlook]:
 
 
 def outlook(key: str, values: Small, deadline: int | None, beyond: int) -> Outlook:
+    import numpy as np
+
     ordered = np.sort(values, kind="stable")
     probability = float(np.mean(values <= deadline)) if deadline is not None else None
     p50 = int(ordered[quantile_index(len(ordered), 0.5)])

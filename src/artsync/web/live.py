@@ -165,6 +165,12 @@ def authenticate(websocket: WebSocket) -> Caller:
 
 
 async def send_stream(websocket: WebSocket, backlog: list[Outgoing], sub: Subscription, hub: Hub, after: int) -> None:
+    """Send the backlog, then each event as it comes and a heartbeat when quiet; ends when the client has gone."""
+    with contextlib.suppress(WebSocketDisconnect):  # gone without a close frame: noticed at the next send
+        await stream(websocket, backlog, sub, hub, after)
+
+
+async def stream(websocket: WebSocket, backlog: list[Outgoing], sub: Subscription, hub: Hub, after: int) -> None:
     last = after
     for message in backlog:
         await websocket.send_text(message.text)
