@@ -41,6 +41,7 @@ from artsync.services.auth import create_token
 from artsync.services.people import add_user
 from artsync.services.plans import import_plan
 from artsync.store.db import make_engine, migrate
+from support.light_ws import listen as light_listen
 
 POSTGRES_URL = os.environ.get("ARTSYNC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "150"))
@@ -59,23 +60,18 @@ class Client:
 
 
 async def listen(url: str, token: str, client: Client, connected: asyncio.Queue[None]) -> None:
-    """Read every frame as it comes (no timeout per frame: the listener must cost less than what it measures);
-    cancelled when the phase ends."""
-    async with connect(url, additional_headers={"Authorization": f"Bearer {token}"}, max_queue=None) as socket:
-        connected.put_nowait(None)
-        async for raw in socket:
-            now = time.perf_counter()
-            # The load generator shares the machine's two cores with the server: read only what it needs.
-            if not isinstance(raw, str) or not raw.startswith('{"type": "event"'):
-                continue
-            start = raw.index('"seq": ') + 7
-            seq = int(raw[start : start + 12].split(",")[0].split("}")[0])
-            if seq in client.arrivals:
-                client.duplicates += 1
-            elif seq != client.last + 1 and client.last:
-                client.order_errors += 1
-            client.arrivals.setdefault(seq, now)
-            client.last = max(client.last, seq)
+    """Note when each event arrives (``bench/support/light_ws.py``: raw frames, no timeout per frame — the
+    listener must cost less than what it measures); cancelled when the phase ends."""
+
+    def arrived(seq: int, now: float) -> None:
+        if seq in client.arrivals:
+            client.duplicates += 1
+        elif seq != client.last + 1 and client.last:
+            client.order_errors += 1
+        client.arrivals.setdefault(seq, now)
+        client.last = max(client.last, seq)
+
+    await light_listen(url, {"Authorization": f"Bearer {token}"}, arrived, lambda: connected.put_nowait(None))
 
 
 async def idle(url: str, token: str, stop: asyncio.Event) -> None:
