@@ -24,8 +24,8 @@ from artsync.domain.permissions import Action, allowed
 from artsync.errors import ArtsyncError
 from artsync.realtime.hub import Hub, Outgoing, Subscription, event_message
 from artsync.services.auth import Credential, Lapse, lapsed
-from artsync.web.deps import identify
-from artsync.web.identities import Caller
+from artsync.web.deps import identify, presented
+from artsync.web.identities import Caller, Identities
 
 router = APIRouter()
 HEARTBEAT_SECONDS = 10.0
@@ -112,7 +112,7 @@ async def live(websocket: WebSocket, key: str, after: int = 0) -> None:
         await websocket.close(code=CLOSE_POLICY, reason="origin not allowed")
         return
     try:
-        caller = await asyncio.to_thread(authenticate, websocket)
+        caller = await who_is_it(websocket)
     except ArtsyncError as exc:
         await websocket.close(code=CLOSE_POLICY, reason=exc.message[:120])
         return
@@ -137,7 +137,9 @@ async def live(websocket: WebSocket, key: str, after: int = 0) -> None:
     watching = watch.add(caller.credential, key, end) if caller.credential else None
     try:
         # What the client missed, from the log, up to where the live stream starts.
-        missed = await asyncio.to_thread(hub.read_events, key, after, sub.start_seq)
+        # Only a client that is behind reads the log: a room connecting at once must not fill the threads
+        # that the edits need.
+        missed = await asyncio.to_thread(hub.read_events, key, after, sub.start_seq) if after < sub.start_seq else []
         backlog = [Outgoing(e.seq, json.dumps(event_message(e))) for e in missed]
         sender = asyncio.create_task(send_stream(websocket, backlog, sub, hub, after))
         receiver = asyncio.create_task(drain(websocket))
@@ -157,6 +159,17 @@ async def live(websocket: WebSocket, key: str, after: int = 0) -> None:
         hub.unsubscribe(sub)
         if watching is not None:
             watch.remove(watching)
+
+
+async def who_is_it(websocket: WebSocket) -> Caller:
+    """The caller, remembered by this process for a moment (``web/identities.py``) or looked up in a thread."""
+    identities: Identities = websocket.app.state.identities
+    caller = identities.get(presented(websocket))
+    if caller is None:
+        generation = identities.generation
+        caller = await asyncio.to_thread(authenticate, websocket)
+        identities.remember(caller, generation)
+    return caller
 
 
 def authenticate(websocket: WebSocket) -> Caller:
