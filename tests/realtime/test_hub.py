@@ -30,7 +30,7 @@ def test_a_subscriber_that_stops_reading_is_dropped_and_the_others_get_everythin
         import_plan(db, actor=ADMIN, plan=PLAN)
 
     async def scenario() -> tuple[list[int], bool, bool]:
-        hub = Hub(session_factory(engine), poll_seconds=3600)
+        hub = Hub(session_factory(engine), poll_seconds=3600, heartbeat_seconds=3600)
         await hub.start()
         dropped = asyncio.Event()
         stuck = await hub.subscribe("SHOP", dropped.set)  # never reads
@@ -60,7 +60,7 @@ def test_a_new_subscriber_starts_after_what_the_hub_has_delivered(engine) -> Non
         import_plan(db, actor=ADMIN, plan=PLAN)
 
     async def scenario() -> tuple[int, list[int]]:
-        hub = Hub(session_factory(engine), poll_seconds=3600)
+        hub = Hub(session_factory(engine), poll_seconds=3600, heartbeat_seconds=3600)
         await hub.start()
         first = await hub.subscribe("SHOP", lambda: None)
         await asyncio.to_thread(make_moves, engine, PLANNED[:2])
@@ -88,7 +88,7 @@ def test_events_heard_with_their_notification_keep_the_order_and_fill_gaps_from_
         return json.dumps({"train": "SHOP", "message": event.as_dict()})
 
     async def scenario() -> list[int]:
-        hub = Hub(session_factory(engine), poll_seconds=3600)
+        hub = Hub(session_factory(engine), poll_seconds=3600, heartbeat_seconds=3600)
         await hub.start()
         sub = await hub.subscribe("SHOP", lambda: None)
         await asyncio.to_thread(make_moves, engine, PLANNED[:2])  # seq 2 and 3
@@ -107,3 +107,22 @@ def test_events_heard_with_their_notification_keep_the_order_and_fill_gaps_from_
         return seqs
 
     assert asyncio.run(scenario()) == [2, 3, 4]
+
+
+def test_a_quiet_train_gets_heartbeats_with_its_latest_seq(engine) -> None:
+    """A client can tell a quiet train from a lost connection: the hub says where the log stands."""
+    import json
+
+    with Session(engine) as db:
+        import_plan(db, actor=ADMIN, plan=PLAN)
+
+    async def scenario() -> list[hub_module.Outgoing]:
+        hub = Hub(session_factory(engine), poll_seconds=3600, heartbeat_seconds=0.05)
+        await hub.start()
+        sub = await hub.subscribe("SHOP", lambda: None)
+        beats = [await asyncio.wait_for(sub.queue.get(), timeout=10) for _ in range(2)]
+        await hub.stop()
+        return beats
+
+    beats = asyncio.run(scenario())
+    assert all(b.heartbeat and json.loads(b.text) == {"type": "heartbeat", "seq": 1} for b in beats)

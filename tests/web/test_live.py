@@ -177,5 +177,5 @@ def test_a_client_gone_without_a_close_frame_ends_its_stream_quietly() -> None:
 
     gone = Gone()
     sub = Subscription(TRAIN, 0, lambda: None)
-    asyncio.run(send_stream(gone, [Outgoing(1, "{}")], sub, hub=None, after=0))  # type: ignore[arg-type]
+    asyncio.run(send_stream(gone, [Outgoing(1, "{}")], sub, after=0))  # type: ignore[arg-type]
     assert gone.sent == 1

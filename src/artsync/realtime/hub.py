@@ -9,7 +9,9 @@ event once, in order, with no gaps, whichever process made the change.
 
 A subscriber whose queue is full — a client that stopped reading — is dropped
 rather than allowed to slow the others; it reconnects with its last seq and
-catches up from the log.
+catches up from the log. A train quiet for ``heartbeat_seconds`` gets a heartbeat
+with its latest seq through the same queues, so a client can tell a quiet train
+from a lost connection without a timer per connection.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +34,7 @@ log = logging.getLogger("artsync.realtime")
 
 QUEUE_SIZE = 2000
 POLL_SECONDS = 2.0
+HEARTBEAT_SECONDS = 10.0
 
 
 def event_message(event: Event) -> dict[str, Any]:
@@ -40,10 +44,11 @@ def event_message(event: Event) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Outgoing:
-    """A message ready to send: its seq and its JSON text."""
+    """A message ready to send: its seq and its JSON text (a heartbeat carries the latest seq)."""
 
     seq: int
     text: str
+    heartbeat: bool = False
 
 
 @dataclass(eq=False)
@@ -60,9 +65,17 @@ class Subscription:
 class Hub:
     """Per-process fan-out of each train's event log to its live subscribers."""
 
-    def __init__(self, sessions: sessionmaker[Session], *, poll_seconds: float = POLL_SECONDS) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        poll_seconds: float = POLL_SECONDS,
+        heartbeat_seconds: float = HEARTBEAT_SECONDS,
+    ) -> None:
         self.sessions = sessions
         self.poll_seconds = poll_seconds
+        self.heartbeat_seconds = heartbeat_seconds
+        self.sent: dict[str, float] = {}  # when each train's clients were last sent something (monotonic)
         self.subscribers: dict[str, set[Subscription]] = {}
         self.delivered: dict[str, int] = {}  # last seq handed out, per train
         self.locks: dict[str, asyncio.Lock] = {}
@@ -70,16 +83,19 @@ class Hub:
         self.tasks: set[asyncio.Future[None]] = set()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.poller: asyncio.Task[None] | None = None
+        self.beater: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
         self.poller = asyncio.create_task(self.poll())
+        self.beater = asyncio.create_task(self.beat())
 
     async def stop(self) -> None:
-        if self.poller:
-            self.poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.poller
+        for task in (self.poller, self.beater):
+            if task:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     def latest(self, train: str) -> int:
         return self.delivered.get(train, 0)
@@ -155,7 +171,19 @@ class Hub:
                 sub.dropped = True
                 self.unsubscribe(sub)
                 sub.on_overflow()
-        self.delivered[train] = message.seq
+        self.sent[train] = time.monotonic()
+        if not message.heartbeat:
+            self.delivered[train] = message.seq
+
+    async def beat(self) -> None:
+        """A heartbeat with the latest seq to every client of each train that has been quiet for a while."""
+        while True:
+            await asyncio.sleep(self.heartbeat_seconds / 2)
+            quiet = time.monotonic() - self.heartbeat_seconds
+            for train, subs in list(self.subscribers.items()):
+                if subs and self.sent.get(train, 0.0) <= quiet:
+                    seq = self.latest(train)
+                    self.fan_out(train, Outgoing(seq, json.dumps({"type": "heartbeat", "seq": seq}), heartbeat=True))
 
     async def deliver(self, train: str) -> None:
         """Read what is new in the train's log and queue it for every subscriber, in order."""

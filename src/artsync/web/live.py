@@ -28,7 +28,6 @@ from artsync.web.deps import identify, presented
 from artsync.web.identities import Caller, Identities
 
 router = APIRouter()
-HEARTBEAT_SECONDS = 10.0
 CLOSE_POLICY = 1008  # policy violation: not signed in, not allowed, wrong origin
 CLOSE_TOO_SLOW = 4008  # the client did not keep up; reconnect with your last seq
 CLOSE_SERVER_ERROR = 1011
@@ -141,7 +140,7 @@ async def live(websocket: WebSocket, key: str, after: int = 0) -> None:
         # that the edits need.
         missed = await asyncio.to_thread(hub.read_events, key, after, sub.start_seq) if after < sub.start_seq else []
         backlog = [Outgoing(e.seq, json.dumps(event_message(e))) for e in missed]
-        sender = asyncio.create_task(send_stream(websocket, backlog, sub, hub, after))
+        sender = asyncio.create_task(send_stream(websocket, backlog, sub, after))
         receiver = asyncio.create_task(drain(websocket))
         done, _ = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
         if ended:
@@ -177,34 +176,26 @@ def authenticate(websocket: WebSocket) -> Caller:
         return identify(db, websocket)
 
 
-async def send_stream(websocket: WebSocket, backlog: list[Outgoing], sub: Subscription, hub: Hub, after: int) -> None:
+async def send_stream(websocket: WebSocket, backlog: list[Outgoing], sub: Subscription, after: int) -> None:
     """Send the backlog, then each event as it comes and a heartbeat when quiet; ends when the client has gone."""
     with contextlib.suppress(WebSocketDisconnect):  # gone without a close frame: noticed at the next send
-        await stream(websocket, backlog, sub, hub, after)
+        await stream(websocket, backlog, sub, after)
 
 
-async def stream(websocket: WebSocket, backlog: list[Outgoing], sub: Subscription, hub: Hub, after: int) -> None:
+async def stream(websocket: WebSocket, backlog: list[Outgoing], sub: Subscription, after: int) -> None:
     last = after
     for message in backlog:
         await websocket.send_text(message.text)
         last = message.seq
     queue = sub.queue
     while True:
-        # What is queued already goes out at once; only an empty queue waits, under a timeout that
-        # cancels this task's wait rather than wrapping each message in a task of its own.
-        try:
-            message = queue.get_nowait()
-        except asyncio.QueueEmpty:
-            try:
-                async with asyncio.timeout(HEARTBEAT_SECONDS):
-                    message = await queue.get()
-            except TimeoutError:
-                await websocket.send_text(json.dumps({"type": "heartbeat", "seq": max(last, hub.latest(sub.train))}))
+        # No timer per connection: the hub's heartbeats come through the same queue (realtime/hub.py).
+        message = await queue.get()
+        if not message.heartbeat:
+            if message.seq <= last:
                 continue
-        if message.seq <= last:
-            continue
+            last = message.seq
         await websocket.send_text(message.text)
-        last = message.seq
 
 
 async def drain(websocket: WebSocket) -> None:
