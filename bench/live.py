@@ -148,14 +148,17 @@ async def phase(base: str, token: str, cards: list[dict], plan: list[tuple[float
         for _ in clients:
             await connected.get()
     await asyncio.sleep(0.2 if not idle_clients else 1)  # the idle ones too
+    began = time.monotonic()
     responses = await edit(base, token, plan, cards)
     await asyncio.sleep(2)  # let the last events arrive
+    ended = time.monotonic()
     stop.set()
     for listener in listeners:
         listener.cancel()
     await asyncio.gather(*listeners, *idlers, return_exceptions=True)
     sustained_until = board["seq"] + int(plan[0][0] * plan[0][1])
     result = {
+        "window": (began, ended),  # on the machine's monotonic clock, as the workers report their pauses
         "edits": len(responses),
         "missing": 0,
         "duplicated": 0,

@@ -12,6 +12,7 @@ import gc
 import os
 import threading
 import time
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ class Pauses:
         self.longest_ms = 0.0
         self.total_ms = 0.0
         self.began = 0.0
+        self.recent: deque[tuple[float, float]] = deque(maxlen=50)  # (ended, ms) of the last long pauses
         self.lock = threading.Lock()
 
     def __call__(self, phase: str, info: dict[str, Any]) -> None:
@@ -45,7 +47,9 @@ class Pauses:
             self.count += 1
             self.total_ms += took
             self.longest_ms = max(self.longest_ms, took)
-            self.long += took > LONG_PAUSE_MS
+            if took > LONG_PAUSE_MS:
+                self.long += 1
+                self.recent.append((time.monotonic(), round(took, 2)))
 
     def start(self) -> None:
         if self not in gc.callbacks:
@@ -61,11 +65,17 @@ class Health(BaseModel):
     version: str
 
 
+class LongPause(BaseModel):
+    ended: float = Field(description="when, on the machine's monotonic clock (CLOCK_MONOTONIC, seconds)")
+    ms: float
+
+
 class GcPauses(BaseModel):
     count: int = Field(description="collections since the worker started")
     over_20_ms: int = Field(description="collections that paused the worker for more than 20 ms")
     longest_ms: float
     total_ms: float
+    recent: list[LongPause] = Field(description="the last 50 pauses over 20 ms")
 
 
 class Worker(BaseModel):
@@ -99,6 +109,6 @@ async def worker(request: Request, caller: CurrentCaller) -> Worker:
         live_connections=sum(len(s) for s in subscribers),
         gc_pauses=GcPauses(
             count=pauses.count, over_20_ms=pauses.long, longest_ms=round(pauses.longest_ms, 2),
-            total_ms=round(pauses.total_ms, 1),
+            total_ms=round(pauses.total_ms, 1), recent=[LongPause(ended=e, ms=ms) for e, ms in list(pauses.recent)],
         ),
     )  # fmt: skip
