@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.web.conftest import OTHER_TEAM, TEAM, TRAIN, Served, card_of
@@ -32,6 +34,34 @@ def test_the_board_is_compressed_and_as_fresh_as_the_log(served: Served) -> None
     after = served.client.get(path, headers=rte).json()
     assert after["seq"] == first.json()["seq"] + 1
     assert next(c for c in after["cards"] if c["id"] == card["id"])["iteration"] == to
+
+
+def test_a_room_asking_for_the_board_at_once_after_a_change_gets_one_board_made_once(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from artsync.web.routes import trains
+
+    made: list[int] = []
+    real = trains.get_board
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        made.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(trains, "get_board", counted)
+    path, rte = f"/api/v1/trains/{TRAIN}/board", served.as_("rte")
+    card = next(c for c in served.client.get(path, headers=rte).json()["cards"] if c["team"] == TEAM)
+    moved = served.client.patch(
+        f"/api/v1/cards/{card['id']}", json={"iteration": None}, headers={**rte, "If-Match": f'"{card["version"]}"'}
+    )
+    made.clear()
+    with ThreadPoolExecutor(12) as pool:
+        boards = list(pool.map(lambda _: served.client.get(path, headers=rte), range(12)))
+    assert {b.status_code for b in boards} == {200}
+    assert {b.json()["seq"] for b in boards} == {moved.json()["seq"]}
+    assert len(made) == 1  # not once per request
 
 
 def test_the_board_brings_the_rules_its_page_applies(served: Served) -> None:
