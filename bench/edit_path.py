@@ -39,24 +39,10 @@ from artsync.views.board import Board
 from artsync.web.app import create_app
 from live import serve, stop
 from support.light_http import hammer
+from support.procs import cpu_seconds, workers
 
 POSTGRES_URL = os.environ.get("ARTSYNC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 OPERATOR = Actor.local("bench")
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU of these processes so far."""
-    total = 0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-def workers(pid: int) -> list[int]:
-    """The server process and its children (uvicorn's workers)."""
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return [pid, *(int(c) for c in children)]
 
 
 def train_with_token(url: str, size: str, key: str = "PAY") -> str:

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,7 @@ from artsync.services.people import add_user
 from artsync.services.plans import import_plan
 from artsync.store.db import make_engine, migrate
 from support.light_ws import listen as light_listen
+from support.procs import cpu_seconds, workers
 
 POSTGRES_URL = os.environ.get("ARTSYNC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "150"))
@@ -136,7 +138,11 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-async def phase(base: str, token: str, cards: list[dict], plan: list[tuple[float, int]], idle_clients: int) -> dict:
+async def phase(
+    base: str, token: str, cards: list[dict], plan: list[tuple[float, int]], idle_clients: int, cpu: Callable[[], float]
+) -> dict:
+    """One phase: connect the clients, edit at the planned rates, and gather what arrived where and when;
+    ``cpu`` tells the server's CPU seconds so far."""
     board = httpx.get(f"{base}/api/v1/trains/{TRAIN}/board", headers={"Authorization": f"Bearer {token}"}).json()
     url = base.replace("http://", "ws://") + f"/api/v1/trains/{TRAIN}/live?after={board['seq']}"
     stop = asyncio.Event()
@@ -148,10 +154,10 @@ async def phase(base: str, token: str, cards: list[dict], plan: list[tuple[float
         for _ in clients:
             await connected.get()
     await asyncio.sleep(0.2 if not idle_clients else 1)  # the idle ones too
-    began = time.monotonic()
+    began, spent = time.monotonic(), cpu()
     responses = await edit(base, token, plan, cards)
     await asyncio.sleep(2)  # let the last events arrive
-    ended = time.monotonic()
+    ended, spent = time.monotonic(), cpu() - spent
     stop.set()
     for listener in listeners:
         listener.cancel()
@@ -159,6 +165,7 @@ async def phase(base: str, token: str, cards: list[dict], plan: list[tuple[float
     sustained_until = board["seq"] + int(plan[0][0] * plan[0][1])
     result = {
         "window": (began, ended),  # on the machine's monotonic clock, as the workers report their pauses
+        "cpu": spent,  # the server's CPU over the phase, the edits included
         "edits": len(responses),
         "missing": 0,
         "duplicated": 0,
@@ -185,6 +192,12 @@ async def phase(base: str, token: str, cards: list[dict], plan: list[tuple[float
     return result
 
 
+def per_message(result: dict) -> float:
+    """The server's CPU over the phase per message delivered to a client, in µs (the edits' own CPU included)."""
+    deliveries = len(result["sustained"]) + len(result["burst"])
+    return 1e6 * result["cpu"] / max(deliveries, 1)
+
+
 def report(name: str, result: dict) -> None:
     print(f"  {name}: {result['edits']} edits × {CLIENTS} clients")
     for part in ("sustained", "burst"):
@@ -195,6 +208,7 @@ def report(name: str, result: dict) -> None:
                 f"   ({len(values)} deliveries)"
             )
     print(f"    missing {result['missing']}, duplicated {result['duplicated']}, out of order {result['out_of_order']}")
+    print(f"    server CPU per delivered message, the edits included: {per_message(result):.1f} µs")
     deliveries = len(result["sustained"]) + len(result["burst"])
     if deliveries:
         early = 100 * result["early"] / deliveries
@@ -264,13 +278,23 @@ def main() -> None:
         board = httpx.get(f"{base}/api/v1/trains/{TRAIN}/board", headers={"Authorization": f"Bearer {token}"}).json()
         cards = [c for c in board["cards"] if c["iteration"] is not None][:150]
         print(f"live board: serve --workers 2 on PostgreSQL, art demo, {CLIENTS} WebSocket clients")
-        first = uvloop.run(phase(base, token, cards, plan, idle_clients=0))
+        pids = workers(process.pid)
+        first = uvloop.run(phase(base, token, cards, plan, idle_clients=0, cpu=lambda: cpu_seconds(pids)))
         report(
             f"phase 1: {args.rate} edits/s for {args.seconds:g} s, then {args.burst_rate} edits/s for "
             f"{args.burst_seconds:g} s (targets p99 from the request ≤ 30 ms / ≤ 100 ms)",
             first,
         )
-        second = uvloop.run(phase(base, token, cards, [(3, args.rate), (2, args.burst_rate)], idle_clients=10))
+        second = uvloop.run(
+            phase(
+                base,
+                token,
+                cards,
+                [(3, args.rate), (2, args.burst_rate)],
+                idle_clients=10,
+                cpu=lambda: cpu_seconds(pids),
+            )
+        )
         report("phase 2: the same (3 s + 2 s) with 10 more clients that never read", second)
         # Compared on the time from the edit's request: the time from its response is often zero.
         base_p99 = percentile(first["sustained_from_request"], 99)
@@ -291,9 +315,15 @@ def main() -> None:
             env={"FLOOR_DATABASE_URL": floor_url},
         )  # fmt: skip
         floor_cards = httpx.get(f"{floor}/api/v1/trains/{TRAIN}/board").json()["cards"]
-        bottom = uvloop.run(phase(floor, token, floor_cards, plan, idle_clients=0))
+        floor_pids = workers(process.pid)
+        bottom = uvloop.run(phase(floor, token, floor_cards, plan, idle_clients=0, cpu=lambda: cpu_seconds(floor_pids)))
         report("the floor (bench/support/floor_server.py), phase 1", bottom)
         print("  artsync against the floor, from the edit's request:")
+        ours_cpu, floor_cpu = per_message(first), per_message(bottom)
+        print(
+            f"    server CPU per delivered message, the edits included: {ours_cpu:.1f} / {floor_cpu:.1f} µs"
+            f" = {ours_cpu / floor_cpu:.1f}× (target ≤ 25 µs)"
+        )
         for part in ("sustained", "burst"):
             ours, least = first[f"{part}_from_request"], bottom[f"{part}_from_request"]
             if ours and least:

@@ -14,6 +14,7 @@ import argparse
 import statistics
 import sys
 import uuid
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -23,6 +24,7 @@ from sqlalchemy import create_engine, text
 import live
 from edit_path import train_with_token
 from live import percentile, phase, serve, stop
+from support.procs import cpu_seconds, workers
 
 
 def resident_mib(pid: int) -> float:
@@ -75,7 +77,10 @@ def main() -> None:
         )
         for size in (int(s) for s in args.sizes.split(",")):
             live.CLIENTS = size
-            result = uvloop.run(phase(base, token, cards, [(args.seconds, args.rate)], idle_clients=0))
+            server = workers(process.pid)
+            result = uvloop.run(
+                phase(base, token, cards, [(args.seconds, args.rate)], idle_clients=0, cpu=partial(cpu_seconds, server))
+            )
             values = result["sustained_from_request"]
             figures = worker_figures(base, token)
             memory = " / ".join(f"{resident_mib(pid):.0f}" for pid in figures)
