@@ -179,3 +179,47 @@ def test_a_client_gone_without_a_close_frame_ends_its_stream_quietly() -> None:
     sub = Subscription(TRAIN, 0, lambda: None)
     asyncio.run(send_stream(gone, [Outgoing(1, "{}")], sub, after=0))  # type: ignore[arg-type]
     assert gone.sent == 1
+
+
+def test_events_go_straight_to_a_client_that_keeps_up_and_wait_in_order_for_one_that_does_not() -> None:
+    """The hub writes each event to a client's socket at once; when the socket cannot take more, the client's
+    own task finishes that write and sends what queued meanwhile, in order, once each, then hands back."""
+    import asyncio
+
+    from artsync.realtime.hub import Hub, Outgoing, Subscription
+    from artsync.web.live import send_stream
+
+    class Socket:
+        def __init__(self) -> None:
+            self.sent: list[str] = []
+            self.writable = asyncio.Event()
+            self.writable.set()
+
+        async def send_text(self, text: str) -> None:
+            await self.writable.wait()  # as uvicorn does when the client's buffer is full
+            self.sent.append(text)
+
+    async def scenario() -> None:
+        hub = Hub(None)  # type: ignore[arg-type]  (fan-out only: no database)
+        socket, sub = Socket(), Subscription(TRAIN, 0, lambda: None)
+        hub.subscribers[TRAIN] = {sub}
+        task = asyncio.create_task(send_stream(socket, [], sub, after=0))  # type: ignore[arg-type]
+        await asyncio.sleep(0)
+        event = [Outgoing(n, f"event {n}") for n in range(6)]
+        hub.fan_out(TRAIN, event[1])
+        assert socket.sent == ["event 1"]  # written during the fan-out itself
+        socket.writable.clear()
+        for n in (2, 3, 4):
+            hub.fan_out(TRAIN, event[n])
+        assert socket.sent == ["event 1"] and sub.queue.qsize() == 2  # 2 waits for the socket, 3 and 4 queue
+        socket.writable.set()
+        for _ in range(100):
+            if len(socket.sent) == 4 and sub.direct is not None:
+                break
+            await asyncio.sleep(0)
+        hub.fan_out(TRAIN, event[3])  # already sent: not again
+        hub.fan_out(TRAIN, event[5])
+        assert socket.sent == ["event 1", "event 2", "event 3", "event 4", "event 5"]
+        task.cancel()
+
+    asyncio.run(scenario())

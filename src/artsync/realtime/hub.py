@@ -60,6 +60,9 @@ class Subscription:
     on_overflow: Callable[[], None]
     queue: asyncio.Queue[Outgoing] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
     dropped: bool = False
+    # Set while the client keeps up: the hub hands each message straight to it instead of queueing it for the
+    # client's own task to wake up and send. It answers False when it could not take the message now.
+    direct: Callable[[Outgoing], bool] | None = None
 
 
 class Hub:
@@ -164,6 +167,8 @@ class Hub:
         """Queue one message for every subscriber of ``train``; a full queue drops its client."""
         for sub in list(self.subscribers.get(train, ())):
             if sub.dropped:
+                continue
+            if sub.direct is not None and sub.direct(message):
                 continue
             try:
                 sub.queue.put_nowait(message)

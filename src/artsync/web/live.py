@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -183,19 +183,78 @@ async def send_stream(websocket: WebSocket, backlog: list[Outgoing], sub: Subscr
 
 
 async def stream(websocket: WebSocket, backlog: list[Outgoing], sub: Subscription, after: int) -> None:
-    last = after
+    writer = Writer(websocket, after)
     for message in backlog:
-        await websocket.send_text(message.text)
-        last = message.seq
-    queue = sub.queue
+        await writer.send(message)
     while True:
-        # No timer per connection: the hub's heartbeats come through the same queue (realtime/hub.py).
-        message = await queue.get()
-        if not message.heartbeat:
-            if message.seq <= last:
-                continue
-            last = message.seq
-        await websocket.send_text(message.text)
+        # What queued while this task was busy goes out first, in order ...
+        while not sub.queue.empty():
+            await writer.send(sub.queue.get_nowait())
+        # ... then the hub writes each message straight to the socket (no task woken per message) until a
+        # write cannot finish at once (the client's buffer is full): this task finishes it and takes over.
+        stalled = writer.stalled = asyncio.get_running_loop().create_future()
+        sub.direct = writer.offer
+        try:
+            await stalled
+        finally:
+            sub.direct = None
+        await writer.finish()
+
+
+class Writer:
+    """Sends a client its messages in seq order, once each: awaited by the client's task, or offered by the hub."""
+
+    def __init__(self, websocket: WebSocket, last: int) -> None:
+        self.websocket = websocket
+        self.last = last  # the last event's seq sent
+        self.stalled: asyncio.Future[None] | None = None
+        self.pending: tuple[Coroutine[Any, Any, None], Any] | None = None  # a write that could not finish at once
+
+    def wanted(self, message: Outgoing) -> bool:
+        if message.heartbeat:
+            return True
+        if message.seq <= self.last:
+            return False  # sent already (from the log, before the live stream took over)
+        self.last = message.seq
+        return True
+
+    async def send(self, message: Outgoing) -> None:
+        if self.wanted(message):
+            await self.websocket.send_text(message.text)
+
+    def offer(self, message: Outgoing) -> bool:
+        """Write ``message`` now, from the hub's fan-out; a write that must wait is left to the client's task."""
+        if self.stalled is None or self.stalled.done():
+            return False  # the client's task is busy: the message waits in the queue, behind the others
+        if not self.wanted(message):
+            return True
+        write = self.websocket.send_text(message.text)
+        try:
+            waiting = write.send(None)  # runs until the write is done, or must wait for the socket
+        except StopIteration:
+            return True
+        except BaseException as error:  # the client has gone: its task ends the connection
+            self.stalled.set_exception(error)
+            return True
+        self.pending = (write, waiting)
+        self.stalled.set_result(None)
+        return True
+
+    async def finish(self) -> None:
+        """Complete the write that had to wait: resume it each time what it waits for is done."""
+        if self.pending is None:
+            return
+        write, waiting = self.pending
+        self.pending = None
+        try:
+            while True:
+                await (waiting if waiting is not None else asyncio.sleep(0))
+                try:
+                    waiting = write.send(None)
+                except StopIteration:
+                    return
+        finally:
+            write.close()
 
 
 async def drain(websocket: WebSocket) -> None:
