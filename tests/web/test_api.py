@@ -44,13 +44,13 @@ def test_a_room_asking_for_the_board_at_once_after_a_change_gets_one_board_made_
     from artsync.web.routes import trains
 
     made: list[int] = []
-    real = trains.get_board
+    real = trains.board_now
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         made.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(trains, "get_board", counted)
+    monkeypatch.setattr(trains, "board_now", counted)
     path, rte = f"/api/v1/trains/{TRAIN}/board", served.as_("rte")
     card = next(c for c in served.client.get(path, headers=rte).json()["cards"] if c["team"] == TEAM)
     moved = served.client.patch(
@@ -251,3 +251,46 @@ def test_card_status_is_set_with_patch_and_kept_on_the_board(served: Served) -> 
         headers={**served.as_("scrum_master"), "If-Match": response.headers["ETag"]},
     )
     assert both.status_code == 422 and "one change at a time" in both.json()["detail"]
+
+
+def test_a_board_brought_up_from_card_changes_is_the_board_made_anew(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from artsync.services.board import get_board
+    from artsync.views.board import Board
+    from artsync.web.routes import trains
+    from tests.personas import ADMIN
+
+    how: list[str] = []
+    real = trains.board_now
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        board, changed = real(*args, **kwargs)
+        how.append("made anew" if changed is None else "brought up")
+        return board, changed
+
+    monkeypatch.setattr(trains, "board_now", watched)
+    path, rte, po = f"/api/v1/trains/{TRAIN}/board", served.as_("rte"), served.as_("product_owner")
+    first = served.client.get(path, headers=rte).json()
+    mine = [c for c in first["cards"] if c["team"] == TEAM][:3]
+    for card in mine[:2]:
+        to = None if card["iteration"] else 1
+        edit = {"If-Match": f'"{card["version"]}"'}
+        assert served.client.patch(
+            f"/api/v1/cards/{card['id']}", json={"iteration": to}, headers={**rte, **edit}
+        ).is_success
+    third = mine[2]
+    edit = {"If-Match": f'"{third["version"]}"'}
+    assert served.client.patch(
+        f"/api/v1/cards/{third['id']}", json={"status": "blocked"}, headers={**po, **edit}
+    ).is_success
+    after = served.client.get(path, headers=rte).json()
+    engine = create_engine(served.database_url)
+    with Session(engine) as db:
+        fresh = Board.of(get_board(db, actor=ADMIN, train_key=TRAIN)).model_dump(mode="json")
+    engine.dispose()
+    assert how == ["made anew", "brought up"]
+    assert after == fresh  # loads, dependency statuses, versions and seq included

@@ -131,9 +131,9 @@ class Card:
     points: int
     status: str = "not started"
 
-    @property
+    @cached_property
     def ref(self) -> str:
-        """``FEATURE@TEAM``."""
+        """``FEATURE@TEAM`` (asked for thousands of times per board: made once per card)."""
         return card_ref(self.feature, self.team)
 
 
@@ -200,6 +200,12 @@ class Plan:
     milestones: tuple[Milestone, ...] = ()
     objectives: tuple[Objective, ...] = ()
     risks: tuple[Risk, ...] = ()
+
+    def with_cards(self, changed: Mapping[str, Card]) -> Plan:
+        """The plan with the cards ``changed`` (by ref) in place of the ones it has."""
+        if not changed:
+            return self
+        return replace(self, cards=tuple(changed.get(c.ref, c) for c in self.cards))
 
     @cached_property
     def teams_by_key(self) -> dict[str, Team]:

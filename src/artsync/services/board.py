@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from artsync.domain.events import CARD_CHANGES_IN_PLACE, Entity
 from artsync.domain.permissions import Action, Actor
-from artsync.domain.plan import Plan, card_ref
+from artsync.domain.plan import Card, Plan, card_ref
+from artsync.services.events import events_after
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_train
 from artsync.store.mapping import load_plan
@@ -47,3 +49,43 @@ def get_board(db: Session, *, actor: Actor, train_key: str | None) -> Board:
     )
     handles = {card_ref(feature, team): CardHandle(card_id, version) for card_id, version, feature, team in rows}
     return Board(plan, seq, handles)
+
+
+CATCH_UP_MOST = 500  # events after which a board is made anew rather than brought up to date
+
+
+def board_now(
+    db: Session, *, actor: Actor, train_key: str, since: Board | None = None
+) -> tuple[Board, set[str] | None]:
+    """The board as it is now, and the refs of the cards that changed since ``since`` (None when made anew).
+
+    With ``since``, and only card moves and status changes logged after it, the board is brought up to date from
+    those cards' rows instead of loading the whole plan again (a tenth of a second on a 40-team train). Anything
+    else — a dependency, a feature, a new PI, too many events — and it is made anew.
+    """
+    if since is not None:
+        train = find_train(db, train_key)
+        authorize(actor, train.key, Action.READ)
+        if train.last_seq - since.seq <= CATCH_UP_MOST and find_current_pi(db, train).key == since.plan.pi.key:
+            events = events_after(db, train, since.seq)
+            if all(e.entity == Entity.CARD and e.action in CARD_CHANGES_IN_PLACE for e in events):
+                return brought_up(db, since, events[-1].seq if events else since.seq, {e.entity_id for e in events})
+    return get_board(db, actor=actor, train_key=train_key), None
+
+
+def brought_up(db: Session, board: Board, seq: int, refs: set[str]) -> tuple[Board, set[str] | None]:
+    """``board`` with the cards ``refs`` as their rows are now (a ref not on it — another PI's card — changes
+    nothing), as of ``seq``."""
+    by_id = {board.cards[ref].id: ref for ref in refs if ref in board.cards}
+    rows = db.execute(
+        select(CardRow.id, CardRow.iteration, CardRow.points, CardRow.status, CardRow.version).where(
+            CardRow.id.in_(by_id)
+        )
+    )
+    cards: dict[str, Card] = {}
+    handles = dict(board.cards)
+    for card_id, iteration, points, status, version in rows:
+        ref = by_id[card_id]
+        cards[ref] = replace(board.plan.cards_by_ref[ref], iteration=iteration, points=points, status=status)
+        handles[ref] = CardHandle(card_id, version)
+    return Board(board.plan.with_cards(cards), seq, handles), set(cards)

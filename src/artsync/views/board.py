@@ -167,25 +167,39 @@ class Board(Record):
             pi=p.pi.key,
             iterations=Iteration.all_of(p.pi),
             teams=team_rows(p),
-            cards=[
-                BoardCard(
-                    ref=c.ref,
-                    feature=c.feature,
-                    title=p.features_by_key[c.feature].title,
-                    team=c.team,
-                    iteration=c.iteration,
-                    points=c.points,
-                    status=CardStatus(c.status),
-                    id=board.cards[c.ref].id,
-                    version=board.cards[c.ref].version,
-                )
-                for c in p.cards
-            ],
+            cards=[board_card(board, c) for c in p.cards],
             dependencies=dependency_lines(p),
             milestones=milestones(p),
             rules=BoardRules.of_domain(),
             seq=board.seq,
         )
+
+    def brought_up(self, board: BoardResult, changed: set[str]) -> Board:
+        """This board as ``board`` has it now, when only the cards ``changed`` moved or changed status: those
+        cards, the loads and the dependencies' statuses are made again, the rest is kept."""
+        p = board.plan
+        cards = [board_card(board, p.cards_by_ref[c.ref]) if c.ref in changed else c for c in self.cards]
+        statuses = rules.dependency_statuses(p)
+        lines = [
+            line if line.status == statuses[d.key] else line.model_copy(update={"status": statuses[d.key]})
+            for line, d in zip(self.dependencies, p.dependencies, strict=True)
+        ]
+        return self.model_copy(update={"cards": cards, "teams": team_rows(p), "dependencies": lines, "seq": board.seq})
+
+
+def board_card(board: BoardResult, c: plan.Card) -> BoardCard:
+    p = board.plan
+    return BoardCard(
+        ref=c.ref,
+        feature=c.feature,
+        title=p.features_by_key[c.feature].title,
+        team=c.team,
+        iteration=c.iteration,
+        points=c.points,
+        status=CardStatus(c.status),
+        id=board.cards[c.ref].id,
+        version=board.cards[c.ref].version,
+    )
 
 
 def team_rows(p: plan.Plan) -> list[TeamRow]:

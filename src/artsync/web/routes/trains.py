@@ -10,9 +10,12 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy.orm import Session
 
+from artsync.domain.permissions import Actor
 from artsync.formats.plan_schema import PlanDocument
-from artsync.services.board import get_board
+from artsync.services.board import Board as BoardResult
+from artsync.services.board import board_now
 from artsync.services.events import list_events
 from artsync.services.findings import list_findings
 from artsync.services.trains import get_plan, list_trains, train_seq
@@ -53,6 +56,7 @@ class BoardCache:
         self.made: OrderedDict[tuple[str, int], tuple[bytes, bytes]] = OrderedDict()
         self.lock = threading.Lock()
         self.making: dict[str, asyncio.Lock] = {}  # one board made at a time per train: the others wait for it
+        self.latest: dict[str, tuple[BoardResult, views.Board]] = {}  # what the next board is brought up from
 
     def get(self, train: str, seq: int) -> tuple[bytes, bytes] | None:
         """The board as of ``seq``, or a newer one (a reader may always be shown more than it asked for)."""
@@ -75,6 +79,16 @@ class BoardCache:
         return made
 
 
+def make_board(db: Session, *, cache: BoardCache, actor: Actor, key: str) -> tuple[bytes, bytes]:
+    """The train's board now: brought up from the last one this worker made when only cards moved since, else
+    made anew; kept for the next request and the next change."""
+    previous = cache.latest.get(key)
+    board, changed = board_now(db, actor=actor, train_key=key, since=previous[0] if previous else None)
+    view = views.Board.of(board) if previous is None or changed is None else previous[1].brought_up(board, changed)
+    cache.latest[key] = (board, view)
+    return cache.put(key, board.seq, view.model_dump_json().encode())
+
+
 @router.get("/trains/{key}/board", response_model=views.Board)
 async def board(key: str, request: Request, db: Db, caller: CurrentCaller) -> Response:
     """The whole ART planning board in one call, as of event ``seq``."""
@@ -88,8 +102,7 @@ async def board(key: str, request: Request, db: Db, caller: CurrentCaller) -> Re
         async with cache.maker(key):
             cached = cache.get(key, seq)
             if cached is None:
-                made = views.Board.of(await read(db, get_board, actor=caller.actor, train_key=key))
-                cached = cache.put(key, made.seq, made.model_dump_json().encode())
+                cached = await read(db, make_board, cache=cache, actor=caller.actor, key=key)
     plain, packed = cached
     if "gzip" in request.headers.get("accept-encoding", ""):  # compressed once per seq, not once per request
         return Response(
