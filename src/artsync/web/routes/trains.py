@@ -98,7 +98,7 @@ async def board(key: str, request: Request, db: Db, caller: CurrentCaller) -> Re
     """The whole ART planning board in one call, as of event ``seq``."""
     cache: BoardCache = request.app.state.boards
     # Most requests find the board made already: one short read of the train's seq, and the bytes go out.
-    seq = await read(db, train_seq, actor=caller.actor, train_key=key)
+    seq = await read(db, train_seq, one_statement=True, actor=caller.actor, train_key=key)
     cached = cache.get(key, seq)
     if cached is None:
         # After a change, everyone whose board shows a gap asks at once: one request makes the board, the rest
