@@ -1,7 +1,7 @@
 """Live board under load: `serve --workers 2` on PostgreSQL, WebSocket clients, paced edits — beside the floor.
 
-Phase 1: 20 edits per second for 8 s (--seconds), then a burst of 100 edits per second for 5 s.
-Phase 2: the same with 10 more clients that never read, shorter (3 s + 2 s), to show
+Phase 1: 20 edits per second for 6 s (--seconds), then a burst of 100 edits per second for 5 s.
+Phase 2: the same with 10 more clients that never read, shorter (2 s + 2 s), to show
 that a client that stops reading does not slow the others.
 Then phase 1 again against the floor (`bench/support/floor_server.py`: the same stack doing the least
 a live board can — one statement per edit, events written straight to the sockets), so every
@@ -47,7 +47,7 @@ from support.procs import cpu_seconds, workers
 
 POSTGRES_URL = os.environ.get("ARTSYNC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "150"))
-SUSTAINED = float(os.environ.get("BENCH_SUSTAINED_SECONDS", "8"))  # `make bench` keeps each script under a minute
+SUSTAINED = float(os.environ.get("BENCH_SUSTAINED_SECONDS", "6"))  # `make bench` keeps each script under a minute
 BURST = float(os.environ.get("BENCH_BURST_SECONDS", "5"))
 TRAIN = "PAY"
 requested: dict[int, float] = {}  # when each edit's request was sent, by the seq it made
@@ -226,7 +226,7 @@ def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", type=int, default=CLIENTS, help="WebSocket clients (150)")
     parser.add_argument("--rate", type=int, default=20, help="sustained edits per second (20)")
-    parser.add_argument("--seconds", type=float, default=SUSTAINED, help="sustained phase, seconds (8)")
+    parser.add_argument("--seconds", type=float, default=SUSTAINED, help="sustained phase, seconds (6)")
     parser.add_argument("--burst-rate", type=int, default=100, help="burst edits per second (100)")
     parser.add_argument("--burst-seconds", type=float, default=BURST, help="burst phase, seconds (5)")
     parser.add_argument("--no-floor", action="store_true", help="skip the floor server")
@@ -290,12 +290,12 @@ def main() -> None:
                 base,
                 token,
                 cards,
-                [(3, args.rate), (2, args.burst_rate)],
+                [(2, args.rate), (2, args.burst_rate)],
                 idle_clients=10,
                 cpu=lambda: cpu_seconds(pids),
             )
         )
-        report("phase 2: the same (3 s + 2 s) with 10 more clients that never read", second)
+        report("phase 2: the same (2 s + 2 s) with 10 more clients that never read", second)
         # Compared on the time from the edit's request: the time from its response is often zero.
         base_p99 = percentile(first["sustained_from_request"], 99)
         with_idle = percentile(second["sustained_from_request"], 99)
