@@ -13,18 +13,16 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import os
 import statistics
 import sys
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import uvloop
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
@@ -41,9 +39,9 @@ from artsync.views.board import Board
 from artsync.web.app import create_app
 from live import serve, stop
 from support.light_http import hammer
+from support.postgres import schemas
 from support.procs import cpu_seconds, workers
 
-POSTGRES_URL = os.environ.get("ARTSYNC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 OPERATOR = Actor.local("bench")
 
 
@@ -173,29 +171,15 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=1000, help="sequential PATCHes for the CPU figure (1000)")
     parser.add_argument("--seconds", type=float, default=5, help="seconds of board requests (5)")
     args = parser.parse_args()
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    schemas = {size: f"bench_{uuid.uuid4().hex[:10]}" for size in ("art", "train")}
-    try:
-        with admin.connect() as connection:
-            for schema in schemas.values():
-                connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:
-        sys.exit(f"PostgreSQL is not reachable at {POSTGRES_URL} ({exc.__class__.__name__}); `make services` starts it")
-    try:
-        urls = {size: f"{POSTGRES_URL}?options=-csearch_path%3D{schema}" for size, schema in schemas.items()}
-        token = train_with_token(urls["art"], "art")
+    with schemas(2) as (art, train):
+        token = train_with_token(art, "art")
         print("the edit path and the board, on PostgreSQL (art demo unless said)")
-        statements_per_edit(urls["art"], token)
-        cpu_per_edit(urls["art"], token, args.edits)
-        board_rate(urls["art"], token, args.seconds)
-        train_token = train_with_token(urls["train"], "train", "FLEET")
-        board_rate(urls["train"], train_token, args.seconds, "FLEET", "train board (gzip, 40 teams)")
-        board_cpu(urls["train"])
-    finally:
-        with admin.connect() as connection:
-            for schema in schemas.values():
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+        statements_per_edit(art, token)
+        cpu_per_edit(art, token, args.edits)
+        board_rate(art, token, args.seconds)
+        train_token = train_with_token(train, "train", "FLEET")
+        board_rate(train, train_token, args.seconds, "FLEET", "train board (gzip, 40 teams)")
+        board_cpu(train)
 
 
 if __name__ == "__main__":

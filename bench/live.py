@@ -22,14 +22,13 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import uvloop
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 from websockets.asyncio.client import connect
 
@@ -43,9 +42,9 @@ from artsync.services.people import add_user
 from artsync.services.plans import import_plan
 from artsync.store.db import make_engine, migrate
 from support.light_ws import listen as light_listen
+from support.postgres import schemas
 from support.procs import cpu_seconds, workers
 
-POSTGRES_URL = os.environ.get("ARTSYNC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "150"))
 SUSTAINED = float(os.environ.get("BENCH_SUSTAINED_SECONDS", "6"))  # `make bench` keeps each script under a minute
 BURST = float(os.environ.get("BENCH_BURST_SECONDS", "5"))
@@ -254,20 +253,19 @@ def main() -> None:
     args = arguments()
     CLIENTS = args.clients
     plan = [(args.seconds, args.rate), (args.burst_seconds, args.burst_rate)]
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-            connection.execute(text(f'CREATE SEQUENCE "{schema}".floor_seq'))
-            connection.execute(text(f"SELECT nextval('\"{schema}\".floor_seq')"))
-    except Exception as exc:
-        sys.exit(f"PostgreSQL is not reachable at {POSTGRES_URL} ({exc.__class__.__name__}); `make services` starts it")
-    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    with schemas() as (url,):
+        measure(url, args, plan)
+
+
+def measure(url: str, args: argparse.Namespace, plan: list[tuple[float, int]]) -> None:
+    """Both phases against artsync at ``url``, then phase 1 against the floor on the same database."""
     process = None
     try:
         engine = make_engine(url)
         migrate(engine)
+        with engine.begin() as connection:  # the floor's seqs
+            connection.execute(text("CREATE SEQUENCE floor_seq"))
+            connection.execute(text("SELECT nextval('floor_seq')"))
         with Session(engine) as db:
             operator = Actor.local("bench")
             import_plan(db, actor=operator, plan=demo_plan("art"))
@@ -306,9 +304,7 @@ def main() -> None:
         process = None
         if args.no_floor:
             return
-        floor_url = (
-            POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://") + f"?options=-csearch_path%3D{schema}"
-        )
+        floor_url = url.replace("postgresql+psycopg://", "postgresql://")
         process, floor = serve(
             [sys.executable, "-m", "uvicorn", "floor_server:app", "--app-dir", str(Path(__file__).parent / "support"),
              "--workers", "2", "--log-level", "warning"],
@@ -336,9 +332,6 @@ def main() -> None:
     finally:
         if process:
             stop(process)
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 if __name__ == "__main__":

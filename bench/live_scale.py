@@ -13,17 +13,16 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import uuid
 from functools import partial
 from pathlib import Path
 
 import httpx
 import uvloop
-from sqlalchemy import create_engine, text
 
 import live
 from edit_path import train_with_token
 from live import percentile, phase, serve, stop
+from support.postgres import schemas
 from support.procs import cpu_seconds, workers
 
 
@@ -54,18 +53,15 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=20, help="edits per second (20)")
     parser.add_argument("--seconds", type=float, default=4, help="seconds of edits at each size (4)")
     args = parser.parse_args()
-    admin = create_engine(live.POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    with schemas() as (url,):
+        grow(url, args)
+
+
+def grow(url: str, args: argparse.Namespace) -> None:
+    """The scale table on the database at ``url``."""
+    token = train_with_token(url, "art")
+    process, base = serve([sys.executable, "-m", "artsync", "serve", "--workers", "2", "--db", url])
     try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:
-        sys.exit(f"PostgreSQL is not reachable ({exc.__class__.__name__}); `make services` starts it")
-    process = None
-    try:
-        url = f"{live.POSTGRES_URL}?options=-csearch_path%3D{schema}"
-        token = train_with_token(url, "art")
-        process, base = serve([sys.executable, "-m", "artsync", "serve", "--workers", "2", "--db", url])
         board = httpx.get(f"{base}/api/v1/trains/PAY/board", headers={"Authorization": f"Bearer {token}"}).json()
         cards = [c for c in board["cards"] if c["iteration"] is not None][:150]
         print(
@@ -97,11 +93,7 @@ def main() -> None:
             )
         print("  targets at 1,000 clients: p99 ≤ 100 ms, nothing missing, ≤ 100 MiB per worker, no GC pause over 20 ms")
     finally:
-        if process:
-            stop(process)
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+        stop(process)
 
 
 if __name__ == "__main__":

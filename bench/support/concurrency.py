@@ -12,23 +12,20 @@ bench/concurrency_postgresql.py (2 workers), one script per store so that each r
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).parents[2]))
 from tests.web.browser import demo_train_with_rte, serving
 from tests.web.edit_storm import lost_updates, percentile, storm
 
 from artsync.domain.permissions import Actor
+from support.postgres import schemas
 
-POSTGRES_URL = os.environ.get("ARTSYNC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 OPERATOR = Actor.local("bench")
 
 
@@ -99,13 +96,5 @@ def sqlite() -> None:
 
 
 def postgresql() -> None:
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        run("PostgreSQL", f"{POSTGRES_URL}?options=-csearch_path%3D{schema}", 2)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with schemas() as (url,):
+        run("PostgreSQL", url, 2)

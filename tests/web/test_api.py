@@ -36,21 +36,29 @@ def test_the_board_is_compressed_and_as_fresh_as_the_log(served: Served) -> None
     assert next(c for c in after["cards"] if c["id"] == card["id"])["iteration"] == to
 
 
+@pytest.fixture
+def boards_made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """How each board the server made came about: "made anew" or "brought up" from the last one."""
+    from artsync.web.routes import trains
+
+    how: list[str] = []
+    real = trains.board_now
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        board, changed = real(*args, **kwargs)
+        how.append("made anew" if changed is None else "brought up")
+        return board, changed
+
+    monkeypatch.setattr(trains, "board_now", watched)
+    return how
+
+
 def test_a_room_asking_for_the_board_at_once_after_a_change_gets_one_board_made_once(
-    served: Served, monkeypatch: pytest.MonkeyPatch
+    served: Served, boards_made: list[str]
 ) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from artsync.web.routes import trains
-
-    made: list[int] = []
-    real = trains.board_now
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        made.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(trains, "board_now", counted)
+    made = boards_made
     path, rte = f"/api/v1/trains/{TRAIN}/board", served.as_("rte")
     card = next(c for c in served.client.get(path, headers=rte).json()["cards"] if c["team"] == TEAM)
     moved = served.client.patch(
@@ -253,26 +261,15 @@ def test_card_status_is_set_with_patch_and_kept_on_the_board(served: Served) -> 
     assert both.status_code == 422 and "one change at a time" in both.json()["detail"]
 
 
-def test_a_board_brought_up_from_card_changes_is_the_board_made_anew(
-    served: Served, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_board_brought_up_from_card_changes_is_the_board_made_anew(served: Served, boards_made: list[str]) -> None:
     from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
 
     from artsync.services.board import get_board
     from artsync.views.board import Board
-    from artsync.web.routes import trains
     from tests.personas import ADMIN
 
-    how: list[str] = []
-    real = trains.board_now
-
-    def watched(*args: Any, **kwargs: Any) -> Any:
-        board, changed = real(*args, **kwargs)
-        how.append("made anew" if changed is None else "brought up")
-        return board, changed
-
-    monkeypatch.setattr(trains, "board_now", watched)
+    how = boards_made
     path, rte, po = f"/api/v1/trains/{TRAIN}/board", served.as_("rte"), served.as_("product_owner")
     first = served.client.get(path, headers=rte).json()
     mine = [c for c in first["cards"] if c["team"] == TEAM][:3]

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, delete, or_, select
+from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.orm import Session
 
 from artsync.domain import limits
@@ -50,7 +50,7 @@ class CardView:
 
 def get_card(db: Session, *, actor: Actor, card_id: int) -> CardView:
     """A card by its id, on any train the actor may read."""
-    found = db.execute(card_by_id(card_id)).first()
+    found = db.execute(CARD_BY_ID, {"card_id": card_id}).first()
     if found is None:
         raise NotFoundError(f"no card with id {card_id}")
     row, feature, team, _, train = found
@@ -58,21 +58,17 @@ def get_card(db: Session, *, actor: Actor, card_id: int) -> CardView:
     return CardView(row.id, train.key, Card(feature, team, row.iteration, row.points, row.status), row.version)
 
 
-def card_by_id(card_id: int | BindParameter[int]) -> Select[CardRow, str, str, PIRow, TrainRow]:
-    """One statement for all an edit of a card by id needs: the card, its feature and team keys, PI and train."""
-    return (
-        select(CardRow, FeatureRow.key, TeamRow.key, PIRow, TrainRow)
-        .join(FeatureRow, CardRow.feature_id == FeatureRow.id)
-        .join(TeamRow, CardRow.team_id == TeamRow.id)
-        .join(PIRow, CardRow.pi_id == PIRow.id)
-        .join(TrainRow, PIRow.train_id == TrainRow.id)
-        .where(CardRow.id == card_id)
-    )
-
-
+# One statement for all a read or an edit of a card by id needs: the card, its feature and team keys, PI and train.
 # Built once: on the path of every edit, building the statement anew cost more than running it.
-CARD_FOR_EDIT = card_by_id(bindparam("card_id"))
-CARD_FOR_EDIT_LOCKED = CARD_FOR_EDIT.with_for_update(of=CardRow)
+CARD_BY_ID = (
+    select(CardRow, FeatureRow.key, TeamRow.key, PIRow, TrainRow)
+    .join(FeatureRow, CardRow.feature_id == FeatureRow.id)
+    .join(TeamRow, CardRow.team_id == TeamRow.id)
+    .join(PIRow, CardRow.pi_id == PIRow.id)
+    .join(TrainRow, PIRow.train_id == TrainRow.id)
+    .where(CardRow.id == bindparam("card_id"))
+)
+CARD_BY_ID_LOCKED = CARD_BY_ID.with_for_update(of=CardRow)
 
 
 @contextmanager
@@ -80,7 +76,7 @@ def card_write(db: Session, *, actor: Actor, card_id: int) -> Iterator[tuple[Wri
     """The Write of an edit to the card ``card_id``: one read of the card (locked on PostgreSQL), its PI and train."""
     with transaction(db):
         # SQLite's write transaction already holds every other writer off; PostgreSQL locks the card.
-        query = CARD_FOR_EDIT if db.get_bind().dialect.name == "sqlite" else CARD_FOR_EDIT_LOCKED
+        query = CARD_BY_ID if db.get_bind().dialect.name == "sqlite" else CARD_BY_ID_LOCKED
         found = db.execute(query, {"card_id": card_id}).first()
         if found is None:
             raise NotFoundError(f"no card with id {card_id}")

@@ -117,14 +117,20 @@ def look_up(request: HTTPConnection) -> Caller:
         return caller
 
 
-async def get_caller(request: Request, csrf_token: Annotated[str | None, Header(alias=CSRF_HEADER)] = None) -> Caller:
-    """Who is asking: remembered by this process for a moment (``web/identities.py``), else looked up."""
-    identities: Identities = request.app.state.identities
-    caller = identities.get(presented(request))
+async def caller_of(connection: HTTPConnection) -> Caller:
+    """Who is asking (a request or a live connection): remembered by this process for a moment
+    (``web/identities.py``), else looked up in a thread."""
+    identities: Identities = connection.app.state.identities
+    caller = identities.get(presented(connection))
     if caller is None:
         generation = identities.generation
-        caller = await run_in_threadpool(look_up, request)
+        caller = await run_in_threadpool(look_up, connection)
         identities.remember(caller, generation)
+    return caller
+
+
+async def get_caller(request: Request, csrf_token: Annotated[str | None, Header(alias=CSRF_HEADER)] = None) -> Caller:
+    caller = await caller_of(request)
     # A cookie is sent by the browser on its own, so a write that rides on it must prove it came from our page.
     unsafe = caller.csrf is not None and request.method not in SAFE_METHODS
     if unsafe and not (csrf_token and caller.csrf and hmac.compare_digest(csrf_token, caller.csrf)):

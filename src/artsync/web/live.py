@@ -24,8 +24,7 @@ from artsync.domain.permissions import Action, allowed
 from artsync.errors import ArtsyncError
 from artsync.realtime.hub import Hub, Outgoing, Subscription, event_message
 from artsync.services.auth import Credential, Lapse, lapsed
-from artsync.web.deps import identify, presented
-from artsync.web.identities import Caller, Identities
+from artsync.web.deps import caller_of
 
 router = APIRouter()
 CLOSE_POLICY = 1008  # policy violation: not signed in, not allowed, wrong origin
@@ -111,7 +110,7 @@ async def live(websocket: WebSocket, key: str, after: int = 0) -> None:
         await websocket.close(code=CLOSE_POLICY, reason="origin not allowed")
         return
     try:
-        caller = await who_is_it(websocket)
+        caller = await caller_of(websocket)
     except ArtsyncError as exc:
         await websocket.close(code=CLOSE_POLICY, reason=exc.message[:120])
         return
@@ -158,22 +157,6 @@ async def live(websocket: WebSocket, key: str, after: int = 0) -> None:
         hub.unsubscribe(sub)
         if watching is not None:
             watch.remove(watching)
-
-
-async def who_is_it(websocket: WebSocket) -> Caller:
-    """The caller, remembered by this process for a moment (``web/identities.py``) or looked up in a thread."""
-    identities: Identities = websocket.app.state.identities
-    caller = identities.get(presented(websocket))
-    if caller is None:
-        generation = identities.generation
-        caller = await asyncio.to_thread(authenticate, websocket)
-        identities.remember(caller, generation)
-    return caller
-
-
-def authenticate(websocket: WebSocket) -> Caller:
-    with websocket.app.state.sessions() as db:
-        return identify(db, websocket)
 
 
 async def send_stream(websocket: WebSocket, backlog: list[Outgoing], sub: Subscription, after: int) -> None:
