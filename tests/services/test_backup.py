@@ -15,7 +15,6 @@ from artsync.services.backup import backup, restore
 from artsync.services.baselines import commit_pi
 from artsync.services.calendar_feed import create_feed_token
 from artsync.services.capacity import add_holiday, add_leave, set_team
-from artsync.services.demo_activity import seed_activity
 from artsync.services.notifications import add_webhook, route, subscribe
 from artsync.services.people import add_user
 from artsync.services.plans import import_plan
@@ -23,6 +22,7 @@ from artsync.services.votes import cast_vote, close_vote, open_vote
 from artsync.services.workshop import add_problem
 from artsync.services.wsjf import start_wsjf_session
 from artsync.store.db import make_engine, migrate
+from tests.activity import seed_activity
 from tests.conftest import postgres_schema
 from tests.personas import ADMIN
 

@@ -20,7 +20,7 @@ PASSWORD = "artsync-demo"
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory) -> Iterator[str]:
     url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'artsync.db'}"
-    result = CliRunner().invoke(app, ["demo", "--size", "small", "--db", url])
+    result = CliRunner().invoke(app, ["demo", "--size", "small", "--stage", "planning", "--db", url])
     assert result.exit_code == 0, result.stderr
     with serving(url) as base:
         yield base

@@ -142,7 +142,7 @@ def lived_in(served: Served) -> Served:
     from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
 
-    from artsync.services.demo_activity import seed_activity
+    from tests.activity import seed_activity
     from tests.personas import ADMIN
 
     engine = create_engine(served.database_url)

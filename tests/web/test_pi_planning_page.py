@@ -22,7 +22,7 @@ def site(tmp_path_factory) -> Iterator[tuple[str, str]]:
     """A served demo train in PI planning, and an API token of its RTE."""
     url = f"sqlite:///{tmp_path_factory.mktemp('planning') / 'artsync.db'}"
     runner = CliRunner()
-    assert runner.invoke(app, ["demo", "--size", "small", "--db", url]).exit_code == 0
+    assert runner.invoke(app, ["demo", "--size", "small", "--stage", "planning", "--db", url]).exit_code == 0
     token = runner.invoke(app, ["token", "create", "rita", "--db", url]).stdout.split()[-1]
     with serving(url) as base:
         yield base, token

@@ -142,47 +142,61 @@ class DemoSizeChoice(StrEnum):
     train = "train"
 
 
+class DemoStageChoice(StrEnum):
+    executing = "executing"
+    planning = "planning"
+
+
 @app.command()
 @handled
 def demo(
     size: Annotated[
         DemoSizeChoice, typer.Option(help="small: 6 teams, 60 features · art: 10, 150 · train: 40, 2,000.")
     ] = DemoSizeChoice.art,
+    stage: Annotated[
+        DemoStageChoice,
+        typer.Option(help="executing: today in iteration 3 of the PI · planning: the eve of its PI planning."),
+    ] = DemoStageChoice.executing,
     seed: Annotated[int, typer.Option(help="Same seed, same train.")] = 7,
     people: Annotated[
         bool, typer.Option("--people/--no-people", help="Also create the demo people (RTE, PM, PO, …) to sign in as.")
     ] = True,
     db: DbOption = None,
 ) -> None:
-    """Load a realistic demo train (replacing the same demo train if it is there) and its demo people."""
-    from artsync.formats.demo import DEMO_PASSWORD, DEMO_PEOPLE, demo_plan
-    from artsync.services.demo_activity import seed_activity
-    from artsync.services.people import add_user
-    from artsync.services.plans import import_plan
+    """Load a demo train with a past and a present (replacing the same demo train and its log) and its people."""
+    from artsync.formats.demo import DEMO_PASSWORD, DEMO_PEOPLE
+    from artsync.services.demo_story import add_demo_people, play_demo
 
-    plan = demo_plan(size.value, seed)
     with session(db, migrate=True) as (db_session, actor):
-        result = import_plan(db_session, actor=actor, plan=plan, replace=True)
+        story = play_demo(db_session, actor=actor, size=size.value, seed=seed, stage=stage.value)
         if people:
-            for person in DEMO_PEOPLE:
-                team = plan.teams[person.team_index].key if person.team_index is not None else None
-                add_user(
-                    db_session,
-                    actor=actor,
-                    name=person.name,
-                    train_key=plan.train.key,
-                    role=person.role,
-                    team_key=team,
-                    password=DEMO_PASSWORD,
-                )
-            seed_activity(db_session, actor=actor, train_key=plan.train.key)
-    report_import(result)
+            add_demo_people(db_session, actor=actor, plan=story.plan)
+    plan = story.plan
+    when = (
+        f"today is in iteration 3 of {story.current}"
+        if story.stage == "executing"
+        else f"{story.current} is planned tomorrow (draft plan, no vote yet)"
+    )
+    console.print(
+        f"Loaded [bold]{plan.train.name}[/] ({plan.train.key}): {len(plan.teams)} teams, {story.previous} closed, "
+        f"{when}."
+    )
     if people:
         console.print(output.demo_people_table(plan, DEMO_PEOPLE, DEMO_PASSWORD))
+        console.print(
+            "Sign in as [bold]rita[/] to run the train, [bold]olga[/] or [bold]mia[/] to work in a team, [bold]vic[/] "
+            "to look on. The plan carries problems on purpose — a broken dependency, a cycle, an over-loaded "
+            "iteration, a milestone that will be missed: `artsync findings` lists them, the board shows them."
+        )
 
 
 def report_import(result: Any) -> None:
     counts = ", ".join(f"{n} {name}" for name, n in result.counts.items())
+    if result.event.entity == "pi":
+        console.print(
+            f"Added {result.event.entity_id} to train [bold]{result.train}[/]: {counts} (event {result.event.seq})."
+        )
+        return
     verb = "Replaced" if result.replaced else "Imported"
     console.print(f"{verb} train [bold]{result.train}[/]: {counts} (event {result.event.seq}).")
 
@@ -192,14 +206,20 @@ def report_import(result: Any) -> None:
 def import_(
     file: Annotated[Path, typer.Argument(help="An artsync-plan/1 JSON file (see docs/plan-format.md).")],
     replace: Annotated[bool, typer.Option("--replace", help="Overwrite the plan of a train that exists.")] = False,
+    next_pi: Annotated[
+        bool,
+        typer.Option("--next-pi", help="Add the file's PI to its train as the next PI, keeping the PIs before it."),
+    ] = False,
     db: DbOption = None,
 ) -> None:
-    """Import a whole plan; it lands whole or not at all."""
+    """Import a whole plan, or the next PI's draft of a train; it lands whole or not at all."""
     from artsync.domain import limits
     from artsync.errors import ImportFailedError
     from artsync.formats.plan_format import parse_plan_text
-    from artsync.services.plans import import_plan
+    from artsync.services.plans import import_pi_plan, import_plan
 
+    if replace and next_pi:
+        raise InvalidInputError("--replace overwrites the whole train and --next-pi adds a PI to it: choose one")
     try:
         size = file.stat().st_size
         if size > limits.PLAN_BYTES:
@@ -216,7 +236,10 @@ def import_(
             err_console.print(f"  {escape(problem)}", soft_wrap=True)
         raise exit_now from None
     with session(db, migrate=True) as (db_session, actor):
-        result = import_plan(db_session, actor=actor, plan=plan, replace=replace)
+        if next_pi:
+            result = import_pi_plan(db_session, actor=actor, plan=plan)
+        else:
+            result = import_plan(db_session, actor=actor, plan=plan, replace=replace)
     report_import(result)
 
 

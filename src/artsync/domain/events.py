@@ -348,7 +348,7 @@ def same(payload: type, *actions: str) -> dict[str, type]:
 
 CATALOGUE: dict[Entity, dict[str, type]] = {
     Entity.TRAIN: same(PlanCounts, "imported", "replaced"),
-    Entity.PI: {"created": PIState, "advanced": PIAdvance, "committed": PICommit},
+    Entity.PI: {"created": PIState, "imported": PlanCounts, "advanced": PIAdvance, "committed": PICommit},
     Entity.TEAM: {"edited": TeamState},
     Entity.CAPACITY: {"adjusted": CapacityState},
     Entity.CALENDAR: same(Holiday, "holiday-added", "holiday-removed") | same(Leave, "leave-added", "leave-removed"),

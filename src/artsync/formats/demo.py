@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
 from artsync.domain.cadence import PI
 from artsync.domain.plan import (
@@ -177,53 +177,21 @@ DEMO_PEOPLE = (
 )
 
 
-def demo_plan(size: str = "art", seed: int = 7) -> Plan:
-    """A realistic train for ``size`` (small, art or train); the same seed gives the same plan."""
+def demo_plan(size: str = "art", seed: int = 7, start: date = DEMO_PI_START, key: str = "PI-2026.4") -> Plan:
+    """A realistic train for ``size`` (small, art or train) in PI planning; the same seed gives the same plan."""
     spec = SIZES[size]
     rng = random.Random(f"{size}:{seed}")
-    pi = PI(key="PI-2026.4", start=DEMO_PI_START, iteration_weeks=2, iteration_count=5, ip_last=True)
-    development = range(1, pi.iteration_count)  # the IP iteration takes no feature work
-    teams = [Team(TEAM_NAMES[i], f"Team {TEAM_NAMES[i]}", rng.randrange(30, 51, 2)) for i in range(spec.teams)]
-
-    features: list[Feature] = []
-    for n in range(spec.features - 1):  # the last one is the epic-sized card added below
-        area = rng.choice(AREAS)
-        enabler = rng.random() < 0.2
-        template = rng.choice(ENABLER if enabler else BUSINESS)
-        inputs = WsjfInputs(
-            rng.choice(WEIGHTED_SCALE), rng.choice(WEIGHTED_SCALE), rng.choice(WEIGHTED_SCALE), rng.choice(SIZES_SCALE)
-        )
-        title = template.format(area)
-        features.append(Feature(f"{spec.train_key}-{101 + n}", title[0].upper() + title[1:], kind(enabler), inputs))
-
-    # Each feature needs one to three teams; its size spreads over them in points.
-    cards: dict[str, Card] = {}
-    for feature in features:
-        for team in rng.sample(teams, rng.choice((1, 1, 1, 2, 2, 3))):
-            points = max(1, min(team.velocity // 2, feature.wsjf.size + rng.randrange(0, 6)))
-            card = Card(feature.key, team.key, None, points)
-            cards[card.ref] = card
-
-    # Plan each team's cards in WSJF order into the earliest iteration with room, up to ~75% load;
-    # the first card that fits nowhere stops the team, so planned work always outranks unplanned.
-    order = {f.key: i for i, f in enumerate(rank(features))}
-    load = {(t.key, i): 0 for t in teams for i in development}
-    for team in teams:
-        own = sorted((c for c in cards.values() if c.team == team.key), key=lambda c: order[c.feature])
-        for card in own:
-            room = [i for i in development if load[team.key, i] + card.points <= PLANNED_LOAD * team.velocity]
-            if not room:
-                break
-            load[team.key, room[0]] += card.points
-            cards[card.ref] = replace(card, iteration=room[0])
-
+    pi = PI(key=key, start=start, iteration_weeks=2, iteration_count=5, ip_last=True)
+    teams = demo_teams(rng, spec)
+    features = demo_features(rng, spec, first=101, count=spec.features - 1)  # + the epic-sized card below
+    cards = plan_cleanly(pi, teams, features, demo_cards(rng, teams, features))
     problems = Problems(rng, pi, teams, features, cards)
     problems.inject()
     dependencies = problems.dependencies + plan_dependencies(rng, spec, cards, problems.reserved)
     dependencies = declare_one_broken(dependencies, problems.reserved)
     teams = problems.teams
     features = problems.features
-    milestones = demo_milestones(rng, features, problems.cards, problems.reserved, problems.late_card)
+    milestones = demo_milestones(rng, pi, features, problems.cards, problems.reserved, problems.late_card)
     objectives = demo_objectives(rng, teams, features, problems.cards, problems.reserved)
     risks = demo_risks(rng, teams)
     return Plan(
@@ -237,6 +205,93 @@ def demo_plan(size: str = "art", seed: int = 7) -> Plan:
         objectives=tuple(objectives),
         risks=tuple(risks),
     )
+
+
+def previous_plan(size: str, seed: int, current: Plan, key: str) -> Plan:
+    """The PI before ``current``: the same teams on other features, planned cleanly, ten weeks earlier.
+
+    Its risks are all ROAMed and its dependencies committed, as a plan the train went on to execute.
+    """
+    spec = SIZES[size]
+    rng = random.Random(f"{size}:{seed}:previous")
+    weeks = current.pi.iteration_weeks * current.pi.iteration_count
+    pi = PI(key=key, start=current.pi.start - timedelta(weeks=weeks), iteration_weeks=current.pi.iteration_weeks,
+            iteration_count=current.pi.iteration_count, ip_last=current.pi.ip_last)  # fmt: skip
+    teams = [replace(t, capacity_overrides={}) for t in current.teams]
+    count = max(20, spec.features * 3 // 5)
+    features = demo_features(rng, spec, first=101 - count, count=count)
+    planned = plan_cleanly(pi, teams, features, demo_cards(rng, teams, features))
+    cards = {ref: c for ref, c in planned.items() if c.iteration is not None}  # what did not fit waits for later
+    dependencies = [replace(d, state="committed") for d in plan_dependencies(rng, spec, cards, set())]
+    objectives = demo_objectives(rng, teams, features, cards, set())
+    milestones = [
+        Milestone("M1", "Release to all merchants", pi.iteration_count - 1, None,
+                  tuple(sorted(rng.sample(done_features(features, cards, pi.iteration_count - 1, set()), 3)))),
+    ]  # fmt: skip
+    roamed = ("resolved", "resolved", "accepted", "mitigated", "resolved")
+    risks = [
+        replace(r, roam=state, owner=r.owner or rng.choice(PEOPLE))
+        for r, state in zip(demo_risks(rng, teams), roamed, strict=False)
+    ]
+    return Plan(
+        train=current.train,
+        pi=pi,
+        teams=tuple(teams),
+        features=tuple(features),
+        cards=tuple(sorted(cards.values(), key=lambda c: (c.feature, c.team))),
+        dependencies=tuple(sorted(dependencies, key=lambda d: d.key)),
+        milestones=tuple(milestones),
+        objectives=tuple(objectives),
+        risks=tuple(risks),
+    )
+
+
+def demo_teams(rng: random.Random, spec: DemoSize) -> list[Team]:
+    return [Team(TEAM_NAMES[i], f"Team {TEAM_NAMES[i]}", rng.randrange(30, 51, 2)) for i in range(spec.teams)]
+
+
+def demo_features(rng: random.Random, spec: DemoSize, *, first: int, count: int) -> list[Feature]:
+    """``count`` features keyed from ``first`` on, with WSJF inputs on the usual scales."""
+    features: list[Feature] = []
+    for n in range(count):
+        area = rng.choice(AREAS)
+        enabler = rng.random() < 0.2
+        template = rng.choice(ENABLER if enabler else BUSINESS)
+        inputs = WsjfInputs(
+            rng.choice(WEIGHTED_SCALE), rng.choice(WEIGHTED_SCALE), rng.choice(WEIGHTED_SCALE), rng.choice(SIZES_SCALE)
+        )
+        title = template.format(area)
+        features.append(Feature(f"{spec.train_key}-{first + n}", title[0].upper() + title[1:], kind(enabler), inputs))
+    return features
+
+
+def demo_cards(rng: random.Random, teams: list[Team], features: list[Feature]) -> dict[str, Card]:
+    """Each feature needs one to three teams; its size spreads over them in points."""
+    cards: dict[str, Card] = {}
+    for feature in features:
+        for team in rng.sample(teams, rng.choice((1, 1, 1, 2, 2, 3))):
+            points = max(1, min(team.velocity // 2, feature.wsjf.size + rng.randrange(0, 6)))
+            card = Card(feature.key, team.key, None, points)
+            cards[card.ref] = card
+    return cards
+
+
+def plan_cleanly(pi: PI, teams: list[Team], features: list[Feature], cards: dict[str, Card]) -> dict[str, Card]:
+    """Each team's cards in WSJF order into the earliest iteration with room, up to ~75% load; the first
+    card that fits nowhere stops the team, so planned work always outranks unplanned. The IP iteration
+    takes no feature work."""
+    development = range(1, pi.iteration_count)
+    order = {f.key: i for i, f in enumerate(rank(features))}
+    load = {(t.key, i): 0 for t in teams for i in development}
+    for team in teams:
+        own = sorted((c for c in cards.values() if c.team == team.key), key=lambda c: order[c.feature])
+        for card in own:
+            room = [i for i in development if load[team.key, i] + card.points <= PLANNED_LOAD * team.velocity]
+            if not room:
+                break
+            load[team.key, room[0]] += card.points
+            cards[card.ref] = replace(card, iteration=room[0])
+    return cards
 
 
 def kind(enabler: bool) -> str:
@@ -378,31 +433,36 @@ def plan_dependencies(
     return list(found.values())
 
 
-def demo_milestones(
-    rng: random.Random, features: list[Feature], cards: dict[str, Card], reserved: set[str], late: Card | None
-) -> list[Milestone]:
-    """A release that will be met, a regulatory date that one feature will miss, and a learning milestone."""
+def done_features(features: list[Feature], cards: dict[str, Card], iteration: int, reserved: set[str]) -> list[str]:
+    """The features whose every card is planned by ``iteration`` (and not one the problems use)."""
     by_feature: dict[str, list[Card]] = {}
     for card in cards.values():
         by_feature.setdefault(card.feature, []).append(card)
+    return [
+        f.key
+        for f in features
+        if f.key in by_feature
+        and all(
+            c.iteration is not None and c.iteration <= iteration and c.ref not in reserved for c in by_feature[f.key]
+        )
+    ]
+
+
+def demo_milestones(
+    rng: random.Random, pi: PI, features: list[Feature], cards: dict[str, Card], reserved: set[str], late: Card | None
+) -> list[Milestone]:
+    """A release that will be met, a regulatory date that one feature will miss, and a learning milestone."""
 
     def done_by(iteration: int) -> list[str]:
-        return [
-            f.key
-            for f in features
-            if f.key in by_feature
-            and all(
-                c.iteration is not None and c.iteration <= iteration and c.ref not in reserved
-                for c in by_feature[f.key]
-            )
-        ]
+        return done_features(features, cards, iteration, reserved)
 
     regulatory = rng.sample(done_by(3), min(2, len(done_by(3))))
     if late is not None:
         regulatory.append(late.feature)
+    deadline = pi.iterations[2].end - timedelta(days=2)  # the Friday that ends iteration 3
     return [
         Milestone("M1", "Beta release to pilot merchants", 2, None, tuple(sorted(rng.sample(done_by(2), 3)))),
-        Milestone("M2", "Regulatory deadline", 3, date(2026, 11, 27), tuple(sorted(regulatory))),
+        Milestone("M2", "Regulatory deadline", 3, deadline, tuple(sorted(regulatory))),
         Milestone("M3", "Learning milestone: checkout A/B result", 4, None, tuple(sorted(rng.sample(done_by(4), 2)))),
     ]
 

@@ -19,7 +19,7 @@ from artsync.services.permissions import authorize
 from artsync.services.trains import find_train
 from artsync.services.writes import Changed, writing
 from artsync.store.mapping import current_pi, pi_value
-from artsync.store.models import PIRow
+from artsync.store.models import PIRow, TrainRow
 
 
 @dataclass(frozen=True)
@@ -77,15 +77,7 @@ def create_pi(
     with writing(db, actor=actor, train_key=train_key) as w:
         train = w.train
         w.authorize(Action.ADMINISTER)
-        for other in db.scalars(select(PIRow).where(PIRow.train_id == train.id)):
-            if other.key == key:
-                raise ConflictError(f"train {train.key} already has a PI {key}")
-            theirs = pi_value(other)
-            if pi.start <= theirs.end and theirs.start <= pi.end:
-                raise InvalidInputError(
-                    f"{key} ({pi.start} – {pi.end}) overlaps {other.key} ({theirs.start} – {theirs.end}): "
-                    "PIs of one train follow each other"
-                )
+        check_follows(db, train, pi)
         row = PIRow(train_id=train.id, key=key, start=start, iteration_weeks=iteration_weeks,
                     iterations=iterations, ip_last=ip_last, state="draft")  # fmt: skip
         db.add(row)
@@ -93,6 +85,19 @@ def create_pi(
         refresh_capacities(db, train)
         event = w.record(Entity.PI, key, "created", before=None, after=pi_state(row))
     return Changed(pi, row.version, event)
+
+
+def check_follows(db: Session, train: TrainRow, pi: PI) -> None:
+    """A new PI has a key of its own and does not overlap the train's other PIs."""
+    for other in db.scalars(select(PIRow).where(PIRow.train_id == train.id)):
+        if other.key == pi.key:
+            raise ConflictError(f"train {train.key} already has a PI {pi.key}")
+        theirs = pi_value(other)
+        if pi.start <= theirs.end and theirs.start <= pi.end:
+            raise InvalidInputError(
+                f"{pi.key} ({pi.start} – {pi.end}) overlaps {other.key} ({theirs.start} – {theirs.end}): "
+                "PIs of one train follow each other"
+            )
 
 
 def advance_pi(

@@ -10,12 +10,13 @@ from sqlalchemy.orm import Session
 from artsync.domain.events import Event
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import Plan
-from artsync.errors import ConflictError
+from artsync.errors import ConflictError, InvalidInputError, NotFoundError
 from artsync.services.permissions import authorize
+from artsync.services.pis import check_follows
 from artsync.services.transaction import transaction
 from artsync.services.writes import Write
-from artsync.store.mapping import delete_plan_rows, insert_plan
-from artsync.store.models import TrainRow
+from artsync.store.mapping import add_pi_plan, delete_plan_rows, insert_plan
+from artsync.store.models import TeamRow, TrainRow
 
 
 @dataclass(frozen=True)
@@ -71,3 +72,28 @@ def import_plan(db: Session, *, actor: Actor, plan: Plan, replace: bool = False)
             "train", train.key, action, before=None, after={"pi": plan.pi.key, **counts}
         )
     return PlanImported(plan.train.key, replaced, counts, event)
+
+
+def import_pi_plan(db: Session, *, actor: Actor, plan: Plan) -> PlanImported:
+    """Add the draft of a new PI to a train that exists, keeping its past PIs: whole or not at all.
+
+    The plan's teams must be the train's; its features that the backlog lacks join it. The new PI
+    follows the others (no overlap) and is planned, not executing: it becomes the train's current PI.
+    """
+    counts = plan_counts(plan)
+    authorize(actor, plan.train.key, Action.ADMINISTER)
+    if plan.pi.state not in ("draft", "planning"):
+        raise InvalidInputError(f"a new PI is imported in draft or planning, not {plan.pi.state}")
+    with transaction(db):
+        train = db.scalars(select(TrainRow).where(TrainRow.key == plan.train.key)).first()
+        if train is None:
+            raise NotFoundError(f"no train {plan.train.key}: import its whole plan first")
+        known = set(db.scalars(select(TeamRow.key).where(TeamRow.train_id == train.id)))
+        if strangers := sorted({t.key for t in plan.teams} - known):
+            raise InvalidInputError(f"{plan.train.key} has no team {', '.join(strangers)}: add the teams first")
+        check_follows(db, train, plan.pi)
+        add_pi_plan(db, train, plan)
+        event = Write(db, actor, train).record(
+            "pi", plan.pi.key, "imported", before=None, after={"pi": plan.pi.key, **counts}
+        )
+    return PlanImported(plan.train.key, False, counts, event)

@@ -6,6 +6,9 @@ train loads and imports quickly.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -172,6 +175,35 @@ def links(db: Session, owner: Any, feature: Any, feature_key: dict[int, str]) ->
 
 def insert_plan(db: Session, train: TrainRow, plan: Plan) -> None:
     """Write every part of ``plan`` under ``train`` (which has no plan rows yet)."""
+    team_id = bulk_ids(
+        db,
+        TeamRow,
+        [
+            {"train_id": train.id, "key": t.key, "name": t.name, "velocity": t.velocity, "size": t.size}
+            for t in plan.teams
+        ],
+    )
+    feature_id = bulk_ids(db, FeatureRow, [{"train_id": train.id, **f.record()} for f in plan.features])
+    insert_pi_plan(db, train, plan, team_id, feature_id)
+
+
+def add_pi_plan(db: Session, train: TrainRow, plan: Plan) -> list[str]:
+    """Write ``plan``'s PI and its contents under ``train``, which has its teams already; features new to
+    the train join its backlog. Returns the keys of the features added."""
+    team_id = {key: i for key, i in db.execute(select(TeamRow.key, TeamRow.id).where(TeamRow.train_id == train.id))}
+    feature_id = {
+        key: i for key, i in db.execute(select(FeatureRow.key, FeatureRow.id).where(FeatureRow.train_id == train.id))
+    }
+    new = [f for f in plan.features if f.key not in feature_id]
+    feature_id |= bulk_ids(db, FeatureRow, [{"train_id": train.id, **f.record()} for f in new])
+    insert_pi_plan(db, train, plan, team_id, feature_id)
+    return [f.key for f in new]
+
+
+def insert_pi_plan(
+    db: Session, train: TrainRow, plan: Plan, team_id: dict[str, int], feature_id: dict[str, int]
+) -> None:
+    """Write ``plan``'s PI with its capacities, cards, dependencies, milestones, objectives and risks."""
     pi = plan.pi
     pi_row = PIRow(
         train_id=train.id,
@@ -184,14 +216,6 @@ def insert_plan(db: Session, train: TrainRow, plan: Plan) -> None:
     )
     db.add(pi_row)
     db.flush()
-    team_id = bulk_ids(
-        db,
-        TeamRow,
-        [
-            {"train_id": train.id, "key": t.key, "name": t.name, "velocity": t.velocity, "size": t.size}
-            for t in plan.teams
-        ],
-    )
     capacities = [
         {"pi_id": pi_row.id, "team_id": team_id[t.key], "iteration": i, "points": p}
         for t in plan.teams
@@ -199,7 +223,6 @@ def insert_plan(db: Session, train: TrainRow, plan: Plan) -> None:
     ]
     if capacities:
         db.execute(insert(CapacityRow), capacities)
-    feature_id = bulk_ids(db, FeatureRow, [{"train_id": train.id, **f.record()} for f in plan.features])
     card_rows = [
         {
             "pi_id": pi_row.id,
@@ -317,5 +340,22 @@ def event_value(row: EventRow) -> Event:
     return Event(row.seq, at, row.actor, row.entity, row.entity_id, row.action, row.before, row.after)
 
 
+_AS_OF: ContextVar[datetime | None] = ContextVar("artsync_as_of", default=None)
+
+
 def utc_now() -> datetime:
-    return datetime.now(UTC)
+    """Now — or, inside ``as_of``, the moment being replayed."""
+    return _AS_OF.get() or datetime.now(UTC)
+
+
+@contextmanager
+def as_of(moment: datetime) -> Iterator[None]:
+    """Write as if at ``moment``: the events and timestamps of what runs inside say it happened then.
+
+    For replaying a train's past (the demo's story) through the same services people use.
+    """
+    token = _AS_OF.set(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+    try:
+        yield
+    finally:
+        _AS_OF.reset(token)

@@ -1,4 +1,4 @@
-"""What a demo train has going on besides its plan: ART events, impediments, actions, a decision, a conflict.
+"""A train with life besides its plan, for tests: ART events, impediments, actions, a decision, a conflict.
 
 Seeded once per train through the same services people use, so it is all in the event log.
 """
