@@ -25,3 +25,13 @@ def test_starting_the_cli_loads_no_database_numpy_or_web_stack() -> None:
 def test_help_lists_the_commands() -> None:
     result = subprocess.run([sys.executable, "-m", "artsync", "--help"], capture_output=True, text=True, check=False)
     assert result.returncode == 0 and "findings" in result.stdout and "backup" in result.stdout
+
+
+def test_help_groups_the_commands_in_panels_in_the_order_people_meet_them() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "artsync", "--help"], capture_output=True, text=True, check=False, env={"COLUMNS": "100"}
+    )
+    panels = [line.split("─ ")[1].split(" ─")[0] for line in result.stdout.splitlines() if line.startswith("╭─ ")]
+    assert panels == ["Options", "Plan", "PI planning", "ART events", "Measure", "People and access", "Admin"]
+    listed = [line.split()[1] for line in result.stdout.splitlines() if line.startswith("│ ") and line[2] != " "]
+    assert len(listed) == len(set(listed)) and {"board", "vote", "meeting", "forecast", "user", "backup"} <= set(listed)

@@ -91,6 +91,10 @@ def test_every_date_fits_the_pi_and_today(executing: Session) -> None:
     kinds = {m.kind for m in meetings if m.state == "ended"}
     assert {"pi_planning", "art_sync", "system_demo"} <= kinds
     assert {m.kind for m in meetings if m.state == "planned"} >= {"art_sync", "system_demo", "inspect_adapt"}
+    ip = plan.pi.iterations[-1]
+    [closing] = [m.day for m in meetings if m.kind == "inspect_adapt"]
+    after = [m.day for m in meetings if m.kind == "pi_planning" and m.day > plan.pi.start]
+    assert ip.start <= closing < min(after) and max(after) <= ip.end, "I&A, then the next PI planning, in the IP"
     minutes = executing.scalars(select(MeetingRow.minutes).where(MeetingRow.state == "ended")).all()
     assert all(m and m.strip() for m in minutes), "every meeting held has its minutes"
     events = list_events(executing, actor=ADMIN, train_key=TRAIN)

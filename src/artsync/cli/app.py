@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
+from typer.core import TyperGroup
 
 from artsync.cli import art_events, measure, notify, output, pi_planning, planning
 from artsync.cli.common import (
@@ -38,13 +39,34 @@ from artsync.errors import InvalidInputError
 
 views = lazy("artsync.views.board")  # the JSON shapes; loads the services, so only when a command prints
 
+# `artsync --help` in panels, in the order people meet them; each command once.
+HELP_PANELS: dict[str, tuple[str, ...]] = {
+    "Plan": ("board", "backlog", "findings", "card", "dep", "risk", "log", "trains", "team", "capacity", "calendar",
+             "import", "export"),
+    "PI planning": ("pi", "objective", "vote", "wsjf"),
+    "ART events": ("sync", "meeting", "action", "decision", "impediment", "conflict", "workshop"),
+    "Measure": ("forecast", "progress", "predictability", "drift", "report"),
+    "People and access": ("user", "token", "subscribe"),
+    "Admin": ("demo", "serve", "init", "backup", "restore", "notify", "webhook", "outbox"),
+}  # fmt: skip
+
+
+class PanelledGroup(TyperGroup):
+    """Lists the commands in HELP_PANELS' order, so `artsync --help` shows its panels in that order."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        place = {name: n for n, name in enumerate(name for names in HELP_PANELS.values() for name in names)}
+        return sorted(super().list_commands(ctx), key=lambda name: place.get(name, len(place)))
+
+
 app = typer.Typer(
+    cls=PanelledGroup,
     name="artsync",
     help="artsync — keep the teams of an Agile Release Train in sync: one plan, its dependencies, its findings.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    rich_markup_mode=None,
+    rich_markup_mode="rich",  # rich loads only to print help: its panels group the commands
 )
 card_app = typer.Typer(help="Add, move and remove cards on the ART planning board.", no_args_is_help=True)
 dep_app = typer.Typer(help="Add and remove dependencies between cards.", no_args_is_help=True)
@@ -724,6 +746,18 @@ def serve(
         log_level="warning",
         proxy_headers=True,
     )
+
+
+def arrange_help() -> None:
+    """Put every command and group of ``app`` in its help panel (a command left out fails here, at import)."""
+    panel = {name: title for title, names in HELP_PANELS.items() for name in names}
+    for command in app.registered_commands:
+        command.rich_help_panel = panel[command.name or command.callback.__name__]  # type: ignore[union-attr]
+    for group in app.registered_groups:
+        group.rich_help_panel = panel[group.name or ""]
+
+
+arrange_help()
 
 
 def main() -> None:

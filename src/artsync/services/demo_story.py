@@ -342,9 +342,10 @@ class Story:
         for iteration in pi.iterations[:-1]:
             self.art_syncs(plan, iteration.start, iteration.end, unfinished)
             self.system_demo(plan, iteration.index, iteration.end - timedelta(days=2))
-        ip = pi.iterations[-1]
-        self.meeting("inspect_adapt", ip.start + timedelta(days=9))
-        self.meeting("pi_planning", ip.end - timedelta(days=5), title="Next PI planning, day 1")
+        next_start = pi.end + timedelta(days=1)  # I&A, then the next PI's planning, at the end of the IP iteration
+        self.meeting("inspect_adapt", next_start - timedelta(days=5))
+        self.meeting("pi_planning", next_start - timedelta(days=4), title="Next PI planning, day 1")
+        self.meeting("pi_planning", next_start - timedelta(days=3), title="Next PI planning, day 2")
         self.open_items(plan)
 
     def slips(self, plan: Plan, unfinished: set[str]) -> None:
