@@ -153,3 +153,26 @@ def test_the_rte_runs_an_art_sync_from_the_page_and_the_minutes_are_published(br
     expect(minutes).to_contain_text("Phoenix: at risk — Refund API late")
     expect(minutes).to_contain_text("Drop partial refunds from this PI?: Yes — Phoenix is full")
     expect(minutes).to_contain_text("Tell the business owners — rita, due 2026-12-04")
+
+
+def test_a_live_change_keeps_what_someone_is_typing_and_still_shows(browser, site) -> None:
+    base, token = site
+    page = signed_in(browser, base, "rita", "roam")
+    key = page.locator("article.risk:has(form.move)").first.get_attribute("id").removeprefix("risk-")
+    owner, note = page.get_by_label(f"Owner of {key}"), page.get_by_label(f"Note on {key}")
+    owner.fill("Dana Silva")
+    note.fill("chasing the vendor")
+    note.evaluate("field => field.setSelectionRange(5, 5)")  # the caret inside the word being typed
+
+    raised = httpx.post(
+        f"{base}/api/v1/trains/{TRAIN}/risks",
+        json={"text": "Payment provider changes its API in March"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert raised.status_code == 201, raised.text
+    expect(page.get_by_text("Payment provider changes its API in March")).to_be_visible()  # the change appears
+
+    assert (owner.input_value(), note.input_value()) == ("Dana Silva", "chasing the vendor")
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == f"Note on {key}"
+    assert page.evaluate("[document.activeElement.selectionStart, document.activeElement.selectionEnd]") == [5, 5]
+    page.context.close()

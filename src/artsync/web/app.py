@@ -31,7 +31,7 @@ from artsync.web import problems
 from artsync.web.identities import Identities
 from artsync.web.live import Watch
 from artsync.web.live import router as live_router
-from artsync.web.openapi import describe_errors
+from artsync.web.openapi import add_api_docs, describe_errors
 from artsync.web.routes import (
     art_events,
     calendar,
@@ -126,7 +126,7 @@ def create_app(settings: Settings) -> FastAPI:
         version=__version__,
         description="The Release Train Engineer's system: one live plan for an Agile Release Train.",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served by add_api_docs: Swagger UI shipped as static files, no inline script
         redoc_url=None,
         lifespan=lifespan,
         # Operation ids are the handlers' names (read_card, patch_card): what a generated client calls.
@@ -174,6 +174,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(live_router)
     app.include_router(pages.router)
     app.include_router(event_pages.router)
+    add_api_docs(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     describe_errors(app)
     return app

@@ -1,6 +1,8 @@
 // Server-rendered pages (cockpit, backlog, findings, history, PI planning, ROAM,
 // ART sync, ...): follow the live channel and, when the train changes, fetch
-// this page's main content again.
+// this page's main content again and morph the page into it (idiomorph): what
+// someone is typing or has chosen, their focus and caret, and the details they
+// opened stay as they are, while the others' change still appears.
 //
 // A form with data-api="METHOD /api/v1/..." is sent to the API as JSON: each
 // named field becomes a key (type=number → a number, a checkbox → true/false,
@@ -10,6 +12,7 @@
 // data-show-field (default "url") there instead of refreshing.
 // The page refreshes from the live channel; data-then="navigate" follows the
 // answer's "id" to data-then-url instead.
+import { Idiomorph } from "../vendor/idiomorph/idiomorph.esm.js";
 import { api, connectLive, setLiveState, toast } from "./live.js";
 
 const train = document.querySelector('meta[name="train"]')?.content;
@@ -19,11 +22,34 @@ async function refresh() {
   const response = await fetch(location.href, { headers: { "X-Partial": "main" }, credentials: "same-origin" });
   if (!response.ok) return;
   const html = await response.text();
-  const main = document.getElementById("main");
-  const focused = document.activeElement?.id;
-  main.innerHTML = html;
-  if (focused) document.getElementById(focused)?.focus();
+  Idiomorph.morph(document.getElementById("main"), html, {
+    morphStyle: "innerHTML",  // not ignoreActiveValue: it would freeze the focused element's children too
+    callbacks: {
+      beforeNodeMorphed: (old) => !edited(old),
+      beforeAttributeUpdated: (name, node) => !(name === "open" && node instanceof HTMLDetailsElement),
+    },
+  });
   enhance();
+}
+
+// A field whose value someone changed and has not sent yet.
+function edited(node) {
+  if (node instanceof HTMLInputElement) {
+    if (node.type === "checkbox" || node.type === "radio") return node.checked !== node.defaultChecked;
+    return node.value !== node.defaultValue;
+  }
+  if (node instanceof HTMLTextAreaElement) return node.value !== node.defaultValue;
+  if (node instanceof HTMLSelectElement) return [...node.options].some((o) => o.selected !== o.defaultSelected);
+  return false;
+}
+
+// Once sent, a form's values are the page's: the next refresh may change them.
+function settle(fields) {
+  for (const field of fields) {
+    if (field instanceof HTMLInputElement && (field.type === "checkbox" || field.type === "radio")) field.defaultChecked = field.checked;
+    else if (field instanceof HTMLInputElement || field instanceof HTMLTextAreaElement) field.defaultValue = field.value;
+    else if (field instanceof HTMLSelectElement) for (const option of field.options) option.defaultSelected = option.selected;
+  }
 }
 
 function scheduleRefresh() {
@@ -66,6 +92,7 @@ async function sendForm(form, submitter) {
   }
   if (form.dataset.then === "navigate") location.href = form.dataset.thenUrl.replace("{id}", result.data.id ?? result.data.key);
   else if (form.dataset.then === "reset") form.reset();
+  else settle(form.elements);
   scheduleRefresh();
 }
 
@@ -76,9 +103,17 @@ document.addEventListener("submit", (event) => {
   sendForm(form, event.submitter);
 });
 
+const enhanced = new WeakSet();  // a morph keeps the elements: each is enhanced once
+
 function enhance() {
-  for (const table of document.querySelectorAll("table.sortable")) sortable(table);
-  for (const table of document.querySelectorAll('table.backlog[data-editable="yes"]')) editableBacklog(table);
+  for (const table of document.querySelectorAll("table.sortable")) once(table, sortable);
+  for (const table of document.querySelectorAll('table.backlog[data-editable="yes"]')) once(table, editableBacklog);
+}
+
+function once(element, enhancement) {
+  if (enhanced.has(element)) return;
+  enhanced.add(element);
+  enhancement(element);
 }
 
 function sortable(table) {
@@ -116,6 +151,7 @@ function editableBacklog(table) {
       headers: { "If-Match": current.etag },
     });
     if (!result.ok) toast(result.data.detail || "The change was not saved.");
+    else settle([select]);
   });
 }
 

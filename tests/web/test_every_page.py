@@ -1,0 +1,104 @@
+"""Every page, as every persona, on the demo train in mid-PI: no console error, no CSP refusal, no failed request.
+
+The Content-Security-Policy refuses inline scripts and styles; a page that relies on one shows it here
+as a console error (Chromium reports each refusal) or a `securitypolicyviolation` event.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+from typer.testing import CliRunner
+
+from artsync.cli.app import app
+from tests.web.browser import CHROMIUM, CHROMIUM_FLAGS, serving
+
+TRAIN = "SHOP"
+PASSWORD = "artsync-demo"
+PERSONAS = ("rita", "bob", "olga", "mia", "vic")  # RTE, business owner, PO, member, viewer
+PAGES = (
+    "/",
+    "/trains/{train}",
+    "/trains/{train}/board",
+    "/trains/{train}/backlog",
+    "/trains/{train}/planning",
+    "/trains/{train}/wsjf",
+    "/trains/{train}/teams/Phoenix/review",
+    "/trains/{train}/roam",
+    "/trains/{train}/sync",
+    "/trains/{train}/meetings/{meeting}",
+    "/trains/{train}/impediments",
+    "/trains/{train}/conflicts",
+    "/trains/{train}/notifications",
+    "/trains/{train}/forecast",
+    "/trains/{train}/report",
+    "/trains/{train}/findings",
+    "/trains/{train}/history",
+    "/api/v1/docs",
+)
+WATCH_CSP = """document.addEventListener("securitypolicyviolation",
+    (e) => console.error(`CSP refused ${e.violatedDirective}: ${e.blockedURI || "inline"}`));"""
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    """The small demo train in mid-PI, served; and the id of an ART sync held (it has minutes)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('pages') / 'artsync.db'}"
+    runner = CliRunner()
+    result = runner.invoke(app, ["demo", "--size", "small", "--db", url])
+    assert result.exit_code == 0, result.stderr
+    token = runner.invoke(app, ["token", "create", "rita", "--db", url]).stdout.split()[-1]
+    with serving(url) as base:
+        answer = httpx.get(f"{base}/api/v1/trains/{TRAIN}/meetings", headers={"Authorization": f"Bearer {token}"})
+        held = next(m["id"] for m in answer.json()["meetings"] if m["kind"] == "art_sync" and m["state"] == "ended")
+        yield base, held
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+def sign_in(browser: Browser, base: str, name: str) -> tuple[Page, list[str]]:
+    """A page signed in as ``name`` whose console errors, warnings and failed requests are collected."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.add_init_script(WATCH_CSP)
+    page = context.new_page()
+    trouble: list[str] = []
+    page.on("console", lambda m: trouble.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: trouble.append(f"uncaught: {e}"))
+    page.on("requestfailed", lambda r: trouble.append(f"failed: {r.url} {r.failure}"))
+    page.on("response", lambda r: trouble.append(f"{r.status}: {r.url}") if r.status >= 400 else None)
+    page.goto(f"{base}/login")
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+    return page, trouble
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_every_page_loads_clean_for_every_persona(browser: Browser, site: tuple[str, int], persona: str) -> None:
+    base, meeting = site
+    page, trouble = sign_in(browser, base, persona)
+    seen: dict[str, list[str]] = {}
+    for path in PAGES:
+        url = base + path.format(train=TRAIN, meeting=meeting)
+        trouble.clear()
+        answer = page.goto(url)
+        page.wait_for_load_state("networkidle")
+        assert answer is not None and answer.status == 200, f"{persona} {path}: {answer and answer.status}"
+        assert page.locator("main, #swagger-ui").first.inner_text().strip(), f"{persona} {path} is empty"
+        if trouble:
+            seen[path] = list(trouble)
+    page.context.close()
+    assert not seen, f"{persona}: {seen}"
