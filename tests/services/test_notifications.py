@@ -104,7 +104,7 @@ def test_each_subscriber_gets_each_mail_once_across_a_mail_server_restart(db, tr
     route(db, now=T0)  # routing again writes nothing twice
     assert deliver(db, senders=senders, now=T0).sent == 2
     assert mail.inbox.received() == [
-        ("mia@example.org", "[ART] card F1@Atlas moved: iteration 1 → 2"),
+        ("mia@example.org", "[ART] rita moved F1@Atlas from I1 to I2"),
         ("olga@example.org", "[ART] new error: Orion is loaded 35 points in I1 against a capacity of 20 (175%)."),
     ]
 
@@ -192,9 +192,9 @@ def test_a_webhook_that_fails_twice_is_delivered_once_and_signed(db, train, rece
     payload = json.loads(body)
     assert payload["event"]["entity_id"] == "F4@Orion" and payload["train"] == "ART"
     slack = json.loads(next(b for p, _, b in Hooks.calls if p == "/slack"))
-    assert slack["text"].startswith("*[ART] card F4@Orion moved: iteration 2 → 3*")
+    assert slack["text"].startswith("*[ART] rita moved F4@Orion from I2 to I3*")
     teams = json.loads(next(b for p, _, b in Hooks.calls if p == "/teams"))
-    assert teams["@type"] == "MessageCard" and teams["title"] == "[ART] card F4@Orion moved: iteration 2 → 3"
+    assert teams["@type"] == "MessageCard" and teams["title"] == "[ART] rita moved F4@Orion from I2 to I3"
     sent = list_outbox(db, actor=RITA, train_key=train, state="sent")[0]
     assert sorted(m.attempts for m in sent) == [1, 1, 3]
 
@@ -225,11 +225,11 @@ def test_the_digest_is_written_for_each_person(db, train) -> None:
     from artsync.store.models import OutboxRow
 
     text = {r.recipient: r.body for r in db.query(OutboxRow).all()}
-    assert "card F1@Atlas moved: iteration 1 → 2" in text["mia@example.org"]
+    assert "- rita moved F1@Atlas from I1 to I2 (it concerns Atlas)" in text["mia@example.org"]
     assert "Book the lab" not in text["mia@example.org"]
     assert "A1 Book the lab: due" in text["olga@example.org"] and "F1@Atlas" not in text["olga@example.org"]
     html = next(r.payload["html"] for r in db.query(OutboxRow).all() if r.recipient == "mia@example.org")
-    assert "card F1@Atlas moved" in html and "<svg" in html and "Burn-up" in html
+    assert "rita moved F1@Atlas from I1 to I2" in html and "<svg" in html and "Burn-up" in html
 
 
 def test_without_a_mail_server_mail_waits_untried(db, train) -> None:

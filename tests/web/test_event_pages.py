@@ -69,7 +69,7 @@ def test_pages_follow_a_meeting_a_vote_and_a_session_through_their_states(served
     assert '<li class="overdue"><b>A1</b> Call the vendor' in page(served, "sync")
     impediments = page(served, "impediments")
     assert "No &lt;i&gt;staging&lt;/i&gt;" in impediments and "<td>0 d</td>" in impediments
-    assert "impediment I1 raised: text No &lt;i&gt;staging&lt;/i&gt;, team" in page(served, "history")
+    assert f"raised impediment I1 ({TEAM}): No &lt;i&gt;staging&lt;/i&gt;" in page(served, "history")
     served.client.post(
         f"{BASE}/conflicts", json={"kind": "scope", "summary": "Who owns refunds", "parties": ["Atlas", "Orion"]},
         headers=served.as_("member"),

@@ -52,6 +52,6 @@ def test_a_change_reaches_the_subscriber_through_the_server(engine, database_url
                                  headers={"If-Match": f'"{card["version"]}"'})  # fmt: skip
             assert moved.status_code == 200
             assert inbox.arrived.wait(timeout=60), "no mail arrived"
-        assert len(inbox.subjects) == 1 and f"{card['ref']} moved" in inbox.subjects[0]
+        assert len(inbox.subjects) == 1 and f"moved {card['ref']} from" in inbox.subjects[0]
     finally:
         smtp.stop()

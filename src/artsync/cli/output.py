@@ -15,6 +15,7 @@ from rich.text import Text
 
 from artsync.domain.board import DependencyStatus, load_status, loads
 from artsync.domain.conflicts import Conflict
+from artsync.domain.event_text import deed
 from artsync.domain.events import Event
 from artsync.domain.findings import ERROR, Finding
 from artsync.domain.impediments import Impediment
@@ -189,7 +190,7 @@ def events_table(events: list[Event]) -> Table:
     table.add_column("Who")
     table.add_column("What")
     for e in events:
-        table.add_row(str(e.seq), f"{e.at:%Y-%m-%d %H:%M:%S}", escape(e.actor), escape(e.summary()))
+        table.add_row(str(e.seq), f"{e.at:%Y-%m-%d %H:%M:%S}", escape(e.actor), escape(deed(e)))
     return table
 
 

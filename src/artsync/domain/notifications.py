@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from artsync.domain.event_text import sentence
 from artsync.domain.events import Entity, Event
 from artsync.domain.findings import Finding, severity_rank
 from artsync.domain.impediments import Impediment
@@ -86,11 +87,11 @@ EMAIL_SHAPE = re.compile(r"^[^@ \x00-\x1f\x7f-\x9f]+@[^@ \x00-\x1f\x7f-\x9f]+$")
 
 
 def event_subject(train: str, event: Event) -> str:
-    return one_line(f"[{train}] {event.summary()}")
+    return one_line(f"[{train}] {sentence(event)}")
 
 
 def event_text(train: str, event: Event, reason: str | None = None) -> str:
-    lines = [f"{event.actor} changed the {train} train at {event.at:%Y-%m-%d %H:%M} UTC:", "", event.summary()]
+    lines = [f"{sentence(event)}.", "", f"On the {train} train, at {event.at:%Y-%m-%d %H:%M} UTC."]
     if reason:
         lines += ["", f"You hear about this because {reason}."]
     return "\n".join(lines)
@@ -161,7 +162,7 @@ def digest_text(
     out = [f"Good morning {person}, here is what changed on {train} since yesterday's digest.", ""]
     if changed:
         out.append("What changed in what you follow:")
-        out += [f"- {e.summary()} ({e.actor}; {reason})" for e, reason in changed]
+        out += [f"- {sentence(e)} ({reason})" for e, reason in changed]
         out.append("")
     if mine:
         out.append("Your action items:")

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from artsync.domain.board import DependencyStatus, dependency_statuses, load_status, loads
+from artsync.domain.event_text import ADMINISTRATIVE
 from artsync.domain.events import Event
 from artsync.domain.findings import ERROR, Finding
 from artsync.domain.forecast import Outlook
@@ -74,7 +75,9 @@ def get_cockpit(db: Session, *, actor: Actor, train_key: str, since: datetime) -
         ],
         unroamed=[r for r in plan.risks if r.roam == "unroamed"],
         today=[
-            e for e in list_events(db, actor=actor, train_key=train_key, limit=200, newest_first=True) if e.at >= since
+            e
+            for e in list_events(db, actor=actor, train_key=train_key, limit=200, newest_first=True)
+            if e.at >= since and e.entity not in ADMINISTRATIVE  # who may sign in is the history's, not the room's
         ],
         aging=[i for i in list_impediments(db, actor=actor, train_key=train_key) if i.aging(since.date())],
         overdue=[a for a in list_actions(db, actor=actor, train_key=train_key) if a.overdue(since.date())],

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from artsync.domain.event_text import sentence
 from artsync.domain.events import Entity
 from artsync.domain.findings import SEVERITIES
 from artsync.domain.notifications import (
@@ -357,7 +358,7 @@ def route(db: Session, *, train_key: str | None = None, now: datetime | None = N
                 for hook in hooks:
                     if not hook.topics or event.entity in hook.topics:
                         payload = webhook_payload(hook.kind, subject, event_text(train.key, event), data)
-                        messages += enqueue(db, train, "webhook", str(hook.id), subject, event.summary(),
+                        messages += enqueue(db, train, "webhook", str(hook.id), subject, sentence(event),
                                             f"event:{train.id}:{event.seq}:hook{hook.id}", payload, now)  # fmt: skip
             messages += route_findings(db, train, state, people, hooks, now)
             state.seq = rows[-1].seq

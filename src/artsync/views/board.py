@@ -9,6 +9,7 @@ from pydantic import Field
 
 from artsync.domain import board as rules
 from artsync.domain import cadence, events, findings, forecast, lifecycle, plan
+from artsync.domain.event_text import sentence
 from artsync.domain.findings import Severity
 from artsync.domain.lifecycle import PIState
 from artsync.domain.plan import CardStatus, DependencyState
@@ -303,12 +304,13 @@ class Event(Record):
     action: str
     before: dict[str, Any] | None
     after: dict[str, Any] | None
-    summary: str  # one line for a person: "card ART-1@Phoenix moved: iteration 2 → 3"
+    summary: str  # the change in fields: "card ART-1@Phoenix moved: iteration 2 → 3"
+    sentence: str  # the change as a person says it: "rita moved ART-1@Phoenix from I2 to I3"
 
     @classmethod
     def of(cls, e: events.Event) -> Event:
         return cls(seq=e.seq, at=e.at, actor=e.actor, entity=e.entity, entity_id=e.entity_id, action=e.action,
-                   before=e.before, after=e.after, summary=e.summary())  # fmt: skip
+                   before=e.before, after=e.after, summary=e.summary(), sentence=sentence(e))  # fmt: skip
 
 
 class EventList(Record):

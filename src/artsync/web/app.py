@@ -22,6 +22,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from artsync import __version__
 from artsync.domain import conflicts, impediments, wsjf
+from artsync.domain.event_text import deed
 from artsync.errors import ArtsyncError
 from artsync.realtime.hub import Hub
 from artsync.realtime.notify import make_relay
@@ -143,6 +144,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.boards = BoardCache()
     templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html
     templates.env.globals["vocab"] = vocabulary()  # the pages' choices come from the domain, never a copy
+    templates.env.globals["deed"] = deed  # an event as a person says it
     app.state.templates = templates
 
     app.add_exception_handler(ArtsyncError, problems.artsync_error)
