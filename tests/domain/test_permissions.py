@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from artsync.domain.permissions import Action, Actor, allowed
+from artsync.domain.permissions import Action, Actor, Grant, Role, allowed
 from tests.personas import personas
 
 PEOPLE = personas("ART", "Atlas", "Orion")
@@ -76,3 +76,11 @@ def test_roles_on_one_train_give_nothing_on_another() -> None:
 
 def test_the_local_operator_may_do_everything() -> None:
     assert all(allowed(Actor.local("ops"), "ANY", action).ok for action in Action)
+
+
+def test_a_persons_team_on_a_train_is_their_first_team_roles() -> None:
+    mia = Actor(
+        "mia", (Grant("PAY", Role.VIEWER), Grant("SHOP", Role.MEMBER, "Orion"), Grant("PAY", Role.MEMBER, "Atlas"))
+    )
+    assert (mia.team_on("PAY"), mia.team_on("SHOP"), mia.team_on("OTHER")) == ("Atlas", "Orion", None)
+    assert Actor("rita", (Grant("PAY", Role.RTE),)).team_on("PAY") is None

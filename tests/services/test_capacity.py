@@ -102,7 +102,7 @@ def test_another_teams_po_cannot_record_leave_for_this_team(db, train) -> None:
 
 def test_leave_needs_the_team_size_and_says_how_to_set_it(db) -> None:
     import_plan(db, actor=ADMIN, plan=parse_plan(minimal()))  # Atlas has no size
-    with pytest.raises(InvalidInputError, match="artsync team set Atlas --size"):
+    with pytest.raises(InvalidInputError, match=r"give the team its size first \(how many people are in Atlas\)"):
         add_leave(db, actor=ADMIN, train_key="ART", team="Atlas", person="ana", first=date(2027, 2, 1),
                   last=date(2027, 2, 5))  # fmt: skip
     set_team(db, actor=ADMIN, train_key="ART", team="Atlas", size=4)

@@ -142,15 +142,27 @@ def test_the_string_turns_red_when_the_provider_moves_after_its_consumer(browser
     vic.context.close()
 
 
-def test_a_member_cannot_move_another_teams_card(browser, base_url) -> None:
+def test_cards_a_person_may_not_move_are_not_draggable_and_say_why(browser, base_url) -> None:
     mia = signed_in(browser, base_url, "mia")  # member of Phoenix, not of Atlas
     ref = card_in(mia, "Atlas", 2)
-    mia.locator(f'[id="card-{ref}"]').focus()
-    mia.locator(f'[id="card-{ref}"]').press("ArrowRight")
-    expect(mia.locator("#toast")).to_contain_text("may not move card on items of Atlas")
+    theirs = mia.locator(f'[id="card-{ref}"]')
+    why = "Atlas's card: its team or the RTE moves it"
+    expect(theirs).to_have_attribute("draggable", "false")
+    expect(theirs).to_have_attribute("title", why)
+    expect(mia.locator(f'[id="card-{card_in(mia, "Phoenix", 1)}"]')).to_have_attribute("draggable", "true")
+    expect(mia.locator("p.help")).to_contain_text("You move the cards of Phoenix")
+    theirs.focus()
+    theirs.press("ArrowRight")
+    expect(mia.locator("#announce")).to_have_text(why)  # said before anything is sent, not a refusal after
     mia.reload()
     expect(mia.locator(f'{cell(mia, "Atlas", 2)} [id="card-{ref}"]')).to_be_visible()
     mia.context.close()
+
+    vic = signed_in(browser, base_url, "vic")  # a viewer
+    expect(vic.locator(".card").first).to_be_visible()
+    assert vic.locator('.card[draggable="true"]').count() == 0
+    expect(vic.locator("p.help")).to_contain_text("moving cards is for the teams and the RTE")
+    vic.context.close()
 
 
 def test_a_stale_move_shows_what_changed_and_offers_a_retry(browser, base_url) -> None:

@@ -85,3 +85,11 @@ def test_a_team_member_sees_the_pages_without_the_rtes_forms(served: Served) -> 
     planning = page(served, "planning")
     assert "Open the vote" not in planning and "Close the vote" not in planning
     assert 'data-api="POST /api/v1/trains/SHOP/meetings"' not in page(served, "sync")
+
+
+def test_forms_start_from_the_persons_own_team(served: Served) -> None:
+    sign_in(served, "member")  # a member of TEAM
+    for path in ("roam", "impediments", "report"):
+        assert f"<option selected>{TEAM}</option>" in page(served, path), path
+    sign_in(served, "rte")  # of no team: the train
+    assert "<option selected>" not in page(served, "roam")

@@ -72,6 +72,10 @@ class Actor:
         """The grants this actor holds on ``train``."""
         return [g for g in self.grants if g.train == train]
 
+    def team_on(self, train: str) -> str | None:
+        """The team this actor works in on ``train`` (their first team role's), for forms to start from."""
+        return next((g.team for g in self.roles_on(train) if g.team is not None), None)
+
 
 # What each train-wide role may do, on any team's items. Business value is the business owners'
 # word alone (DOMAIN.md): not even the RTE sets it.

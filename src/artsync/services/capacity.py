@@ -200,7 +200,7 @@ def add_leave(
         if not row_team.size:
             raise InvalidInputError(
                 f"team {team} has no size yet, so leave cannot be turned into availability: "
-                f"set it first with `artsync team set {team} --size N`"
+                f"give the team its size first (how many people are in {team})"
             )
         row = LeaveRow(train_id=train.id, team_key=row_team.key, person=person.strip(), first_day=first, last_day=last)
         db.add(row)

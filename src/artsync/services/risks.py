@@ -89,7 +89,7 @@ def roam_risk(
         def roamed(row: RiskRow) -> dict[str, Any]:
             new_owner = owner if owner is not None else row.owner
             if problem := check_roam(roam, new_owner):
-                raise InvalidInputError(f"{problem}: add --owner NAME to ROAM {key} as owned")
+                raise InvalidInputError(f"{problem}: name its owner to ROAM {key} as owned")
             return {"roam": roam, "owner": new_owner, "note": note if note is not None else row.note}
 
         event = w.update(

@@ -66,7 +66,7 @@ def get_vote(db: Session, *, actor: Actor, train_key: str | None) -> VoteView:
     pi = find_current_pi(db, train)
     vote = latest_vote(db, pi)
     if vote is None:
-        raise NotFoundError(f"no confidence vote yet in {pi.key}: the RTE opens one with `artsync vote open`")
+        raise NotFoundError(f"no confidence vote yet in {pi.key}: the RTE opens one at the end of PI planning")
     return vote_view(db, pi, vote, actor)
 
 

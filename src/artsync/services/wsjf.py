@@ -74,7 +74,7 @@ def get_wsjf_session(db: Session, *, actor: Actor, train_key: str | None) -> Wsj
         select(WsjfSessionRow).where(WsjfSessionRow.train_id == train.id).order_by(WsjfSessionRow.id.desc())
     ).first()
     if row is None:
-        raise NotFoundError(f"train {train.key} has had no WSJF session yet: `artsync wsjf start` opens one")
+        raise NotFoundError(f"train {train.key} has had no WSJF session yet: product management starts one")
     return session_value(row)
 
 
@@ -120,7 +120,7 @@ def score_wsjf_column(
         w.authorize(Action.EDIT_FEATURE)
         row = open_session(db, train)
         if row is None:
-            raise InvalidInputError("no WSJF session is open: `artsync wsjf start` opens one")
+            raise InvalidInputError("no WSJF session is open: start one first")
         problems = check_column(column, scores, row.features)
         if problems:
             raise InvalidInputError(

@@ -185,7 +185,8 @@ def board_page(request: Request, key: str, db: Db) -> Response:
     if isinstance(page, Response):
         return page
     caller, seq, plan = page
-    return render(request, "board.html", caller, plan=plan, seq=seq, train=key, page="board")
+    movable = [t.key for t in plan.teams if allowed(caller.actor, plan.train.key, Action.MOVE_CARD, [t.key]).ok]
+    return render(request, "board.html", caller, plan=plan, seq=seq, train=key, page="board", movable=movable)
 
 
 @router.get("/trains/{key}/backlog", response_class=HTMLResponse)

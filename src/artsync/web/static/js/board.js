@@ -7,6 +7,7 @@ const svg = document.getElementById("strings");
 const details = document.getElementById("details");
 const announcer = document.getElementById("announce");
 const train = boardEl.dataset.train;
+const movable = new Set(boardEl.dataset.movable.split(",").filter(Boolean));  // the teams whose cards this person moves
 const SVG = "http://www.w3.org/2000/svg";
 let board = null;
 let live = null;
@@ -70,7 +71,7 @@ function render() {
   const load = new Map();
   for (const c of board.cards) if (c.iteration != null) load.set(`${c.team}|${c.iteration}`, (load.get(`${c.team}|${c.iteration}`) || 0) + c.points);
   for (const team of board.teams) {
-    cells.push(el("div", { class: "rowhead", role: "rowheader" }, el("b", { text: team.key }), el("span", { class: "muted", text: ` v${team.velocity}` })));
+    cells.push(el("div", { class: "rowhead", role: "rowheader" }, el("b", { text: team.key }), el("span", { class: "muted", title: "velocity: the points the team finishes in an iteration", text: ` velocity ${team.velocity}` })));
     for (const it of [...iterations, { index: null }]) {
       const cell = el("div", { class: "cell", "data-team": team.key, "data-iteration": it.index ?? "" });
       if (it.index != null) {
@@ -100,16 +101,21 @@ function render() {
 let dragging = null;
 
 function cardEl(card) {
+  const mine = movable.has(card.team);
   const node = el("div", {
-    class: `card status-${(card.status || "not started").replace(" ", "-")}`, id: `card-${card.ref}`, draggable: "true", tabindex: "0", role: "button",
+    class: `card status-${(card.status || "not started").replace(" ", "-")}${mine ? "" : " fixed"}`, id: `card-${card.ref}`,
+    draggable: mine ? "true" : "false", tabindex: "0", role: "button",
     "data-ref": card.ref, "data-id": String(card.id),
     "aria-label": `${card.feature} ${card.title}, ${card.points} points, team ${card.team}, ${card.iteration ? "iteration " + card.iteration : "unplanned"}, ${card.status || "not started"}`,
   }, el("span", { class: "key", text: card.feature }), el("span", { class: "points", text: String(card.points) }), el("span", { class: "title", text: card.title }));
+  if (!mine) node.title = `${card.team}'s card: its team or the RTE moves it`;
   node.addEventListener("dragstart", (e) => { dragging = card; e.dataTransfer.setData("text/plain", card.ref); e.dataTransfer.effectAllowed = "move"; });
   node.addEventListener("dragend", () => { dragging = null; });
   node.addEventListener("click", () => showDetails(card.ref));
   node.addEventListener("keydown", (e) => {
     const last = board.iterations.length;
+    const moving = ["ArrowRight", "ArrowLeft", "u", "U"].includes(e.key);
+    if (moving && !mine) { e.preventDefault(); announcer.textContent = node.title; return; }
     if (e.key === "ArrowRight") { e.preventDefault(); move(card, card.iteration == null ? 1 : Math.min(last, card.iteration + 1)); }
     else if (e.key === "ArrowLeft") { e.preventDefault(); if (card.iteration != null && card.iteration > 1) move(card, card.iteration - 1); }
     else if (e.key === "u" || e.key === "U") { e.preventDefault(); move(card, null); }
