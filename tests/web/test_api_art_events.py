@@ -73,3 +73,30 @@ def test_impediments_and_conflicts_over_the_api(served: Served) -> None:
     assert [c["key"] for c in found] == [drawn.json()["key"]]
     logged = served.client.get(f"{BASE}/decisions?state=decided", headers=served.as_("viewer")).json()["decisions"]
     assert logged[0]["links"] == ["SHOP-140@Atlas"] and logged[0]["conflict"] == drawn.json()["key"]
+
+
+def test_every_teams_status_is_recorded_from_one_form_all_or_none(served: Served) -> None:
+    rte = served.as_("rte")
+    made = served.client.post(f"{BASE}/meetings", json={"kind": "art_sync", "day": "2026-11-25"}, headers=rte).json()
+    url = f"{BASE}/meetings/{made['id']}"
+    served.client.post(f"{url}/start", json={}, headers=rte)
+    wrong = {TEAM: {"status": "at risk"}, "Nobody": {"status": "on track"}}
+    refused = served.client.put(f"{url}/teams", json={"teams": wrong}, headers=rte)
+    assert refused.status_code == 404 and "Nobody" in refused.json()["detail"]
+    assert served.client.get(url, headers=rte).json()["team_status"] == {}, "nothing recorded from a wrong form"
+    reports = {TEAM: {"status": "at risk", "note": "Waiting"}, "Orion": {"status": "on track"}}
+    recorded = served.client.put(f"{url}/teams", json={"teams": reports}, headers=rte)
+    assert recorded.status_code == 200
+    assert recorded.json()["team_status"] == {TEAM: {"status": "at risk", "note": "Waiting"},
+                                             "Orion": {"status": "on track", "note": ""}}  # fmt: skip
+    seq = served.client.get(f"{BASE}/board", headers=rte).json()["seq"]
+    served.client.put(f"{url}/teams", json={"teams": reports}, headers=rte)  # sent again: nothing new to record
+    assert served.client.get(f"{BASE}/board", headers=rte).json()["seq"] == seq
+
+
+def test_the_sync_page_shows_each_team_red_amber_or_green(served: Served) -> None:
+    from tests.web.conftest import sign_in
+
+    assert sign_in(served.client, "member").status_code == 303
+    text = served.client.get(f"/trains/{TRAIN}/sync").text
+    assert 'class="badge rag' in text and "Dependencies in trouble" in text and "Milestones" in text

@@ -134,8 +134,11 @@ def test_the_rte_runs_an_art_sync_from_the_page_and_the_minutes_are_published(br
     rita.get_by_role("button", name="Start the meeting").click()
     rita.get_by_label("Status of Phoenix").select_option("at risk")
     rita.get_by_label("Note for Phoenix").fill("Refund API late")
-    rita.locator("#team-status tr", has_text="Phoenix").get_by_role("button", name="Record").click()
+    rita.get_by_label("Status of Atlas").select_option("off track")
+    rita.get_by_role("button", name="Record every team's status").click()  # one form for the whole train
     expect(rita.locator("#team-status")).to_contain_text("at risk Refund API late")
+    expect(rita.locator("#team-status tr", has_text="Atlas")).to_contain_text("off track")
+    expect(rita.locator("#team-status tr", has_text="Orion")).to_contain_text("on track")
     rita.get_by_label("Decision needed").fill("Drop partial refunds from this PI?")
     rita.locator("form", has=rita.get_by_label("Decision needed")).get_by_role("button", name="Add").click()
     pending = rita.locator("li", has_text="Drop partial refunds from this PI?")

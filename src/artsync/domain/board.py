@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from artsync.domain.plan import Card, Dependency, Plan
+from artsync.domain.plan import Card, Dependency, DependencyState, Plan
 
 NEAR_CAPACITY = 0.8  # teams commonly load to about 80% to keep room for the unexpected
 
@@ -90,8 +90,14 @@ def load_status(load: int, capacity: int) -> str:
 
 
 def dependency_statuses(plan: Plan) -> dict[str, DependencyStatus]:
-    """Each dependency's status, by dependency key."""
+    """Each dependency's status, by dependency key: from the two cards' iterations — unless the providing
+    team declared it broken (it is, wherever the cards sit) or delivered it (it is done)."""
     cards = plan.cards_by_ref
+    declared: dict[str, DependencyStatus] = {
+        DependencyState.BROKEN: DependencyStatus.BROKEN,
+        DependencyState.DELIVERED: DependencyStatus.OK,
+    }
     return {
-        d.key: dependency_status(cards[d.consumer].iteration, cards[d.provider].iteration) for d in plan.dependencies
+        d.key: declared.get(d.state) or dependency_status(cards[d.consumer].iteration, cards[d.provider].iteration)
+        for d in plan.dependencies
     }

@@ -6,6 +6,7 @@ was committed); what the RTE records during the meeting is logged too, and falls
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -229,20 +230,43 @@ def record_team_status(
     note: str | None = None,
 ) -> Changed[MeetingItems]:
     """The RTE records what a team reports in the meeting: on track, at risk or off track, with a note."""
-    if problem := check_team_status(status):
-        raise InvalidInputError(problem)
+    return record_team_statuses(
+        db, actor=actor, train_key=train_key, meeting_id=meeting_id, reports={team: (status, note)}
+    )
+
+
+def record_team_statuses(
+    db: Session,
+    *,
+    actor: Actor,
+    train_key: str | None,
+    meeting_id: int,
+    reports: Mapping[str, tuple[str, str | None]],
+) -> Changed[MeetingItems]:
+    """What several teams report, recorded at once (all or none): team → (status, note). A team whose
+    report is what the meeting holds already is left alone, so sending the whole form twice adds nothing."""
+    for status, _ in reports.values():
+        if problem := check_team_status(status):
+            raise InvalidInputError(problem)
+    if not reports:
+        raise InvalidInputError("give at least one team's status")
     with writing(db, actor=actor, train_key=train_key) as w:
         train = w.train
         w.authorize(Action.FACILITATE)
         row = running(db, train, meeting_id)
-        if not db.scalars(select(TeamRow.id).where(TeamRow.train_id == train.id, TeamRow.key == team)).first():
-            raise NotFoundError(f"no team {team!r} in {train.key}")
-        before = dict(row.team_status or {})
-        row.team_status = {**before, team: {"status": status, "note": note or ""}}
-        row.version += 1
-        was = {"team": team, **before.get(team, {})}
-        after = {"team": team, **row.team_status[team]}
-        event = w.record(Entity.MEETING, str(row.id), "team status", before=was, after=after)
+        known = set(db.scalars(select(TeamRow.key).where(TeamRow.train_id == train.id)))
+        if strangers := sorted(set(reports) - known):
+            raise NotFoundError(f"no team {', '.join(map(repr, strangers))} in {train.key}")
+        event = None
+        for team, (status, note) in reports.items():
+            before = dict(row.team_status or {})
+            report = {"status": status, "note": note or ""}
+            if before.get(team) == report:
+                continue
+            row.team_status = {**before, team: report}
+            row.version += 1
+            was = {"team": team, **before.get(team, {})}
+            event = w.record(Entity.MEETING, str(row.id), "team status", before=was, after={"team": team, **report})
     return view_of(db, row, event)
 
 

@@ -47,6 +47,7 @@ from artsync.services.meetings import (
     list_meetings,
     record_outcome,
     record_team_status,
+    record_team_statuses,
     schedule_meeting,
     start_meeting,
 )
@@ -77,6 +78,10 @@ class StartMeeting(Strict):
 class TeamStatusReport(Strict):
     status: TeamStatus
     note: Note | None = None
+
+
+class TeamStatuses(Strict):
+    teams: dict[Name, TeamStatusReport] = Field(min_length=1, max_length=100)
 
 
 class Outcome(Strict):
@@ -241,6 +246,14 @@ def team_status(
     view = record_team_status(
         db, actor=caller.actor, train_key=key, meeting_id=meeting, team=team, status=body.status, note=body.note
     )
+    return shown.Meeting.of_view(view)
+
+
+@router.put("/trains/{key}/meetings/{meeting}/teams")
+def team_statuses(key: str, meeting: int, body: TeamStatuses, db: Db, caller: CurrentCaller) -> shown.Meeting:
+    """Record what every team reports, from one form: all or none."""
+    reports = {team: (report.status, report.note) for team, report in body.teams.items()}
+    view = record_team_statuses(db, actor=caller.actor, train_key=key, meeting_id=meeting, reports=reports)
     return shown.Meeting.of_view(view)
 
 

@@ -22,6 +22,7 @@ from artsync.domain.workshop import CATEGORIES
 from artsync.domain.wsjf import COLUMNS, SCALE
 from artsync.errors import NotFoundError
 from artsync.formats import agenda as agenda_io
+from artsync.services.art_status import get_art_status
 from artsync.services.baselines import get_baseline
 from artsync.services.capacity import get_capacity
 from artsync.services.conflicts import search_conflicts
@@ -159,6 +160,7 @@ def sync_page(request: Request, key: str, db: Db) -> Response:
     agenda = agenda_io.agenda_json(art_sync_agenda(db, actor=caller.actor, train_key=key))
     return render(
         request, "sync.html", caller, plan=plan, seq=seq, train=key, page="sync", meetings=meetings,
+        art=get_art_status(db, actor=caller.actor, train_key=key, today=today),
         agenda_html=markdown.render(agenda_io.agenda_markdown(agenda)), kinds=MEETING_KINDS,
         running=[m for m in meetings if m.state == "running"], facilitate=may(caller, key, Action.FACILITATE),
         today=today,

@@ -22,7 +22,10 @@ function order(consumer, provider) {
   return provider < consumer ? "earlier" : provider === consumer ? "same" : "later";
 }
 
-function dependencyStatus(consumer, provider) {
+// A dependency its providing team declared broken is broken wherever its cards sit; a delivered one is done.
+function dependencyStatus(consumer, provider, state) {
+  if (state === "broken") return "broken";
+  if (state === "delivered") return "ok";
   return board.rules.dependency_status[order(consumer, provider)];
 }
 
@@ -156,7 +159,7 @@ function drawStrings() {
   const cards = cardsByRef();
   for (const dep of board.dependencies) {
     const consumer = cards.get(dep.consumer), provider = cards.get(dep.provider);
-    const status = dependencyStatus(consumer?.iteration, provider?.iteration);
+    const status = dependencyStatus(consumer?.iteration, provider?.iteration, dep.state);
     dep.status = status;
     if (status === "pending") continue;
     const a = document.getElementById(`card-${dep.provider}`)?.getBoundingClientRect();
@@ -188,7 +191,7 @@ async function showDetails(ref) {
   const MOVES = board.rules.dependency_moves;
   const WORDS = { committed: "Commit", delivered: "Delivered", broken: "Break", requested: "Request again" };
   const depItem = (d, other) => {
-    const status = dependencyStatus(cards.get(d.consumer)?.iteration, cards.get(d.provider)?.iteration);
+    const status = dependencyStatus(cards.get(d.consumer)?.iteration, cards.get(d.provider)?.iteration, d.state);
     const buttons = (MOVES[d.state] || []).map((to) => {
       const button = el("button", { type: "button", class: "dep-move", text: WORDS[to], "aria-label": `${WORDS[to]}: ${d.consumer} needs ${d.provider}` });
       button.addEventListener("click", () => moveDependency(d, to));

@@ -57,17 +57,25 @@ function scheduleRefresh() {
   refreshing = setTimeout(refresh, 150);  // one refresh for a burst of events
 }
 
+// A field named a[b][c] fills body.a.b.c: one form can send a value per team.
+function put(body, name, value) {
+  const path = name.match(/^[^[]+|\[[^\]]*\]/g).map((part) => part.replace(/^\[|\]$/g, ""));
+  let at = body;
+  for (const key of path.slice(0, -1)) at = at[key] ??= {};
+  at[path[path.length - 1]] = value;
+}
+
 function formBody(form) {
   const body = {};
   for (const field of form.elements) {
     if (!field.name || field.disabled) continue;
-    if (field.type === "checkbox") { body[field.name] = field.checked; continue; }
+    if (field.type === "checkbox") { put(body, field.name, field.checked); continue; }
     if (field.type === "radio" && !field.checked) continue;
     const raw = field.value.trim();
     if (raw === "") continue;
-    if (field.dataset.list !== undefined) body[field.name] = raw.split(",").map((x) => x.trim()).filter(Boolean);
-    else if (field.type === "number" || field.dataset.number !== undefined) body[field.name] = Number(raw);
-    else body[field.name] = raw;
+    if (field.dataset.list !== undefined) put(body, field.name, raw.split(",").map((x) => x.trim()).filter(Boolean));
+    else if (field.type === "number" || field.dataset.number !== undefined) put(body, field.name, Number(raw));
+    else put(body, field.name, raw);
   }
   return body;
 }
@@ -95,6 +103,12 @@ async function sendForm(form, submitter) {
   else settle(form.elements);
   scheduleRefresh();
 }
+
+document.addEventListener("click", (event) => {
+  if (!event.target.closest("[data-print]")) return;
+  event.preventDefault();
+  window.print();
+});
 
 document.addEventListener("submit", (event) => {
   const form = event.target.closest("form[data-api]");
