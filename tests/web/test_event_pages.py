@@ -93,3 +93,17 @@ def test_forms_start_from_the_persons_own_team(served: Served) -> None:
         assert f"<option selected>{TEAM}</option>" in page(served, path), path
     sign_in(served, "rte")  # of no team: the train
     assert "<option selected>" not in page(served, "roam")
+
+
+def test_the_history_comes_a_page_at_a_time_newest_first(served: Served, monkeypatch) -> None:
+    from artsync.web.routes import pages
+
+    monkeypatch.setattr(pages, "HISTORY_PAGE", 2)
+    sign_in(served)
+    for text in ("One", "Two", "Three"):
+        served.client.post(f"{BASE}/risks", json={"text": f"Risk {text}"}, headers=served.as_("rte"))
+    first = page(served, "history")
+    assert first.index("Risk Three") < first.index("Risk Two") and "Risk One" not in first
+    older = first.split('rel="next"')[0].rsplit('href="', 1)[1].split('"')[0].replace("&amp;", "&")
+    second = served.client.get(f"/trains/{TRAIN}/history{older}").text
+    assert "Risk One" in second and "Risk Three" not in second and ">Newest</a>" in second

@@ -132,6 +132,7 @@ def list_events(
     item: str | None = None,
     team: str | None = None,
     newest_first: bool = False,
+    before: int | None = None,
 ) -> list[Event]:
     """The train's events with ``seq`` greater than ``after``, oldest first (or newest first).
 
@@ -141,6 +142,8 @@ def list_events(
     train = find_train(db, train_key)
     authorize(actor, train.key, Action.READ)
     query = select(EventRow).where(EventRow.train_id == train.id, EventRow.seq > after)
+    if before is not None:
+        query = query.where(EventRow.seq < before)
     if item:
         query = query.where(EventRow.entity_id.contains(item, autoescape=True))
     if team:

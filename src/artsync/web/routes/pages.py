@@ -61,6 +61,7 @@ def train_page(request: Request, db: Any, key: str) -> tuple[Caller, int, Plan] 
     return caller, seq, get_plan(db, actor=caller.actor, train_key=key)
 
 
+HISTORY_PAGE = 100  # events on a page of the history
 LOGIN_COOKIE = "artsync_login"
 LOGIN_FORM_AGE = 3600  # seconds a sign-in form stays usable
 
@@ -228,7 +229,10 @@ def findings_page(request: Request, key: str, db: Db) -> Response:
 
 
 @router.get("/trains/{key}/history", response_class=HTMLResponse)
-def history_page(request: Request, key: str, db: Db, team: str = "", item: str = "") -> Response:
+def history_page(
+    request: Request, key: str, db: Db, team: str = "", item: str = "", before: int | None = None
+) -> Response:
+    """The event log, newest first, a page at a time (``before``: the seq the page ends under)."""
     page = train_page(request, db, key)
     if isinstance(page, Response):
         return page
@@ -239,9 +243,11 @@ def history_page(request: Request, key: str, db: Db, team: str = "", item: str =
         train_key=key,
         team=team or None,
         item=item.strip() or None,
-        limit=500,
+        limit=HISTORY_PAGE + 1,  # one more says whether there are older ones
         newest_first=True,
+        before=before,
     )
+    older = events[HISTORY_PAGE - 1].seq if len(events) > HISTORY_PAGE else None
     return render(
         request,
         "history.html",
@@ -249,8 +255,10 @@ def history_page(request: Request, key: str, db: Db, team: str = "", item: str =
         plan=plan,
         seq=seq,
         train=key,
-        events=[views.Event.of(e) for e in events],
+        events=[views.Event.of(e) for e in events[:HISTORY_PAGE]],
         team=team,
         item=item,
+        older=older,
+        paged=before is not None,
         page="history",
     )
