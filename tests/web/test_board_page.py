@@ -126,6 +126,8 @@ def test_a_card_moves_with_the_keyboard(browser, base_url) -> None:
 def test_the_string_turns_red_when_the_provider_moves_after_its_consumer(browser, base_url) -> None:
     rita = signed_in(browser, base_url, "rita")
     vic = signed_in(browser, base_url, "vic")
+    for page in (rita, vic):
+        page.get_by_label("All strings, on-time ones too").check()  # by default only the strings in trouble
     # A healthy dependency: its string is drawn, and is neither amber nor red.
     path = rita.locator("path.string.ok").first
     consumer, provider = path.get_attribute("data-consumer"), path.get_attribute("data-provider")
@@ -177,6 +179,9 @@ def test_a_stale_move_shows_what_changed_and_offers_a_retry(browser, base_url) -
     toast = sam.locator("#toast")
     expect(toast).to_contain_text("was changed by someone else meanwhile")
     toast.get_by_role("button", name="anyway").click()
+    pile = olga.locator(cell(olga, "Phoenix", None)).locator("button.pile")
+    expect(pile).to_have_attribute("aria-expanded", "false")  # olga's pile stays closed: the card went into it
+    pile.click()
     expect(olga.locator(f'{cell(olga, "Phoenix", None)} [id="card-{ref}"]')).to_be_visible()
     olga.context.close()
     sam.context.close()
@@ -208,7 +213,9 @@ def test_the_board_stays_usable_with_12_teams_6_iterations_and_200_cards(browser
     import json
 
     plan_file = tmp_path / "big.json"
-    plan_file.write_text(json.dumps(big_plan()))
+    plan = big_plan()
+    plan_file.write_text(json.dumps(plan))
+    planned = sum(1 for c in plan["cards"] if c["iteration"] is not None)
     url = f"sqlite:///{tmp_path / 'big.db'}"
     runner = CliRunner()
     assert runner.invoke(app, ["import", str(plan_file), "--db", url]).exit_code == 0
@@ -222,8 +229,10 @@ def test_the_board_stays_usable_with_12_teams_6_iterations_and_200_cards(browser
         page.get_by_label("User name").fill("rita")
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
-        expect(page.locator(".card")).to_have_count(200)
+        expect(page.locator(".card")).to_have_count(planned)  # the unplanned wait in their teams' piles
         expect(page.get_by_role("rowheader")).to_have_count(12)
+        piles = page.locator("button.pile").all_inner_texts()
+        assert len(piles) == 12 and planned + sum(int(p.split()[0]) for p in piles) == 200
         expect(page.get_by_role("columnheader")).to_have_count(7)  # six iterations and the unplanned column
         # Every column fits the width of a 1280 px screen: scrolling is only down, never sideways.
         wrap = page.locator(".board-wrap")
@@ -252,3 +261,17 @@ def test_the_providing_team_commits_to_a_dependency_from_the_card_details(browse
                    r"state requested → committed")
     )  # fmt: skip
     page.context.close()
+
+
+def test_the_demo_board_fits_three_screens_and_draws_the_strings_in_trouble(browser, base_url) -> None:
+    rita = signed_in(browser, base_url, "rita")  # 1280 × 800
+    board = rita.locator("#board")
+    assert board.evaluate("b => b.scrollHeight") <= 3 * 800, "unplanned piles closed: rows as tall as their plan"
+    strings = rita.locator("#strings path.string")
+    expect(strings.first).to_be_attached()
+    classes = set(strings.evaluate_all("paths => paths.map(p => p.getAttribute('class'))"))
+    assert "string ok" not in classes and all(p.startswith("string ") for p in classes)
+    assert rita.locator("#strings marker").count() == 4 and strings.first.get_attribute("marker-end")
+    rita.get_by_label("All strings, on-time ones too").check()
+    expect(rita.locator("#strings path.string.ok").first).to_be_attached()
+    rita.context.close()

@@ -12,6 +12,9 @@ const SVG = "http://www.w3.org/2000/svg";
 let board = null;
 let live = null;
 let selected = null;
+const openUnplanned = new Set();  // the teams whose unplanned pile is open: closed, a row is as tall as its plan
+const allStrings = document.getElementById("all-strings");  // off: only the strings in trouble are drawn
+allStrings?.addEventListener("change", () => drawStrings());
 
 // The domain's rules come with the board (board.rules): a provider must finish in an earlier iteration
 // (the table says what each order means), a team's load is near above rules.near_capacity of its capacity,
@@ -84,7 +87,18 @@ function render() {
         cell.append(el("div", { class: `load ${state}`, title: `load ${used} of capacity ${capacity}`, text: `${used}/${capacity}` }));
         if (it.is_ip) cell.classList.add("ip");
       }
-      for (const c of board.cards.filter((c) => c.team === team.key && c.iteration === it.index)) cell.append(cardEl(c));
+      const here = board.cards.filter((c) => c.team === team.key && c.iteration === it.index);
+      if (it.index == null) {
+        const open = openUnplanned.has(team.key);
+        const toggle = el("button", { type: "button", class: "pile", "aria-expanded": String(open),
+          "aria-label": `${here.length} unplanned cards of ${team.key}: ${open ? "hide" : "show"} them`,
+          text: `${here.length} unplanned ${open ? "▾" : "▸"}` });
+        toggle.addEventListener("click", () => { if (open) openUnplanned.delete(team.key); else openUnplanned.add(team.key); render(); });
+        cell.append(toggle);
+        if (open) for (const c of here) cell.append(cardEl(c));
+      } else {
+        for (const c of here) cell.append(cardEl(c));
+      }
       cell.addEventListener("dragover", (e) => { if (dragging?.team === team.key) { e.preventDefault(); cell.classList.add("drop"); } });
       cell.addEventListener("dragleave", () => cell.classList.remove("drop"));
       cell.addEventListener("drop", (e) => {
@@ -134,6 +148,7 @@ function label(iteration) {
 
 async function move(card, iteration, version = card.version) {
   if (card.iteration === iteration) return;
+  if (iteration == null) openUnplanned.add(card.team);  // the card stays in sight
   const result = await api(`/api/v1/cards/${card.id}`, { method: "PATCH", body: { iteration }, headers: { "If-Match": `"${version}"` } });
   if (result.ok) {
     Object.assign(card, { iteration: result.data.iteration, version: result.data.version });
@@ -155,13 +170,13 @@ function drawStrings() {
   const wrap = boardEl.parentElement.getBoundingClientRect();
   svg.setAttribute("width", boardEl.scrollWidth);
   svg.setAttribute("height", boardEl.scrollHeight);
-  svg.replaceChildren();
+  svg.replaceChildren(arrowheads());
   const cards = cardsByRef();
   for (const dep of board.dependencies) {
     const consumer = cards.get(dep.consumer), provider = cards.get(dep.provider);
     const status = dependencyStatus(consumer?.iteration, provider?.iteration, dep.state);
     dep.status = status;
-    if (status === "pending") continue;
+    if (status === "pending" || (status === "ok" && !allStrings?.checked)) continue;
     const a = document.getElementById(`card-${dep.provider}`)?.getBoundingClientRect();
     const b = document.getElementById(`card-${dep.consumer}`)?.getBoundingClientRect();
     if (!a || !b) continue;
@@ -171,6 +186,7 @@ function drawStrings() {
     const path = document.createElementNS(SVG, "path");
     path.setAttribute("d", `M${x1},${y1} C${x1 + bend},${y1} ${x2 - bend},${y2} ${x2},${y2}`);
     path.setAttribute("class", `string ${status}`);
+    path.setAttribute("marker-end", `url(#arrow-${status})`);  // the string points at the card that waits
     path.dataset.consumer = dep.consumer;
     path.dataset.provider = dep.provider;
     const title = document.createElementNS(SVG, "title");
@@ -178,6 +194,20 @@ function drawStrings() {
     path.append(title);
     svg.append(path);
   }
+}
+
+function arrowheads() {
+  const defs = document.createElementNS(SVG, "defs");
+  for (const status of ["ok", "at-risk", "broken", "unplanned-provider"]) {
+    const marker = document.createElementNS(SVG, "marker");
+    for (const [name, value] of Object.entries({ id: `arrow-${status}`, viewBox: "0 0 10 10", refX: "9", refY: "5", markerWidth: "7", markerHeight: "7", orient: "auto-start-reverse" })) marker.setAttribute(name, value);
+    const tip = document.createElementNS(SVG, "path");
+    tip.setAttribute("d", "M0,0 L10,5 L0,10 z");
+    tip.setAttribute("class", `arrowhead ${status}`);
+    marker.append(tip);
+    defs.append(marker);
+  }
+  return defs;
 }
 
 async function showDetails(ref) {
