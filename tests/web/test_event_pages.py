@@ -107,3 +107,19 @@ def test_the_history_comes_a_page_at_a_time_newest_first(served: Served, monkeyp
     older = first.split('rel="next"')[0].rsplit('href="', 1)[1].split('"')[0].replace("&amp;", "&")
     second = served.client.get(f"/trains/{TRAIN}/history{older}").text
     assert "Risk One" in second and "Risk Three" not in second and ">Newest</a>" in second
+
+
+def test_the_backlog_finds_filters_and_pages(served: Served, monkeypatch) -> None:
+    from artsync.web.routes import pages
+
+    monkeypatch.setattr(pages, "BACKLOG_PAGE", 10)
+    sign_in(served)
+    first = page(served, "backlog")
+    assert first.count("<tr data-key=") == 10 and "page 1 of 6" in first and 'rel="next"' in first
+    assert 'list="wsjf-scale"' in first and '<select aria-label="ubv' not in first  # one scale list, no dropdowns
+    one = page(served, "backlog?q=SHOP-140")
+    assert one.count("<tr data-key=") == 1 and 'data-key="SHOP-140"' in one and "1 feature<" in one
+    enablers = page(served, "backlog?kind=enabler")
+    assert "business</td>" not in enablers and "enabler</td>" in enablers
+    last = page(served, "backlog?number=99")
+    assert "page 6 of 6" in last and 'rel="prev"' in last and 'rel="next"' not in last

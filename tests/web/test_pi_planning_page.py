@@ -179,3 +179,21 @@ def test_a_live_change_keeps_what_someone_is_typing_and_still_shows(browser, sit
     assert page.evaluate("document.activeElement.getAttribute('aria-label')") == f"Note on {key}"
     assert page.evaluate("[document.activeElement.selectionStart, document.activeElement.selectionEnd]") == [5, 5]
     page.context.close()
+
+
+def test_a_wsjf_score_is_typed_in_place_on_the_backlog(browser, site) -> None:
+    base, token = site
+    pam = signed_in(browser, base, "pam", "backlog")
+    key = pam.locator("table.backlog tbody tr").first.get_attribute("data-key")
+    score = pam.get_by_label(f"tc of {key}")
+    score.fill("4")  # not on the scale
+    score.press("Tab")
+    expect(pam.locator("#toast")).to_contain_text("A score is one of 1, 2, 3, 5, 8, 13, 20")
+    expect(score).not_to_have_value("4")
+    score.fill("13")
+    with pam.expect_response(lambda r: r.request.method == "PATCH" and r.url.endswith(f"/features/{key}")) as saved:
+        score.press("Tab")
+    assert saved.value.ok
+    feature = httpx.get(f"{base}/api/v1/trains/{TRAIN}/features/{key}", headers={"Authorization": f"Bearer {token}"})
+    assert feature.json()["tc"] == 13
+    pam.context.close()

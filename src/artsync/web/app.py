@@ -23,6 +23,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from artsync import __version__
 from artsync.domain import conflicts, impediments, wsjf
 from artsync.domain.event_text import deed
+from artsync.domain.plan import FEATURE_KINDS
 from artsync.errors import ArtsyncError
 from artsync.realtime.hub import Hub
 from artsync.realtime.notify import make_relay
@@ -83,6 +84,7 @@ def vocabulary() -> dict[str, tuple[str | int, ...]]:
     """The domain's vocabularies the pages offer as choices."""
     return {
         "wsjf_scale": wsjf.SCALE,
+        "feature_kinds": FEATURE_KINDS,
         "conflict_statuses": conflicts.STATUSES,
         "impediment_levels": impediments.LEVELS,
         "impediment_states": impediments.STATES,

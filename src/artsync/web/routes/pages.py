@@ -190,12 +190,29 @@ def board_page(request: Request, key: str, db: Db) -> Response:
     return render(request, "board.html", caller, plan=plan, seq=seq, train=key, page="board", movable=movable)
 
 
+BACKLOG_PAGE = 50  # features on a page of the backlog
+
+
 @router.get("/trains/{key}/backlog", response_class=HTMLResponse)
-def backlog_page(request: Request, key: str, db: Db) -> Response:
+def backlog_page(
+    request: Request, key: str, db: Db, q: str = "", team: str = "", kind: str = "", number: int = 1
+) -> Response:
+    """The backlog by WSJF, a page at a time; ``q`` finds words in keys and titles, ``team`` and ``kind``
+    keep the features a team has cards of, or of one kind."""
     page = train_page(request, db, key)
     if isinstance(page, Response):
         return page
     caller, seq, plan = page
+    words = q.lower().split()
+    rows = [
+        r
+        for r in views.backlog(plan)
+        if all(w in f"{r.key} {r.title}".lower() for w in words)
+        and (not team or team in r.teams)
+        and (not kind or r.kind == kind)
+    ]
+    pages = max(1, -(-len(rows) // BACKLOG_PAGE))
+    number = min(max(1, number), pages)
     return render(
         request,
         "backlog.html",
@@ -203,7 +220,13 @@ def backlog_page(request: Request, key: str, db: Db) -> Response:
         plan=plan,
         seq=seq,
         train=key,
-        rows=views.backlog(plan),
+        rows=rows[(number - 1) * BACKLOG_PAGE : number * BACKLOG_PAGE],
+        found=len(rows),
+        number=number,
+        pages=pages,
+        q=q,
+        team=team,
+        kind=kind,
         editable=allowed(caller.actor, key, Action.EDIT_FEATURE).ok,
         page="backlog",
     )

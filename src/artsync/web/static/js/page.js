@@ -117,7 +117,7 @@ document.addEventListener("submit", (event) => {
   sendForm(form, event.submitter);
 });
 
-const enhanced = new WeakSet();  // a morph keeps the elements: each is enhanced once
+const enhanced = new WeakMap();  // a morph keeps the elements: each enhancement is applied to one once
 
 function enhance() {
   for (const table of document.querySelectorAll("table.sortable")) once(table, sortable);
@@ -125,8 +125,9 @@ function enhance() {
 }
 
 function once(element, enhancement) {
-  if (enhanced.has(element)) return;
-  enhanced.add(element);
+  const done = enhanced.get(element) ?? new Set();
+  if (done.has(enhancement)) return;
+  enhanced.set(element, done.add(enhancement));
   enhancement(element);
 }
 
@@ -141,7 +142,7 @@ function sortable(table) {
       const rows = [...table.tBodies[0].rows];
       const value = (row) => {
         const cell = row.cells[column];
-        const raw = cell.querySelector("select")?.value ?? cell.textContent.trim();
+        const raw = cell.querySelector("input, select")?.value ?? cell.textContent.trim();
         return th.dataset.sort === "number" ? parseFloat(raw) : raw.toLowerCase();
       };
       rows.sort((a, b) => (value(a) > value(b) ? 1 : value(a) < value(b) ? -1 : 0) * (ascending ? 1 : -1));
@@ -153,19 +154,26 @@ function sortable(table) {
 }
 
 function editableBacklog(table) {
+  const scale = table.dataset.scale.split(",").map(Number);
   table.addEventListener("change", async (event) => {
-    const select = event.target.closest("select[data-field]");
-    if (!select) return;
-    const key = select.closest("tr").dataset.key;
+    const field = event.target.closest("[data-field]");
+    if (!field) return;
+    const value = Number(field.value);
+    if (!scale.includes(value)) {
+      toast(`A score is one of ${scale.join(", ")}.`);
+      field.value = field.defaultValue;
+      return;
+    }
+    const key = field.closest("tr").dataset.key;
     const path = `/api/v1/trains/${encodeURIComponent(train)}/features/${encodeURIComponent(key)}`;
     const current = await api(path);
     const result = await api(path, {
       method: "PATCH",
-      body: { [select.dataset.field]: Number(select.value) },
+      body: { [field.dataset.field]: value },
       headers: { "If-Match": current.etag },
     });
     if (!result.ok) toast(result.data.detail || "The change was not saved.");
-    else settle([select]);
+    else settle([field]);
   });
 }
 
