@@ -1,4 +1,5 @@
-"""Every page, as every persona, on the demo train in mid-PI: no console error, no CSP refusal, no failed request.
+"""Every page, as every persona, on the demo train in mid-PI: no console error, no CSP refusal, no failed request,
+and no critical or serious accessibility violation that axe-core finds.
 
 The Content-Security-Policy refuses inline scripts and styles; a page that relies on one shows it here
 as a console error (Chromium reports each refusal) or a `securitypolicyviolation` event.
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, sync_playwright
 from typer.testing import CliRunner
 
@@ -40,6 +42,9 @@ PAGES = (
     "/trains/{train}/history",
     "/api/v1/docs",
 )
+BLOCKING = ("critical", "serious")  # axe-core impacts that fail the page
+AXE_PERSONAS = ("rita", "vic")  # the most controls and the fewest: axe takes a second a page
+THIRD_PARTY = {"/api/v1/docs"}  # Swagger UI's own markup (colour contrast, nested buttons): not ours to change
 READY = {"/trains/{train}/board": ".card", "/api/v1/docs": ".opblock"}
 WATCH_CSP = """document.addEventListener("securitypolicyviolation",
     (e) => console.error(`CSP refused ${e.violatedDirective}: ${e.blockedURI || "inline"}`));"""
@@ -92,6 +97,7 @@ def test_every_page_loads_clean_for_every_persona(browser: Browser, site: tuple[
     base, meeting = site
     page, trouble = sign_in(browser, base, persona)
     seen: dict[str, list[str]] = {}
+    axe = Axe()
     for path in PAGES:
         url = base + path.format(train=TRAIN, meeting=meeting)
         trouble.clear()
@@ -103,6 +109,9 @@ def test_every_page_loads_clean_for_every_persona(browser: Browser, site: tuple[
         bar = page.locator("header.topbar")
         if bar.count():  # the top bar fits one row at 1280 px
             assert bar.bounding_box()["height"] < 56, f"{persona} {path}: the top bar wraps"
+        checked = persona in AXE_PERSONAS and path not in THIRD_PARTY
+        found = axe.run(page).response["violations"] if checked else []
+        trouble += [f"axe {v['impact']}: {v['id']} ({len(v['nodes'])})" for v in found if v["impact"] in BLOCKING]
         if trouble:
             seen[path] = list(trouble)
     page.context.close()

@@ -57,29 +57,37 @@ function render() {
   const focused = document.activeElement?.id;
   const iterations = board.iterations;
   boardEl.style.gridTemplateColumns = `8rem repeat(${iterations.length + 1}, minmax(8rem, 1fr))`;
-  const cells = [el("div", { class: "corner", text: "Team" })];
+  // A table to assistive technology: rows (display: contents, so the CSS grid still lays the cells out)
+  // of column headers, the milestones, and one per team with its row header and cells.
+  const rows = [];
+  let cells = null;
+  const row = () => { cells = []; rows.push(cells); };
+  row();
+  cells.push(el("div", { class: "corner", role: "columnheader", text: "Team" }));
   for (const it of iterations) {
     cells.push(el("div", { class: `colhead${it.is_ip ? " ip" : ""}`, role: "columnheader" },
       el("b", { text: it.label }), el("span", { text: ` ${it.start.slice(5)} – ${it.end.slice(5)}` })));
   }
   cells.push(el("div", { class: "colhead", role: "columnheader", text: "Unplanned" }));
   // Milestones and significant events on top.
-  cells.push(el("div", { class: "rowhead milestones", text: "Milestones" }));
+  row();
+  cells.push(el("div", { class: "rowhead milestones", role: "rowheader", text: "Milestones" }));
   for (const it of iterations) {
-    const cell = el("div", { class: "milestone-cell" });
+    const cell = el("div", { class: "milestone-cell", role: "cell" });
     for (const m of board.milestones.filter((m) => m.iteration === it.index)) {
       cell.append(el("span", { class: "milestone", id: `milestone-${m.key}`, title: `${m.name}${m.date ? " · " + m.date : ""} · needs ${m.features.join(", ")}`, text: `◆ ${m.key} ${m.name}` }));
     }
     cells.push(cell);
   }
-  cells.push(el("div", { class: "milestone-cell" }));
+  cells.push(el("div", { class: "milestone-cell", role: "cell" }));
 
   const load = new Map();
   for (const c of board.cards) if (c.iteration != null) load.set(`${c.team}|${c.iteration}`, (load.get(`${c.team}|${c.iteration}`) || 0) + c.points);
   for (const team of board.teams) {
+    row();
     cells.push(el("div", { class: "rowhead", role: "rowheader" }, el("b", { text: team.key }), el("span", { class: "muted", title: "velocity: the points the team finishes in an iteration", text: ` velocity ${team.velocity}` })));
     for (const it of [...iterations, { index: null }]) {
-      const cell = el("div", { class: "cell", "data-team": team.key, "data-iteration": it.index ?? "" });
+      const cell = el("div", { class: "cell", role: "cell", "data-team": team.key, "data-iteration": it.index ?? "" });
       if (it.index != null) {
         const capacity = team.cells.find((c) => c.iteration === it.index).capacity;
         const used = load.get(`${team.key}|${it.index}`) || 0;
@@ -109,7 +117,7 @@ function render() {
       cells.push(cell);
     }
   }
-  boardEl.replaceChildren(...cells);
+  boardEl.replaceChildren(...rows.map((cells) => el("div", { class: "row", role: "row" }, ...cells)));
   if (focused) document.getElementById(focused)?.focus();
   requestAnimationFrame(drawStrings);
   if (selected) showDetails(selected);
