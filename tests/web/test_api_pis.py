@@ -60,7 +60,7 @@ def test_leave_needs_the_team_size_then_lowers_the_teams_capacity(served: Served
     first = date.fromisoformat(pi["iterations"][0]["start"])
     leave = {"team": TEAM, "person": "ana", "first": first.isoformat(), "last": (first + timedelta(days=4)).isoformat()}
     no_size = served.client.post(f"{BASE}/leave", json=leave, headers=served.as_("product_owner"))
-    assert no_size.status_code == 422 and "--size" in no_size.json()["detail"]
+    assert no_size.status_code == 422 and "give the team its size first" in no_size.json()["detail"]
     sized = served.client.patch(f"{BASE}/teams/{TEAM}", json={"size": 5}, headers=served.as_("product_owner"))
     assert sized.status_code == 200
     assert served.client.post(f"{BASE}/leave", json=leave, headers=served.as_("product_owner")).status_code == 201
