@@ -230,10 +230,10 @@ def test_the_board_stays_usable_with_12_teams_6_iterations_and_200_cards(browser
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         expect(page.locator(".card")).to_have_count(planned)  # the unplanned wait in their teams' piles
-        expect(page.get_by_role("rowheader")).to_have_count(12)
+        expect(page.get_by_role("rowheader")).to_have_count(13)  # the milestones and twelve teams
         piles = page.locator("button.pile").all_inner_texts()
         assert len(piles) == 12 and planned + sum(int(p.split()[0]) for p in piles) == 200
-        expect(page.get_by_role("columnheader")).to_have_count(7)  # six iterations and the unplanned column
+        expect(page.get_by_role("columnheader")).to_have_count(8)  # the team column, six iterations, unplanned
         # Every column fits the width of a 1280 px screen: scrolling is only down, never sideways.
         wrap = page.locator(".board-wrap")
         assert wrap.evaluate("el => el.scrollWidth <= el.clientWidth"), "the board scrolls sideways at 1280 px"
@@ -274,4 +274,24 @@ def test_the_demo_board_fits_three_screens_and_draws_the_strings_in_trouble(brow
     assert rita.locator("#strings marker").count() == 4 and strings.first.get_attribute("marker-end")
     rita.get_by_label("All strings, on-time ones too").check()
     expect(rita.locator("#strings path.string.ok").first).to_be_attached()
+    rita.context.close()
+
+
+def test_the_room_narrows_the_board_to_a_team_its_problems_or_one_line_a_card(browser, base_url) -> None:
+    rita = signed_in(browser, base_url, "rita")
+    flagged = rita.locator(".card.trouble")
+    expect(flagged.first).to_be_visible()  # the demo's deliberate problems show on their cards
+    said = flagged.first.get_attribute("aria-label")
+    assert any(why in said for why in ("needs", "blocked", "over capacity")), said  # the reason, not just a colour
+    expect(rita.locator(".card .deps").first).to_be_visible()
+    all_cards = rita.locator(".card").count()
+    rita.get_by_label("Only problems").check()
+    expect(rita.locator(".card:not(.trouble)")).to_have_count(0)
+    assert 0 < rita.locator(".card").count() < all_cards
+    rita.get_by_label("Only problems").uncheck()
+    rita.locator("#board-team").select_option("Phoenix")
+    expect(rita.get_by_role("rowheader")).to_have_count(2)  # the milestones and Phoenix
+    assert rita.locator(".card:not([data-ref$='@Phoenix'])").count() == 0
+    rita.get_by_label("Compact").check()
+    expect(rita.locator(".card .title").first).to_be_hidden()
     rita.context.close()

@@ -15,6 +15,13 @@ let selected = null;
 const openUnplanned = new Set();  // the teams whose unplanned pile is open: closed, a row is as tall as its plan
 const allStrings = document.getElementById("all-strings");  // off: only the strings in trouble are drawn
 allStrings?.addEventListener("change", () => drawStrings());
+// What the room chooses to see: one team, only the cards in trouble, one line a card.
+const teamFilter = document.getElementById("board-team");
+const onlyProblems = document.getElementById("only-problems");
+const compact = document.getElementById("compact");
+for (const control of [teamFilter, onlyProblems, compact]) control?.addEventListener("change", () => render());
+const TROUBLE = new Set(["broken", "at-risk", "unplanned-provider"]);
+let troubles = new Map();  // card ref → what is wrong with it, for its badge and "only problems"
 
 // The domain's rules come with the board (board.rules): a provider must finish in an earlier iteration
 // (the table says what each order means), a team's load is near above rules.near_capacity of its capacity,
@@ -59,6 +66,8 @@ function render() {
   boardEl.style.gridTemplateColumns = `8rem repeat(${iterations.length + 1}, minmax(8rem, 1fr))`;
   // A table to assistive technology: rows (display: contents, so the CSS grid still lays the cells out)
   // of column headers, the milestones, and one per team with its row header and cells.
+  troubles = cardTroubles();
+  boardEl.classList.toggle("compact", Boolean(compact?.checked));
   const rows = [];
   let cells = null;
   const row = () => { cells = []; rows.push(cells); };
@@ -83,7 +92,7 @@ function render() {
 
   const load = new Map();
   for (const c of board.cards) if (c.iteration != null) load.set(`${c.team}|${c.iteration}`, (load.get(`${c.team}|${c.iteration}`) || 0) + c.points);
-  for (const team of board.teams) {
+  for (const team of board.teams.filter((t) => !teamFilter?.value || t.key === teamFilter.value)) {
     row();
     cells.push(el("div", { class: "rowhead", role: "rowheader" }, el("b", { text: team.key }), el("span", { class: "muted", title: "velocity: the points the team finishes in an iteration", text: ` velocity ${team.velocity}` })));
     for (const it of [...iterations, { index: null }]) {
@@ -95,7 +104,8 @@ function render() {
         cell.append(el("div", { class: `load ${state}`, title: `load ${used} of capacity ${capacity}`, text: `${used}/${capacity}` }));
         if (it.is_ip) cell.classList.add("ip");
       }
-      const here = board.cards.filter((c) => c.team === team.key && c.iteration === it.index);
+      const here = board.cards.filter((c) => c.team === team.key && c.iteration === it.index
+        && (!onlyProblems?.checked || troubles.has(c.ref)));
       if (it.index == null) {
         const open = openUnplanned.has(team.key);
         const toggle = el("button", { type: "button", class: "pile", "aria-expanded": String(open),
@@ -125,6 +135,28 @@ function render() {
 
 let dragging = null;
 
+// Per card, what is wrong: blocked, a dependency in trouble on either end, an over-loaded cell.
+function cardTroubles() {
+  const found = new Map();
+  const note = (ref, what) => found.set(ref, [...(found.get(ref) || []), what]);
+  const cards = cardsByRef();
+  for (const d of board.dependencies) {
+    const status = dependencyStatus(cards.get(d.consumer)?.iteration, cards.get(d.provider)?.iteration, d.state);
+    if (!TROUBLE.has(status)) continue;
+    note(d.consumer, `needs ${d.provider}: ${status}`);
+    note(d.provider, `${d.consumer} needs it: ${status}`);
+  }
+  const load = new Map();
+  for (const c of board.cards) if (c.iteration != null) load.set(`${c.team}|${c.iteration}`, (load.get(`${c.team}|${c.iteration}`) || 0) + c.points);
+  for (const c of board.cards) {
+    if (c.status === "blocked") note(c.ref, "blocked");
+    const team = board.teams.find((t) => t.key === c.team);
+    const capacity = c.iteration == null ? null : team?.cells.find((x) => x.iteration === c.iteration)?.capacity;
+    if (capacity != null && load.get(`${c.team}|${c.iteration}`) > capacity) note(c.ref, `${c.team} is over capacity in ${label(c.iteration)}`);
+  }
+  return found;
+}
+
 function cardEl(card) {
   const mine = movable.has(card.team);
   const node = el("div", {
@@ -134,6 +166,15 @@ function cardEl(card) {
     "aria-label": `${card.feature} ${card.title}, ${card.points} points, team ${card.team}, ${card.iteration ? "iteration " + card.iteration : "unplanned"}, ${card.status || "not started"}`,
   }, el("span", { class: "key", text: card.feature }), el("span", { class: "points", text: String(card.points) }), el("span", { class: "title", text: card.title }));
   if (!mine) node.title = `${card.team}'s card: its team or the RTE moves it`;
+  const linked = board.dependencies.filter((d) => d.consumer === card.ref || d.provider === card.ref).length;
+  const key = node.querySelector(".key");  // the badges ride on the key's line: a card stays two lines tall
+  if (linked) key.append(" ", el("span", { class: "deps", title: `${linked} dependenc${linked === 1 ? "y" : "ies"}`, text: `⇄${linked}` }));
+  const wrong = troubles.get(card.ref);
+  if (wrong) {
+    node.classList.add("trouble");
+    key.append(" ", el("span", { class: "flag", title: wrong.join("; "), text: "!" }));
+    node.setAttribute("aria-label", `${node.getAttribute("aria-label")}; ${wrong.join("; ")}`);
+  }
   node.addEventListener("dragstart", (e) => { dragging = card; e.dataTransfer.setData("text/plain", card.ref); e.dataTransfer.effectAllowed = "move"; });
   node.addEventListener("dragend", () => { dragging = null; });
   node.addEventListener("click", () => showDetails(card.ref));
