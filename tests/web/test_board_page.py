@@ -295,3 +295,20 @@ def test_the_room_narrows_the_board_to_a_team_its_problems_or_one_line_a_card(br
     rita.get_by_label("Compact").check()
     expect(rita.locator(".card .title").first).to_be_hidden()
     rita.context.close()
+
+
+def test_while_a_card_is_dragged_the_cells_say_what_a_drop_would_do(browser, base_url) -> None:
+    rita = signed_in(browser, base_url, "rita")
+    provider = rita.locator("#strings path.string").first.get_attribute("data-provider")  # a card in trouble
+    card = rita.locator(f'[id="card-{provider}"]')
+    carried = rita.evaluate_handle("() => new DataTransfer()")
+    card.dispatch_event("dragstart", {"dataTransfer": carried})
+    warned = rita.locator(".cell.would-overload, .cell.would-break")
+    expect(warned.first).to_be_visible()
+    assert all(
+        t.startswith(f"Moving {provider} here ") for t in warned.evaluate_all("cells => cells.map(c => c.title)")
+    )
+    assert warned.evaluate_all("cells => cells.every(c => c.dataset.team === cells[0].dataset.team)")
+    card.dispatch_event("dragend")
+    expect(warned).to_have_count(0)  # said before the drop, cleared after it
+    rita.context.close()

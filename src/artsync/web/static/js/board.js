@@ -175,8 +175,8 @@ function cardEl(card) {
     key.append(" ", el("span", { class: "flag", title: wrong.join("; "), text: "!" }));
     node.setAttribute("aria-label", `${node.getAttribute("aria-label")}; ${wrong.join("; ")}`);
   }
-  node.addEventListener("dragstart", (e) => { dragging = card; e.dataTransfer.setData("text/plain", card.ref); e.dataTransfer.effectAllowed = "move"; });
-  node.addEventListener("dragend", () => { dragging = null; });
+  node.addEventListener("dragstart", (e) => { dragging = card; e.dataTransfer.setData("text/plain", card.ref); e.dataTransfer.effectAllowed = "move"; forewarn(card); });
+  node.addEventListener("dragend", () => { dragging = null; forewarn(null); });
   node.addEventListener("click", () => showDetails(card.ref));
   node.addEventListener("keydown", (e) => {
     const last = board.iterations.length;
@@ -188,6 +188,33 @@ function cardEl(card) {
     else if (e.key === "Enter") { e.preventDefault(); showDetails(card.ref); }
   });
   return node;
+}
+
+// While a card is dragged, each cell of its team says before the drop what the move would do there:
+// overload the iteration, or break a dependency (its provider not done before it, or a consumer
+// that needs it earlier). ``card`` null clears the warnings.
+function forewarn(card) {
+  for (const cell of boardEl.querySelectorAll(".cell.would-overload, .cell.would-break")) {
+    cell.classList.remove("would-overload", "would-break");
+    cell.removeAttribute("title");
+  }
+  if (!card) return;
+  const cards = cardsByRef();
+  const team = board.teams.find((t) => t.key === card.team);
+  for (const cell of boardEl.querySelectorAll(`.cell[data-team="${CSS.escape(card.team)}"]`)) {
+    if (cell.dataset.iteration === "") continue;
+    const to = Number(cell.dataset.iteration);
+    if (to === card.iteration) continue;
+    const used = board.cards.filter((c) => c.team === card.team && c.iteration === to).reduce((sum, c) => sum + c.points, 0);
+    const capacity = team.cells.find((c) => c.iteration === to).capacity;
+    const said = [];
+    if (used + card.points > capacity) { cell.classList.add("would-overload"); said.push(`overloads ${label(to)}: ${used + card.points} of ${capacity}`); }
+    const broken = board.dependencies.filter((d) => d.state !== "delivered" && (
+      (d.consumer === card.ref && TROUBLE.has(dependencyStatus(to, cards.get(d.provider)?.iteration, d.state))) ||
+      (d.provider === card.ref && TROUBLE.has(dependencyStatus(cards.get(d.consumer)?.iteration, to, d.state)))));
+    if (broken.length) { cell.classList.add("would-break"); said.push(`puts ${broken.length} dependenc${broken.length === 1 ? "y" : "ies"} at risk or breaks them`); }
+    if (said.length) cell.title = `Moving ${card.ref} here ${said.join(" and ")}`;
+  }
 }
 
 function label(iteration) {
