@@ -62,6 +62,7 @@ WRITES = [
     Write("POST", f"{T}/meetings", Action.FACILITATE, (), {"kind": "art_sync", "day": "2026-12-02"}),
     Write("POST", f"{T}/meetings/{{meeting}}/start", Action.FACILITATE, (), {}),
     Write("PUT", f"{T}/meetings/{{meeting}}/teams/{{team}}", Action.FACILITATE, (), {"status": "on track"}),
+    Write("PUT", f"{T}/meetings/{{meeting}}/teams", Action.FACILITATE, (), {"teams": {TEAM: {"status": "on track"}}}),
     Write("POST", f"{T}/meetings/{{meeting}}/outcomes", Action.FACILITATE, (), {"text": "Demo went well"}),
     Write("POST", f"{T}/meetings/{{meeting}}/end", Action.FACILITATE),
     Write("POST", f"{T}/actions", Action.FACILITATE, (), {"text": "Book a room", "owner": "sam", "due": "2026-12-04"}),
