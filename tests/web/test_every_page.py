@@ -21,7 +21,7 @@ from tests.web.browser import CHROMIUM, CHROMIUM_FLAGS, serving
 
 TRAIN = "SHOP"
 PASSWORD = "artsync-demo"
-PERSONAS = ("rita", "bob", "olga", "mia", "vic")  # RTE, business owner, PO, member, viewer
+PERSONAS = ("rita", "olga", "mia", "vic")  # RTE, product owner, member, viewer
 PAGES = (
     "/",
     "/trains/{train}",
