@@ -81,7 +81,7 @@ class TeamStatusReport(Strict):
 
 
 class TeamStatuses(Strict):
-    teams: dict[Name, TeamStatusReport] = Field(min_length=1, max_length=100)
+    teams: dict[str, TeamStatusReport] = Field(min_length=1, max_length=100)  # unknown teams: 404 from the service
 
 
 class Outcome(Strict):
