@@ -11,13 +11,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
 from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests/web/browser.py serves and knows Chromium's flags
 
-from tests.web.browser import CHROMIUM, CHROMIUM_FLAGS, serving  # noqa: E402
+from tests.web.browser import chromium, serving  # noqa: E402
 
 from artsync.cli.app import app  # noqa: E402
 
@@ -32,8 +31,7 @@ def main() -> None:
         loaded = CliRunner().invoke(app, ["demo", "--size", "art", "--db", url])
         if loaded.exit_code != 0:
             raise SystemExit(f"the demo did not load: {loaded.stderr}")
-        with serving(url) as base, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        with serving(url) as base, chromium() as browser:
             page = browser.new_page(viewport={"width": 1440, "height": 900})
             page.goto(f"{base}/login")
             page.get_by_label("User name").fill("rita")
@@ -45,7 +43,6 @@ def main() -> None:
                 page.wait_for_load_state("networkidle")
                 page.screenshot(path=out / f"{name}.png")
                 print(f"wrote {out / f'{name}.png'}")
-            browser.close()
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -72,3 +73,15 @@ def sign_in(client: TestClient, name: str, password: str = PASSWORD, next: str =
 def card_of(served: Served, team: str, planned: bool = True) -> dict:
     board = served.client.get(f"/api/v1/trains/{TRAIN}/board", headers=served.as_("rte")).json()
     return next(c for c in board["cards"] if c["team"] == team and (c["iteration"] is not None) == planned)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for a module's browser tests."""
+    from tests.web.browser import chromium
+
+    try:
+        with chromium() as launched:
+            yield launched
+    except RuntimeError as missing:
+        pytest.fail(str(missing))

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, WebSocketRoute, expect, sync_playwright
+from playwright.sync_api import Browser, Page, WebSocketRoute, expect
 from typer.testing import CliRunner
 
 from artsync.cli.app import app
-from tests.web.browser import CHROMIUM, CHROMIUM_FLAGS, serving
+from tests.web.browser import serving
 
 TRAIN = "SHOP"
 PASSWORD = "artsync-demo"
@@ -24,16 +23,6 @@ def base_url(tmp_path_factory) -> Iterator[str]:
     assert result.exit_code == 0, result.stderr
     with serving(url) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
 
 
 def signed_in(

@@ -7,17 +7,16 @@ as a console error (Chromium reports each refusal) or a `securitypolicyviolation
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from typer.testing import CliRunner
 
 from artsync.cli.app import app
-from tests.web.browser import CHROMIUM, CHROMIUM_FLAGS, serving
+from tests.web.browser import serving
 
 TRAIN = "SHOP"
 PASSWORD = "artsync-demo"
@@ -62,16 +61,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
         answer = httpx.get(f"{base}/api/v1/trains/{TRAIN}/meetings", headers={"Authorization": f"Bearer {token}"})
         held = next(m["id"] for m in answer.json()["meetings"] if m["kind"] == "art_sync" and m["state"] == "ended")
         yield base, held
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
 
 
 def sign_in(browser: Browser, base: str, name: str) -> tuple[Page, list[str]]:

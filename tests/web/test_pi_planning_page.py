@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from typer.testing import CliRunner
 
 from artsync.cli.app import app
-from tests.web.browser import CHROMIUM, CHROMIUM_FLAGS, serving
+from tests.web.browser import serving
 
 TRAIN = "SHOP"
 PASSWORD = "artsync-demo"
@@ -26,16 +25,6 @@ def site(tmp_path_factory) -> Iterator[tuple[str, str]]:
     token = runner.invoke(app, ["token", "create", "rita", "--db", url]).stdout.split()[-1]
     with serving(url) as base:
         yield base, token
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
 
 
 def signed_in(browser: Browser, base: str, name: str, path: str) -> Page:

@@ -161,9 +161,9 @@ class Story:
     def call(self, name: str, service: Callable[..., Any], **kwargs: Any) -> Any:
         return service(self.db, actor=self.as_(name), train_key=self.train, **kwargs)
 
-    def meeting(self, kind: str, day: date, record: Callable[[datetime, int], None] | None = None, **kw: Any) -> None:
-        """Schedule a meeting a week ahead; when ``record`` is given, hold it on ``day`` — ``record(moment, id)``
-        queues what is said in it — and end it, which writes its minutes."""
+    def meeting(self, kind: str, day: date, record: Callable[[int], None] | None = None, **kw: Any) -> None:
+        """Schedule a meeting a week ahead; when ``record`` is given, hold it on ``day`` — ``record(id)`` says
+        what is said in it, at the meeting's moment — and end it, which writes its minutes."""
         held: dict[str, int] = {}
 
         def schedule() -> None:
@@ -173,13 +173,12 @@ class Story:
         if record is None:
             return
         self.when(at(day, 9), lambda: self.call("rita", start_meeting, meeting_id=held["id"]))
-        self.when(at(day, 10), lambda: record(at(day, 10), held["id"]))
+        self.when(at(day, 10), lambda: record(held["id"]))
         self.when(at(day, 11), lambda: self.call("rita", end_meeting, meeting_id=held["id"]))
 
-    def record(self, moment: datetime, meeting: int, service: Callable[..., Any], **kwargs: Any) -> None:
-        """Said in a running meeting: run at once (the meeting's own step is running at ``moment``)."""
-        with as_of(moment):
-            self.call("rita", service, meeting_id=meeting, **kwargs)
+    def record(self, meeting: int, service: Callable[..., Any], **kwargs: Any) -> None:
+        """Said in a running meeting by the RTE, who facilitates it."""
+        self.call("rita", service, meeting_id=meeting, **kwargs)
 
     # --- the PI before ------------------------------------------------------------------------------
 
@@ -201,12 +200,12 @@ class Story:
         """Two days in the room: drafts, dependencies committed by the providing teams, then the vote."""
         second_day = first_day + timedelta(days=1)
 
-        def day_one(moment: datetime, meeting: int) -> None:
+        def day_one(meeting: int) -> None:
             text = f"Vision and top features presented by pam; {len(plan.teams)} teams drafted their plans"
-            self.record(moment, meeting, record_outcome, text=text)
+            self.record(meeting, record_outcome, text=text)
 
-        def day_two(moment: datetime, meeting: int) -> None:
-            self.record(moment, meeting, record_outcome, text="Plans reviewed by the business owners; risks ROAMed")
+        def day_two(meeting: int) -> None:
+            self.record(meeting, record_outcome, text="Plans reviewed by the business owners; risks ROAMed")
 
         self.meeting("pi_planning", first_day, day_one, title="PI planning, day 1")
         self.meeting("pi_planning", second_day, day_two, title="PI planning, day 2")
@@ -267,11 +266,11 @@ class Story:
                 t.key: "at risk" if t.key in behind and self.rng.random() < 0.5 else "on track" for t in plan.teams
             }
 
-            def held(moment: datetime, meeting: int, statuses: dict[str, str] = statuses) -> None:
+            def held(meeting: int, statuses: dict[str, str] = statuses) -> None:
                 for team, status in statuses.items():
                     note = "a card runs late; asking for help in the sync" if status == "at risk" else ""
-                    self.record(moment, meeting, record_team_status, team=team, status=status, note=note)
-                self.record(moment, meeting, record_outcome, text="Dependencies and impediments reviewed")
+                    self.record(meeting, record_team_status, team=team, status=status, note=note)
+                self.record(meeting, record_outcome, text="Dependencies and impediments reviewed")
 
             self.meeting("art_sync", day, held if day <= self.today else None)
             day += timedelta(weeks=1)
@@ -279,9 +278,9 @@ class Story:
     def system_demo(self, plan: Plan, iteration: int, day: date) -> None:
         shown = sorted({c.feature for c in plan.cards if c.iteration == iteration})[:3]
 
-        def held(moment: datetime, meeting: int) -> None:
+        def held(meeting: int) -> None:
             for feature in shown:
-                self.record(moment, meeting, record_outcome, text=f"Demonstrated {feature}", item=feature,
+                self.record(meeting, record_outcome, text=f"Demonstrated {feature}", item=feature,
                             feedback="Business owners happy; asked for the edge cases next time")  # fmt: skip
 
         self.meeting("system_demo", day, held if day <= self.today else None, iteration=iteration)
@@ -296,21 +295,17 @@ class Story:
             for o in plan.objectives
         }
 
-        def held(moment: datetime, meeting: int) -> None:
-            with as_of(moment):
-                for key, actual in values.items():
-                    self.call("bob", set_business_value, key=key, actual=actual)
-                problem = self.call("sam", add_problem, text="Cards finished late when they waited for another team")
-                self.call(
-                    "sam", add_cause, key=problem.key, text="Dependencies were found in the iteration, not at planning"
-                )
-                self.call("sam", add_cause, key=problem.key, text="The shared test environment was down twice a week",
-                          category="environment")  # fmt: skip
-                self.call("pam", add_improvement, key=problem.key,
-                          title="Map dependencies on the board before PI planning")  # fmt: skip
-            self.record(
-                moment, meeting, record_outcome, text="Predictability reviewed; one improvement taken into the backlog"
-            )
+        def held(meeting: int) -> None:
+            for key, actual in values.items():
+                self.call("bob", set_business_value, key=key, actual=actual)
+            problem = self.call("sam", add_problem, text="Cards finished late when they waited for another team")
+            self.call("sam", add_cause, key=problem.key,
+                      text="Dependencies were found in the iteration, not at planning")  # fmt: skip
+            self.call("sam", add_cause, key=problem.key, text="The shared test environment was down twice a week",
+                      category="environment")  # fmt: skip
+            self.call("pam", add_improvement, key=problem.key,
+                      title="Map dependencies on the board before PI planning")  # fmt: skip
+            self.record(meeting, record_outcome, text="Predictability reviewed; one improvement taken into the backlog")
 
         self.meeting("inspect_adapt", day, held)
         self.do(at(day, 12), "rita", advance_pi, to="closed", pi_key=plan.pi.key)

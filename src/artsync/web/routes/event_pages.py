@@ -160,7 +160,7 @@ def sync_page(request: Request, key: str, db: Db) -> Response:
     agenda = agenda_io.agenda_json(art_sync_agenda(db, actor=caller.actor, train_key=key))
     return render(
         request, "sync.html", caller, plan=plan, seq=seq, train=key, page="sync", meetings=meetings,
-        art=get_art_status(db, actor=caller.actor, train_key=key, today=today),
+        art=get_art_status(db, actor=caller.actor, train_key=key, today=today, plan=plan),
         agenda_html=markdown.render(agenda_io.agenda_markdown(agenda)), kinds=MEETING_KINDS,
         running=[m for m in meetings if m.state == "running"], facilitate=may(caller, key, Action.FACILITATE),
         today=today,

@@ -49,6 +49,13 @@ async function load() {
 
 function cardsByRef() { return new Map(board.cards.map((c) => [c.ref, c])); }
 
+// Points planned per team and iteration, keyed "TEAM|ITERATION".
+function cellLoads() {
+  const load = new Map();
+  for (const c of board.cards) if (c.iteration != null) load.set(`${c.team}|${c.iteration}`, (load.get(`${c.team}|${c.iteration}`) || 0) + c.points);
+  return load;
+}
+
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {
@@ -66,7 +73,8 @@ function render() {
   boardEl.style.gridTemplateColumns = `8rem repeat(${iterations.length + 1}, minmax(8rem, 1fr))`;
   // A table to assistive technology: rows (display: contents, so the CSS grid still lays the cells out)
   // of column headers, the milestones, and one per team with its row header and cells.
-  troubles = cardTroubles();
+  const load = cellLoads();
+  troubles = cardTroubles(load);
   boardEl.classList.toggle("compact", Boolean(compact?.checked));
   const rows = [];
   let cells = null;
@@ -90,8 +98,6 @@ function render() {
   }
   cells.push(el("div", { class: "milestone-cell", role: "cell" }));
 
-  const load = new Map();
-  for (const c of board.cards) if (c.iteration != null) load.set(`${c.team}|${c.iteration}`, (load.get(`${c.team}|${c.iteration}`) || 0) + c.points);
   for (const team of board.teams.filter((t) => !teamFilter?.value || t.key === teamFilter.value)) {
     row();
     cells.push(el("div", { class: "rowhead", role: "rowheader" }, el("b", { text: team.key }), el("span", { class: "muted", title: "velocity: the points the team finishes in an iteration", text: ` velocity ${team.velocity}` })));
@@ -136,7 +142,7 @@ function render() {
 let dragging = null;
 
 // Per card, what is wrong: blocked, a dependency in trouble on either end, an over-loaded cell.
-function cardTroubles() {
+function cardTroubles(load) {
   const found = new Map();
   const note = (ref, what) => found.set(ref, [...(found.get(ref) || []), what]);
   const cards = cardsByRef();
@@ -146,8 +152,6 @@ function cardTroubles() {
     note(d.consumer, `needs ${d.provider}: ${status}`);
     note(d.provider, `${d.consumer} needs it: ${status}`);
   }
-  const load = new Map();
-  for (const c of board.cards) if (c.iteration != null) load.set(`${c.team}|${c.iteration}`, (load.get(`${c.team}|${c.iteration}`) || 0) + c.points);
   for (const c of board.cards) {
     if (c.status === "blocked") note(c.ref, "blocked");
     const team = board.teams.find((t) => t.key === c.team);
@@ -200,12 +204,13 @@ function forewarn(card) {
   }
   if (!card) return;
   const cards = cardsByRef();
+  const load = cellLoads();
   const team = board.teams.find((t) => t.key === card.team);
   for (const cell of boardEl.querySelectorAll(`.cell[data-team="${CSS.escape(card.team)}"]`)) {
     if (cell.dataset.iteration === "") continue;
     const to = Number(cell.dataset.iteration);
     if (to === card.iteration) continue;
-    const used = board.cards.filter((c) => c.team === card.team && c.iteration === to).reduce((sum, c) => sum + c.points, 0);
+    const used = load.get(`${card.team}|${to}`) || 0;
     const capacity = team.cells.find((c) => c.iteration === to).capacity;
     const said = [];
     if (used + card.points > capacity) { cell.classList.add("would-overload"); said.push(`overloads ${label(to)}: ${used + card.points} of ${capacity}`); }
