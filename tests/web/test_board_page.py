@@ -60,6 +60,7 @@ def test_a_card_dragged_by_one_person_moves_on_another_persons_board(browser, ba
     rita = signed_in(browser, base_url, "rita")
     ref = card_in(mia, "Phoenix", 1)
     card = f'[id="card-{ref}"]'
+    mia.locator(cell(mia, "Phoenix", 4)).scroll_into_view_if_needed()  # no scrolling while the button is down
     mia.drag_and_drop(card, cell(mia, "Phoenix", 4))
     expect(mia.locator(f"{cell(mia, 'Phoenix', 4)} {card}")).to_be_visible()
     expect(rita.locator(f"{cell(rita, 'Phoenix', 4)} {card}")).to_be_visible()
@@ -300,4 +301,61 @@ def test_while_a_card_is_dragged_the_cells_say_what_a_drop_would_do(browser, bas
     assert warned.evaluate_all("cells => cells.every(c => c.dataset.team === cells[0].dataset.team)")
     card.dispatch_event("dragend")
     expect(warned).to_have_count(0)  # said before the drop, cleared after it
+    rita.context.close()
+
+
+def test_a_cycle_shows_on_its_cards_and_each_team_shows_its_objectives_business_value(browser, base_url) -> None:
+    rita = signed_in(browser, base_url, "rita")
+    board = rita.evaluate(f"async () => (await fetch('/api/v1/trains/{TRAIN}/board')).json()")
+    unplanned = {c["ref"] for c in board["cards"] if c["iteration"] is None}
+    for ref in board["cycles"][0]:  # the demo's deliberate cycle
+        if ref in unplanned:
+            rita.locator(cell(rita, ref.split("@")[1], None)).locator("button.pile[aria-expanded=false]").click()
+        card = rita.locator(f'[id="card-{ref}"]')
+        expect(card.locator(".cycle")).to_be_visible()
+        assert "in a cycle with" in card.get_attribute("aria-label")
+    phoenix = [o for o in board["objectives"] if o["team"] == "Phoenix"]
+    planned = sum(o["planned_bv"] or 0 for o in phoenix if o["committed"])
+    button = rita.locator('.rowhead button.objectives[data-team="Phoenix"]')
+    expect(button).to_have_text(f"{len(phoenix)} objectives · BV {planned}")
+    button.click()
+    details = rita.locator("#details")
+    expect(details.get_by_role("heading", name="Phoenix objectives")).to_be_visible()
+    expect(details.locator("li")).to_have_count(len(phoenix))
+    rita.context.close()
+
+
+def test_find_marks_the_matching_cards_and_a_team_folds_to_its_loads(browser, base_url) -> None:
+    rita = signed_in(browser, base_url, "rita")
+    ref = card_in(rita, "Orion", 2)
+    rita.get_by_label("Find").fill(ref.split("@")[0])
+    expect(rita.locator(f'[id="card-{ref}"]')).to_have_class(re.compile(r"\bfound\b"))
+    assert rita.locator(".card.found").count() < rita.locator(".card").count()  # the others are dimmed
+    rita.get_by_label("Find").fill("")
+    expect(rita.locator(".card.found")).to_have_count(0)
+    rita.get_by_role("button", name="Orion: fold to its loads").click()
+    expect(rita.locator('.card[data-ref$="@Orion"]')).to_have_count(0)
+    expect(rita.locator(cell(rita, "Orion", 2)).locator(".load")).to_be_visible()  # the load stays in sight
+    rita.get_by_role("button", name="Orion: show its cards").click()
+    expect(rita.locator(f'[id="card-{ref}"]')).to_be_visible()
+    rita.context.close()
+
+
+def test_a_move_shows_at_once_changes_only_its_cells_and_is_taken_back_when_refused(browser, base_url) -> None:
+    rita = signed_in(browser, base_url, "rita")
+    ref = card_in(rita, "Falcon", 1)
+    elsewhere = card_in(rita, "Orion", 1)
+    rita.locator(f'[id="card-{elsewhere}"]').evaluate("node => { node.dataset.kept = 'yes'; }")
+    card = rita.locator(f'[id="card-{ref}"]')
+    card.focus()
+    card.press("ArrowRight")
+    expect(rita.locator(f'{cell(rita, "Falcon", 2)} [id="card-{ref}"]')).to_be_focused()
+    # Another team's row was not made again: its card is the very node it was.
+    expect(rita.locator(f'[id="card-{elsewhere}"]')).to_have_attribute("data-kept", "yes")
+    # The server refuses the next move: the card goes back where it was and the person is told.
+    busy = '{"detail": "The database is busy: try again."}'
+    rita.route("**/api/v1/cards/*", lambda route: route.fulfill(status=503, content_type="application/json", body=busy))
+    rita.locator(f'[id="card-{ref}"]').press("ArrowRight")
+    expect(rita.locator("#toast")).to_contain_text("The database is busy")
+    expect(rita.locator(f'{cell(rita, "Falcon", 2)} [id="card-{ref}"]')).to_be_visible()
     rita.context.close()

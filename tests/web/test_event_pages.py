@@ -121,5 +121,8 @@ def test_the_backlog_finds_filters_and_pages(served: Served, monkeypatch) -> Non
     assert one.count("<tr data-key=") == 1 and 'data-key="SHOP-140"' in one and "1 feature<" in one
     enablers = page(served, "backlog?kind=enabler")
     assert "business</td>" not in enablers and "enabler</td>" in enablers
+    for state, other in (("planned", "unplanned"), ("unplanned", "planned")):
+        kept = page(served, f"backlog?state={state}")
+        assert f"<td>{state}</td>" in kept and f"<td>{other}</td>" not in kept and "<td>done</td>" not in kept
     last = page(served, "backlog?number=99")
     assert "page 6 of 6" in last and 'rel="prev"' in last and 'rel="next"' not in last

@@ -149,15 +149,17 @@ def dependency_findings(plan: Plan) -> Iterator[Finding]:
             )
 
 
-def cycle_findings(plan: Plan) -> Iterator[Finding]:
-    """Cards that need each other in a cycle, so that none can be delivered first."""
+def dependency_cycles(plan: Plan) -> list[tuple[str, ...]]:
+    """The groups of cards that need each other in a cycle (each sorted), wherever the cards are planned."""
     graph: dict[str, list[str]] = {}
     for dep in plan.dependencies:
         graph.setdefault(dep.consumer, []).append(dep.provider)
-    for component in strongly_connected(graph):
-        if len(component) < 2:
-            continue
-        refs = tuple(sorted(component))
+    return [tuple(sorted(component)) for component in strongly_connected(graph) if len(component) > 1]
+
+
+def cycle_findings(plan: Plan) -> Iterator[Finding]:
+    """Cards that need each other in a cycle, so that none can be delivered first."""
+    for refs in dependency_cycles(plan):
         yield finding(
             "dependency-cycle",
             refs,

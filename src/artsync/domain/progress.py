@@ -7,10 +7,12 @@ The burn-up is the cumulative of both, with the scope (all points now on the boa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from itertools import accumulate
 
-from artsync.domain.plan import Card, Plan
+from artsync.domain.plan import Card, CardStatus, Plan
 
 
 @dataclass(frozen=True)
@@ -105,3 +107,21 @@ def feature_progress(plan: Plan, baseline: Plan | None = None) -> list[FeaturePr
         for key, cards in by_feature.items()
     ]
     return sorted(found, key=lambda f: (f.percent, f.key))
+
+
+class FeatureState(StrEnum):
+    """Where a feature stands, from its cards."""
+
+    UNPLANNED = "unplanned"  # no card of it sits in an iteration, none started
+    PLANNED = "planned"  # cards in iterations, none started
+    IN_PROGRESS = "in progress"  # a card started (in progress, blocked or done), not every card done
+    DONE = "done"  # every card done
+
+
+def feature_state(cards: Sequence[Card]) -> FeatureState:
+    """A feature's state from its cards (a feature without cards is unplanned)."""
+    if cards and all(c.status == CardStatus.DONE for c in cards):
+        return FeatureState.DONE
+    if any(c.status != CardStatus.NOT_STARTED for c in cards):
+        return FeatureState.IN_PROGRESS
+    return FeatureState.PLANNED if any(c.iteration is not None for c in cards) else FeatureState.UNPLANNED

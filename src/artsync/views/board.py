@@ -8,13 +8,13 @@ from typing import Any
 from pydantic import Field
 
 from artsync.domain import board as rules
-from artsync.domain import cadence, events, findings, forecast, lifecycle, plan
+from artsync.domain import cadence, events, findings, forecast, lifecycle, plan, progress
 from artsync.domain.event_text import sentence
 from artsync.domain.findings import Severity
 from artsync.domain.lifecycle import PIState
 from artsync.domain.plan import CardStatus, DependencyState
 from artsync.domain.wsjf import rank
-from artsync.formats.plan_schema import FeatureRecord
+from artsync.formats.plan_schema import FeatureRecord, ObjectiveRecord
 from artsync.services.board import Board as BoardResult
 from artsync.services.forecast import TrainForecast
 from artsync.services.people import Person as PersonResult
@@ -157,6 +157,8 @@ class Board(Record):
     cards: list[BoardCard]
     dependencies: list[DependencyLine]
     milestones: list[Milestone]
+    objectives: list[ObjectiveRecord] = Field(description="the PI objectives, each beside its team's row")
+    cycles: list[list[str]] = Field(description="cards that need each other in a cycle, so none can go first")
     rules: BoardRules
     seq: int
 
@@ -171,6 +173,8 @@ class Board(Record):
             cards=[board_card(board, c) for c in p.cards],
             dependencies=dependency_lines(p),
             milestones=milestones(p),
+            objectives=[ObjectiveRecord.of(o) for o in sorted(p.objectives, key=lambda o: o.key)],
+            cycles=[list(refs) for refs in findings.dependency_cycles(p)],
             rules=BoardRules.of_domain(),
             seq=board.seq,
         )
@@ -253,19 +257,21 @@ class BacklogItem(FeatureRecord):
     cost_of_delay: int
     wsjf: float
     teams: list[str]
+    state: progress.FeatureState = Field(description="from its cards: unplanned, planned, in progress or done")
 
 
 def backlog(p: plan.Plan) -> list[BacklogItem]:
-    planned: dict[str, list[str]] = {}
+    cards: dict[str, list[plan.Card]] = {}
     for card in p.cards:
-        planned.setdefault(card.feature, []).append(card.team)
+        cards.setdefault(card.feature, []).append(card)
     return [
         BacklogItem(
             **dict(FeatureRecord.of(f)),
             rank=n,
             cost_of_delay=f.wsjf.cost_of_delay,
             wsjf=round(f.wsjf.score, 2),
-            teams=sorted(planned.get(f.key, [])),
+            teams=sorted(c.team for c in cards.get(f.key, [])),
+            state=progress.feature_state(cards.get(f.key, [])),
         )
         for n, f in enumerate(rank(p.features), start=1)
     ]

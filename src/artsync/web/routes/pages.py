@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from artsync.domain.forecast import iteration_words
 from artsync.domain.permissions import Action, allowed
 from artsync.domain.plan import Plan
+from artsync.domain.progress import FeatureState
 from artsync.errors import ArtsyncError, UnauthenticatedError
 from artsync.services.auth import TooManyAttemptsError, login, logout
 from artsync.services.cockpit import get_cockpit
@@ -195,10 +196,10 @@ BACKLOG_PAGE = 50  # features on a page of the backlog
 
 @router.get("/trains/{key}/backlog", response_class=HTMLResponse)
 def backlog_page(
-    request: Request, key: str, db: Db, q: str = "", team: str = "", kind: str = "", number: int = 1
+    request: Request, key: str, db: Db, q: str = "", team: str = "", kind: str = "", state: str = "", number: int = 1
 ) -> Response:
-    """The backlog by WSJF, a page at a time; ``q`` finds words in keys and titles, ``team`` and ``kind``
-    keep the features a team has cards of, or of one kind."""
+    """The backlog by WSJF, a page at a time; ``q`` finds words in keys and titles, ``team``, ``kind`` and
+    ``state`` keep the features a team has cards of, of one kind, or in one state."""
     page = train_page(request, db, key)
     if isinstance(page, Response):
         return page
@@ -210,6 +211,7 @@ def backlog_page(
         if all(w in f"{r.key} {r.title}".lower() for w in words)
         and (not team or team in r.teams)
         and (not kind or r.kind == kind)
+        and (not state or r.state == state)
     ]
     pages = max(1, -(-len(rows) // BACKLOG_PAGE))
     number = min(max(1, number), pages)
@@ -227,6 +229,8 @@ def backlog_page(
         q=q,
         team=team,
         kind=kind,
+        state=state,
+        states=list(FeatureState),
         editable=allowed(caller.actor, key, Action.EDIT_FEATURE).ok,
         page="backlog",
     )

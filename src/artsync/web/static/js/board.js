@@ -1,5 +1,9 @@
 // The ART planning board: teams × iterations, cards, load against capacity,
 // dependencies drawn as strings; drag or use the keyboard to move a card; live.
+//
+// The board is built once when it is read; a card that moves (here or for someone else) changes only the
+// cells it leaves and enters and the cells of the cards whose trouble changed with it, so a move shows at
+// once on a 40-team board. A person's own move shows before the server answers and is taken back if refused.
 import { api, connectLive, setLiveState, toast } from "./live.js";
 
 const boardEl = document.getElementById("board");
@@ -9,19 +13,35 @@ const announcer = document.getElementById("announce");
 const train = boardEl.dataset.train;
 const movable = new Set(boardEl.dataset.movable.split(",").filter(Boolean));  // the teams whose cards this person moves
 const SVG = "http://www.w3.org/2000/svg";
+const UNPLANNED = "";  // the iteration of a team's unplanned pile, in cell keys and data-iteration
 let board = null;
 let live = null;
 let selected = null;
+let dragging = null;
 const openUnplanned = new Set();  // the teams whose unplanned pile is open: closed, a row is as tall as its plan
+const collapsed = new Set();  // the teams folded to their loads
 const allStrings = document.getElementById("all-strings");  // off: only the strings in trouble are drawn
 allStrings?.addEventListener("change", () => drawStrings());
-// What the room chooses to see: one team, only the cards in trouble, one line a card.
+// What the room chooses to see: one team, only the cards in trouble, one line a card, the cards that match.
 const teamFilter = document.getElementById("board-team");
 const onlyProblems = document.getElementById("only-problems");
 const compact = document.getElementById("compact");
+const search = document.getElementById("board-search");
 for (const control of [teamFilter, onlyProblems, compact]) control?.addEventListener("change", () => render());
+search?.addEventListener("input", () => markFound());
 const TROUBLE = new Set(["broken", "at-risk", "unplanned-provider"]);
-let troubles = new Map();  // card ref → what is wrong with it, for its badge and "only problems"
+const LARGE = 12;  // more teams than a room holds: the rows out of sight are left unrendered until scrolled to
+
+// Indexes of the board, made when it is read: cards and teams by key, dependencies by card.
+let cards = new Map();  // ref → card (the same objects as board.cards, changed in place)
+let teams = new Map();  // key → team, with capacity by iteration
+let linksOf = new Map();  // ref → the dependencies it is on either end of
+let cycleOf = new Map();  // ref → the other cards of its cycle
+let troubles = new Map();  // ref → what is wrong with the card, for its badge and "only problems"
+const cellEls = new Map();  // "TEAM|ITERATION" → the cell on the page
+const pending = new Map();  // ref → the move of that card still waiting for the server
+
+const cellKey = (team, iteration) => `${team}|${iteration ?? UNPLANNED}`;
 
 // The domain's rules come with the board (board.rules): a provider must finish in an earlier iteration
 // (the table says what each order means), a team's load is near above rules.near_capacity of its capacity,
@@ -39,21 +59,37 @@ function dependencyStatus(consumer, provider, state) {
   return board.rules.dependency_status[order(consumer, provider)];
 }
 
+function statusOf(d) { return dependencyStatus(cards.get(d.consumer)?.iteration, cards.get(d.provider)?.iteration, d.state); }
+
 async function load() {
   const result = await api(`/api/v1/trains/${encodeURIComponent(train)}/board`);
   if (!result.ok) { toast(result.data.detail || "Could not load the board."); return; }
   board = result.data;
+  cards = new Map(board.cards.map((c) => [c.ref, c]));
+  teams = new Map(board.teams.map((t) => [t.key, { ...t, capacity: new Map(t.cells.map((c) => [c.iteration, c.capacity])) }]));
+  linksOf = new Map();
+  for (const d of board.dependencies) for (const ref of [d.consumer, d.provider]) linksOf.set(ref, [...(linksOf.get(ref) || []), d]);
+  cycleOf = new Map();
+  for (const cycle of board.cycles) for (const ref of cycle) cycleOf.set(ref, cycle.filter((r) => r !== ref));
   if (live) live.seq = board.seq;
   render();
 }
 
-function cardsByRef() { return new Map(board.cards.map((c) => [c.ref, c])); }
-
-// Points planned per team and iteration, keyed "TEAM|ITERATION".
+// Points planned per team and iteration, by cell key.
 function cellLoads() {
   const load = new Map();
-  for (const c of board.cards) if (c.iteration != null) load.set(`${c.team}|${c.iteration}`, (load.get(`${c.team}|${c.iteration}`) || 0) + c.points);
+  for (const c of board.cards) if (c.iteration != null) load.set(cellKey(c.team, c.iteration), (load.get(cellKey(c.team, c.iteration)) || 0) + c.points);
   return load;
+}
+
+// The cards of each cell, in the board's order.
+function cardsByCell() {
+  const found = new Map();
+  for (const c of board.cards) {
+    const key = cellKey(c.team, c.iteration);
+    if (found.has(key)) found.get(key).push(c); else found.set(key, [c]);
+  }
+  return found;
 }
 
 function el(tag, attrs = {}, ...children) {
@@ -70,12 +106,16 @@ function el(tag, attrs = {}, ...children) {
 function render() {
   const focused = document.activeElement?.id;
   const iterations = board.iterations;
-  boardEl.style.gridTemplateColumns = `8rem repeat(${iterations.length + 1}, minmax(8rem, 1fr))`;
-  // A table to assistive technology: rows (display: contents, so the CSS grid still lays the cells out)
-  // of column headers, the milestones, and one per team with its row header and cells.
+  boardEl.style.setProperty("--columns", `9rem repeat(${iterations.length + 1}, minmax(8rem, 1fr))`);
+  boardEl.style.setProperty("--min-width", `calc(9rem + ${iterations.length + 1} * 8rem)`);
+  // A table to assistive technology: rows of column headers, the milestones, and one per team with its row
+  // header and cells; each row a grid on the same columns.
   const load = cellLoads();
+  const here = cardsByCell();
   troubles = cardTroubles(load);
   boardEl.classList.toggle("compact", Boolean(compact?.checked));
+  boardEl.classList.toggle("large", board.teams.length > LARGE && !teamFilter?.value);
+  cellEls.clear();
   const rows = [];
   let cells = null;
   const row = () => { cells = []; rows.push(cells); };
@@ -86,9 +126,9 @@ function render() {
       el("b", { text: it.label }), el("span", { text: ` ${it.start.slice(5)} – ${it.end.slice(5)}` })));
   }
   cells.push(el("div", { class: "colhead", role: "columnheader", text: "Unplanned" }));
-  // Milestones and significant events on top.
+  // Milestones and significant events on top, with the train's own objectives.
   row();
-  cells.push(el("div", { class: "rowhead milestones", role: "rowheader", text: "Milestones" }));
+  cells.push(el("div", { class: "rowhead milestones", role: "rowheader" }, el("b", { text: "Milestones" }), objectivesOf(null)));
   for (const it of iterations) {
     const cell = el("div", { class: "milestone-cell", role: "cell" });
     for (const m of board.milestones.filter((m) => m.iteration === it.index)) {
@@ -100,63 +140,96 @@ function render() {
 
   for (const team of board.teams.filter((t) => !teamFilter?.value || t.key === teamFilter.value)) {
     row();
-    cells.push(el("div", { class: "rowhead", role: "rowheader" }, el("b", { text: team.key }), el("span", { class: "muted", title: "velocity: the points the team finishes in an iteration", text: ` velocity ${team.velocity}` })));
+    const folded = collapsed.has(team.key);
+    cells.push(el("div", { class: "rowhead", role: "rowheader" },
+      el("button", { type: "button", class: "fold", "data-team": team.key, "aria-expanded": String(!folded),
+        "aria-label": `${team.key}: ${folded ? "show its cards" : "fold to its loads"}`, text: `${folded ? "▸" : "▾"} ${team.key}` }),
+      el("span", { class: "muted", title: "velocity: the points the team finishes in an iteration", text: ` velocity ${team.velocity}` }),
+      objectivesOf(team.key)));
     for (const it of [...iterations, { index: null }]) {
-      const cell = el("div", { class: "cell", role: "cell", "data-team": team.key, "data-iteration": it.index ?? "" });
-      if (it.index != null) {
-        const capacity = team.cells.find((c) => c.iteration === it.index).capacity;
-        const used = load.get(`${team.key}|${it.index}`) || 0;
-        const state = used > capacity ? "over" : used > board.rules.near_capacity * capacity ? "near" : "ok";
-        cell.append(el("div", { class: `load ${state}`, title: `load ${used} of capacity ${capacity}`, text: `${used}/${capacity}` }));
-        if (it.is_ip) cell.classList.add("ip");
-      }
-      const here = board.cards.filter((c) => c.team === team.key && c.iteration === it.index
-        && (!onlyProblems?.checked || troubles.has(c.ref)));
-      if (it.index == null) {
-        const open = openUnplanned.has(team.key);
-        const toggle = el("button", { type: "button", class: "pile", "aria-expanded": String(open),
-          "aria-label": `${here.length} unplanned cards of ${team.key}: ${open ? "hide" : "show"} them`,
-          text: `${here.length} unplanned ${open ? "▾" : "▸"}` });
-        toggle.addEventListener("click", () => { if (open) openUnplanned.delete(team.key); else openUnplanned.add(team.key); render(); });
-        cell.append(toggle);
-        if (open) for (const c of here) cell.append(cardEl(c));
-      } else {
-        for (const c of here) cell.append(cardEl(c));
-      }
-      cell.addEventListener("dragover", (e) => { if (dragging?.team === team.key) { e.preventDefault(); cell.classList.add("drop"); } });
-      cell.addEventListener("dragleave", () => cell.classList.remove("drop"));
-      cell.addEventListener("drop", (e) => {
-        e.preventDefault();
-        cell.classList.remove("drop");
-        if (dragging && dragging.team === team.key) move(dragging, it.index);
-      });
+      const cell = el("div", { class: `cell${it.is_ip ? " ip" : ""}`, role: "cell", "data-team": team.key, "data-iteration": it.index ?? UNPLANNED });
+      cellEls.set(cellKey(team.key, it.index), cell);
+      fillCell(cell, team.key, it.index, load, here.get(cellKey(team.key, it.index)) || []);
       cells.push(cell);
     }
   }
-  boardEl.replaceChildren(...rows.map((cells) => el("div", { class: "row", role: "row" }, ...cells)));
+  boardEl.replaceChildren(...rows.map((cells, n) => el("div", { class: n ? "row" : "row head", role: "row" }, ...cells)));
   if (focused) document.getElementById(focused)?.focus();
+  boardEl.classList.toggle("searching", Boolean(search?.value.trim()));
   requestAnimationFrame(drawStrings);
   if (selected) showDetails(selected);
+  performance.mark("board-rendered");
 }
 
-let dragging = null;
+// A cell's contents: the load against capacity, then its cards (a team's unplanned ones behind its pile).
+function fillCell(cell, team, iteration, load, here) {
+  const shown = here.filter((c) => !onlyProblems?.checked || troubles.has(c.ref));
+  const contents = [];
+  if (iteration != null) {
+    const capacity = teams.get(team).capacity.get(iteration);
+    const used = load.get(cellKey(team, iteration)) || 0;
+    const state = used > capacity ? "over" : used > board.rules.near_capacity * capacity ? "near" : "ok";
+    contents.push(el("div", { class: `load ${state}`, title: `load ${used} of capacity ${capacity}`, text: `${used}/${capacity}` }));
+  }
+  if (collapsed.has(team)) {
+    if (shown.length) contents.push(el("span", { class: "muted folded", text: `${shown.length} card${shown.length === 1 ? "" : "s"}` }));
+  } else if (iteration == null) {
+    const open = openUnplanned.has(team);
+    contents.push(el("button", { type: "button", class: "pile", "data-team": team, "aria-expanded": String(open),
+      "aria-label": `${shown.length} unplanned cards of ${team}: ${open ? "hide" : "show"} them`,
+      text: `${shown.length} unplanned ${open ? "▾" : "▸"}` }));
+    if (open) contents.push(...shown.map(cardEl));
+  } else {
+    contents.push(...shown.map(cardEl));
+  }
+  cell.replaceChildren(...contents);
+}
 
-// Per card, what is wrong: blocked, a dependency in trouble on either end, an over-loaded cell.
+// A row's PI objectives, folded to the business value planned (committed ones) and, once set at the
+// Inspect & Adapt, achieved (all of them): a button that shows each objective in the details panel.
+function objectivesOf(team) {
+  const mine = board.objectives.filter((o) => o.team === team);
+  if (!mine.length) return "";
+  const planned = mine.filter((o) => o.committed).reduce((sum, o) => sum + (o.planned_bv || 0), 0);
+  const rated = mine.filter((o) => o.actual_bv != null);
+  const actual = rated.reduce((sum, o) => sum + o.actual_bv, 0);
+  return el("button", { type: "button", class: "objectives", "data-team": team ?? "",
+    title: "business value of the committed objectives: planned, and achieved once rated at the Inspect & Adapt",
+    "aria-label": `${team ?? "the train"}'s ${mine.length} objectives: business value planned ${planned}${rated.length ? `, achieved ${actual}` : ""}`,
+    text: `${mine.length} objective${mine.length === 1 ? "" : "s"} · BV ${planned}${rated.length ? ` → ${actual}` : ""}` });
+}
+
+function showObjectives(team) {
+  selected = null;
+  const mine = board.objectives.filter((o) => o.team === team);
+  details.replaceChildren(
+    el("button", { type: "button", class: "close", "aria-label": "Close details", text: "×" }),
+    el("h2", { text: `${team ?? "Train"} objectives` }),
+    el("p", { class: "muted", text: "Business value: planned by the business owners at PI planning → achieved, rated at the Inspect & Adapt." }),
+    el("ul", { class: "plain" }, ...mine.map((o) => el("li", {},
+      el("b", { text: o.key }), ` ${o.text} `,
+      el("span", { class: "muted", text: `BV ${o.planned_bv ?? "—"}${o.actual_bv != null ? ` → ${o.actual_bv}` : ""}${o.committed ? "" : " · uncommitted (stretch)"}` })))),
+  );
+  details.querySelector(".close").addEventListener("click", () => { details.hidden = true; });
+  details.hidden = false;
+}
+
+// Per card, what is wrong: blocked, a dependency in trouble on either end, a cycle, an over-loaded cell.
 function cardTroubles(load) {
   const found = new Map();
   const note = (ref, what) => found.set(ref, [...(found.get(ref) || []), what]);
-  const cards = cardsByRef();
   for (const d of board.dependencies) {
-    const status = dependencyStatus(cards.get(d.consumer)?.iteration, cards.get(d.provider)?.iteration, d.state);
+    const status = statusOf(d);
     if (!TROUBLE.has(status)) continue;
     note(d.consumer, `needs ${d.provider}: ${status}`);
     note(d.provider, `${d.consumer} needs it: ${status}`);
   }
+  for (const [ref, others] of cycleOf) note(ref, `in a cycle with ${others.join(", ")}: none can be delivered first`);
   for (const c of board.cards) {
     if (c.status === "blocked") note(c.ref, "blocked");
-    const team = board.teams.find((t) => t.key === c.team);
-    const capacity = c.iteration == null ? null : team?.cells.find((x) => x.iteration === c.iteration)?.capacity;
-    if (capacity != null && load.get(`${c.team}|${c.iteration}`) > capacity) note(c.ref, `${c.team} is over capacity in ${label(c.iteration)}`);
+    if (c.iteration != null && load.get(cellKey(c.team, c.iteration)) > teams.get(c.team).capacity.get(c.iteration)) {
+      note(c.ref, `${c.team} is over capacity in ${label(c.iteration)}`);
+    }
   }
   return found;
 }
@@ -170,29 +243,85 @@ function cardEl(card) {
     "aria-label": `${card.feature} ${card.title}, ${card.points} points, team ${card.team}, ${card.iteration ? "iteration " + card.iteration : "unplanned"}, ${card.status || "not started"}`,
   }, el("span", { class: "key", text: card.feature }), el("span", { class: "points", text: String(card.points) }), el("span", { class: "title", text: card.title }));
   if (!mine) node.title = `${card.team}'s card: its team or the RTE moves it`;
-  const linked = board.dependencies.filter((d) => d.consumer === card.ref || d.provider === card.ref).length;
-  const key = node.querySelector(".key");  // the badges ride on the key's line: a card stays two lines tall
+  if (found(card)) node.classList.add("found");
+  const linked = (linksOf.get(card.ref) || []).length;
+  const key = node.firstChild;  // the badges ride on the key's line: a card stays two lines tall
   if (linked) key.append(" ", el("span", { class: "deps", title: `${linked} dependenc${linked === 1 ? "y" : "ies"}`, text: `⇄${linked}` }));
+  if (cycleOf.has(card.ref)) key.append(" ", el("span", { class: "cycle", title: `in a dependency cycle with ${cycleOf.get(card.ref).join(", ")}`, text: "↻" }));
   const wrong = troubles.get(card.ref);
   if (wrong) {
     node.classList.add("trouble");
     key.append(" ", el("span", { class: "flag", title: wrong.join("; "), text: "!" }));
     node.setAttribute("aria-label", `${node.getAttribute("aria-label")}; ${wrong.join("; ")}`);
   }
-  node.addEventListener("dragstart", (e) => { dragging = card; e.dataTransfer.setData("text/plain", card.ref); e.dataTransfer.effectAllowed = "move"; forewarn(card); });
-  node.addEventListener("dragend", () => { dragging = null; forewarn(null); });
-  node.addEventListener("click", () => showDetails(card.ref));
-  node.addEventListener("keydown", (e) => {
-    const last = board.iterations.length;
-    const moving = ["ArrowRight", "ArrowLeft", "u", "U"].includes(e.key);
-    if (moving && !mine) { e.preventDefault(); announcer.textContent = node.title; return; }
-    if (e.key === "ArrowRight") { e.preventDefault(); move(card, card.iteration == null ? 1 : Math.min(last, card.iteration + 1)); }
-    else if (e.key === "ArrowLeft") { e.preventDefault(); if (card.iteration != null && card.iteration > 1) move(card, card.iteration - 1); }
-    else if (e.key === "u" || e.key === "U") { e.preventDefault(); move(card, null); }
-    else if (e.key === "Enter") { e.preventDefault(); showDetails(card.ref); }
-  });
   return node;
 }
+
+// The cards whose feature key or title holds what is typed in "Find" are marked, the others dimmed.
+function found(card) {
+  const wanted = search?.value.trim().toLowerCase();
+  return Boolean(wanted) && `${card.ref} ${card.title}`.toLowerCase().includes(wanted);
+}
+
+function markFound() {
+  boardEl.classList.toggle("searching", Boolean(search?.value.trim()));
+  for (const node of boardEl.querySelectorAll(".card")) node.classList.toggle("found", found(cards.get(node.dataset.ref)));
+}
+
+// One listener per kind of action on the whole board, not one per card: a 40-team board is built at once.
+const cardOf = (target) => cards.get(target.closest?.(".card")?.dataset.ref);
+boardEl.addEventListener("dragstart", (e) => {
+  const card = cardOf(e.target);
+  if (!card) return;
+  dragging = card;
+  e.dataTransfer?.setData("text/plain", card.ref);
+  if (e.dataTransfer) e.dataTransfer.effectAllowed = "move";
+  forewarn(card);
+});
+boardEl.addEventListener("dragend", () => { dragging = null; forewarn(null); });
+boardEl.addEventListener("dragover", (e) => {
+  const cell = e.target.closest(".cell");
+  if (cell && dragging?.team === cell.dataset.team) { e.preventDefault(); cell.classList.add("drop"); }
+});
+boardEl.addEventListener("dragleave", (e) => e.target.closest?.(".cell")?.classList.remove("drop"));
+boardEl.addEventListener("drop", (e) => {
+  const cell = e.target.closest(".cell");
+  if (!cell) return;
+  e.preventDefault();
+  cell.classList.remove("drop");
+  if (dragging && dragging.team === cell.dataset.team) move(dragging, iterationOf(cell));
+});
+boardEl.addEventListener("click", (e) => {
+  const pile = e.target.closest("button.pile");
+  if (pile) { toggle(openUnplanned, pile.dataset.team); refill([cellKey(pile.dataset.team, null)]); return; }
+  const goals = e.target.closest("button.objectives");
+  if (goals) { showObjectives(goals.dataset.team || null); return; }
+  const fold = e.target.closest("button.fold");
+  if (fold) { toggle(collapsed, fold.dataset.team); render(); return; }
+  const card = cardOf(e.target);
+  if (card) showDetails(card.ref);
+});
+// A row of a large board scrolled into or out of sight: its strings are drawn, or left out.
+let redraw = 0;
+boardEl.addEventListener("contentvisibilityautostatechange", () => {
+  cancelAnimationFrame(redraw);
+  redraw = requestAnimationFrame(drawStrings);
+}, true);
+boardEl.addEventListener("keydown", (e) => {
+  const node = e.target.closest?.(".card");
+  const card = node && cards.get(node.dataset.ref);
+  if (!card) return;
+  const last = board.iterations.length;
+  const moving = ["ArrowRight", "ArrowLeft", "u", "U"].includes(e.key);
+  if (moving && !movable.has(card.team)) { e.preventDefault(); announcer.textContent = node.title; return; }
+  if (e.key === "ArrowRight") { e.preventDefault(); move(card, card.iteration == null ? 1 : Math.min(last, card.iteration + 1)); }
+  else if (e.key === "ArrowLeft") { e.preventDefault(); if (card.iteration != null && card.iteration > 1) move(card, card.iteration - 1); }
+  else if (e.key === "u" || e.key === "U") { e.preventDefault(); move(card, null); }
+  else if (e.key === "Enter") { e.preventDefault(); showDetails(card.ref); }
+});
+
+function toggle(set, key) { if (set.has(key)) set.delete(key); else set.add(key); }
+function iterationOf(cell) { return cell.dataset.iteration === UNPLANNED ? null : Number(cell.dataset.iteration); }
 
 // While a card is dragged, each cell of its team says before the drop what the move would do there:
 // overload the iteration, or break a dependency (its provider not done before it, or a consumer
@@ -203,18 +332,16 @@ function forewarn(card) {
     cell.removeAttribute("title");
   }
   if (!card) return;
-  const cards = cardsByRef();
   const load = cellLoads();
-  const team = board.teams.find((t) => t.key === card.team);
+  const team = teams.get(card.team);
   for (const cell of boardEl.querySelectorAll(`.cell[data-team="${CSS.escape(card.team)}"]`)) {
-    if (cell.dataset.iteration === "") continue;
-    const to = Number(cell.dataset.iteration);
-    if (to === card.iteration) continue;
-    const used = load.get(`${card.team}|${to}`) || 0;
-    const capacity = team.cells.find((c) => c.iteration === to).capacity;
+    const to = iterationOf(cell);
+    if (to == null || to === card.iteration) continue;
+    const used = load.get(cellKey(card.team, to)) || 0;
+    const capacity = team.capacity.get(to);
     const said = [];
     if (used + card.points > capacity) { cell.classList.add("would-overload"); said.push(`overloads ${label(to)}: ${used + card.points} of ${capacity}`); }
-    const broken = board.dependencies.filter((d) => d.state !== "delivered" && (
+    const broken = (linksOf.get(card.ref) || []).filter((d) => d.state !== "delivered" && (
       (d.consumer === card.ref && TROUBLE.has(dependencyStatus(to, cards.get(d.provider)?.iteration, d.state))) ||
       (d.provider === card.ref && TROUBLE.has(dependencyStatus(cards.get(d.consumer)?.iteration, to, d.state)))));
     if (broken.length) { cell.classList.add("would-break"); said.push(`puts ${broken.length} dependenc${broken.length === 1 ? "y" : "ies"} at risk or breaks them`); }
@@ -227,40 +354,93 @@ function label(iteration) {
   return board.iterations.find((it) => it.index === iteration)?.label ?? `I${iteration}`;
 }
 
-async function move(card, iteration, version = card.version) {
+// Cards change in place (a move, a status, a version): only the cells that show a difference are made again —
+// the cells the cards left and entered, and those of every card whose trouble changed with them.
+function change(updates) {
+  const cellsToFill = new Set();
+  for (const [card, values] of updates) {
+    cellsToFill.add(cellKey(card.team, card.iteration));
+    Object.assign(card, values);
+    cellsToFill.add(cellKey(card.team, card.iteration));
+  }
+  const load = cellLoads();
+  const before = troubles;
+  troubles = cardTroubles(load);
+  for (const ref of new Set([...before.keys(), ...troubles.keys()])) {
+    if (String(before.get(ref)) !== String(troubles.get(ref))) cellsToFill.add(cellKey(cards.get(ref).team, cards.get(ref).iteration));
+  }
+  refill(cellsToFill, load);
+  requestAnimationFrame(drawStrings);
+  if (selected && updates.some(([card]) => card.ref === selected)) showDetails(selected);
+  performance.mark("board-updated");
+}
+
+function refill(keys, load = cellLoads()) {
+  const focused = document.activeElement?.id;
+  const here = cardsByCell();
+  for (const key of keys) {
+    const cell = cellEls.get(key);  // not on the page when the team is filtered out
+    if (cell) fillCell(cell, cell.dataset.team, iterationOf(cell), load, here.get(key) || []);
+  }
+  if (focused && document.activeElement?.id !== focused) document.getElementById(focused)?.focus({ preventScroll: true });
+}
+
+// A move shows at once; the server's answer confirms it (its version), or puts the card where it really is.
+// Moves of one card go to the server one after another, each naming the version the one before left.
+function move(card, iteration, version) {
   if (card.iteration === iteration) return;
   if (iteration == null) openUnplanned.add(card.team);  // the card stays in sight
+  const from = card.iteration;
+  change([[card, { iteration }]]);
+  document.getElementById(`card-${card.ref}`)?.focus({ preventScroll: true });
+  announcer.textContent = `${card.ref} moved to ${label(iteration)}`;
+  const before = pending.get(card.ref) || Promise.resolve(true);
+  // After a refused move, a move made on top of it is not sent: the card is back where the server has it.
+  const sent = before.then((ok) => (ok || version != null ? send(card, iteration, from, version ?? card.version) : false));
+  pending.set(card.ref, sent);
+  sent.finally(() => { if (pending.get(card.ref) === sent) pending.delete(card.ref); });
+}
+
+async function send(card, iteration, from, version) {
   const result = await api(`/api/v1/cards/${card.id}`, { method: "PATCH", body: { iteration }, headers: { "If-Match": `"${version}"` } });
   if (result.ok) {
-    Object.assign(card, { iteration: result.data.iteration, version: result.data.version });
-    announcer.textContent = `${card.ref} moved to ${label(iteration)}`;
-    render();
-    document.getElementById(`card-${card.ref}`)?.focus();
-  } else if (result.status === 412) {
+    const now = { iteration: result.data.iteration, version: result.data.version };
+    if (pending.get(card.ref) !== undefined && card.iteration !== iteration) now.iteration = card.iteration;  // moved on since
+    change([[card, now]]);
+    return true;
+  }
+  if (result.status === 412) {
     const current = result.data.current || {};
-    Object.assign(card, { iteration: current.iteration, version: current.version });
-    render();
+    change([[card, { iteration: current.iteration, version: current.version }]]);
     toast(`${card.ref} was changed by someone else meanwhile: it is now in ${label(current.iteration)}. Your move to ${label(iteration)} was not applied.`,
       [{ label: `Move it to ${label(iteration)} anyway`, run: () => move(card, iteration, current.version) }]);
   } else {
+    change([[card, { iteration: from }]]);
     toast(result.data.detail || `Could not move ${card.ref}.`);
   }
+  return false;
 }
 
+// Every position is read before anything is written, so the page is laid out once. On a large board a string
+// whose two cards are both in rows out of sight is left out (reading them would lay those rows out).
 function drawStrings() {
-  const wrap = boardEl.parentElement.getBoundingClientRect();
-  svg.setAttribute("width", boardEl.scrollWidth);
-  svg.setAttribute("height", boardEl.scrollHeight);
-  svg.replaceChildren(arrowheads());
-  const cards = cardsByRef();
+  const large = boardEl.classList.contains("large");
+  const inSight = (node) => !large || node.checkVisibility({ contentVisibilityAuto: true });
+  const drawn = [];
   for (const dep of board.dependencies) {
-    const consumer = cards.get(dep.consumer), provider = cards.get(dep.provider);
-    const status = dependencyStatus(consumer?.iteration, provider?.iteration, dep.state);
+    const status = statusOf(dep);
     dep.status = status;
     if (status === "pending" || (status === "ok" && !allStrings?.checked)) continue;
-    const a = document.getElementById(`card-${dep.provider}`)?.getBoundingClientRect();
-    const b = document.getElementById(`card-${dep.consumer}`)?.getBoundingClientRect();
-    if (!a || !b) continue;
+    const a = document.getElementById(`card-${dep.provider}`);
+    const b = document.getElementById(`card-${dep.consumer}`);
+    if (a && b && (inSight(a) || inSight(b))) drawn.push([dep, status, a, b]);
+  }
+  const wrap = boardEl.parentElement.getBoundingClientRect();
+  const placed = drawn.map(([dep, status, a, b]) => [dep, status, a.getBoundingClientRect(), b.getBoundingClientRect()]);
+  svg.setAttribute("width", boardEl.scrollWidth);
+  svg.setAttribute("height", boardEl.scrollHeight);
+  const paths = [arrowheads()];
+  for (const [dep, status, a, b] of placed) {
     const x1 = a.right - wrap.left, y1 = a.top + a.height / 2 - wrap.top;
     const x2 = b.left - wrap.left, y2 = b.top + b.height / 2 - wrap.top;
     const bend = Math.max(30, Math.abs(x2 - x1) / 2);
@@ -273,8 +453,9 @@ function drawStrings() {
     const title = document.createElementNS(SVG, "title");
     title.textContent = `${dep.consumer} needs ${dep.provider}: ${status}`;
     path.append(title);
-    svg.append(path);
+    paths.push(path);
   }
+  svg.replaceChildren(...paths);
 }
 
 function arrowheads() {
@@ -293,30 +474,30 @@ function arrowheads() {
 
 async function showDetails(ref) {
   selected = ref;
-  const card = cardsByRef().get(ref);
+  const card = cards.get(ref);
   if (!card) { details.hidden = true; return; }
   const needs = board.dependencies.filter((d) => d.consumer === ref);
   const neededBy = board.dependencies.filter((d) => d.provider === ref);
-  const cards = cardsByRef();
   // The lifecycle moves the server allows come with the board; the server checks who may.
   const MOVES = board.rules.dependency_moves;
   const WORDS = { committed: "Commit", delivered: "Delivered", broken: "Break", requested: "Request again" };
   const depItem = (d, other) => {
-    const status = dependencyStatus(cards.get(d.consumer)?.iteration, cards.get(d.provider)?.iteration, d.state);
     const buttons = (MOVES[d.state] || []).map((to) => {
       const button = el("button", { type: "button", class: "dep-move", text: WORDS[to], "aria-label": `${WORDS[to]}: ${d.consumer} needs ${d.provider}` });
       button.addEventListener("click", () => moveDependency(d, to));
       return button;
     });
-    return el("li", {}, el("span", { class: `badge ${status}`, text: status }), ` ${other} (${label(cards.get(other)?.iteration)}) `,
+    return el("li", {}, el("span", { class: `badge ${statusOf(d)}`, text: statusOf(d) }), ` ${other} (${label(cards.get(other)?.iteration)}) `,
       el("span", { class: `badge state-${d.state}`, text: d.state }), " ", ...buttons);
   };
   const history = el("ol", { class: "plain events" });
+  const wrong = troubles.get(ref);
   details.replaceChildren(
     el("button", { type: "button", class: "close", "aria-label": "Close details", text: "×" }),
     el("h2", { text: card.ref }),
     el("p", { text: card.title }),
     el("p", { class: "muted", text: `${card.points} points · ${card.team} · ${label(card.iteration)} · ${card.status || "not started"} · version ${card.version}` }),
+    ...(wrong ? [el("ul", { class: "plain trouble-list" }, ...wrong.map((w) => el("li", { class: "bad", text: w })))] : []),
     el("h3", { text: "Needs" }), needs.length ? el("ul", { class: "plain" }, ...needs.map((d) => depItem(d, d.provider))) : el("p", { class: "muted", text: "nothing" }),
     el("h3", { text: "Needed by" }), neededBy.length ? el("ul", { class: "plain" }, ...neededBy.map((d) => depItem(d, d.consumer))) : el("p", { class: "muted", text: "nobody" }),
     el("h3", { text: "History" }), history,
@@ -333,13 +514,18 @@ async function moveDependency(d, state) {
   if (!result.ok) toast(result.data.detail || "The dependency was not changed.");
 }
 
+// A card's change is applied in place; while this page's own move of the card waits for the server, the
+// server's answer puts the card right, so only its version is taken. Anything else reads the board again.
 function applyEvent(event) {
+  performance.mark("board-event");
   if (event.entity === "card" && board.rules.card_changes.includes(event.action) && event.after) {
-    const card = cardsByRef().get(event.entity_id);
+    const card = cards.get(event.entity_id);
     if (card) {
-      Object.assign(card, { iteration: event.after.iteration, status: event.after.status, version: event.after.version });
       board.seq = event.seq;
-      render();
+      const after = event.after;
+      const values = pending.has(card.ref) ? {} : { iteration: after.iteration, status: after.status, points: after.points ?? card.points, version: after.version };
+      const same = Object.entries(values).every(([name, value]) => card[name] === value);
+      if (!same) change([[card, values]]);
       return;
     }
   }
