@@ -7,9 +7,11 @@ message that says so (``make test`` starts it first).
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -49,13 +51,59 @@ def postgres_schema(admin) -> Iterator[str]:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory) -> Path:
+    """A SQLite file at the newest migration, copied for each test that wants a schema."""
+    path = tmp_path_factory.mktemp("template") / "artsync.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres(postgres_admin) -> Iterator[str]:
+    """A PostgreSQL database at the newest migration, the template of each test's own database."""
+    name = f"artsync_template_{uuid.uuid4().hex[:8]}"
+    with postgres_admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}")
+    migrate(engine)
+    engine.dispose()
+    yield name
+    with postgres_admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+@contextmanager
+def postgres_database(admin, template: str) -> Iterator[str]:
+    """The URL of a database of its own, a copy of ``template`` (a few hundredths of a second), dropped after."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    try:
+        yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path) -> Iterator[str]:
-    """An empty database URL, once for SQLite and once for PostgreSQL (its own schema)."""
+    """A database URL, once for SQLite and once for PostgreSQL (a database of its own): empty, or — when the
+    test uses ``engine`` — already at the newest migration, copied from a template made once per run."""
+    migrated = "engine" in request.fixturenames
     if request.param == "sqlite":
+        if migrated:
+            shutil.copyfile(request.getfixturevalue("migrated_sqlite"), tmp_path / "artsync.db")
         yield f"sqlite:///{tmp_path / 'artsync.db'}"
         return
-    with postgres_schema(request.getfixturevalue("postgres_admin")) as url:
+    admin = request.getfixturevalue("postgres_admin")
+    if migrated:
+        with postgres_database(admin, request.getfixturevalue("migrated_postgres")) as url:
+            yield url
+        return
+    with postgres_schema(admin) as url:
         yield url
 
 
@@ -68,8 +116,7 @@ def postgres_url(postgres_admin) -> Iterator[str]:
 
 @pytest.fixture
 def engine(database_url):
-    engine = make_engine(database_url)
-    migrate(engine)
+    engine = make_engine(database_url)  # at the newest migration already (database_url)
     yield engine
     engine.dispose()
 
@@ -78,6 +125,22 @@ def engine(database_url):
 def db(engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+@pytest.fixture(scope="session", autouse=True)
+def quick_password_hashes() -> Iterator[object]:
+    """Argon2id with its smallest costs in tests: hashing with the recommended ones takes a sixth of a second, on
+    purpose, and the suite signs up hundreds of people. A hash names its costs, so any process verifies it;
+    tests/services/test_auth.py checks the real hasher's parameters."""
+    from argon2 import PasswordHasher
+
+    from artsync.services import auth, people
+
+    real = people.HASHER
+    quick = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    people.HASHER = auth.HASHER = quick
+    yield real  # the hasher the product uses
+    people.HASHER = auth.HASHER = real
 
 
 @pytest.fixture(autouse=True)

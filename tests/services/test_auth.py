@@ -47,6 +47,18 @@ def test_a_new_user_gets_an_argon2id_hash_and_a_role(db, train) -> None:
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
 
 
+def test_passwords_are_hashed_with_argon2id_at_the_recommended_costs(quick_password_hashes) -> None:
+    from argon2.profiles import RFC_9106_LOW_MEMORY
+
+    real = quick_password_hashes  # the suite hashes with the smallest costs; the product does not
+    assert (real.time_cost, real.memory_cost, real.parallelism) == (
+        RFC_9106_LOW_MEMORY.time_cost,
+        RFC_9106_LOW_MEMORY.memory_cost,
+        RFC_9106_LOW_MEMORY.parallelism,
+    )
+    assert real.hash("a long passphrase").startswith(f"$argon2id$v=19$m={RFC_9106_LOW_MEMORY.memory_cost},")
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
