@@ -38,6 +38,10 @@ let teams = new Map();  // key → team, with capacity by iteration
 let linksOf = new Map();  // ref → the dependencies it is on either end of
 let cycleOf = new Map();  // ref → the other cards of its cycle
 let troubles = new Map();  // ref → what is wrong with the card, for its badge and "only problems"
+let loads = new Map();  // cell key → the points planned there (kept up to date as cards change)
+let byCell = new Map();  // cell key → the cards there, in the board's order (kept up to date as cards change)
+let position = new Map();  // ref → the card's place in the board's order
+const skipped = new Set();  // the teams whose rows are out of sight on a large board (not laid out)
 const cellEls = new Map();  // "TEAM|ITERATION" → the cell on the page
 const pending = new Map();  // ref → the move of that card still waiting for the server
 
@@ -71,25 +75,25 @@ async function load() {
   for (const d of board.dependencies) for (const ref of [d.consumer, d.provider]) linksOf.set(ref, [...(linksOf.get(ref) || []), d]);
   cycleOf = new Map();
   for (const cycle of board.cycles) for (const ref of cycle) cycleOf.set(ref, cycle.filter((r) => r !== ref));
+  position = new Map(board.cards.map((c, n) => [c.ref, n]));
+  loads = new Map();
+  byCell = new Map();
+  for (const c of board.cards) place(c, 1);
+  troubles = new Map();
+  for (const c of board.cards) noteTrouble(c);
   if (live) live.seq = board.seq;
   render();
 }
 
-// Points planned per team and iteration, by cell key.
-function cellLoads() {
-  const load = new Map();
-  for (const c of board.cards) if (c.iteration != null) load.set(cellKey(c.team, c.iteration), (load.get(cellKey(c.team, c.iteration)) || 0) + c.points);
-  return load;
-}
-
-// The cards of each cell, in the board's order.
-function cardsByCell() {
-  const found = new Map();
-  for (const c of board.cards) {
-    const key = cellKey(c.team, c.iteration);
-    if (found.has(key)) found.get(key).push(c); else found.set(key, [c]);
-  }
-  return found;
+// A card put into (sign 1) or taken out of (sign -1) its cell: the cell's cards, in the board's order, and load.
+function place(card, sign) {
+  const key = cellKey(card.team, card.iteration);
+  if (card.iteration != null) loads.set(key, (loads.get(key) || 0) + sign * card.points);
+  const here = byCell.get(key) || [];
+  if (sign < 0) { if (here.includes(card)) here.splice(here.indexOf(card), 1); return; }
+  const at = here.findIndex((c) => position.get(c.ref) > position.get(card.ref));
+  if (at < 0) here.push(card); else here.splice(at, 0, card);
+  byCell.set(key, here);
 }
 
 function el(tag, attrs = {}, ...children) {
@@ -110,9 +114,6 @@ function render() {
   boardEl.style.setProperty("--min-width", `calc(9rem + ${iterations.length + 1} * 8rem)`);
   // A table to assistive technology: rows of column headers, the milestones, and one per team with its row
   // header and cells; each row a grid on the same columns.
-  const load = cellLoads();
-  const here = cardsByCell();
-  troubles = cardTroubles(load);
   boardEl.classList.toggle("compact", Boolean(compact?.checked));
   boardEl.classList.toggle("large", board.teams.length > LARGE && !teamFilter?.value);
   cellEls.clear();
@@ -149,11 +150,12 @@ function render() {
     for (const it of [...iterations, { index: null }]) {
       const cell = el("div", { class: `cell${it.is_ip ? " ip" : ""}`, role: "cell", "data-team": team.key, "data-iteration": it.index ?? UNPLANNED });
       cellEls.set(cellKey(team.key, it.index), cell);
-      fillCell(cell, team.key, it.index, load, here.get(cellKey(team.key, it.index)) || []);
+      fillCell(cell, team.key, it.index);
       cells.push(cell);
     }
   }
-  boardEl.replaceChildren(...rows.map((cells, n) => el("div", { class: n ? "row" : "row head", role: "row" }, ...cells)));
+  skipped.clear();  // rows made anew are laid out until the browser says they are out of sight
+  boardEl.replaceChildren(...rows.map((cells, n) => el("div", { class: n ? "row" : "row head", role: "row", ...(n > 1 ? { "data-team": cells[1].dataset.team } : {}) }, ...cells)));
   if (focused) document.getElementById(focused)?.focus();
   boardEl.classList.toggle("searching", Boolean(search?.value.trim()));
   requestAnimationFrame(drawStrings);
@@ -162,12 +164,12 @@ function render() {
 }
 
 // A cell's contents: the load against capacity, then its cards (a team's unplanned ones behind its pile).
-function fillCell(cell, team, iteration, load, here) {
-  const shown = here.filter((c) => !onlyProblems?.checked || troubles.has(c.ref));
+function fillCell(cell, team, iteration) {
+  const shown = (byCell.get(cellKey(team, iteration)) || []).filter((c) => !onlyProblems?.checked || troubles.has(c.ref));
   const contents = [];
   if (iteration != null) {
     const capacity = teams.get(team).capacity.get(iteration);
-    const used = load.get(cellKey(team, iteration)) || 0;
+    const used = loads.get(cellKey(team, iteration)) || 0;
     const state = used > capacity ? "over" : used > board.rules.near_capacity * capacity ? "near" : "ok";
     contents.push(el("div", { class: `load ${state}`, title: `load ${used} of capacity ${capacity}`, text: `${used}/${capacity}` }));
   }
@@ -214,24 +216,27 @@ function showObjectives(team) {
   details.hidden = false;
 }
 
-// Per card, what is wrong: blocked, a dependency in trouble on either end, a cycle, an over-loaded cell.
-function cardTroubles(load) {
-  const found = new Map();
-  const note = (ref, what) => found.set(ref, [...(found.get(ref) || []), what]);
-  for (const d of board.dependencies) {
+// What is wrong with a card: a dependency in trouble on either end, a cycle, blocked, an over-loaded cell.
+function troubleOf(card) {
+  const found = [];
+  for (const d of linksOf.get(card.ref) || []) {
     const status = statusOf(d);
-    if (!TROUBLE.has(status)) continue;
-    note(d.consumer, `needs ${d.provider}: ${status}`);
-    note(d.provider, `${d.consumer} needs it: ${status}`);
+    if (TROUBLE.has(status)) found.push(d.consumer === card.ref ? `needs ${d.provider}: ${status}` : `${d.consumer} needs it: ${status}`);
   }
-  for (const [ref, others] of cycleOf) note(ref, `in a cycle with ${others.join(", ")}: none can be delivered first`);
-  for (const c of board.cards) {
-    if (c.status === "blocked") note(c.ref, "blocked");
-    if (c.iteration != null && load.get(cellKey(c.team, c.iteration)) > teams.get(c.team).capacity.get(c.iteration)) {
-      note(c.ref, `${c.team} is over capacity in ${label(c.iteration)}`);
-    }
+  if (cycleOf.has(card.ref)) found.push(`in a cycle with ${cycleOf.get(card.ref).join(", ")}: none can be delivered first`);
+  if (card.status === "blocked") found.push("blocked");
+  if (card.iteration != null && loads.get(cellKey(card.team, card.iteration)) > teams.get(card.team).capacity.get(card.iteration)) {
+    found.push(`${card.team} is over capacity in ${label(card.iteration)}`);
   }
   return found;
+}
+
+// Notes the card's trouble; true when it is not what it was.
+function noteTrouble(card) {
+  const before = troubles.get(card.ref);
+  const now = troubleOf(card);
+  if (now.length) troubles.set(card.ref, now); else troubles.delete(card.ref);
+  return String(before ?? "") !== String(now);
 }
 
 function cardEl(card) {
@@ -303,7 +308,9 @@ boardEl.addEventListener("click", (e) => {
 });
 // A row of a large board scrolled into or out of sight: its strings are drawn, or left out.
 let redraw = 0;
-boardEl.addEventListener("contentvisibilityautostatechange", () => {
+boardEl.addEventListener("contentvisibilityautostatechange", (e) => {
+  const team = e.target.dataset?.team;
+  if (team) { if (e.skipped) skipped.add(team); else skipped.delete(team); }
   cancelAnimationFrame(redraw);
   redraw = requestAnimationFrame(drawStrings);
 }, true);
@@ -332,12 +339,11 @@ function forewarn(card) {
     cell.removeAttribute("title");
   }
   if (!card) return;
-  const load = cellLoads();
   const team = teams.get(card.team);
   for (const cell of boardEl.querySelectorAll(`.cell[data-team="${CSS.escape(card.team)}"]`)) {
     const to = iterationOf(cell);
     if (to == null || to === card.iteration) continue;
-    const used = load.get(cellKey(card.team, to)) || 0;
+    const used = loads.get(cellKey(card.team, to)) || 0;
     const capacity = team.capacity.get(to);
     const said = [];
     if (used + card.points > capacity) { cell.classList.add("would-overload"); said.push(`overloads ${label(to)}: ${used + card.points} of ${capacity}`); }
@@ -356,31 +362,33 @@ function label(iteration) {
 
 // Cards change in place (a move, a status, a version): only the cells that show a difference are made again —
 // the cells the cards left and entered, and those of every card whose trouble changed with them.
+// A card's trouble can change with its own move, its partners' (a dependency) and its cell's load.
 function change(updates) {
   const cellsToFill = new Set();
+  const touched = new Set();
   for (const [card, values] of updates) {
-    cellsToFill.add(cellKey(card.team, card.iteration));
+    const key = cellKey(card.team, card.iteration);
+    cellsToFill.add(key);
+    place(card, -1);
     Object.assign(card, values);
+    place(card, 1);
     cellsToFill.add(cellKey(card.team, card.iteration));
+    touched.add(card);
+    for (const d of linksOf.get(card.ref) || []) touched.add(cards.get(d.consumer)).add(cards.get(d.provider));
   }
-  const load = cellLoads();
-  const before = troubles;
-  troubles = cardTroubles(load);
-  for (const ref of new Set([...before.keys(), ...troubles.keys()])) {
-    if (String(before.get(ref)) !== String(troubles.get(ref))) cellsToFill.add(cellKey(cards.get(ref).team, cards.get(ref).iteration));
-  }
-  refill(cellsToFill, load);
+  for (const key of [...cellsToFill]) for (const c of byCell.get(key) || []) touched.add(c);
+  for (const c of touched) if (c && noteTrouble(c)) cellsToFill.add(cellKey(c.team, c.iteration));
+  refill(cellsToFill);
   requestAnimationFrame(drawStrings);
   if (selected && updates.some(([card]) => card.ref === selected)) showDetails(selected);
   performance.mark("board-updated");
 }
 
-function refill(keys, load = cellLoads()) {
+function refill(keys) {
   const focused = document.activeElement?.id;
-  const here = cardsByCell();
   for (const key of keys) {
     const cell = cellEls.get(key);  // not on the page when the team is filtered out
-    if (cell) fillCell(cell, cell.dataset.team, iterationOf(cell), load, here.get(key) || []);
+    if (cell) fillCell(cell, cell.dataset.team, iterationOf(cell));
   }
   if (focused && document.activeElement?.id !== focused) document.getElementById(focused)?.focus({ preventScroll: true });
 }
@@ -424,16 +432,15 @@ async function send(card, iteration, from, version) {
 // Every position is read before anything is written, so the page is laid out once. On a large board a string
 // whose two cards are both in rows out of sight is left out (reading them would lay those rows out).
 function drawStrings() {
-  const large = boardEl.classList.contains("large");
-  const inSight = (node) => !large || node.checkVisibility({ contentVisibilityAuto: true });
   const drawn = [];
   for (const dep of board.dependencies) {
     const status = statusOf(dep);
     dep.status = status;
     if (status === "pending" || (status === "ok" && !allStrings?.checked)) continue;
+    if (skipped.has(cards.get(dep.provider)?.team) && skipped.has(cards.get(dep.consumer)?.team)) continue;
     const a = document.getElementById(`card-${dep.provider}`);
     const b = document.getElementById(`card-${dep.consumer}`);
-    if (a && b && (inSight(a) || inSight(b))) drawn.push([dep, status, a, b]);
+    if (a && b) drawn.push([dep, status, a, b]);
   }
   const wrap = boardEl.parentElement.getBoundingClientRect();
   const placed = drawn.map(([dep, status, a, b]) => [dep, status, a.getBoundingClientRect(), b.getBoundingClientRect()]);
