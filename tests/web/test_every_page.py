@@ -20,7 +20,8 @@ from tests.web.browser import serving
 
 TRAIN = "SHOP"
 PASSWORD = "artsync-demo"
-PERSONAS = ("rita", "olga", "mia", "vic")  # RTE, product owner, member, viewer
+# One demo person of each role (sam, the scrum master, has the product owner's rights; otto is a member as mia is).
+PERSONAS = ("rita", "pam", "bob", "olga", "mia", "vic")  # RTE, product management, business owner, PO, member, viewer
 PAGES = (
     "/",
     "/trains/{train}",
