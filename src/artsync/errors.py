@@ -76,3 +76,10 @@ class StoreUnavailableError(ArtsyncError):
     """The database cannot be reached or has not been set up."""
 
     code = "store-unavailable"
+
+
+class TrackerError(ArtsyncError):
+    """The team tracker (Jira, Azure DevOps) could not be read or written: down, refusing, or answering nonsense.
+    The message names the tracker and what to check, never a secret."""
+
+    code = "tracker-unavailable"

@@ -15,7 +15,7 @@ import typer
 from rich.markup import escape
 from typer.core import TyperGroup
 
-from artsync.cli import art_events, measure, notify, output, pi_planning, planning
+from artsync.cli import art_events, connections, measure, notify, output, pi_planning, planning
 from artsync.cli.common import (
     CardArg,
     ConsumerArg,
@@ -47,7 +47,7 @@ HELP_PANELS: dict[str, tuple[str, ...]] = {
     "ART events": ("sync", "meeting", "action", "decision", "impediment", "conflict", "workshop"),
     "Measure": ("forecast", "progress", "predictability", "drift", "report"),
     "People and access": ("user", "token", "subscribe"),
-    "Admin": ("demo", "serve", "init", "backup", "restore", "notify", "webhook", "outbox"),
+    "Admin": ("demo", "serve", "init", "connect", "backup", "restore", "notify", "webhook", "outbox"),
 }  # fmt: skip
 
 
@@ -91,6 +91,9 @@ app.add_typer(notify.notify_app, name="notify")
 app.add_typer(notify.webhook_app, name="webhook")
 app.add_typer(notify.outbox_app, name="outbox")
 app.command("subscribe")(handled(notify.subscribe_command))
+app.command("connect")(handled(connections.connect_command))
+art_events.sync_app.command("pull")(handled(connections.pull_command))
+art_events.sync_app.command("tracker")(handled(connections.tracker_command))
 app.command("forecast")(handled(measure.forecast_command))
 app.command("progress")(handled(measure.progress_command))
 app.command("predictability")(handled(measure.predictability_command))

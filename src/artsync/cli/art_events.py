@@ -22,7 +22,10 @@ from artsync.cli.planning import calendar_app, parse_date
 agenda_io = lazy("artsync.formats.agenda")
 shown = lazy("artsync.views.art_events")  # the JSON shapes; loads the services, so only when a command prints
 
-sync_app = typer.Typer(help="The ART sync: its agenda, generated from what changed since the last one.")
+sync_app = typer.Typer(
+    help="The ART sync's agenda, generated from what changed since the last one; and the sync with the teams' "
+    "tracker (pull, tracker)."
+)
 meeting_app = typer.Typer(help="ART events as meetings: schedule, start, record, end; minutes.", no_args_is_help=True)
 action_app = typer.Typer(help="Action items: owner and due date.", no_args_is_help=True)
 decision_app = typer.Typer(help="Decisions the train needs, and took.", no_args_is_help=True)

@@ -34,6 +34,21 @@ def where(iteration: int | None) -> str:
     return "unplanned" if iteration is None else f"I{iteration}"
 
 
+def pull_counts(a: dict[str, Any]) -> str:
+    words = [
+        (a.get("features"), "new features"),
+        (a.get("cards"), "new cards"),
+        (a.get("moves"), "moves"),
+        (a.get("statuses"), "status changes"),
+        (a.get("estimates"), "new estimates"),
+        (a.get("removed"), "cards removed"),
+        (a.get("dependencies"), "dependency changes"),
+        (a.get("conflicts"), "conflicts"),
+    ]
+    said = [f"{n} {what}" for n, what in words if n]
+    return ", ".join(said) if said else "nothing changed"
+
+
 def card_text(e: Event, before: dict[str, Any], after: dict[str, Any]) -> str:
     ref = e.entity_id
     if e.action == "moved":
@@ -49,6 +64,8 @@ def card_text(e: Event, before: dict[str, Any], after: dict[str, Any]) -> str:
         return f"added {ref} ({after.get('points')} points, {where(after.get('iteration'))})"
     if e.action == "removed":
         return f"removed {ref} from the board"
+    if e.action == "estimated":
+        return f"estimated {ref} at {after.get('points')} points (it was {before.get('points')})"
     return f"changed {ref}"
 
 
@@ -173,7 +190,14 @@ TEXTS: dict[str, Text] = {
         "scored": f"scored {e.entity_id}: value {a.get('ubv')}, time {a.get('tc')}, risk {a.get('rroe')}, "
         f"size {a.get('size')}",
         "added": f"added improvement {e.entity_id} to the backlog",
+        "imported": f"brought feature {e.entity_id} from the tracker: {a.get('title')}",
     }.get(e.action, f"edited feature {e.entity_id}"),
+    Entity.CONNECTION: lambda e, b, a: (
+        f"connected train {e.entity_id} to {a.get('kind')} project {a.get('project')} at {a.get('url')} "
+        f"({len(a.get('teams') or [])} teams)"
+        if e.action == "connected"
+        else f"pulled from the tracker: {pull_counts(a)}"
+    ),
     Entity.ACTION: lambda e, b, a: {
         "added": f"gave {a.get('owner')} action {e.entity_id}, due {a.get('due')}: {a.get('text')}",
         "done": f"marked action {e.entity_id} done",

@@ -99,6 +99,7 @@ class Entity(StrEnum):
     IMPEDIMENT = "impediment"
     CONFLICT = "conflict"
     PROBLEM = "problem"
+    CONNECTION = "connection"
 
 
 class PlanCounts(TypedDict):
@@ -110,6 +111,27 @@ class PlanCounts(TypedDict):
     milestones: int
     objectives: int
     risks: int
+
+
+class ConnectionState(TypedDict):
+    kind: str
+    url: str
+    project: str
+    teams: list[str]
+
+
+class PullCounts(TypedDict):
+    """What a pull from the tracker brought to the board, counted."""
+
+    features: int
+    cards: int
+    moves: int
+    statuses: int
+    estimates: int
+    removed: int
+    dependencies: int
+    conflicts: int
+    problems: int
 
 
 class PIState(TypedDict):
@@ -353,8 +375,11 @@ CATALOGUE: dict[Entity, dict[str, type]] = {
     Entity.CAPACITY: {"adjusted": CapacityState},
     Entity.CALENDAR: same(Holiday, "holiday-added", "holiday-removed") | same(Leave, "leave-added", "leave-removed"),
     Entity.MEMBER: same(Grant, "granted", "revoked"),
-    Entity.FEATURE: {"edited": FeatureState, "scored": FeatureScore, "added": FeatureFromProblem},
-    Entity.CARD: same(CardState, "added", "moved", "status", "removed"),
+    Entity.FEATURE: {"edited": FeatureState, "scored": FeatureScore, "added": FeatureFromProblem}
+    | {
+        "imported": FeatureState  # from the team tracker, by a pull
+    },
+    Entity.CARD: same(CardState, "added", "moved", "status", "estimated", "removed"),
     Entity.DEPENDENCY: same(DependencyState, "added", "removed", *plan.DEPENDENCY_STATES),
     Entity.OBJECTIVE: same(ObjectiveState, "added", "edited", "valued"),
     Entity.RISK: {"raised": RiskRaised, "roamed": RiskState},
@@ -367,6 +392,7 @@ CATALOGUE: dict[Entity, dict[str, type]] = {
     Entity.IMPEDIMENT: same(ImpedimentState, "raised", "updated", "escalated", "resolved"),
     Entity.CONFLICT: same(ConflictState, "reported", "updated", "decided", *CONFLICT_MOVES),
     Entity.PROBLEM: {"raised": ProblemRaised, "cause": Cause},
+    Entity.CONNECTION: {"connected": ConnectionState, "pulled": PullCounts},
 }
 
 

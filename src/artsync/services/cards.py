@@ -142,6 +142,20 @@ def set_card_status(
     return Changed(card_value(ref, row), row.version, event)
 
 
+def set_card_points(
+    db: Session, *, actor: Actor, train_key: str | None, ref: str, points: int, version: int | None = None
+) -> Changed[Card]:
+    """Estimate a team's card anew: its points (its PO or SM may, while the PI is open)."""
+    if points not in limits.POINTS:
+        raise InvalidInputError(f"points: a card's points are {limits.POINTS.words()}, not {points}")
+    with writing(db, actor=actor, train_key=train_key) as w:
+        row = find_card(db, w.train, w.pi, ref)
+        w.authorize(Action.EDIT_CARD, [split_card_ref(ref)[1]])
+        w.check_open("board")
+        event = update_card(w, row, ref, "estimated", version, points=points)
+    return Changed(card_value(ref, row), row.version, event)
+
+
 def check_status(status: str | None) -> None:
     if status not in CARD_STATUSES:
         raise InvalidInputError(f"{status!r} is not a card status; use one of {', '.join(CARD_STATUSES)}")

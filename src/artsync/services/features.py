@@ -11,7 +11,7 @@ from artsync.domain.events import Entity
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import FEATURE_KINDS, Feature
 from artsync.domain.wsjf import WsjfInputs
-from artsync.errors import InvalidInputError, NotFoundError
+from artsync.errors import ConflictError, InvalidInputError, NotFoundError
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_train
 from artsync.services.writes import Changed, writing
@@ -29,6 +29,10 @@ def find_feature(db: Session, train_id: int, key: str) -> FeatureRow:
     if row is None:
         raise NotFoundError(f"no feature {key!r} in the backlog")
     return row
+
+
+def find_feature_id(db: Session, train_id: int, key: str) -> int | None:
+    return db.scalars(select(FeatureRow.id).where(FeatureRow.train_id == train_id, FeatureRow.key == key)).first()
 
 
 def get_feature(db: Session, *, actor: Actor, train_key: str, key: str) -> Changed[Feature]:
@@ -70,6 +74,22 @@ def edit_feature(
             state=feature_state,
             changes=edited,
         )
+    return Changed(feature_value(row), row.version, event)
+
+
+def import_feature(db: Session, *, actor: Actor, train_key: str, feature: Feature) -> Changed[Feature]:
+    """A feature brought from the team tracker into the backlog (product management's, or a connection's)."""
+    with writing(db, actor=actor, train_key=train_key, may=Action.EDIT_FEATURE) as w:
+        if find_feature_id(db, w.train.id, feature.key) is not None:
+            raise ConflictError(f"{feature.key} is in the backlog already")
+        if feature.kind not in FEATURE_KINDS:
+            raise InvalidInputError(f"kind: {feature.kind!r} must be one of {', '.join(FEATURE_KINDS)}")
+        s = feature.wsjf
+        row = FeatureRow(train_id=w.train.id, key=feature.key, title=feature.title.strip() or feature.key,
+                         kind=feature.kind, ubv=s.ubv, tc=s.tc, rroe=s.rroe, size=s.size)  # fmt: skip
+        db.add(row)
+        db.flush()
+        event = w.record(Entity.FEATURE, feature.key, "imported", before=None, after=feature_state(row))
     return Changed(feature_value(row), row.version, event)
 
 

@@ -622,5 +622,54 @@ class ProblemRow(Base):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (UPDATE and DELETE check the version read)
 
 
+class ConnectionRow(Base):
+    """A train's link to the tracker its teams work in: the connection file's settings (never the token), how
+    far pulls have read, and what the tracker implied at the last pull (the base the next one compares with)."""
+
+    __tablename__ = "connections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    train_id: Mapped[int] = mapped_column(ForeignKey("trains.id", ondelete="CASCADE"), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # jira | azure-devops
+    url: Mapped[str] = mapped_column(String(500))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)  # the connection file, as read
+    cursor: Mapped[str | None] = mapped_column(String(64))  # the tracker's time of the newest change pulled
+    base: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # what the tracker implied at the last pull
+    last_pull_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class TrackerItemRow(Base):
+    """A tracker item as the last pull saw it (the mirror): a feature or a team's work item, normalised."""
+
+    __tablename__ = "tracker_items"
+    __table_args__ = (UniqueConstraint("connection_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    item: Mapped[dict[str, Any]] = mapped_column(JSON)  # domain.tracker.Item's fields
+    updated: Mapped[str | None] = mapped_column(String(64))  # the tracker's time of its last change
+
+
+class SyncConflictRow(Base):
+    """A field both artsync and the tracker changed between two pulls: both values, and which one stands."""
+
+    __tablename__ = "sync_conflicts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"), index=True)
+    item: Mapped[str] = mapped_column(String(210))
+    field: Mapped[str] = mapped_column(String(32))
+    artsync_value: Mapped[str] = mapped_column(Text)
+    tracker_value: Mapped[str] = mapped_column(Text)
+    winner: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 # Every row's text is checked against the limits before it is written (store/guard.py).
 guard(Base)

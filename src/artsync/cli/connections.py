@@ -1,0 +1,104 @@
+"""The train's tracker from the terminal: `artsync connect FILE.toml`, `artsync sync pull`, `artsync sync tracker`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from artsync.cli.common import DbOption, TrainOption, console, session
+from artsync.errors import InvalidInputError
+
+
+def connect_command(
+    file: Annotated[Path, typer.Argument(help="A connection file (TOML): the tracker, the train, each team's board.")],
+    db: DbOption = None,
+) -> None:
+    """Connect a train to the tracker its teams work in (Jira, Azure DevOps); the token stays in the environment."""
+    from artsync.formats.connection import parse_connection
+    from artsync.services.connections import connect
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInputError(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}") from None
+    settings = parse_connection(text, str(file))
+    with session(db, migrate=True) as (db_session, actor):
+        connection = connect(db_session, actor=actor, settings=settings)
+    tracker = settings.tracker
+    console.print(
+        f"Connected train [bold]{escape(connection.train)}[/] to {tracker.kind} project "
+        f"[bold]{escape(tracker.project)}[/] at {escape(tracker.base_url)} ({len(settings.team)} teams). "
+        f"The token is read from ${escape(tracker.token_env)} at each pull. Next: `artsync sync pull --dry-run`."
+    )
+
+
+def pull_command(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would change; change nothing.")] = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="Read every item, not only those changed since the last pull.")
+    ] = False,
+    train: TrainOption = None,
+    db: DbOption = None,
+) -> None:
+    """Bring what changed in the tracker since the last pull to the board (all of it, or nothing on an error)."""
+    from artsync.connectors.sync import pull
+    from artsync.services.connections import get_connection
+
+    with session(db) as (db_session, actor):
+        key = train or get_connection(db_session, actor=actor, train_key=None).train
+        pulled = pull(db_session, actor=actor, train_key=key, dry_run=dry_run, full=full)
+    changes = pulled.changes
+    lines = [
+        *(f"+ feature {f.key} {f.title}" for f in changes.features_added),
+        *(f"~ feature {f.key} {f.title}" for f in changes.features_edited),
+        *(f"+ card {c.ref} ({c.points} points, {where(c.iteration)}, {c.status})" for c in changes.cards_added),
+        *(f"→ {ref} moved from {where(a)} to {where(b)}" for ref, a, b in changes.cards_moved),
+        *(f"~ {ref} {a} → {b}" for ref, a, b in changes.cards_marked),
+        *(f"~ {ref} estimated {a} → {b} points" for ref, a, b in changes.cards_estimated),
+        *(f"- card {ref}" for ref in changes.cards_removed),
+        *(f"+ dependency {c} needs {p}" for c, p in changes.dependencies_added),
+        *(f"- dependency {c} needs {p}" for c, p in changes.dependencies_removed),
+    ]
+    for line in lines:
+        console.print(escape(line), soft_wrap=True)
+    for c in changes.conflicts:
+        console.print(
+            f"[yellow]conflict[/] {escape(c.item)} {c.field}: artsync {escape(c.artsync)}, tracker "
+            f"{escape(c.tracker)} — {c.winner} wins",
+            soft_wrap=True,
+        )
+    for problem in changes.problems:
+        console.print(f"[yellow]not placed:[/] {escape(problem)}", soft_wrap=True)
+    verb = "would change" if dry_run else "changed"
+    if changes.empty:
+        console.print(f"Nothing {verb}: the board has what the tracker says.")
+    else:
+        console.print(f"{len(lines)} change{'s' if len(lines) != 1 else ''} {verb}" + (
+            " — nothing was written (dry run)." if dry_run else "."))  # fmt: skip
+
+
+def tracker_command(train: TrainOption = None, db: DbOption = None) -> None:
+    """The train's connection to its tracker: where, the last pull, its error, the conflict log."""
+    from artsync.services.connections import conflicts_of, get_connection
+
+    with session(db) as (db_session, actor):
+        connection = get_connection(db_session, actor=actor, train_key=train)
+        conflicts = conflicts_of(db_session, actor=actor, train_key=connection.train)
+    tracker = connection.settings.tracker
+    teams = ", ".join(t.name for t in connection.settings.team)
+    console.print(f"[bold]{escape(connection.train)}[/] ← {tracker.kind} project {escape(tracker.project)} at "
+                  f"{escape(tracker.base_url)}, teams: {escape(teams)}")  # fmt: skip
+    last = connection.last_pull_at.strftime("%Y-%m-%d %H:%M UTC") if connection.last_pull_at else "never"
+    console.print(f"last pull: {last}; {connection.items} items mirrored; changes since: {connection.cursor or '—'}")
+    if connection.last_error:
+        console.print(f"[red]last error:[/] {escape(connection.last_error)}", soft_wrap=True)
+    for at, c in conflicts[:20]:
+        console.print(f"{at:%Y-%m-%d %H:%M} {escape(c.item)} {c.field}: artsync {escape(c.artsync)}, "
+                      f"tracker {escape(c.tracker)} — {c.winner} won", soft_wrap=True)  # fmt: skip
+
+
+def where(iteration: int | None) -> str:
+    return "unplanned" if iteration is None else f"I{iteration}"

@@ -1,0 +1,295 @@
+"""A train's connection to its teams' tracker, and the pulls that bring the tracker's changes to the board.
+
+``connect`` keeps the connection file's settings (never the token). A pull is two steps: a connector reads the
+tracker (``connectors/``), then ``apply_pull`` — in one transaction, all or nothing — updates the mirror of the
+tracker's items, works out what the tracker implies now, brings what it changed since the last pull to the board
+through the usual services (so every change is an event, by the connection's actor, and reaches open boards), and
+keeps what it implied as the base of the next pull. A dry run works out the same changes and writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from artsync.domain import tracker
+from artsync.domain.events import Entity
+from artsync.domain.permissions import Action, Actor, Grant, Role
+from artsync.domain.plan import Card, Feature, split_card_ref
+from artsync.domain.tracker import Changes, Implied, Item, Progress, Sprint
+from artsync.domain.wsjf import WsjfInputs
+from artsync.errors import InvalidInputError, NotFoundError
+from artsync.formats.connection import ConnectionFile
+from artsync.services import cards as card_service
+from artsync.services import dependencies as dependency_service
+from artsync.services import features as feature_service
+from artsync.services.permissions import authorize
+from artsync.services.trains import find_current_pi, find_train
+from artsync.services.transaction import transaction
+from artsync.services.writes import writing
+from artsync.store.mapping import load_plan, pi_value, utc_now
+from artsync.store.models import ConnectionRow, SyncConflictRow, TeamRow, TrackerItemRow
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A train's connection as the CLI, the API and the page show it."""
+
+    train: str
+    settings: ConnectionFile
+    cursor: str | None
+    last_pull_at: datetime | None
+    last_error: str | None
+    items: int
+
+    @property
+    def actor_name(self) -> str:
+        """Who the pulled changes are by: ``jira:<user>`` / ``azure-devops:<user>``."""
+        return f"{self.settings.tracker.kind}:{self.settings.tracker.user or self.settings.tracker.project}"
+
+
+def connect(db: Session, *, actor: Actor, settings: ConnectionFile) -> Connection:
+    """Keep (or replace) the train's connection to its tracker; every team it maps must be on the train."""
+    with writing(db, actor=actor, train_key=settings.train.key, may=Action.ADMINISTER) as w:
+        teams = set(db.scalars(select(TeamRow.key).where(TeamRow.train_id == w.train.id)))
+        unknown = [t.name for t in settings.team if t.name not in teams]
+        if unknown:
+            raise InvalidInputError(
+                f"team: {', '.join(unknown)} not on train {w.train.key} (its teams: {', '.join(sorted(teams))})"
+            )
+        row = db.scalars(select(ConnectionRow).where(ConnectionRow.train_id == w.train.id)).first()
+        record = settings.model_dump(mode="json")
+        if row is None:
+            row = ConnectionRow(train_id=w.train.id, kind=settings.tracker.kind, url=settings.tracker.base_url,
+                                settings=record, base={}, created_at=utc_now())  # fmt: skip
+            db.add(row)
+        else:
+            if (row.kind, row.url, row.settings["tracker"]["project"]) != (
+                settings.tracker.kind,
+                settings.tracker.base_url,
+                settings.tracker.project,
+            ):  # another tracker or project: what was pulled from the old one says nothing of the new
+                db.execute(delete(TrackerItemRow).where(TrackerItemRow.connection_id == row.id))
+                row.cursor, row.base = None, {}
+            row.kind, row.url, row.settings = settings.tracker.kind, settings.tracker.base_url, record
+        db.flush()
+        w.record(Entity.CONNECTION, w.train.key, "connected", before=None, after={
+            "kind": str(settings.tracker.kind), "url": settings.tracker.base_url,
+            "project": settings.tracker.project, "teams": [t.name for t in settings.team],
+        })  # fmt: skip
+    return connection_of(db, row, w.train.key)
+
+
+def get_connection(db: Session, *, actor: Actor, train_key: str | None) -> Connection:
+    train = find_train(db, train_key)
+    authorize(actor, train.key, Action.READ)
+    return connection_of(db, find_connection(db, train.id, train.key), train.key)
+
+
+def find_connection(db: Session, train_id: int, train_key: str) -> ConnectionRow:
+    row = db.scalars(select(ConnectionRow).where(ConnectionRow.train_id == train_id)).first()
+    if row is None:
+        raise NotFoundError(f"train {train_key} is not connected to a tracker: run `artsync connect FILE.toml` first")
+    return row
+
+
+def connection_of(db: Session, row: ConnectionRow, train_key: str) -> Connection:
+    count = len(db.scalars(select(TrackerItemRow.id).where(TrackerItemRow.connection_id == row.id)).all())
+    return Connection(train_key, ConnectionFile.model_validate(row.settings), row.cursor, row.last_pull_at,
+                      row.last_error, count)  # fmt: skip
+
+
+def connection_actor(connection: Connection) -> Actor:
+    """The connection acts on its train with the RTE's rights, under its own name."""
+    return Actor(name=connection.actor_name, grants=(Grant(connection.train, Role.RTE),))
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What a connector read from the tracker: items (all of them, or those changed since the cursor), the teams'
+    sprints, and the newest change's time (the next cursor)."""
+
+    items: tuple[Item, ...]
+    sprints: tuple[Sprint, ...]
+    complete: bool  # every item of the project: anything the mirror holds beyond them is gone from the tracker
+    cursor: str | None
+
+
+@dataclass(frozen=True)
+class Pulled:
+    changes: Changes
+    dry_run: bool
+    items: int  # in the mirror after the pull
+
+
+def apply_pull(db: Session, *, actor: Actor, train_key: str, fetched: Fetched, dry_run: bool = False) -> Pulled:
+    """Bring what the tracker changed since the last pull to the board — all of it or, on any error, none.
+    A dry run works out the same changes and writes nothing."""
+    if dry_run:
+        try:
+            return Pulled(work_out(db, actor, train_key, fetched).changes, True, 0)
+        finally:
+            db.rollback()  # ends the read
+    with transaction(db):
+        pull = work_out(db, actor, train_key, fetched)
+        row, changes = pull.row, pull.changes
+        pull_actor = connection_actor(pull.connection)
+        bring(db, pull_actor, pull.connection.train, changes)
+        for key in set(pull.mirror) - set(pull.items):
+            db.delete(pull.mirror[key])
+        for item in fetched.items:
+            if item.key in pull.mirror:
+                pull.mirror[item.key].item = item_record(item)
+            else:
+                db.add(TrackerItemRow(connection_id=row.id, key=item.key, item=item_record(item)))
+        for c in changes.conflicts:
+            db.add(SyncConflictRow(connection_id=row.id, item=c.item, field=c.field, artsync_value=c.artsync,
+                                   tracker_value=c.tracker, winner=c.winner, at=utc_now()))  # fmt: skip
+        row.base = implied_record(pull.now)
+        row.cursor = fetched.cursor or row.cursor
+        row.last_pull_at, row.last_error = utc_now(), None
+        with writing(db, actor=pull_actor, train_key=pull.connection.train) as w:
+            w.record(Entity.CONNECTION, w.train.key, "pulled", before=None, after=pull_counts(changes))
+    return Pulled(changes, False, len(pull.items))
+
+
+@dataclass(frozen=True)
+class WorkedOut:
+    row: ConnectionRow
+    connection: Connection
+    mirror: dict[str, TrackerItemRow]
+    items: dict[str, Item]
+    now: Implied
+    changes: Changes
+
+
+def work_out(db: Session, actor: Actor, train_key: str, fetched: Fetched) -> WorkedOut:
+    """The mirror with what was fetched, what the tracker implies now, and what that changes on the board."""
+    train = find_train(db, train_key)
+    authorize(actor, train.key, Action.ADMINISTER)
+    row = find_connection(db, train.id, train.key)
+    connection = connection_of(db, row, train.key)
+    mirror = {r.key: r for r in db.scalars(select(TrackerItemRow).where(TrackerItemRow.connection_id == row.id))}
+    items = {} if fetched.complete else {key: item_of(r.item) for key, r in mirror.items()}
+    items.update({i.key: i for i in fetched.items})
+    pi_row = find_current_pi(db, train)
+    plan = load_plan(db, train, pi_row)
+    sprints = {s.id: s for s in fetched.sprints}
+    now = tracker.implied(items.values(), sprints, pi_value(pi_row), [t.key for t in plan.teams])
+    changes = tracker.reconcile(
+        implied_of(row.base),
+        now,
+        plan.features_by_key,
+        plan.cards_by_ref,
+        [(d.consumer, d.provider) for d in plan.dependencies],
+        rules=connection.settings.rules.rules(),
+        planning=pi_row.state == "planning",
+    )
+    return WorkedOut(row, connection, mirror, items, now, changes)
+
+
+def record_failure(db: Session, *, train_key: str, error: str) -> None:
+    """Keep what went wrong with the last pull, for the connection's page and `artsync sync status`."""
+    with transaction(db):
+        train = find_train(db, train_key)
+        row = find_connection(db, train.id, train.key)
+        row.last_error = error[:2000]
+
+
+def bring(db: Session, actor: Actor, train: str, changes: Changes) -> None:
+    """The changes, through the services, in an order that needs nothing not yet there."""
+    for feature in changes.features_added:
+        feature_service.import_feature(db, actor=actor, train_key=train, feature=feature)
+    for feature in changes.features_edited:
+        scores = feature.wsjf
+        feature_service.edit_feature(db, actor=actor, train_key=train, key=feature.key, version=None, changes={
+            "title": feature.title, "kind": feature.kind,
+            "ubv": scores.ubv, "tc": scores.tc, "rroe": scores.rroe, "size": scores.size,
+        })  # fmt: skip
+    for consumer, provider in changes.dependencies_removed:
+        dependency_service.remove_dependency(db, actor=actor, train_key=train, consumer=consumer, provider=provider)
+    for ref in changes.cards_removed:
+        card_service.remove_card(db, actor=actor, train_key=train, ref=ref)
+    for card in changes.cards_added:
+        card_service.add_card(db, actor=actor, train_key=train, feature=card.feature, team=card.team,
+                              points=card.points, iteration=card.iteration)  # fmt: skip
+        if card.status != "not started":
+            card_service.set_card_status(db, actor=actor, train_key=train, ref=card.ref, status=card.status)
+    for ref, _, to in changes.cards_moved:
+        card_service.move_card(db, actor=actor, train_key=train, ref=ref, to_iteration=to)
+    for ref, _, status in changes.cards_marked:
+        card_service.set_card_status(db, actor=actor, train_key=train, ref=ref, status=status)
+    for ref, _, points in changes.cards_estimated:
+        card_service.set_card_points(db, actor=actor, train_key=train, ref=ref, points=points)
+    for consumer, provider in changes.dependencies_added:
+        dependency_service.add_dependency(db, actor=actor, train_key=train, consumer=consumer, provider=provider)
+
+
+def pull_counts(changes: Changes) -> dict[str, int]:
+    return {
+        "features": len(changes.features_added),
+        "cards": len(changes.cards_added),
+        "moves": len(changes.cards_moved),
+        "statuses": len(changes.cards_marked),
+        "estimates": len(changes.cards_estimated),
+        "removed": len(changes.cards_removed),
+        "dependencies": len(changes.dependencies_added) + len(changes.dependencies_removed),
+        "conflicts": len(changes.conflicts),
+        "problems": len(changes.problems),
+    }
+
+
+# The mirror and the base as JSON.
+
+
+def item_record(item: Item) -> dict[str, Any]:
+    record = asdict(item)
+    record["blocked_by"] = list(item.blocked_by)
+    record["progress"] = str(item.progress)
+    return record
+
+
+def item_of(record: Mapping[str, Any]) -> Item:
+    wsjf = record.get("wsjf")
+    return Item(**{**record, "progress": Progress(record["progress"]), "blocked_by": tuple(record["blocked_by"]),
+                   "wsjf": WsjfInputs(**wsjf) if wsjf else None})  # fmt: skip
+
+
+def implied_record(implied: Implied) -> dict[str, Any]:
+    return {
+        "features": {k: {"title": f.title, "kind": f.kind, **asdict(f.wsjf)} for k, f in implied.features.items()},
+        "cards": {
+            ref: {"iteration": c.iteration, "points": c.points, "status": c.status} for ref, c in implied.cards.items()
+        },
+        "dependencies": sorted([list(d) for d in implied.dependencies]),
+    }
+
+
+def implied_of(record: Mapping[str, Any]) -> Implied:
+    if not record:
+        return Implied()
+    features = {
+        k: Feature(k, f["title"], f["kind"], WsjfInputs(f["ubv"], f["tc"], f["rroe"], f["size"]))
+        for k, f in record["features"].items()
+    }
+    cards = {
+        ref: Card(*split_card_ref(ref), c["iteration"], c["points"], c["status"]) for ref, c in record["cards"].items()
+    }
+    return Implied(features, cards, frozenset((c, p) for c, p in record["dependencies"]))
+
+
+def conflicts_of(db: Session, *, actor: Actor, train_key: str | None) -> list[tuple[datetime, tracker.Conflict]]:
+    """The connection's conflict log, newest first."""
+    train = find_train(db, train_key)
+    authorize(actor, train.key, Action.READ)
+    row = find_connection(db, train.id, train.key)
+    query = select(SyncConflictRow).where(SyncConflictRow.connection_id == row.id).order_by(SyncConflictRow.id.desc())
+    return [
+        (r.at, tracker.Conflict(r.item, r.field, r.artsync_value, r.tracker_value, tracker.Winner(r.winner)))
+        for r in db.scalars(query)
+    ]

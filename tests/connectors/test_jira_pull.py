@@ -1,0 +1,145 @@
+"""Pulling a train's plan from Jira: a fake Jira on loopback, held to Atlassian's own API documents, and a real
+database (SQLite and PostgreSQL). Every request the connector sends and every answer the fake gives must match
+the contracts in ../shared/contracts."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+
+from artsync.connectors.sync import pull
+from artsync.domain.cadence import PI
+from artsync.domain.plan import Plan, Team, Train
+from artsync.errors import TrackerError
+from artsync.formats.connection import parse_connection
+from artsync.services.connections import conflicts_of, connect, get_connection
+from artsync.services.cards import move_card
+from artsync.services.events import list_events
+from artsync.services.plans import import_plan
+from artsync.services.trains import get_plan
+from tests.fakes.jira import Fault, FakeJira, Issue, running
+from tests.personas import ADMIN
+
+TEAMS = ["Atlas", "Aurora", "Comet", "Falcon", "Kestrel", "Lynx", "Nova", "Orion", "Phoenix", "Zephyr"]
+SPRINTS = [("2026-11-02", "2026-11-13"), ("2026-11-16", "2026-11-27"), ("2026-11-30", "2026-12-11"),
+           ("2026-12-14", "2026-12-25")]  # fmt: skip
+TOKEN = {"JIRA_TOKEN": "secret-token-1234"}
+
+
+def connection_file(base: str) -> str:
+    teams = "\n".join(f'[[team]]\nname = "{t}"\nboard = {n + 1}\n' for n, t in enumerate(TEAMS))
+    return f"""
+[tracker]
+kind = "jira"
+url = "{base}"
+user = "rte@example.com"
+token_env = "JIRA_TOKEN"
+project = "PAY"
+feature_type = "Feature"
+[train]
+key = "PAY"
+{teams}"""
+
+
+@pytest.fixture
+def jira() -> Iterator[FakeJira]:
+    """A Jira project of ten teams: 30 features, each with a story on two teams' boards, some linked."""
+    fake = FakeJira()
+    with running(fake):
+        for n, _ in enumerate(TEAMS):
+            for s, (start, end) in enumerate(SPRINTS):
+                fake.sprint(n + 1, 100 * (n + 1) + s + 1, f"{TEAMS[n]} Sprint {s + 1}", start, end)
+        for f in range(1, 31):
+            fake.add(Issue(f"PAY-{f}", f"Feature {f}", "Feature"))
+        number = 100
+        for f in range(1, 31):
+            for team in ((f % 10), ((f + 3) % 10)):
+                sprint = 100 * (team + 1) + (f % 4) + 1
+                fake.add(Issue(f"PAY-{number}", f"Story {number}", "Story", parent=f"PAY-{f}", board=team + 1,
+                               sprint=sprint, points=float(1 + f % 5)))  # fmt: skip
+                number += 1
+        fake.issues["PAY-101"].blocked_by = ["PAY-102"]  # a story of one team waits for another team's
+        yield fake
+    assert not fake.violations, "\n".join(fake.violations[:5])
+
+
+@pytest.fixture
+def train(db, jira) -> str:
+    plan = Plan(Train("PAY", "Payments ART"), PI("PI-2026.4", date(2026, 11, 2), 2, 5, True),
+                tuple(Team(t, t, 40) for t in TEAMS), (), (), (), (), (), ())  # fmt: skip
+    import_plan(db, actor=ADMIN, plan=plan)
+    connect(db, actor=ADMIN, settings=parse_connection(connection_file(jira.base)))
+    return "PAY"
+
+
+def quick(**options):
+    return {"environ": TOKEN, "sleep": options.get("sleep", lambda seconds: None)}
+
+
+def test_the_first_pull_brings_a_ten_team_project_to_the_board_as_the_connection_user(db, train, jira) -> None:
+    dry = pull(db, actor=ADMIN, train_key=train, dry_run=True, **quick())
+    assert len(dry.changes.features_added) == 30 and len(dry.changes.cards_added) == 60
+    assert get_plan(db, actor=ADMIN, train_key=train).cards == ()  # a dry run changes nothing
+    pulled = pull(db, actor=ADMIN, train_key=train, **quick())
+    plan = get_plan(db, actor=ADMIN, train_key=train)
+    assert len(plan.features) == 30 and len(plan.cards) == 60
+    story = jira.issues["PAY-100"]  # feature 1's story on Comet's board (team index 1 → Aurora)
+    card = plan.cards_by_ref[f"PAY-1@{TEAMS[story.board - 1]}"]
+    assert card.iteration == (story.sprint % 100) and card.points == story.points
+    waits, needed = jira.issues["PAY-101"], jira.issues["PAY-102"]  # PAY-101 is blocked by PAY-102
+    assert [(d.consumer, d.provider) for d in plan.dependencies] == [
+        (f"{waits.parent}@{TEAMS[waits.board - 1]}", f"{needed.parent}@{TEAMS[needed.board - 1]}")
+    ]
+    pulled_by = {e.actor for e in list_events(db, actor=ADMIN, train_key=train) if e.entity in ("feature", "card")}
+    assert pulled_by == {"jira:rte@example.com"}  # every change is the connection's, in the log
+    assert pulled.changes.problems == ()
+    basic = "Basic " + base64.b64encode(b"rte@example.com:secret-token-1234").decode()
+    assert set(jira.auth) == {basic}
+
+
+def test_an_incremental_pull_reads_only_what_changed_and_moves_that_card(db, train, jira) -> None:
+    pull(db, actor=ADMIN, train_key=train, **quick())
+    story = jira.issues["PAY-100"]
+    ref = f"PAY-1@{TEAMS[story.board - 1]}"
+    was = story.sprint % 100  # a team's sprint n is iteration n
+    jira.change("PAY-100", sprint=100 * story.board + 4)  # to the team's fourth sprint
+    jira.queries.clear()
+    since = get_connection(db, actor=ADMIN, train_key=train).cursor  # the newest change the first pull saw
+    pulled = pull(db, actor=ADMIN, train_key=train, **quick())
+    assert pulled.changes.cards_moved == ((ref, was, 4),) and pulled.changes.cards_added == ()
+    assert get_plan(db, actor=ADMIN, train_key=train).cards_by_ref[ref].iteration == 4
+    assert since == "2026-11-01 09:00" and all(f'updated >= "{since}"' in q for q in jira.queries)
+    assert get_connection(db, actor=ADMIN, train_key=train).cursor == "2026-11-01 09:05"  # the change's minute
+
+
+def test_both_sides_moving_a_card_during_planning_keeps_the_boards_move_and_logs_the_conflict(db, train, jira) -> None:
+    pull(db, actor=ADMIN, train_key=train, **quick())
+    story = jira.issues["PAY-100"]
+    ref = f"PAY-1@{TEAMS[story.board - 1]}"
+    move_card(db, actor=ADMIN, train_key=train, ref=ref, to_iteration=1)
+    jira.change("PAY-100", sprint=100 * story.board + 3)
+    pulled = pull(db, actor=ADMIN, train_key=train, **quick())
+    assert get_plan(db, actor=ADMIN, train_key=train).cards_by_ref[ref].iteration == 1  # artsync wins in planning
+    [(_, conflict)] = conflicts_of(db, actor=ADMIN, train_key=train)
+    assert (conflict.item, conflict.field, conflict.artsync, conflict.tracker) == (ref, "iteration", "1", "3")
+    assert pulled.changes.conflicts == (conflict,)
+
+
+def test_rate_limits_and_an_outage_are_waited_out(db, train, jira) -> None:
+    waits: list[float] = []
+    jira.faults += [Fault(429, 1, {"Retry-After": "7"}), Fault(503, 2, after=3)]
+    pull(db, actor=ADMIN, train_key=train, environ=TOKEN, sleep=waits.append)
+    assert waits[0] == 7.0 and len(waits) == 3  # Retry-After honoured, then backing off through the outage
+    assert len(get_plan(db, actor=ADMIN, train_key=train).cards) == 60
+
+
+def test_a_token_refused_mid_pull_changes_nothing_and_says_so_without_the_secret(db, train, jira) -> None:
+    jira.faults.append(Fault(401, 99, after=5))
+    with pytest.raises(TrackerError) as refused:
+        pull(db, actor=ADMIN, train_key=train, **quick())
+    assert "JIRA_TOKEN" in refused.value.message and "secret-token" not in refused.value.message
+    assert get_plan(db, actor=ADMIN, train_key=train).features == ()
+    assert "refused the token" in (get_connection(db, actor=ADMIN, train_key=train).last_error or "")

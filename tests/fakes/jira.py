@@ -1,0 +1,258 @@
+"""A stateful Jira on loopback for the connector's tests: a real HTTP server (Werkzeug) holding a project's
+issues, boards and sprints, whose every request from artsync and every answer it sends is validated against
+Atlassian's own OpenAPI documents in ../shared/contracts (openapi-core). A request that strays from the vendor's
+contract is a violation the tests fail on. Faults — rate limits, outages, a revoked token — are set per test.
+
+The documents name Atlassian's server; the fake stands in for it at its own address (``servers`` is the one thing
+changed when they are loaded).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from openapi_core import OpenAPI
+from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+CONTRACTS = Path(__file__).parents[2].parent / "shared" / "contracts"
+CATEGORY = {"to do": ("To Do", "new"), "in progress": ("In Progress", "indeterminate"), "done": ("Done", "done")}
+
+
+@cache
+def contract(name: str) -> dict[str, Any]:
+    return json.loads((CONTRACTS / name).read_text())
+
+
+def checker(name: str, base: str) -> OpenAPI:
+    # openapi-core checks basic auth and says it cannot check OAuth2, which the documents also offer.
+    warnings.filterwarnings("ignore", "Unsupported scheme type", UserWarning, "openapi_core")
+    document = dict(contract(name))
+    document["servers"] = [{"url": base}]
+    return OpenAPI.from_dict(document)
+
+
+@dataclass
+class Issue:
+    key: str
+    summary: str
+    type: str  # "Feature" or "Story"
+    parent: str | None = None
+    board: int | None = None
+    sprint: int | None = None
+    points: float | None = None
+    status: str = "to do"
+    flagged: bool = False
+    blocked_by: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    updated: datetime = field(default_factory=lambda: datetime(2026, 11, 1, 9, 0, tzinfo=UTC))
+
+
+@dataclass
+class Fault:
+    status: int
+    times: int
+    headers: dict[str, str] = field(default_factory=dict)
+    after: int = 0  # requests to let through first
+
+
+class FakeJira:
+    """Jira Cloud, as much of it as the connector uses, with the state a test gives it."""
+
+    def __init__(self, project: str = "PAY") -> None:
+        self.project = project
+        self.issues: dict[str, Issue] = {}
+        self.sprints: dict[int, list[dict[str, Any]]] = {}
+        self.faults: list[Fault] = []
+        self.violations: list[str] = []
+        self.seen: list[str] = []  # "METHOD path?query" of every request
+        self.queries: list[str] = []  # the JQL of every search
+        self.auth: list[str] = []
+        self.lock = threading.Lock()
+        self.clock = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+        self.base = ""
+        self.during_pages: Callable[[], None] | None = None  # runs once, between the first two pages
+
+    # The state.
+
+    def sprint(self, board: int, sprint_id: int, name: str, start: str, end: str, state: str = "future") -> None:
+        self.sprints.setdefault(board, []).append(
+            {"id": sprint_id, "self": f"{self.base}/rest/agile/1.0/sprint/{sprint_id}", "state": state, "name": name,
+             "startDate": f"{start}T09:00:00.000Z", "endDate": f"{end}T17:00:00.000Z", "originBoardId": board}
+        )  # fmt: skip
+
+    def add(self, issue: Issue) -> Issue:
+        self.issues[issue.key] = issue
+        return issue
+
+    def change(self, key: str, **values: Any) -> None:
+        """Someone edits the issue in Jira: it changes, and so does its ``updated``."""
+        with self.lock:
+            self.clock += timedelta(minutes=5)
+            issue = self.issues[key]
+            for name, value in values.items():
+                setattr(issue, name, value)
+            issue.updated = self.clock
+
+    # The server.
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        request = Request(environ)
+        response = self.answer(request)
+        return response(environ, start_response)
+
+    def answer(self, request: Request) -> Response:
+        self.seen.append(f"{request.method} {request.full_path.rstrip('?')}")
+        self.auth.append(request.headers.get("Authorization", ""))
+        api = self.contract_for(request.path)
+        if api is not None:
+            try:
+                api.validate_request(WerkzeugOpenAPIRequest(request))
+            except Exception as exc:  # any way the request strays from the contract
+                self.violations.append(f"request {request.method} {request.path}: {exc} {exc.__cause__ or ''}")
+        for fault in self.faults:
+            if fault.after > 0:
+                fault.after -= 1
+            elif fault.times > 0:
+                fault.times -= 1
+                return Response(json.dumps({"errorMessages": ["not now"]}), status=fault.status,
+                                headers=fault.headers, content_type="application/json")  # fmt: skip
+        response = self.route(request)
+        if api is not None and response.status_code < 400:
+            try:
+                api.validate_response(WerkzeugOpenAPIRequest(request), WerkzeugOpenAPIResponse(response))
+            except Exception as exc:
+                self.violations.append(f"response {request.method} {request.path}: {exc} {exc.__cause__ or ''}")
+        return response
+
+    def contract_for(self, path: str) -> OpenAPI | None:
+        if path.startswith("/rest/agile/"):
+            return self.software
+        if path.startswith("/rest/api/3/"):
+            return self.platform
+        return None
+
+    def route(self, request: Request) -> Response:
+        path = request.path
+        if path == "/rest/api/3/myself":
+            return ok({"accountId": "5b10a2844c20165700ede21g", "emailAddress": "rte@example.com",
+                       "displayName": "Rita", "active": True, "timeZone": "UTC"})  # fmt: skip
+        if path == "/rest/api/3/field":
+            return ok([
+                {"id": "summary", "name": "Summary", "custom": False},
+                {"id": "customfield_10016", "name": "Story point estimate", "custom": True},
+                {"id": "customfield_10021", "name": "Flagged", "custom": True},
+                {"id": "customfield_10020", "name": "Sprint", "custom": True},
+            ])  # fmt: skip
+        if path == "/rest/api/3/search/jql" and request.method == "POST":
+            return self.search(request.get_json())
+        match = re.fullmatch(r"/rest/agile/1\.0/board/(\d+)/(issue|sprint)", path)
+        if match and request.method == "GET":
+            board = int(match.group(1))
+            start = int(request.args.get("startAt", 0))
+            size = int(request.args.get("maxResults", 50))
+            if match.group(2) == "sprint":
+                values = self.sprints.get(board, [])
+                page = values[start : start + size]
+                return ok({"maxResults": size, "startAt": start, "isLast": start + size >= len(values), "values": page})
+            found = [i for i in self.matching(request.args.get("jql", "")) if i.board == board]
+            page = found[start : start + size]
+            if start == 0 and len(found) > size:
+                self.between_pages()
+            return ok({"startAt": start, "maxResults": size, "total": len(found),
+                       "issues": [self.bean(i) for i in page]})  # fmt: skip
+        return Response(json.dumps({"errorMessages": [f"no route {path}"]}), status=404,
+                        content_type="application/json")  # fmt: skip
+
+    def search(self, body: dict[str, Any]) -> Response:
+        found = self.matching(body["jql"])
+        start = int(body.get("nextPageToken") or 0)
+        size = int(body.get("maxResults") or 50)
+        page = found[start : start + size]
+        last = start + size >= len(found)
+        if start == 0 and not last:
+            self.between_pages()
+        result: dict[str, Any] = {"issues": [self.bean(i) for i in page], "isLast": last}
+        if not last:
+            result["nextPageToken"] = str(start + size)
+        return ok(result)
+
+    def between_pages(self) -> None:
+        if self.during_pages is not None:
+            run, self.during_pages = self.during_pages, None
+            run()
+
+    def matching(self, jql: str) -> list[Issue]:
+        """The little JQL the connector writes: project, issue type, updated since, key order."""
+        self.queries.append(jql)
+        with self.lock:
+            issues = sorted(self.issues.values(), key=lambda i: key_order(i.key))
+        wanted_type = re.search(r'issuetype = "([^"]+)"', jql)
+        since = re.search(r'updated >= "([^"]+)"', jql)
+        if wanted_type:
+            issues = [i for i in issues if i.type == wanted_type.group(1)]
+        if since:
+            moment = datetime.strptime(since.group(1), "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+            issues = [i for i in issues if i.updated.replace(second=0, microsecond=0) >= moment]
+        return issues
+
+    def bean(self, issue: Issue) -> dict[str, Any]:
+        name, category = CATEGORY[issue.status]
+        links = [
+            {"id": str(10000 + n), "type": {"id": "10000", "name": "Blocks", "inward": "is blocked by",
+                                            "outward": "blocks"}, "inwardIssue": {"key": other}}
+            for n, other in enumerate(issue.blocked_by)
+        ]  # fmt: skip
+        sprint = next((s for s in self.sprints.get(issue.board or 0, []) if s["id"] == issue.sprint), None)
+        fields: dict[str, Any] = {
+            "summary": issue.summary,
+            "issuetype": {"name": issue.type},
+            "status": {"name": name, "statusCategory": {"key": category, "name": name}},
+            "issuelinks": links,
+            "labels": issue.labels,
+            "updated": issue.updated.strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
+            "customfield_10016": issue.points,
+            "customfield_10021": [{"value": "Impediment"}] if issue.flagged else None,
+            "sprint": sprint,
+            "closedSprints": [],
+        }
+        if issue.parent:
+            fields["parent"] = {"key": issue.parent}
+        return {"id": str(abs(hash(issue.key)) % 10**6), "key": issue.key, "self": f"{self.base}/issue/{issue.key}",
+                "fields": fields}  # fmt: skip
+
+
+def key_order(key: str) -> tuple[str, int]:
+    project, _, number = key.rpartition("-")
+    return project, int(number) if number.isdigit() else 0
+
+
+def ok(body: Any) -> Response:
+    return Response(json.dumps(body), status=200, content_type="application/json")
+
+
+@contextmanager
+def running(fake: FakeJira) -> Iterator[FakeJira]:
+    """The fake serving on a free loopback port until the block ends."""
+    server = make_server("127.0.0.1", 0, fake, threaded=True)
+    fake.base = f"http://127.0.0.1:{server.server_port}"
+    fake.platform = checker("jira-platform.json", fake.base)
+    fake.software = checker("jira-software.json", fake.base)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
