@@ -15,12 +15,12 @@ from artsync.domain.cadence import PI
 from artsync.domain.plan import Plan, Team, Train
 from artsync.errors import TrackerError
 from artsync.formats.connection import parse_connection
-from artsync.services.connections import conflicts_of, connect, get_connection
 from artsync.services.cards import move_card
+from artsync.services.connections import conflicts_of, connect, get_connection
 from artsync.services.events import list_events
 from artsync.services.plans import import_plan
 from artsync.services.trains import get_plan
-from tests.fakes.jira import Fault, FakeJira, Issue, running
+from tests.fakes.jira import FakeJira, Fault, Issue, running
 from tests.personas import ADMIN
 
 TEAMS = ["Atlas", "Aurora", "Comet", "Falcon", "Kestrel", "Lynx", "Nova", "Orion", "Phoenix", "Zephyr"]
@@ -143,3 +143,35 @@ def test_a_token_refused_mid_pull_changes_nothing_and_says_so_without_the_secret
     assert "JIRA_TOKEN" in refused.value.message and "secret-token" not in refused.value.message
     assert get_plan(db, actor=ADMIN, train_key=train).features == ()
     assert "refused the token" in (get_connection(db, actor=ADMIN, train_key=train).last_error or "")
+
+
+def test_the_terminal_connects_a_train_and_pulls_with_a_dry_run_first(jira, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from artsync.cli.app import app
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    plan_file = tmp_path / "pay.json"
+    plan_file.write_text(
+        '{"format": "artsync-plan/1", "train": {"key": "PAY", "name": "Payments ART"}, "pi": {"key": "PI-2026.4", '
+        '"start": "2026-11-02", "iteration_weeks": 2, "iterations": 5, "ip_last": true}, "teams": ['
+        + ", ".join(f'{{"key": "{t}", "name": "{t}", "velocity": 40}}' for t in TEAMS)
+        + '], "features": [], "cards": []}'
+    )
+    toml = tmp_path / "pay.toml"
+    toml.write_text(connection_file(jira.base))
+    runner = CliRunner()
+    assert runner.invoke(app, ["import", str(plan_file), "--db", url]).exit_code == 0
+    connected = runner.invoke(app, ["connect", str(toml), "--db", url])
+    assert connected.exit_code == 0 and "$JIRA_TOKEN" in connected.stdout, connected.stderr
+    missing = runner.invoke(app, ["sync", "pull", "--db", url], env={"JIRA_TOKEN": ""})
+    assert missing.exit_code == 2 and missing.stderr.count("\n") == 1 and "JIRA_TOKEN" in missing.stderr
+    dry = runner.invoke(app, ["sync", "pull", "--dry-run", "--db", url], env=TOKEN)
+    assert dry.exit_code == 0, dry.stderr
+    assert "+ feature PAY-1 Feature 1" in dry.stdout and "nothing was written (dry run)" in dry.stdout
+    done = runner.invoke(app, ["sync", "pull", "--db", url], env=TOKEN)
+    assert done.exit_code == 0 and "91 changes made, each in the train's log." in done.stdout
+    again = runner.invoke(app, ["sync", "pull", "--db", url], env=TOKEN)
+    assert "Nothing changed: the board has what the tracker says." in again.stdout
+    status = runner.invoke(app, ["sync", "tracker", "--db", url])
+    assert "last pull: 20" in status.stdout and "jira project PAY" in status.stdout

@@ -72,12 +72,17 @@ def pull_command(
         )
     for problem in changes.problems:
         console.print(f"[yellow]not placed:[/] {escape(problem)}", soft_wrap=True)
-    verb = "would change" if dry_run else "changed"
     if changes.empty:
+        verb = "would change" if dry_run else "changed"
         console.print(f"Nothing {verb}: the board has what the tracker says.")
+    elif dry_run:
+        console.print(f"{plural(len(lines), 'change')} would be made — nothing was written (dry run).")
     else:
-        console.print(f"{len(lines)} change{'s' if len(lines) != 1 else ''} {verb}" + (
-            " — nothing was written (dry run)." if dry_run else "."))  # fmt: skip
+        console.print(f"{plural(len(lines), 'change')} made, each in the train's log.")
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def tracker_command(train: TrainOption = None, db: DbOption = None) -> None:
