@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from artsync.connectors.sync import pull
+from artsync.connectors.jira import pusher as jira_pusher
+from artsync.connectors.sync import pull, push
 from artsync.domain.cadence import PI
 from artsync.domain.plan import Plan, Team, Train
 from artsync.errors import TrackerError
 from artsync.formats.connection import parse_connection
 from artsync.services.cards import move_card
-from artsync.services.connections import conflicts_of, connect, get_connection
+from artsync.services.connections import conflicts_of, connect, deliver_pushes, get_connection, pending_pushes
+from artsync.services.dependencies import add_dependency
 from artsync.services.events import list_events
 from artsync.services.plans import import_plan
 from artsync.services.trains import get_plan
@@ -61,7 +63,7 @@ def jira() -> Iterator[FakeJira]:
                 fake.add(Issue(f"PAY-{number}", f"Story {number}", "Story", parent=f"PAY-{f}", board=team + 1,
                                sprint=sprint, points=float(1 + f % 5)))  # fmt: skip
                 number += 1
-        fake.issues["PAY-101"].blocked_by = ["PAY-102"]  # a story of one team waits for another team's
+        fake.link("PAY-101", "PAY-102")  # a story of one team waits for another team's
         yield fake
     assert not fake.violations, "\n".join(fake.violations[:5])
 
@@ -175,3 +177,42 @@ def test_the_terminal_connects_a_train_and_pulls_with_a_dry_run_first(jira, tmp_
     assert "Nothing changed: the board has what the tracker says." in again.stdout
     status = runner.invoke(app, ["sync", "tracker", "--db", url])
     assert "last pull: 20" in status.stdout and "jira project PAY" in status.stdout
+
+
+def test_moves_and_dependencies_made_on_the_board_land_in_jira_and_do_not_come_back_as_changes(db, train, jira) -> None:
+    pull(db, actor=ADMIN, train_key=train, **quick())
+    story, other = jira.issues["PAY-100"], jira.issues["PAY-103"]
+    ref = f"PAY-1@{TEAMS[story.board - 1]}"
+    provider = f"{other.parent}@{TEAMS[other.board - 1]}"
+    move_card(db, actor=ADMIN, train_key=train, ref=ref, to_iteration=4)
+    move_card(db, actor=ADMIN, train_key=train, ref=ref, to_iteration=None)
+    add_dependency(db, actor=ADMIN, train_key=train, consumer=ref, provider=provider)
+    delivered = push(db, **quick())
+    assert (delivered.sent, delivered.retrying, delivered.failed) == (3, 0, 0)
+    assert jira.writes == [  # in the order they were made on the board
+        f"move PAY-100 to {100 * story.board + 4}",
+        "move PAY-100 to the backlog",
+        "link PAY-100 is blocked by PAY-103",
+    ]
+    assert story.sprint is None
+    assert push(db, **quick()).sent == 0  # each once
+    again = pull(db, actor=ADMIN, train_key=train, **quick())
+    assert again.changes.empty and again.changes.conflicts == ()  # Jira now says what the board says
+
+
+def test_the_tracker_down_while_moves_are_made_gets_them_later_in_order_once(db, train, jira) -> None:
+    pull(db, actor=ADMIN, train_key=train, **quick())
+    story = jira.issues["PAY-100"]
+    ref = f"PAY-1@{TEAMS[story.board - 1]}"
+    assert story.sprint % 100 == 2  # the card is in I2
+    for iteration in (3, 4, 1):
+        move_card(db, actor=ADMIN, train_key=train, ref=ref, to_iteration=iteration)
+    jira.faults.append(Fault(503, 99))
+    down = push(db, environ=TOKEN, sleep=lambda seconds: None, retries=1)
+    assert (down.sent, down.retrying) == (0, 1) and jira.writes == []
+    assert [m.state for m in pending_pushes(db, actor=ADMIN, train_key=train)] == ["pending"] * 3
+    jira.faults.clear()
+    later = datetime.now(UTC) + timedelta(hours=2)  # past the first retry's wait
+    up = deliver_pushes(db, push=jira_pusher(TOKEN, sleep=lambda seconds: None), now=later)
+    assert up.sent == 3 and jira.writes == [f"move PAY-100 to {100 * story.board + n}" for n in (3, 4, 1)]
+    assert pending_pushes(db, actor=ADMIN, train_key=train) == []

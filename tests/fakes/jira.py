@@ -54,7 +54,6 @@ class Issue:
     points: float | None = None
     status: str = "to do"
     flagged: bool = False
-    blocked_by: list[str] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
     updated: datetime = field(default_factory=lambda: datetime(2026, 11, 1, 9, 0, tzinfo=UTC))
 
@@ -83,6 +82,8 @@ class FakeJira:
         self.clock = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
         self.base = ""
         self.during_pages: Callable[[], None] | None = None  # runs once, between the first two pages
+        self.links: dict[int, tuple[str, str]] = {}  # link id → (the waiting issue, the issue it waits for)
+        self.writes: list[str] = []  # what artsync changed in Jira, in order
 
     # The state.
 
@@ -95,6 +96,17 @@ class FakeJira:
     def add(self, issue: Issue) -> Issue:
         self.issues[issue.key] = issue
         return issue
+
+    def link(self, waiting: str, blocker: str) -> int:
+        link_id = 10000 + len(self.links) + 1
+        while link_id in self.links:
+            link_id += 1
+        self.links[link_id] = (waiting, blocker)
+        return link_id
+
+    def touch(self, key: str) -> None:
+        self.clock += timedelta(minutes=5)
+        self.issues[key].updated = self.clock
 
     def change(self, key: str, **values: Any) -> None:
         """Someone edits the issue in Jira: it changes, and so does its ``updated``."""
@@ -157,6 +169,42 @@ class FakeJira:
             ])  # fmt: skip
         if path == "/rest/api/3/search/jql" and request.method == "POST":
             return self.search(request.get_json())
+        if path == "/rest/api/3/issueLink" and request.method == "POST":
+            body = request.get_json()
+            blocker, waiting = body["inwardIssue"]["key"], body["outwardIssue"]["key"]
+            self.link(waiting, blocker)
+            self.writes.append(f"link {waiting} is blocked by {blocker}")
+            return Response("{}", status=201, content_type="application/json")  # the contract declares a body
+        match = re.fullmatch(r"/rest/api/3/issueLink/(\d+)", path)
+        if match and request.method == "DELETE":
+            waiting, blocker = self.links.pop(int(match.group(1)))
+            self.writes.append(f"unlink {waiting} from {blocker}")
+            return Response(status=204)
+        match = re.fullmatch(r"/rest/api/3/issue/([A-Z]+-\d+)(/transitions)?", path)
+        if match and match.group(1) in self.issues:
+            issue = self.issues[match.group(1)]
+            if not match.group(2):
+                return ok(self.bean(issue))
+            if request.method == "GET":
+                return ok({"transitions": [
+                    {"id": str(n), "name": name, "to": {"name": name, "statusCategory": {"key": key, "name": name}}}
+                    for n, (name, key) in enumerate(CATEGORY.values(), start=11)
+                ]})  # fmt: skip
+            chosen = int(request.get_json()["transition"]["id"]) - 11
+            with self.lock:
+                issue.status = list(CATEGORY)[chosen]
+                self.touch(issue.key)
+            self.writes.append(f"transition {issue.key} to {issue.status}")
+            return Response("{}", status=204, content_type="application/json")  # the contract declares a body
+        match = re.fullmatch(r"/rest/agile/1\.0/(sprint/(\d+)|backlog)/issue", path)
+        if match and request.method == "POST":
+            sprint = int(match.group(2)) if match.group(2) else None
+            with self.lock:
+                for key in request.get_json()["issues"]:
+                    self.issues[key].sprint = sprint
+                    self.touch(key)
+            self.writes.append(f"move {','.join(request.get_json()['issues'])} to {sprint or 'the backlog'}")
+            return Response(status=204)
         match = re.fullmatch(r"/rest/agile/1\.0/board/(\d+)/(issue|sprint)", path)
         if match and request.method == "GET":
             board = int(match.group(1))
@@ -209,10 +257,12 @@ class FakeJira:
 
     def bean(self, issue: Issue) -> dict[str, Any]:
         name, category = CATEGORY[issue.status]
+        kind = {"id": "10000", "name": "Blocks", "inward": "is blocked by", "outward": "blocks"}
         links = [
-            {"id": str(10000 + n), "type": {"id": "10000", "name": "Blocks", "inward": "is blocked by",
-                                            "outward": "blocks"}, "inwardIssue": {"key": other}}
-            for n, other in enumerate(issue.blocked_by)
+            {"id": str(n), "type": kind, "inwardIssue": {"key": blocker}} if waiting == issue.key
+            else {"id": str(n), "type": kind, "outwardIssue": {"key": waiting}}
+            for n, (waiting, blocker) in sorted(self.links.items())
+            if issue.key in (waiting, blocker)
         ]  # fmt: skip
         sprint = next((s for s in self.sprints.get(issue.board or 0, []) if s["id"] == issue.sprint), None)
         fields: dict[str, Any] = {

@@ -1,4 +1,4 @@
-"""The train's tracker from the terminal: `artsync connect FILE.toml`, `artsync sync pull`, `artsync sync tracker`."""
+"""The train's tracker from the terminal: `artsync connect FILE.toml`, `artsync sync pull|push|tracker`."""
 
 from __future__ import annotations
 
@@ -85,13 +85,28 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def push_command(db: DbOption = None) -> None:
+    """Send what was changed on connected boards — moves, statuses, dependencies — to the trackers, in order;
+    what a tracker does not take now waits in the outbox and goes later."""
+    from artsync.connectors.sync import push
+
+    with session(db) as (db_session, _):
+        delivered = push(db_session)
+    console.print(
+        f"{plural(delivered.sent, 'change')} sent to the tracker; {delivered.retrying} waiting to be sent again"
+        + (f"; {delivered.failed} given up on (see `artsync outbox list`)" if delivered.failed else "")
+        + "."
+    )
+
+
 def tracker_command(train: TrainOption = None, db: DbOption = None) -> None:
-    """The train's connection to its tracker: where, the last pull, its error, the conflict log."""
-    from artsync.services.connections import conflicts_of, get_connection
+    """The train's connection to its tracker: where, the last pull, its error, the pushes waiting, the conflict log."""
+    from artsync.services.connections import conflicts_of, get_connection, pending_pushes
 
     with session(db) as (db_session, actor):
         connection = get_connection(db_session, actor=actor, train_key=train)
         conflicts = conflicts_of(db_session, actor=actor, train_key=connection.train)
+        waiting = pending_pushes(db_session, actor=actor, train_key=connection.train)
     tracker = connection.settings.tracker
     teams = ", ".join(t.name for t in connection.settings.team)
     console.print(f"[bold]{escape(connection.train)}[/] ← {tracker.kind} project {escape(tracker.project)} at "
@@ -100,6 +115,10 @@ def tracker_command(train: TrainOption = None, db: DbOption = None) -> None:
     console.print(f"last pull: {last}; {connection.items} items mirrored; changes since: {connection.cursor or '—'}")
     if connection.last_error:
         console.print(f"[red]last error:[/] {escape(connection.last_error)}", soft_wrap=True)
+    for message in waiting:
+        why = f": {escape(message.last_error)}" if message.last_error else ""
+        console.print(f"[yellow]to push[/] {escape(message.subject)} ({message.state}, {message.attempts} tries{why})",
+                      soft_wrap=True)  # fmt: skip
     for at, c in conflicts[:20]:
         console.print(f"{at:%Y-%m-%d %H:%M} {escape(c.item)} {c.field}: artsync {escape(c.artsync)}, "
                       f"tracker {escape(c.tracker)} — {c.winner} won", soft_wrap=True)  # fmt: skip

@@ -26,10 +26,12 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from artsync.connectors.http import TrackerClient
-from artsync.domain.tracker import Item, Progress, Sprint
+from artsync.domain.plan import split_card_ref
+from artsync.domain.tracker import Item, Progress, Sprint, sprint_iteration
 from artsync.domain.wsjf import SCALE, WsjfInputs
+from artsync.errors import TrackerError
 from artsync.formats.connection import ConnectionFile
-from artsync.services.connections import Fetched
+from artsync.services.connections import Fetched, PushContext, Pusher
 
 POINTS_NAMES = ("Story Points", "Story point estimate")
 PAGE = 100
@@ -225,3 +227,85 @@ def on_scale(value: Any) -> int | None:
     except (TypeError, ValueError):
         return None
     return min(SCALE, key=lambda step: abs(step - number))
+
+
+# Pushing a change made on the board to Jira (each one safe to send twice).
+
+CATEGORY_OF = {"done": "done", "in progress": "indeterminate", "not started": "new"}  # blocked: the team's flag
+
+
+def pusher(environ: dict[str, str] | None = None, **client_options: Any) -> Pusher:
+    """How queued changes reach Jira (``services.connections.deliver_pushes`` sends them in order)."""
+
+    def push(context: PushContext, payload: dict[str, Any]) -> None:
+        settings = context.connection.settings
+        with client(settings, settings.token(environ), **client_options) as http:
+            push_one(http, context, payload)
+
+    return push
+
+
+def push_one(http: TrackerClient, context: PushContext, change: dict[str, Any]) -> None:
+    op = change["op"]
+    if op in ("move", "status"):
+        feature, team = split_card_ref(change["ref"])
+        keys = card_items(context, feature, team)
+        if not keys:
+            return  # a card made on the board: nothing of it in Jira
+        if op == "move":
+            move(http, context, team, change["iteration"], keys)
+        else:
+            transition(http, context, keys, change["status"])
+        return
+    consumer, provider = (card_items(context, *split_card_ref(change[end])) for end in ("consumer", "provider"))
+    if not consumer or not provider:
+        return  # one end was made on the board: the link has nowhere to go in Jira
+    links = http.call("GET", f"/rest/api/3/issue/{consumer[0]}", params={"fields": "issuelinks"})
+    existing = [
+        link
+        for link in (links.get("fields") or {}).get("issuelinks") or []
+        if str((link.get("type") or {}).get("name", "")).lower() in BLOCKING_LINKS
+        and (link.get("inwardIssue") or {}).get("key") in provider
+    ]
+    if op == "link" and not existing:
+        # Jira reads a created link as "inwardIssue <outward description> outwardIssue": provider blocks consumer.
+        http.call("POST", "/rest/api/3/issueLink", body={
+            "type": {"name": "Blocks"}, "inwardIssue": {"key": provider[0]}, "outwardIssue": {"key": consumer[0]},
+        })  # fmt: skip
+    elif op == "unlink":
+        for link in existing:
+            http.call("DELETE", f"/rest/api/3/issueLink/{link['id']}")
+
+
+def card_items(context: PushContext, feature: str, team: str) -> list[str]:
+    """The Jira issues a card stands for: the feature's children on the team's board, or the feature itself."""
+    children = sorted(i.key for i in context.items.values() if i.parent == feature and i.team == team)
+    if children:
+        return children
+    own = context.items.get(feature)
+    return [feature] if own is not None and own.team == team else []
+
+
+def move(http: TrackerClient, context: PushContext, team: str, iteration: int | None, keys: list[str]) -> None:
+    if iteration is None:
+        http.call("POST", "/rest/agile/1.0/backlog/issue", body={"issues": keys})
+        return
+    sprint = next((s for s in context.sprints if s.team == team and sprint_iteration(context.pi, s) == iteration), None)
+    if sprint is None:
+        raise TrackerError(f"{team}'s board in Jira has no sprint in iteration {iteration}: create it, the move waits")
+    http.call("POST", f"/rest/agile/1.0/sprint/{sprint.id}/issue", body={"issues": keys})
+
+
+def transition(http: TrackerClient, context: PushContext, keys: list[str], status: str) -> None:
+    wanted = CATEGORY_OF.get(status)
+    if wanted is None:
+        return
+    for key in keys:
+        item = context.items.get(key)
+        if item is not None and PROGRESS.get(wanted) is item.progress:
+            continue
+        found = http.call("GET", f"/rest/api/3/issue/{key}/transitions").get("transitions") or []
+        to = next((t for t in found if ((t.get("to") or {}).get("statusCategory") or {}).get("key") == wanted), None)
+        if to is None:
+            raise TrackerError(f"{key} has no transition to a {status!r} status in Jira's workflow")
+        http.call("POST", f"/rest/api/3/issue/{key}/transitions", body={"transition": {"id": str(to["id"])}})

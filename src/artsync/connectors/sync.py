@@ -1,8 +1,10 @@
-"""A pull from the train's tracker: read it (the connector of its kind), then bring its changes to the board.
+"""Pulls from the train's tracker, and pushes to it.
 
-The tracker is read first, whole or since the last pull; only then is anything written, in one transaction
-(``services.connections.apply_pull``): a pull that fails while reading changes nothing and keeps the error
-for the connection's page; one that fails while writing changes nothing either.
+A pull reads the tracker first, whole or since the last pull; only then is anything written, in one transaction
+(``services.connections.apply_pull``): a pull that fails while reading changes nothing and keeps the error for
+the connection's page; one that fails while writing changes nothing either. A push queues what was changed on
+the board since the last one (``route_pushes``) and sends it in order (``deliver_pushes``); what the tracker
+does not take waits in the outbox, with the changes after it, and goes later.
 """
 
 from __future__ import annotations
@@ -15,7 +17,15 @@ from artsync.connectors import jira
 from artsync.domain.permissions import Actor
 from artsync.errors import TrackerError
 from artsync.formats.connection import TrackerKind
-from artsync.services.connections import Pulled, apply_pull, get_connection, record_failure
+from artsync.services.connections import (
+    Pulled,
+    apply_pull,
+    deliver_pushes,
+    get_connection,
+    record_failure,
+    route_pushes,
+)
+from artsync.services.outbox import Delivered
 
 
 def pull(
@@ -44,3 +54,9 @@ def pull(
             record_failure(db, train_key=connection.train, error=exc.message)
         raise
     return apply_pull(db, actor=actor, train_key=connection.train, fetched=fetched, dry_run=dry_run)
+
+
+def push(db: Session, *, environ: dict[str, str] | None = None, **client_options: Any) -> Delivered:
+    """Queue what changed on connected boards since the last push, then send it to the trackers, in order."""
+    route_pushes(db)
+    return deliver_pushes(db, push=jira.pusher(environ, **client_options))

@@ -9,16 +9,19 @@ keeps what it implied as the base of the next pull. A dry run works out the same
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from artsync.domain import tracker
-from artsync.domain.events import Entity
+from artsync.domain.cadence import PI
+from artsync.domain.event_text import sentence
+from artsync.domain.events import Entity, Event
+from artsync.domain.notifications import MAX_ATTEMPTS, retry_after
 from artsync.domain.permissions import Action, Actor, Grant, Role
 from artsync.domain.plan import Card, Feature, split_card_ref
 from artsync.domain.tracker import Changes, Implied, Item, Progress, Sprint
@@ -28,12 +31,15 @@ from artsync.formats.connection import ConnectionFile
 from artsync.services import cards as card_service
 from artsync.services import dependencies as dependency_service
 from artsync.services import features as feature_service
+from artsync.services.auth import aware
+from artsync.services.events import events_after
+from artsync.services.outbox import Delivered, Message, message_value
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_train
 from artsync.services.transaction import transaction
 from artsync.services.writes import writing
 from artsync.store.mapping import load_plan, pi_value, utc_now
-from artsync.store.models import ConnectionRow, SyncConflictRow, TeamRow, TrackerItemRow
+from artsync.store.models import ConnectionRow, OutboxRow, SyncConflictRow, TeamRow, TrackerItemRow, TrainRow
 
 
 @dataclass(frozen=True)
@@ -66,7 +72,8 @@ def connect(db: Session, *, actor: Actor, settings: ConnectionFile) -> Connectio
         record = settings.model_dump(mode="json")
         if row is None:
             row = ConnectionRow(train_id=w.train.id, kind=settings.tracker.kind, url=settings.tracker.base_url,
-                                settings=record, base={}, created_at=utc_now())  # fmt: skip
+                                settings=record, base={}, sprints=[], pushed_seq=w.train.last_seq,
+                                created_at=utc_now())  # fmt: skip
             db.add(row)
         else:
             if (row.kind, row.url, row.settings["tracker"]["project"]) != (
@@ -151,6 +158,7 @@ def apply_pull(db: Session, *, actor: Actor, train_key: str, fetched: Fetched, d
             db.add(SyncConflictRow(connection_id=row.id, item=c.item, field=c.field, artsync_value=c.artsync,
                                    tracker_value=c.tracker, winner=c.winner, at=utc_now()))  # fmt: skip
         row.base = implied_record(pull.now)
+        row.sprints = [sprint_record(sprint) for sprint in fetched.sprints]
         row.cursor = fetched.cursor or row.cursor
         row.last_pull_at, row.last_error = utc_now(), None
         with writing(db, actor=pull_actor, train_key=pull.connection.train) as w:
@@ -244,7 +252,130 @@ def pull_counts(changes: Changes) -> dict[str, int]:
     }
 
 
-# The mirror and the base as JSON.
+# Pushing: what is changed on the board goes to the tracker, in order, through the outbox.
+
+PUSHED = {("card", "moved"), ("card", "status"), ("dependency", "added"), ("dependency", "removed")}
+TRACKER_CHANNEL = "tracker"
+
+
+@dataclass(frozen=True)
+class PushContext:
+    """What a push needs: the connection, the mirror of the tracker's items and the teams' sprints."""
+
+    connection: Connection
+    items: dict[str, Item]
+    sprints: tuple[Sprint, ...]
+    pi: PI  # the current PI, whose iterations the sprints fall in
+
+
+Pusher = Callable[[PushContext, dict[str, Any]], None]  # raises when the tracker did not take it
+
+
+def route_pushes(db: Session, *, train_key: str | None = None, now: datetime | None = None) -> int:
+    """Queue each move, status change and dependency change made on a connected train's board (not by the
+    connection itself) since the last routing, one outbox message each, once (``dedupe_key``)."""
+    now = now or utc_now()
+    queued = 0
+    with transaction(db):
+        rows = db.scalars(select(ConnectionRow).order_by(ConnectionRow.id)).all()
+        for row in rows:
+            train = db.get(TrainRow, row.train_id)
+            if train is None or (train_key and train.key != train_key):
+                continue
+            connection = connection_of(db, row, train.key)
+            for event in events_after(db, train, row.pushed_seq):
+                if (event.entity, event.action) in PUSHED and event.actor != connection.actor_name:
+                    db.add(OutboxRow(train_id=train.id, channel=TRACKER_CHANNEL, recipient=str(row.id),
+                                     subject=sentence(event), body="", payload=push_payload(event),
+                                     dedupe_key=f"tracker:{row.id}:{event.seq}", state="pending", attempts=0,
+                                     next_attempt_at=now, created_at=now))  # fmt: skip
+                    queued += 1
+                row.pushed_seq = event.seq
+    return queued
+
+
+def push_payload(event: Event) -> dict[str, Any]:
+    after = event.after or {}
+    if event.entity == "card":
+        return {"op": "move" if event.action == "moved" else "status", "ref": event.entity_id,
+                "iteration": after.get("iteration"), "status": after.get("status"), "seq": event.seq}  # fmt: skip
+    consumer, _, provider = event.entity_id.partition("->")
+    return {"op": "link" if event.action == "added" else "unlink", "consumer": consumer, "provider": provider,
+            "seq": event.seq}  # fmt: skip
+
+
+def deliver_pushes(db: Session, *, push: Pusher, now: datetime | None = None) -> Delivered:
+    """Send each connection's queued pushes in the order they were made; one the tracker does not take waits
+    (with backoff) and so do the ones after it, so the tracker sees the changes in order, each once."""
+    now = now or utc_now()
+    sent = retrying = failed = 0
+    for row in db.scalars(select(ConnectionRow).order_by(ConnectionRow.id)).all():
+        train = db.get(TrainRow, row.train_id)
+        assert train is not None
+        waiting = db.scalars(
+            select(OutboxRow)
+            .where(OutboxRow.channel == TRACKER_CHANNEL, OutboxRow.recipient == str(row.id),
+                   OutboxRow.state == "pending")
+            .order_by(OutboxRow.id)
+        ).all()  # fmt: skip
+        if not waiting or aware(waiting[0].next_attempt_at) > now:
+            continue
+        queue = [(m.id, dict(m.payload or {})) for m in waiting]
+        mirrored = db.scalars(select(TrackerItemRow).where(TrackerItemRow.connection_id == row.id))
+        sprints = tuple(sprint_of(s) for s in row.sprints)
+        pi = pi_value(find_current_pi(db, train))
+        context = PushContext(
+            connection_of(db, row, train.key), {r.key: item_of(r.item) for r in mirrored}, sprints, pi
+        )
+        db.rollback()  # the tracker may take a while: no transaction open meanwhile
+        for message_id, payload in queue:
+            try:
+                push(context, payload)
+            except Exception as exc:  # the tracker down or refusing: this one and those after it wait
+                with transaction(db):
+                    message = db.get_one(OutboxRow, message_id)
+                    message.attempts += 1
+                    message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                    if message.attempts >= MAX_ATTEMPTS:
+                        message.state = "failed"
+                        failed += 1
+                    else:
+                        message.next_attempt_at = now + retry_after(message.attempts)
+                        retrying += 1
+                break
+            with transaction(db):
+                message = db.get_one(OutboxRow, message_id)
+                message.state, message.sent_at, message.attempts = "sent", now, message.attempts + 1
+                sent += 1
+    return Delivered(sent, retrying, failed)
+
+
+def pending_pushes(db: Session, *, actor: Actor, train_key: str | None) -> list[Message]:
+    """The connection's pushes not yet taken by the tracker, oldest first."""
+    train = find_train(db, train_key)
+    authorize(actor, train.key, Action.READ)
+    row = find_connection(db, train.id, train.key)
+    query = (
+        select(OutboxRow)
+        .where(OutboxRow.channel == TRACKER_CHANNEL, OutboxRow.recipient == str(row.id), OutboxRow.state != "sent")
+        .order_by(OutboxRow.id)
+    )
+    return [message_value(r) for r in db.scalars(query)]
+
+
+# The mirror, the sprints and the base as JSON.
+
+
+def sprint_record(sprint: Sprint) -> dict[str, Any]:
+    return {"id": sprint.id, "team": sprint.team, "name": sprint.name,
+            "start": sprint.start.isoformat() if sprint.start else None,
+            "end": sprint.end.isoformat() if sprint.end else None}  # fmt: skip
+
+
+def sprint_of(record: Mapping[str, Any]) -> Sprint:
+    return Sprint(record["id"], record["team"], record["name"],
+                  date.fromisoformat(record["start"]) if record["start"] else None,
+                  date.fromisoformat(record["end"]) if record["end"] else None)  # fmt: skip
 
 
 def item_record(item: Item) -> dict[str, Any]:

@@ -635,6 +635,8 @@ class ConnectionRow(Base):
     settings: Mapped[dict[str, Any]] = mapped_column(JSON)  # the connection file, as read
     cursor: Mapped[str | None] = mapped_column(String(64))  # the tracker's time of the newest change pulled
     base: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # what the tracker implied at the last pull
+    sprints: Mapped[list[Any]] = mapped_column(JSON, default=list)  # the teams' sprints as the last pull saw them
+    pushed_seq: Mapped[int] = mapped_column(Integer, default=0)  # the train's log is routed to the tracker up to here
     last_pull_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -24,6 +24,8 @@ def upgrade() -> None:
         sa.Column("settings", sa.JSON(), nullable=False),
         sa.Column("cursor", sa.String(length=64), nullable=True),
         sa.Column("base", sa.JSON(), nullable=False),
+        sa.Column("sprints", sa.JSON(), nullable=False),
+        sa.Column("pushed_seq", sa.Integer(), nullable=False),
         sa.Column("last_pull_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
