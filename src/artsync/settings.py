@@ -94,6 +94,12 @@ class Settings(BaseSettings):
         default=7, ge=0, le=23, description="The hour (UTC) after which `artsync notify run` writes each day's digests."
     )
 
+    sync_every: float = Field(
+        default=0.0,
+        ge=0,
+        description="Seconds between two pulls from (and pushes to) every connected tracker inside `artsync serve` "
+        "(`serve --sync-every 60`); 0: only when a webhook or `artsync sync pull` asks.",
+    )
     notify_in_server: bool = Field(
         default=False, description="Run the notification worker inside `artsync serve` (`serve --notify`)."
     )

@@ -216,3 +216,44 @@ def test_the_tracker_down_while_moves_are_made_gets_them_later_in_order_once(db,
     up = deliver_pushes(db, push=jira_pusher(TOKEN, sleep=lambda seconds: None), now=later)
     assert up.sent == 3 and jira.writes == [f"move PAY-100 to {100 * story.board + n}" for n in (3, 4, 1)]
     assert pending_pushes(db, actor=ADMIN, train_key=train) == []
+
+
+def test_a_signed_webhook_brings_a_sprint_change_to_the_board_and_an_unsigned_one_is_refused(
+    engine, database_url, train, jira, monkeypatch
+) -> None:
+    import hashlib
+    import hmac
+
+    from fastapi.testclient import TestClient
+    from sqlalchemy.orm import Session
+
+    from artsync.services.auth import create_token
+    from artsync.services.people import add_user
+    from artsync.settings import Settings
+    from artsync.web.app import create_app
+
+    toml = connection_file(jira.base).replace('project = "PAY"\n', 'project = "PAY"\nwebhook_secret_env = "HOOK"\n')
+    with Session(engine) as db:
+        connect(db, actor=ADMIN, settings=parse_connection(toml))
+        pull(db, actor=ADMIN, train_key=train, **quick())
+    monkeypatch.setenv("JIRA_TOKEN", TOKEN["JIRA_TOKEN"])
+    monkeypatch.setenv("HOOK", "webhook-secret-5678")
+    story = jira.issues["PAY-100"]
+    ref = f"PAY-1@{TEAMS[story.board - 1]}"
+    jira.change("PAY-100", sprint=100 * story.board + 4)
+    body = b'{"webhookEvent": "jira:issue_updated", "issue": {"key": "PAY-100"}}'
+    signature = "sha256=" + hmac.new(b"webhook-secret-5678", body, hashlib.sha256).hexdigest()
+    app = create_app(Settings(database_url=database_url))
+    with TestClient(app) as client:
+        url = f"/api/v1/trains/{train}/tracker/webhook"
+        refused = client.post(url, content=body, headers={"X-Hub-Signature": "sha256=" + "0" * 64})
+        assert refused.status_code == 401 and "signature" in refused.json()["detail"]
+        accepted = client.post(url, content=body, headers={"X-Hub-Signature": signature})
+        assert accepted.status_code == 202
+        app.state.tracker_pulls[-1].result(timeout=60)  # the pull runs after the answer: wait for it to end
+        with app.state.sessions() as db:
+            assert get_plan(db, actor=ADMIN, train_key=train).cards_by_ref[ref].iteration == 4
+            add_user(db, actor=ADMIN, name="rita", train_key=train, role="rte")
+            token = create_token(db, actor=ADMIN, user_name="rita").token
+        shown = client.get(f"/api/v1/trains/{train}/tracker", headers={"Authorization": f"Bearer {token}"})
+        assert shown.status_code == 200 and shown.json()["webhook"] is True and shown.json()["last_error"] is None

@@ -44,6 +44,8 @@ WRITES = [
     Write("PUT", f"{T}/capacity/{{team}}/{{iteration}}", Action.PLAN_CAPACITY, (TEAM,), {"points": 30}),
     Write("PATCH", f"{T}/teams/{{team}}", Action.PLAN_CAPACITY, (TEAM,), {"size": 6}),
     Write("POST", f"{T}/holidays", Action.ADMINISTER, (), {"day": "2026-12-25", "name": "Christmas"}),
+    Write("POST", f"{T}/tracker/pull", Action.ADMINISTER),  # refused before "not connected" is said
+    Write("POST", f"{T}/tracker/webhook", SELF, (), {"webhookEvent": "jira:issue_updated"}),  # signed, not a person's
     Write("DELETE", f"{T}/holidays/{{day}}", Action.ADMINISTER),
     Write("POST", f"{T}/leave", Action.PLAN_CAPACITY, (TEAM,),
           {"team": TEAM, "person": "Ann", "first": "2026-12-01", "last": "2026-12-02"}),

@@ -713,6 +713,10 @@ def serve(
     notify: Annotated[
         bool, typer.Option("--notify", help="Also send notifications (as `artsync notify run` would).")
     ] = False,
+    sync_every: Annotated[
+        float,
+        typer.Option("--sync-every", min=0, help="Pull from and push to every connected tracker every N seconds."),
+    ] = 0,
     db: DbOption = None,
 ) -> None:
     """Serve the web app: pages, the JSON API under /api/v1 and the live board."""
@@ -738,6 +742,8 @@ def serve(
     os.environ["ARTSYNC_DATABASE_URL"] = settings.database_url  # the workers build their settings from it
     if notify:
         os.environ["ARTSYNC_NOTIFY_IN_SERVER"] = "true"
+    if sync_every:
+        os.environ["ARTSYNC_SYNC_EVERY"] = str(sync_every)
     console.print(f"artsync is serving on [bold]http://{host}:{port}/[/] — press Ctrl+C to stop.")
     uvicorn.run(
         "artsync.web.asgi:app_from_environment",

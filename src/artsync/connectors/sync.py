@@ -15,13 +15,15 @@ from sqlalchemy.orm import Session
 
 from artsync.connectors import jira
 from artsync.domain.permissions import Actor
-from artsync.errors import TrackerError
+from artsync.errors import ArtsyncError, TrackerError
 from artsync.formats.connection import TrackerKind
 from artsync.services.connections import (
     Pulled,
     apply_pull,
+    connected_trains,
     deliver_pushes,
     get_connection,
+    may_sync,
     record_failure,
     route_pushes,
 )
@@ -39,6 +41,7 @@ def pull(
     **client_options: Any,
 ) -> Pulled:
     """Pull what changed in the tracker since the last pull (``full``: everything, noticing what is gone)."""
+    may_sync(db, actor=actor, train_key=train_key)
     connection = get_connection(db, actor=actor, train_key=train_key)
     db.rollback()  # end the read: the tracker may take a while
     settings = connection.settings
@@ -60,3 +63,19 @@ def push(db: Session, *, environ: dict[str, str] | None = None, **client_options
     """Queue what changed on connected boards since the last push, then send it to the trackers, in order."""
     route_pushes(db)
     return deliver_pushes(db, push=jira.pusher(environ, **client_options))
+
+
+def sync_round(db: Session, *, actor: Actor, train_key: str | None = None,
+               environ: dict[str, str] | None = None) -> dict[str, str]:  # fmt: skip
+    """One pull of every connected train (or of ``train_key``), then the pushes: what each train's pull did, or
+    why it failed (kept on the connection too); a failing tracker does not stop the others."""
+    outcome: dict[str, str] = {}
+    for key in [train_key] if train_key else connected_trains(db):
+        try:
+            pulled = pull(db, actor=actor, train_key=key, environ=environ)
+            outcome[key] = "nothing changed" if pulled.changes.empty else "pulled"
+        except ArtsyncError as exc:
+            db.rollback()
+            outcome[key] = exc.message
+    push(db, environ=environ)
+    return outcome

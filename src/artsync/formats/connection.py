@@ -16,7 +16,8 @@ board = 12                               # Jira: the team's board; Azure DevOps:
 ```
 
 Optional: ``points_field`` (found by name when left out), ``blocked_statuses`` (statuses that mean blocked,
-besides the flag), ``[tracker.wsjf]`` (the fields holding ``ubv``, ``tc``, ``rroe`` and ``size``), and
+besides the flag), ``webhook_secret_env`` (the variable holding the secret Jira signs webhooks with),
+``[tracker.wsjf]`` (the fields holding ``ubv``, ``tc``, ``rroe`` and ``size``), and
 ``[rules]`` (who wins a field both sides changed: ``status``, ``points``, ``iteration``,
 ``iteration_in_planning`` = ``"tracker"`` or ``"artsync"``).
 """
@@ -64,6 +65,7 @@ class Tracker(Strict):
     points_field: Name | None = None
     blocked_statuses: list[Name] = Field(default_factory=list)
     wsjf: WsjfFields = WsjfFields()
+    webhook_secret_env: Annotated[str | None, Field(pattern=ENV_NAME.pattern, max_length=100)] = None
 
     @property
     def base_url(self) -> str:
@@ -116,6 +118,12 @@ class ConnectionFile(Strict):
                 f"the token for {self.tracker.url} is read from ${self.tracker.token_env}, which is not set"
             )
         return value
+
+
+def webhook_secret(settings: ConnectionFile, environ: dict[str, str] | None = None) -> str | None:
+    """The secret Jira signs the connection's webhooks with, from the variable the file names (None: no webhooks)."""
+    name = settings.tracker.webhook_secret_env
+    return ((environ if environ is not None else os.environ).get(name) or None) if name else None
 
 
 def parse_connection(text: str, source: str = "connection file") -> ConnectionFile:

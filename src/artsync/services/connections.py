@@ -98,11 +98,24 @@ def get_connection(db: Session, *, actor: Actor, train_key: str | None) -> Conne
     return connection_of(db, find_connection(db, train.id, train.key), train.key)
 
 
+def may_sync(db: Session, *, actor: Actor, train_key: str | None) -> str:
+    """Check that ``actor`` may pull and push the train's tracker (the RTE's job); the train's key."""
+    train = find_train(db, train_key)
+    authorize(actor, train.key, Action.ADMINISTER)
+    return train.key
+
+
 def find_connection(db: Session, train_id: int, train_key: str) -> ConnectionRow:
     row = db.scalars(select(ConnectionRow).where(ConnectionRow.train_id == train_id)).first()
     if row is None:
         raise NotFoundError(f"train {train_key} is not connected to a tracker: run `artsync connect FILE.toml` first")
     return row
+
+
+def connected_trains(db: Session) -> list[str]:
+    """The keys of the trains connected to a tracker."""
+    query = select(TrainRow.key).join(ConnectionRow, ConnectionRow.train_id == TrainRow.id).order_by(TrainRow.key)
+    return list(db.scalars(query))
 
 
 def connection_of(db: Session, row: ConnectionRow, train_key: str) -> Connection:

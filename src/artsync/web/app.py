@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import logging
+from collections import deque
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +30,7 @@ from artsync.domain.plan import FEATURE_KINDS
 from artsync.errors import ArtsyncError
 from artsync.realtime.hub import Hub
 from artsync.realtime.notify import make_relay
+from artsync.services.transaction import WAKE
 from artsync.settings import Settings
 from artsync.store.db import ensure_schema, make_engine, session_factory
 from artsync.web import problems
@@ -38,6 +42,7 @@ from artsync.web.routes import (
     art_events,
     calendar,
     cards,
+    connections,
     dependencies,
     event_pages,
     features,
@@ -80,6 +85,28 @@ async def notify_forever(settings: Settings, sessions: Any) -> None:
         await asyncio.sleep(settings.notify_interval)  # the worker's pace
 
 
+async def sync_forever(app: Any, settings: Settings) -> None:
+    """Every ``sync_every`` seconds, a pull of every connected train and the pushes, off the event loop."""
+    from artsync.connectors.sync import sync_round
+    from artsync.domain.permissions import Actor
+    from artsync.web.deps import wake_boards
+
+    def one_round() -> None:
+        with app.state.sessions() as db:
+            db.info[WAKE] = functools.partial(wake_boards, app)
+            outcome = sync_round(db, actor=Actor.local("artsync"))
+        for train, said in outcome.items():
+            if said not in ("pulled", "nothing changed"):
+                logger.warning("pull of %s failed: %s", train, said)
+
+    while True:
+        await asyncio.sleep(settings.sync_every)
+        try:
+            await asyncio.to_thread(one_round)
+        except Exception:  # the database away: tried again next time
+            logger.exception("tracker sync round failed")
+
+
 def vocabulary() -> dict[str, tuple[str | int, ...]]:
     """The domain's vocabularies the pages offer as choices."""
     return {
@@ -113,11 +140,14 @@ def create_app(settings: Settings) -> FastAPI:
         gc.freeze()
         pauses.start()
         notifier = asyncio.create_task(notify_forever(settings, sessions)) if settings.notify_in_server else None
+        syncer = asyncio.create_task(sync_forever(app, settings)) if settings.sync_every > 0 else None
         try:
             yield
         finally:
-            if notifier is not None:
-                notifier.cancel()
+            for task in (notifier, syncer):
+                if task is not None:
+                    task.cancel()
+            app.state.tracker_work.shutdown(wait=True, cancel_futures=True)
             pauses.stop()
             await watch.stop()
             await relay.stop()
@@ -144,6 +174,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.identities = identities
     app.state.pauses = pauses
     app.state.boards = BoardCache()
+    app.state.tracker_work = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tracker")  # webhooks' pulls
+    app.state.tracker_pulls = deque(maxlen=20)  # the latest of them (a test waits for one)
     templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html
     templates.env.globals["vocab"] = vocabulary()  # the pages' choices come from the domain, never a copy
     templates.env.globals["deed"] = deed  # an event as a person says it
@@ -172,6 +204,7 @@ def create_app(settings: Settings) -> FastAPI:
         features,
         dependencies,
         risks,
+        connections,
         health,
     ):
         app.include_router(module.router)

@@ -45,6 +45,7 @@ WORDS = {
     422: "The input breaks a rule; `detail` names the field.",
     428: "An edit must send If-Match with the ETag of the last read.",
     429: "Too many wrong passwords: wait `Retry-After` seconds.",
+    502: "The team's tracker (Jira, Azure DevOps) could not be read or written; `detail` says why.",
     503: "The database cannot be reached right now; try again.",
 }
 READ_ERRORS = (400, 401, 403, 404, 422, 503)
@@ -58,6 +59,8 @@ def error_codes(method: str, operation: dict[str, Any]) -> tuple[int, ...]:
     headers = {p.get("name", "").lower() for p in operation.get("parameters", []) if p.get("in") == "header"}
     if "if-match" in headers:
         codes += VERSIONED_ERRORS
+    if "tracker" in operation.get("tags", []):
+        codes += (502,)  # the tracker behind the call may fail
     return codes
 
 

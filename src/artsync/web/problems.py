@@ -18,6 +18,7 @@ from artsync.errors import (
     NotFoundError,
     StaleVersionError,
     StoreUnavailableError,
+    TrackerError,
     UnauthenticatedError,
 )
 from artsync.formats.fields import describe
@@ -32,6 +33,7 @@ STATUS: list[tuple[type[ArtsyncError], int]] = [
     (ConflictError, 409),
     (InvalidInputError, 422),
     (StoreUnavailableError, 503),
+    (TrackerError, 502),  # the tracker, not artsync, failed
 ]
 
 

@@ -1,0 +1,95 @@
+"""The train's tracker over the API: how the sync stands, pull now, and the tracker's webhook.
+
+``POST …/tracker/webhook`` is called by Jira, not by a person: it carries no credentials but an HMAC-SHA256
+signature of its body (``X-Hub-Signature: sha256=…``) with the secret the connection names
+(``webhook_secret_env``). A valid one starts a pull in the background and is answered 202 at once, so a sprint
+changed in Jira reaches every open board in seconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import threading
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from artsync.connectors.sync import pull, sync_round
+from artsync.errors import NotFoundError, UnauthenticatedError
+from artsync.formats.connection import webhook_secret
+from artsync.services.connections import conflicts_of, connection_actor, get_connection, may_sync, pending_pushes
+from artsync.services.transaction import WAKE
+from artsync.views import connections as shown
+from artsync.web.deps import CurrentCaller, Db, wake_boards
+
+router = APIRouter(prefix="/api/v1", tags=["tracker"])
+logger = logging.getLogger("artsync.tracker")
+PULLING: dict[str, threading.Lock] = {}  # one pull of a train at a time in this process
+
+
+@router.get("/trains/{key}/tracker")
+def tracker_connection(key: str, db: Db, caller: CurrentCaller) -> shown.TrackerConnection:
+    """The train's connection to its tracker: where, the last pull and its error, pushes waiting, conflicts."""
+    connection = get_connection(db, actor=caller.actor, train_key=key)
+    waiting = pending_pushes(db, actor=caller.actor, train_key=key)
+    conflicts = conflicts_of(db, actor=caller.actor, train_key=key)[:50]
+    secret = webhook_secret(connection.settings) is not None
+    return shown.TrackerConnection.of(connection, waiting, conflicts, secret)
+
+
+@router.post("/trains/{key}/tracker/pull")
+def pull_now(key: str, db: Db, caller: CurrentCaller, dry_run: bool = False) -> shown.PullResult:
+    """Pull what changed in the tracker now (the RTE); with ``dry_run``, say what would change and write nothing."""
+    train = may_sync(db, actor=caller.actor, train_key=key)
+    with PULLING.setdefault(train, threading.Lock()):
+        pulled = pull(db, actor=caller.actor, train_key=train, dry_run=dry_run)
+    return shown.PullResult.of(pulled.changes, dry_run)
+
+
+@router.post("/trains/{key}/tracker/webhook", status_code=202, response_class=Response)
+async def tracker_webhook(key: str, request: Request) -> Response:
+    """Jira's webhook (signed with the connection's secret): a pull of the train starts; answered at once."""
+    body = await request.body()
+    train = await run_in_threadpool(check_signature, request.app, key, body, request.headers.get("X-Hub-Signature"))
+    request.app.state.tracker_pulls.append(
+        request.app.state.tracker_work.submit(pull_in_background, request.app, train)
+    )
+    return Response(status_code=202)
+
+
+def check_signature(app: Any, key: str, body: bytes, signature: str | None) -> str:
+    with app.state.sessions() as db:
+        connection = get_connection(db, actor=system_actor(key), train_key=key)
+        secret = webhook_secret(connection.settings)
+    if secret is None:
+        raise NotFoundError(f"train {key}'s connection takes no webhooks: set webhook_secret_env in its file")
+    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    if not signature or not hmac.compare_digest(signature, expected):
+        raise UnauthenticatedError("the webhook's signature does not match the connection's secret")
+    return connection.train
+
+
+def pull_in_background(app: Any, train: str) -> None:
+    """A pull (and the pushes) for a webhook, one at a time per train; failures are kept on the connection."""
+    lock = PULLING.setdefault(train, threading.Lock())
+    if not lock.acquire(blocking=False):
+        return  # a pull is running: it reads what the webhook announced, or the next webhook's will
+    try:
+        with app.state.sessions() as db:
+            db.info[WAKE] = lambda trains: wake_boards(app, trains)
+            actor = connection_actor(get_connection(db, actor=system_actor(train), train_key=train))
+            sync_round(db, actor=actor, train_key=train)
+    except Exception:  # the tracker or the database away: logged, and on the connection when it can be
+        logger.exception("pull for a webhook of %s failed", train)
+    finally:
+        lock.release()
+
+
+def system_actor(train: str) -> Any:
+    """Who reads the connection to answer a webhook: the train's RTE role, on the server's behalf."""
+    from artsync.domain.permissions import Actor, Grant, Role
+
+    return Actor(name="artsync", grants=(Grant(train, Role.RTE),))
