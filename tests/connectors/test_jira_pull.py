@@ -257,3 +257,6 @@ def test_a_signed_webhook_brings_a_sprint_change_to_the_board_and_an_unsigned_on
             token = create_token(db, actor=ADMIN, user_name="rita").token
         shown = client.get(f"/api/v1/trains/{train}/tracker", headers={"Authorization": f"Bearer {token}"})
         assert shown.status_code == 200 and shown.json()["webhook"] is True and shown.json()["last_error"] is None
+        page = client.get(f"/trains/{train}/tracker", headers={"Authorization": f"Bearer {token}"})
+        assert page.status_code == 200 and "jira</b> project <b>PAY</b>" in page.text and "webhooks on" in page.text
+        assert "Nothing waiting: the tracker has every change made on the board." in page.text

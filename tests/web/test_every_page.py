@@ -36,6 +36,7 @@ PAGES = (
     "/trains/{train}/impediments",
     "/trains/{train}/conflicts",
     "/trains/{train}/notifications",
+    "/trains/{train}/tracker",
     "/trains/{train}/forecast",
     "/trains/{train}/report",
     "/trains/{train}/findings",

@@ -246,6 +246,28 @@ def notifications_page(request: Request, key: str, db: Db) -> Response:
     )  # fmt: skip
 
 
+@router.get("/trains/{key}/tracker", response_class=HTMLResponse)
+def tracker_page(request: Request, key: str, db: Db) -> Response:
+    """Where the train's teams work (Jira): the last pull and its error, the pushes waiting, the conflict log."""
+    from artsync.formats.connection import webhook_secret
+    from artsync.services.connections import conflicts_of, get_connection, pending_pushes
+    from artsync.views.connections import TrackerConnection
+
+    page = train_page(request, db, key)
+    if isinstance(page, Response):
+        return page
+    caller, seq, plan = page
+    connection = optional(get_connection, db, actor=caller.actor, train_key=key)
+    shown_connection = None
+    if connection is not None:
+        waiting = pending_pushes(db, actor=caller.actor, train_key=key)
+        conflicts = conflicts_of(db, actor=caller.actor, train_key=key)[:50]
+        hooks = webhook_secret(connection.settings) is not None
+        shown_connection = TrackerConnection.of(connection, waiting, conflicts, hooks)
+    return render(request, "tracker.html", caller, plan=plan, seq=seq, train=key, page="notifications",
+                  connection=shown_connection, admin=may(caller, key, Action.ADMINISTER))  # fmt: skip
+
+
 @router.get("/trains/{key}/forecast", response_class=HTMLResponse)
 def forecast_page(request: Request, key: str, db: Db) -> Response:
     """Milestones and objectives: the chance of making each, and by when it is 85% likely."""
