@@ -169,4 +169,14 @@ def events_match_the_catalogue(monkeypatch: pytest.MonkeyPatch) -> None:
             adapter(payload).validate_python(shown)
         return record(self, entity, entity_id, action, **kwargs)  # type: ignore[arg-type]
 
+    record_many = Write.record_many
+
+    def checked_many(self: Write, changes: list) -> list:
+        for entity, _, action, before, after in changes:
+            payload = payload_of(entity, action)
+            if payload is not None:
+                adapter(payload).validate_python(after if after is not None else before)
+        return record_many(self, changes)
+
     monkeypatch.setattr(Write, "record", checked)
+    monkeypatch.setattr(Write, "record_many", checked_many)

@@ -7,17 +7,22 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy.orm import Session
 
+from artsync.domain.tracker import Item, Progress
 from artsync.errors import ConflictError, ForbiddenError, InvalidInputError
 from artsync.formats.backup import read_backup, write_backup
+from artsync.formats.connection import parse_connection
 from artsync.formats.demo import DEMO_PASSWORD, demo_plan
 from artsync.services.auth import create_token, login
 from artsync.services.backup import backup, restore
 from artsync.services.baselines import commit_pi
 from artsync.services.calendar_feed import create_feed_token
 from artsync.services.capacity import add_holiday, add_leave, set_team
+from artsync.services.cards import set_card_status
+from artsync.services.connections import Fetched, apply_pull, connect
 from artsync.services.notifications import add_webhook, route, subscribe
 from artsync.services.people import add_user
 from artsync.services.plans import import_plan
+from artsync.services.trains import get_plan
 from artsync.services.votes import cast_vote, close_vote, open_vote
 from artsync.services.workshop import add_problem
 from artsync.services.wsjf import start_wsjf_session
@@ -52,6 +57,28 @@ def a_lived_in_train(db: Session) -> None:
     close_vote(db, actor=ADMIN, train_key=TRAIN)
     commit_pi(db, actor=ADMIN, train_key=TRAIN, override_reason="the demo commits with its findings")
     route(db, now=datetime(2026, 11, 25, 9, tzinfo=UTC))
+    a_tracker_connection(db)
+
+
+def a_tracker_connection(db: Session) -> None:
+    """The train connected to Jira: a mirror of two items, a pull, and a status changed on both sides."""
+    settings = parse_connection(
+        '[tracker]\nkind = "jira"\nurl = "https://example.atlassian.net"\nuser = "rte@example.com"\n'
+        'token_env = "JIRA_TOKEN"\nproject = "SHOP"\n[train]\nkey = "SHOP"\n[[team]]\nname = "Atlas"\nboard = 1\n'
+    )
+    connect(db, actor=ADMIN, settings=settings)
+    card = next(c for c in get_plan(db, actor=ADMIN, train_key=TRAIN).cards if c.team == "Atlas")
+
+    def fetched(progress: Progress) -> Fetched:
+        feature = Item(card.feature, "From Jira", is_feature=True)
+        story = Item("SHOP-9001", "A story", is_feature=False, parent=card.feature, team="Atlas", points=card.points,
+                     progress=progress)  # fmt: skip
+        return Fetched((feature, story), (), complete=False, cursor="2026-11-25 09:00")
+
+    apply_pull(db, actor=ADMIN, train_key=TRAIN, fetched=fetched(Progress.TO_DO))
+    set_card_status(db, actor=ADMIN, train_key=TRAIN, ref=card.ref, status="in progress")
+    pulled = apply_pull(db, actor=ADMIN, train_key=TRAIN, fetched=fetched(Progress.DONE))
+    assert pulled.changes.conflicts, "both sides changed the status: a conflict in the log"
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ What is read (the endpoints of ../shared/contracts/jira-platform.json and jira-s
   ``nextPageToken``;
 - per team, ``GET /rest/agile/1.0/board/{id}/sprint`` (its sprints, the team's iterations) and
   ``GET /rest/agile/1.0/board/{id}/issue`` (the items on its board, with their sprint), page by page with
-  ``startAt``, in key order.
+  ``startAt``, in key order; six boards are read at a time.
 
 An incremental pull adds ``updated >= "<cursor>"`` to every query; the cursor is the newest change seen, in the
 user's time zone to the minute (JQL's resolution), so the boundary minute is read again and nothing is missed.
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Generator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,11 +31,12 @@ from artsync.domain.plan import split_card_ref
 from artsync.domain.tracker import Item, Progress, Sprint, sprint_iteration
 from artsync.domain.wsjf import SCALE, WsjfInputs
 from artsync.errors import TrackerError
-from artsync.formats.connection import ConnectionFile
+from artsync.formats.connection import ConnectionFile, TeamMap
 from artsync.services.connections import Fetched, PushContext, Pusher
 
 POINTS_NAMES = ("Story Points", "Story point estimate")
 PAGE = 100
+BOARDS_AT_ONCE = 6  # the teams' boards are read side by side: a pull waits for the slowest, not for their sum
 PROGRESS = {"new": Progress.TO_DO, "indeterminate": Progress.IN_PROGRESS, "done": Progress.DONE}
 BLOCKING_LINKS = ("blocks",)  # link types (by name, lower case) whose inward side waits for the outward one
 
@@ -76,15 +78,21 @@ def fetch(http: TrackerClient, settings: ConnectionFile, cursor: str | None = No
     for issue in search(http, jql, fields.wanted):
         items[issue["key"]] = fields.item(issue, team=None)
         newest.append(updated(issue))
+    board_jql = f'project = "{tracker.project}"{since} ORDER BY key ASC'
+
+    def read_board(team: TeamMap) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]]:
+        board = int(team.board or 0)
+        return team.name, list(board_sprints(http, board)), list(board_issues(http, board, board_jql))
+
     sprints: list[Sprint] = []
-    for team in settings.team:
-        sprints += [sprint(s, team.name) for s in board_sprints(http, int(team.board or 0))]
-        board_jql = f'project = "{tracker.project}"{since} ORDER BY key ASC'
-        for issue in board_issues(http, int(team.board or 0), board_jql):
-            if issue["key"] in items and items[issue["key"]].team not in (None, team.name):
-                continue  # on two teams' boards: the first team's
-            items[issue["key"]] = fields.item(issue, team=team.name)
-            newest.append(updated(issue))
+    with ThreadPoolExecutor(max_workers=BOARDS_AT_ONCE, thread_name_prefix="jira") as boards:
+        for team, found_sprints, issues in boards.map(read_board, settings.team):  # in the file's order
+            sprints += [sprint(s, team) for s in found_sprints]
+            for issue in issues:
+                if issue["key"] in items and items[issue["key"]].team not in (None, team):
+                    continue  # on two teams' boards: the first team's
+                items[issue["key"]] = fields.item(issue, team=team)
+                newest.append(updated(issue))
     latest = max(newest, default=None)
     next_cursor = latest.astimezone(zone).strftime("%Y-%m-%d %H:%M") if latest else cursor
     return Fetched(tuple(items.values()), tuple(sprints), complete=cursor is None, cursor=next_cursor)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -227,6 +227,45 @@ def add_card(
         db.flush()
         event = w.record(Entity.CARD, ref, "added", before=None, after=card_state(ref, row))
     return Changed(card_value(ref, row), row.version, event, row.id)
+
+
+def add_cards(db: Session, *, actor: Actor, train_key: str | None, cards: Sequence[Card]) -> int:
+    """Many teams take on their parts of features at once (a pull from the tracker): new cards, each in its
+    iteration (or unplanned) with its status, in one change (one event each)."""
+    if not cards:
+        return 0
+    for card in cards:
+        if card.points not in limits.POINTS:
+            raise InvalidInputError(f"{card.ref}: a card's points are {limits.POINTS.words()}, not {card.points}")
+        check_status(card.status)
+    with writing(db, actor=actor, train_key=train_key) as w:
+        w.authorize(Action.EDIT_CARD, sorted({c.team for c in cards}))
+        w.check_open("board")
+        for card in cards:
+            w.check_iteration(card.iteration)
+        features = {key: id_ for key, id_ in db.execute(select(FeatureRow.key, FeatureRow.id).where(
+            FeatureRow.train_id == w.train.id, FeatureRow.key.in_({c.feature for c in cards})))}  # fmt: skip
+        teams = {
+            key: id_ for key, id_ in db.execute(select(TeamRow.key, TeamRow.id).where(TeamRow.train_id == w.train.id))
+        }
+        missing = sorted({c.feature for c in cards} - set(features)) + sorted({c.team for c in cards} - set(teams))
+        if missing:
+            raise NotFoundError(f"not in {w.train.key}: {', '.join(missing)}")
+        there = {
+            (f, t) for f, t in db.execute(select(CardRow.feature_id, CardRow.team_id).where(CardRow.pi_id == w.pi.id))
+        }
+        rows = []
+        for card in cards:
+            if (features[card.feature], teams[card.team]) in there:
+                raise ConflictError(f"{card.ref} is already on the board: move it instead")
+            there.add((features[card.feature], teams[card.team]))
+            rows.append(CardRow(pi_id=w.pi.id, feature_id=features[card.feature], team_id=teams[card.team],
+                                iteration=card.iteration, points=card.points, status=card.status))  # fmt: skip
+        db.add_all(rows)
+        db.flush()
+        added = zip(cards, rows, strict=True)
+        w.record_many([(Entity.CARD, c.ref, "added", None, card_state(c.ref, row)) for c, row in added])
+    return len(rows)
 
 
 def remove_card(db: Session, *, actor: Actor, train_key: str | None, ref: str, version: int | None = None) -> Event:

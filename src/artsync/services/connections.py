@@ -224,8 +224,7 @@ def record_failure(db: Session, *, train_key: str, error: str) -> None:
 
 def bring(db: Session, actor: Actor, train: str, changes: Changes) -> None:
     """The changes, through the services, in an order that needs nothing not yet there."""
-    for feature in changes.features_added:
-        feature_service.import_feature(db, actor=actor, train_key=train, feature=feature)
+    feature_service.import_features(db, actor=actor, train_key=train, features=changes.features_added)
     for feature in changes.features_edited:
         scores = feature.wsjf
         feature_service.edit_feature(db, actor=actor, train_key=train, key=feature.key, version=None, changes={
@@ -236,19 +235,14 @@ def bring(db: Session, actor: Actor, train: str, changes: Changes) -> None:
         dependency_service.remove_dependency(db, actor=actor, train_key=train, consumer=consumer, provider=provider)
     for ref in changes.cards_removed:
         card_service.remove_card(db, actor=actor, train_key=train, ref=ref)
-    for card in changes.cards_added:
-        card_service.add_card(db, actor=actor, train_key=train, feature=card.feature, team=card.team,
-                              points=card.points, iteration=card.iteration)  # fmt: skip
-        if card.status != "not started":
-            card_service.set_card_status(db, actor=actor, train_key=train, ref=card.ref, status=card.status)
+    card_service.add_cards(db, actor=actor, train_key=train, cards=changes.cards_added)
     for ref, _, to in changes.cards_moved:
         card_service.move_card(db, actor=actor, train_key=train, ref=ref, to_iteration=to)
     for ref, _, status in changes.cards_marked:
         card_service.set_card_status(db, actor=actor, train_key=train, ref=ref, status=status)
     for ref, _, points in changes.cards_estimated:
         card_service.set_card_points(db, actor=actor, train_key=train, ref=ref, points=points)
-    for consumer, provider in changes.dependencies_added:
-        dependency_service.add_dependency(db, actor=actor, train_key=train, consumer=consumer, provider=provider)
+    dependency_service.add_dependencies(db, actor=actor, train_key=train, pairs=changes.dependencies_added)
 
 
 def pull_counts(changes: Changes) -> dict[str, int]:

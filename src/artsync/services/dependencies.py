@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -11,12 +12,12 @@ from artsync.domain.board import PlacedDependency, dependency_status
 from artsync.domain.events import Entity, Event
 from artsync.domain.lifecycle import dependency_move
 from artsync.domain.permissions import Action, Actor
-from artsync.domain.plan import Dependency, split_card_ref
+from artsync.domain.plan import Dependency, card_ref, split_card_ref
 from artsync.errors import ConflictError, InvalidInputError, NotFoundError
 from artsync.services.cards import find_card
 from artsync.services.events import event_for_request
 from artsync.services.writes import Changed, Write, writing
-from artsync.store.models import CardRow, DependencyRow
+from artsync.store.models import CardRow, DependencyRow, FeatureRow, TeamRow
 
 
 def add_dependency(
@@ -55,6 +56,42 @@ def add_dependency(
             request_key=request_key,
         )  # fmt: skip
     return placed(dependency, consumer_row, provider_row, row.version, event)
+
+
+def add_dependencies(db: Session, *, actor: Actor, train_key: str | None, pairs: Sequence[tuple[str, str]]) -> int:
+    """Many dependencies at once (a pull from the tracker), each consumer needing its provider: one change, one
+    event each."""
+    if not pairs:
+        return 0
+    for consumer, provider in pairs:
+        if consumer == provider:
+            raise InvalidInputError(f"{consumer} cannot depend on itself")
+    with writing(db, actor=actor, train_key=train_key) as w:
+        w.authorize(Action.CHANGE_DEPENDENCY, sorted({t for pair in pairs for t in teams_of(*pair)}))
+        w.check_open("board")
+        ids = {card_ref(feature, team): card_id for card_id, feature, team in db.execute(
+            select(CardRow.id, FeatureRow.key, TeamRow.key)
+            .join(FeatureRow, CardRow.feature_id == FeatureRow.id).join(TeamRow, CardRow.team_id == TeamRow.id)
+            .where(CardRow.pi_id == w.pi.id))}  # fmt: skip
+        missing = sorted({ref for pair in pairs for ref in pair} - set(ids))
+        if missing:
+            raise NotFoundError(f"no card {', '.join(missing)} on the board")
+        there = {(c, p) for c, p in db.execute(select(DependencyRow.consumer_id, DependencyRow.provider_id)
+                                               .where(DependencyRow.pi_id == w.pi.id))}  # fmt: skip
+        rows = []
+        for consumer, provider in pairs:
+            if (ids[consumer], ids[provider]) in there:
+                raise ConflictError(f"{consumer} already needs {provider}")
+            there.add((ids[consumer], ids[provider]))
+            rows.append(DependencyRow(pi_id=w.pi.id, consumer_id=ids[consumer], provider_id=ids[provider],
+                                      state="requested"))  # fmt: skip
+        db.add_all(rows)
+        db.flush()
+        w.record_many([
+            (Entity.DEPENDENCY, Dependency(c, p).key, "added", None, dependency_state(Dependency(c, p), row))
+            for (c, p), row in zip(pairs, rows, strict=True)
+        ])  # fmt: skip
+    return len(rows)
 
 
 def remove_dependency(

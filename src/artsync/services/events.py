@@ -6,7 +6,7 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -57,6 +57,34 @@ def append_event(
         event = event_value(row)
     db.info.setdefault(CHANGED_TRAINS, set()).add(train.key)  # woken after commit (services/transaction.py)
     return event
+
+
+Change = tuple[str, str, str, dict[str, Any] | None, dict[str, Any] | None]  # entity, entity_id, action, before, after
+
+
+def append_events(db: Session, *, train: TrainRow, actor: Actor, changes: list[Change]) -> list[Event]:
+    """Add many entries to ``train``'s log at once, inside the caller's transaction: their seqs drawn in one
+    increment (gap-free, in the order given), the rows written in one batch, and on PostgreSQL one NOTIFY that
+    tells the listeners to read them from the log."""
+    if not changes:
+        return []
+    at = utc_now()
+    last = db.execute(
+        update(TrainRow).where(TrainRow.id == train.id).values(last_seq=TrainRow.last_seq + len(changes))
+        .returning(TrainRow.last_seq)
+    ).scalar_one()  # fmt: skip
+    set_committed_value(train, "last_seq", last)
+    first = last - len(changes) + 1
+    events = [
+        Event(first + n, at, actor.name, entity, entity_id, action, before, after)
+        for n, (entity, entity_id, action, before, after) in enumerate(changes)
+    ]
+    db.execute(insert(EventRow), [{"train_id": train.id, "request_key": None, **e.__dict__} for e in events])
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SELECT pg_notify(:channel, :payload)"),
+                   {"channel": NOTIFY_CHANNEL, "payload": json.dumps({"train": train.key})})  # fmt: skip
+    db.info.setdefault(CHANGED_TRAINS, set()).add(train.key)
+    return events
 
 
 SEQ_MARK = -7_654_321  # stands in the NOTIFY payload for the seq the statement itself draws

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -29,10 +30,6 @@ def find_feature(db: Session, train_id: int, key: str) -> FeatureRow:
     if row is None:
         raise NotFoundError(f"no feature {key!r} in the backlog")
     return row
-
-
-def find_feature_id(db: Session, train_id: int, key: str) -> int | None:
-    return db.scalars(select(FeatureRow.id).where(FeatureRow.train_id == train_id, FeatureRow.key == key)).first()
 
 
 def get_feature(db: Session, *, actor: Actor, train_key: str, key: str) -> Changed[Feature]:
@@ -77,20 +74,29 @@ def edit_feature(
     return Changed(feature_value(row), row.version, event)
 
 
-def import_feature(db: Session, *, actor: Actor, train_key: str, feature: Feature) -> Changed[Feature]:
-    """A feature brought from the team tracker into the backlog (product management's, or a connection's)."""
+def import_features(db: Session, *, actor: Actor, train_key: str, features: Sequence[Feature]) -> int:
+    """Features brought from the team tracker into the backlog, in one change (one event each)."""
+    if not features:
+        return 0
     with writing(db, actor=actor, train_key=train_key, may=Action.EDIT_FEATURE) as w:
-        if find_feature_id(db, w.train.id, feature.key) is not None:
-            raise ConflictError(f"{feature.key} is in the backlog already")
-        if feature.kind not in FEATURE_KINDS:
-            raise InvalidInputError(f"kind: {feature.kind!r} must be one of {', '.join(FEATURE_KINDS)}")
-        s = feature.wsjf
-        row = FeatureRow(train_id=w.train.id, key=feature.key, title=feature.title.strip() or feature.key,
-                         kind=feature.kind, ubv=s.ubv, tc=s.tc, rroe=s.rroe, size=s.size)  # fmt: skip
-        db.add(row)
+        keys = [f.key for f in features]
+        taken = set(db.scalars(select(FeatureRow.key).where(FeatureRow.train_id == w.train.id,
+                                                             FeatureRow.key.in_(keys))))  # fmt: skip
+        if taken or len(set(keys)) != len(keys):
+            raise ConflictError(f"{', '.join(sorted(taken) or keys)} in the backlog already")
+        rows = []
+        for feature in features:
+            if feature.kind not in FEATURE_KINDS:
+                raise InvalidInputError(
+                    f"{feature.key}: kind {feature.kind!r} must be one of {', '.join(FEATURE_KINDS)}"
+                )
+            s = feature.wsjf
+            rows.append(FeatureRow(train_id=w.train.id, key=feature.key, title=feature.title.strip() or feature.key,
+                                   kind=feature.kind, ubv=s.ubv, tc=s.tc, rroe=s.rroe, size=s.size))  # fmt: skip
+        db.add_all(rows)
         db.flush()
-        event = w.record(Entity.FEATURE, feature.key, "imported", before=None, after=feature_state(row))
-    return Changed(feature_value(row), row.version, event)
+        w.record_many([(Entity.FEATURE, row.key, "imported", None, feature_state(row)) for row in rows])
+    return len(rows)
 
 
 def feature_state(row: FeatureRow) -> dict[str, Any]:

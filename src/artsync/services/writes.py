@@ -28,7 +28,7 @@ from artsync.domain.events import Event, payload_of
 from artsync.domain.lifecycle import check_open
 from artsync.domain.permissions import Action, Actor
 from artsync.errors import ConflictError, InvalidInputError
-from artsync.services.events import append_event
+from artsync.services.events import Change, append_event, append_events
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_pi, find_train
 from artsync.services.transaction import transaction
@@ -120,6 +120,14 @@ class Write:
             after=after,
             request_key=request_key,
         )
+
+    def record_many(self, changes: list[Change]) -> list[Event]:
+        """Append many changes (entity, entity_id, action, before, after) to the log at once, in order: a
+        change of many items (a pull from the tracker) costs one statement, not one per item."""
+        for entity, _, action, _, _ in changes:
+            if payload_of(entity, action) is None:
+                raise ValueError(f"{entity} {action!r} is not in the event catalogue (domain/events.py)")
+        return append_events(self.db, train=self.train, actor=self.actor, changes=changes)
 
     def update(
         self,
