@@ -16,7 +16,7 @@ import random
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -59,6 +59,9 @@ def project(fake: FakeJira, seed: int = 7) -> None:
                            sprint=sprint, points=float(rng.choice([1, 2, 3, 5, 8]))))  # fmt: skip
             stories.append((f"FLEET-{number}", board))
             number += 1
+    for n, issue in enumerate(fake.issues.values()):  # written over the weeks before, a minute apart
+        issue.updated = datetime(2026, 10, 1, tzinfo=UTC) + timedelta(minutes=n)
+    fake.clock = datetime(2026, 10, 1, tzinfo=UTC) + timedelta(minutes=len(fake.issues))
     links = 0
     while links < 3000:
         (waiting, one), (blocker, other) = rng.sample(stories, 2)

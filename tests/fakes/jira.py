@@ -223,7 +223,7 @@ class FakeJira:
                 values = self.sprints.get(board, [])
                 page = values[start : start + size]
                 return ok({"maxResults": size, "startAt": start, "isLast": start + size >= len(values), "values": page})
-            found = [i for i in self.matching(request.args.get("jql", "")) if i.board == board]
+            found = self.matching(request.args.get("jql", ""), board)
             page = found[start : start + size]
             if start == 0 and len(found) > size:
                 self.between_pages()
@@ -250,13 +250,15 @@ class FakeJira:
             run, self.during_pages = self.during_pages, None
             run()
 
-    def matching(self, jql: str) -> list[Issue]:
-        """The little JQL the connector writes: project, issue type, updated since, key order."""
+    def matching(self, jql: str, board: int | None = None) -> list[Issue]:
+        """The little JQL the connector writes: project, issue type, updated since, key order (on a board)."""
         self.queries.append(jql)
         with self.lock:
             if len(self.ordered) != len(self.issues):  # issues were added: sort again
                 self.ordered = sorted(self.issues, key=key_order)
             issues = [self.issues[key] for key in self.ordered]
+        if board is not None:
+            issues = [i for i in issues if i.board == board]
         wanted_type = re.search(r'issuetype = "([^"]+)"', jql)
         since = re.search(r'updated >= "([^"]+)"', jql)
         if wanted_type:

@@ -9,7 +9,7 @@ What is read (the endpoints of ../shared/contracts/jira-platform.json and jira-s
   ``nextPageToken``;
 - per team, ``GET /rest/agile/1.0/board/{id}/sprint`` (its sprints, the team's iterations) and
   ``GET /rest/agile/1.0/board/{id}/issue`` (the items on its board, with their sprint), page by page with
-  ``startAt``, in key order; six boards are read at a time.
+  ``startAt``, in key order; eight boards are read at a time.
 
 An incremental pull adds ``updated >= "<cursor>"`` to every query; the cursor is the newest change seen, in the
 user's time zone to the minute (JQL's resolution), so the boundary minute is read again and nothing is missed.
@@ -36,7 +36,7 @@ from artsync.services.connections import Fetched, PushContext, Pusher
 
 POINTS_NAMES = ("Story Points", "Story point estimate")
 PAGE = 100
-BOARDS_AT_ONCE = 6  # the teams' boards are read side by side: a pull waits for the slowest, not for their sum
+BOARDS_AT_ONCE = 8  # the teams' boards are read side by side: a pull waits for the slowest, not for their sum
 PROGRESS = {"new": Progress.TO_DO, "indeterminate": Progress.IN_PROGRESS, "done": Progress.DONE}
 BLOCKING_LINKS = ("blocks",)  # link types (by name, lower case) whose inward side waits for the outward one
 

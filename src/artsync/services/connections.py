@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from artsync.domain import tracker
@@ -160,13 +160,22 @@ def apply_pull(db: Session, *, actor: Actor, train_key: str, fetched: Fetched, d
         row, changes = pull.row, pull.changes
         pull_actor = connection_actor(pull.connection)
         bring(db, pull_actor, pull.connection.train, changes)
-        for key in set(pull.mirror) - set(pull.items):
-            db.delete(pull.mirror[key])
-        for item in fetched.items:
-            if item.key in pull.mirror:
-                pull.mirror[item.key].item = item_record(item)
-            else:
-                db.add(TrackerItemRow(connection_id=row.id, key=item.key, item=item_record(item)))
+        mirror = TrackerItemRow.__table__
+        assert isinstance(mirror, Table)
+        gone = sorted(set(pull.mirror) - set(pull.items))
+        for at in range(0, len(gone), 500):
+            db.execute(delete(TrackerItemRow).where(TrackerItemRow.connection_id == row.id,
+                                                    TrackerItemRow.key.in_(gone[at : at + 500])))  # fmt: skip
+        changed = [{"_key": i.key, "item": item_record(i)} for i in fetched.items if i.key in pull.mirror]
+        if changed:
+            db.execute(
+                update(mirror).where(mirror.c.connection_id == row.id, mirror.c.key == bindparam("_key"))
+                .values(item=bindparam("item")), changed
+            )  # fmt: skip
+        new = [{"connection_id": row.id, "key": i.key, "item": item_record(i)} for i in fetched.items
+               if i.key not in pull.mirror]  # fmt: skip
+        if new:
+            db.execute(insert(mirror), new)
         for c in changes.conflicts:
             db.add(SyncConflictRow(connection_id=row.id, item=c.item, field=c.field, artsync_value=c.artsync,
                                    tracker_value=c.tracker, winner=c.winner, at=utc_now()))  # fmt: skip
@@ -183,7 +192,7 @@ def apply_pull(db: Session, *, actor: Actor, train_key: str, fetched: Fetched, d
 class WorkedOut:
     row: ConnectionRow
     connection: Connection
-    mirror: dict[str, TrackerItemRow]
+    mirror: dict[str, dict[str, Any]]  # what the mirror held, by key
     items: dict[str, Item]
     now: Implied
     changes: Changes
@@ -195,8 +204,13 @@ def work_out(db: Session, actor: Actor, train_key: str, fetched: Fetched) -> Wor
     authorize(actor, train.key, Action.ADMINISTER)
     row = find_connection(db, train.id, train.key)
     connection = connection_of(db, row, train.key)
-    mirror = {r.key: r for r in db.scalars(select(TrackerItemRow).where(TrackerItemRow.connection_id == row.id))}
-    items = {} if fetched.complete else {key: item_of(r.item) for key, r in mirror.items()}
+    mirror: dict[str, dict[str, Any]] = {
+        key: record  # plain values, not mapped rows: thousands of them would slow every flush of the pull
+        for key, record in db.execute(
+            select(TrackerItemRow.key, TrackerItemRow.item).where(TrackerItemRow.connection_id == row.id)
+        )
+    }
+    items = {} if fetched.complete else {key: item_of(record) for key, record in mirror.items()}
     items.update({i.key: i for i in fetched.items})
     pi_row = find_current_pi(db, train)
     plan = load_plan(db, train, pi_row)
