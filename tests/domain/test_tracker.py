@@ -121,3 +121,21 @@ def test_cards_and_dependencies_are_removed_only_when_the_tracker_had_them() -> 
     changes = reconcile(base, Implied(), {}, board_cards, [("A-1@Atlas", "B-1@Orion"), ("C-1@Atlas", "B-1@Orion")])
     assert changes.cards_removed == ("A-1@Atlas",)
     assert changes.dependencies_removed == (("A-1@Atlas", "B-1@Orion"),)
+
+
+def test_a_tracker_without_wsjf_fields_never_overwrites_the_backlogs_scores() -> None:
+    from artsync.domain.plan import Feature
+    from artsync.domain.wsjf import WsjfInputs
+
+    scored_here = Feature("A-1", "Old title", "business", WsjfInputs(8, 5, 3, 2))
+    pulled = implied([Item("A-1", "New title", is_feature=True)], SPRINTS, PI_, ["Atlas"])
+    changes = reconcile(Implied(), pulled, {"A-1": scored_here}, {}, [])
+    assert changes.features_edited == (Feature("A-1", "New title", "business", WsjfInputs(8, 5, 3, 2)),)
+    same_title = implied([Item("A-1", "Old title", is_feature=True)], SPRINTS, PI_, ["Atlas"])
+    assert reconcile(Implied(), same_title, {"A-1": scored_here}, {}, []).features_edited == ()
+
+
+def test_a_card_taken_off_the_board_is_not_brought_back_by_the_next_pull() -> None:
+    base = Implied(cards={"A-1@Atlas": card(1)})
+    assert reconcile(base, base, {}, {}, []).cards_added == ()
+    assert reconcile(Implied(), base, {}, {}, []).cards_added == (card(1),)  # new in the tracker: added

@@ -19,7 +19,7 @@ Conventions (docs/connectors.md):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 
@@ -76,6 +76,7 @@ class Implied:
     cards: dict[str, Card] = field(default_factory=dict)
     dependencies: frozenset[tuple[str, str]] = frozenset()
     problems: tuple[str, ...] = ()
+    scored: frozenset[str] = frozenset()  # the features whose WSJF inputs the tracker holds; the others' are artsync's
 
 
 def sprint_iteration(pi: PI, sprint: Sprint) -> int | None:
@@ -142,7 +143,8 @@ def implied(items: Iterable[Item], sprints: Mapping[str, Sprint], pi: PI, teams:
             consumer, provider = card_of.get(i.key), card_of.get(other)
             if consumer and provider and consumer != provider:
                 dependencies.add((consumer, provider))
-    return Implied(features, cards, frozenset(dependencies), tuple(problems))
+    scored = frozenset(i.key for i in items if i.is_feature and i.wsjf is not None)
+    return Implied(features, cards, frozenset(dependencies), tuple(problems), scored)
 
 
 class Winner(StrEnum):
@@ -221,15 +223,23 @@ def reconcile(
 
     A value the board holds already is no change; a value the board changed too since the base is a conflict
     that ``rules`` settle (the iteration by ``iteration_in_planning`` while the PI is planned). Only cards and
-    dependencies the tracker implied are ever removed.
+    dependencies the tracker implied are ever removed; one taken off the board is not brought back; a feature's
+    WSJF inputs come from the tracker only when it holds them.
     """
     board_deps = set(board_dependencies)
     added_f = tuple(f for k, f in sorted(now.features.items()) if k not in board_features)
-    edited_f = tuple(
-        f
-        for k, f in sorted(now.features.items())
-        if k in board_features and f != base.features.get(k) and f != board_features[k]
-    )
+    edited_f = []
+    for key, feature in sorted(now.features.items()):
+        kept = board_features.get(key)
+        if kept is None:
+            continue
+        if key not in now.scored:  # the tracker has no WSJF fields: the backlog's scores stand
+            feature = replace(feature, wsjf=kept.wsjf)
+        was = base.features.get(key, kept)
+        if key not in now.scored:
+            was = replace(was, wsjf=kept.wsjf)
+        if feature not in (kept, was):
+            edited_f.append(feature)
     added: list[Card] = []
     moved: list[tuple[str, int | None, int | None]] = []
     marked: list[tuple[str, str, str]] = []
@@ -248,7 +258,8 @@ def reconcile(
     for ref, card in sorted(now.cards.items()):
         ours = board_cards.get(ref)
         if ours is None:
-            added.append(card)
+            if ref not in base.cards:  # new in the tracker; one pulled before and taken off the board stays off
+                added.append(card)
             continue
         then = base.cards.get(ref, ours)  # not pulled before: the board's value is the base
         iteration_rule = rules.iteration_in_planning if planning else rules.iteration
@@ -263,7 +274,7 @@ def reconcile(
     deps_removed = tuple(sorted(d for d in base.dependencies - now.dependencies if d in board_deps))
     return Changes(
         features_added=added_f,
-        features_edited=edited_f,
+        features_edited=tuple(edited_f),
         cards_added=tuple(added),
         cards_moved=tuple(moved),
         cards_marked=tuple(marked),
