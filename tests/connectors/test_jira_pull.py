@@ -260,3 +260,20 @@ def test_a_signed_webhook_brings_a_sprint_change_to_the_board_and_an_unsigned_on
         page = client.get(f"/trains/{train}/tracker", headers={"Authorization": f"Bearer {token}"})
         assert page.status_code == 200 and "jira</b> project <b>PAY</b>" in page.text and "webhooks on" in page.text
         assert "Nothing waiting: the tracker has every change made on the board." in page.text
+
+
+def test_an_issue_changed_between_two_pages_of_a_pull_is_neither_lost_nor_read_twice(db, train, jira) -> None:
+    for n in range(120):  # Atlas's board holds more than a page
+        jira.add(Issue(f"PAY-{500 + n}", f"Story {500 + n}", "Story", parent="PAY-5", board=1, sprint=101, points=1.0))
+    first_on_board = min((i for i in jira.issues.values() if i.board == 1 and i.type == "Story"),
+                         key=lambda i: int(i.key.split("-")[1]))  # fmt: skip
+    target = 102 if first_on_board.sprint != 102 else 103  # the card's only story on Atlas's board moves
+    jira.during_pages = lambda: jira.change(first_on_board.key, sprint=target)  # read already, then changed
+    pulled = pull(db, actor=ADMIN, train_key=train, **quick())
+    assert get_connection(db, actor=ADMIN, train_key=train).items == len(jira.issues)  # each issue once
+    ref = f"{first_on_board.parent}@Atlas"
+    before = get_plan(db, actor=ADMIN, train_key=train).cards_by_ref[ref].iteration
+    assert pulled.changes.problems == () and before != target % 100
+    again = pull(db, actor=ADMIN, train_key=train, **quick())  # the change is newer than anything read
+    assert get_plan(db, actor=ADMIN, train_key=train).cards_by_ref[ref].iteration == target % 100
+    assert again.changes.cards_moved == ((ref, before, target % 100),)

@@ -224,11 +224,11 @@ class FakeJira:
                 page = values[start : start + size]
                 return ok({"maxResults": size, "startAt": start, "isLast": start + size >= len(values), "values": page})
             found = self.matching(request.args.get("jql", ""), board)
-            page = found[start : start + size]
+            answer = ok({"startAt": start, "maxResults": size, "total": len(found),
+                         "issues": [self.bean(i) for i in found[start : start + size]]})  # fmt: skip
             if start == 0 and len(found) > size:
-                self.between_pages()
-            return ok({"startAt": start, "maxResults": size, "total": len(found),
-                       "issues": [self.bean(i) for i in page]})  # fmt: skip
+                self.between_pages()  # after the first page was read, before the second is asked for
+            return answer
         return Response(json.dumps({"errorMessages": [f"no route {path}"]}), status=404,
                         content_type="application/json")  # fmt: skip
 
@@ -236,13 +236,12 @@ class FakeJira:
         found = self.matching(body["jql"])
         start = int(body.get("nextPageToken") or 0)
         size = int(body.get("maxResults") or 50)
-        page = found[start : start + size]
         last = start + size >= len(found)
-        if start == 0 and not last:
-            self.between_pages()
-        result: dict[str, Any] = {"issues": [self.bean(i) for i in page], "isLast": last}
+        result: dict[str, Any] = {"issues": [self.bean(i) for i in found[start : start + size]], "isLast": last}
         if not last:
             result["nextPageToken"] = str(start + size)
+            if start == 0:
+                self.between_pages()
         return ok(result)
 
     def between_pages(self) -> None:
