@@ -277,3 +277,31 @@ def test_an_issue_changed_between_two_pages_of_a_pull_is_neither_lost_nor_read_t
     again = pull(db, actor=ADMIN, train_key=train, **quick())  # the change is newer than anything read
     assert get_plan(db, actor=ADMIN, train_key=train).cards_by_ref[ref].iteration == target % 100
     assert again.changes.cards_moved == ((ref, before, target % 100),)
+
+
+def test_two_pulls_at_the_same_instant_bring_each_change_once(engine, train, jira) -> None:
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    start = threading.Barrier(2)
+    outcome: list[object] = []
+
+    def pull_now() -> None:
+        with Session(engine) as db:
+            start.wait()
+            try:
+                outcome.append(pull(db, actor=ADMIN, train_key=train, **quick()).changes)
+            except Exception as exc:
+                outcome.append(exc)
+
+    threads = [threading.Thread(target=pull_now) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not [o for o in outcome if isinstance(o, Exception)], outcome
+    assert sorted(len(o.cards_added) for o in outcome) == [0, 60]  # the second saw what the first brought
+    with Session(engine) as db:
+        added = [e for e in list_events(db, actor=ADMIN, train_key=train) if (e.entity, e.action) == ("card", "added")]
+        assert len(added) == 60 and len(get_plan(db, actor=ADMIN, train_key=train).cards) == 60

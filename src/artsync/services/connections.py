@@ -203,6 +203,8 @@ def work_out(db: Session, actor: Actor, train_key: str, fetched: Fetched) -> Wor
     train = find_train(db, train_key)
     authorize(actor, train.key, Action.ADMINISTER)
     row = find_connection(db, train.id, train.key)
+    # Two pulls at once (the terminal and a webhook) take turns: the second reads the base the first left.
+    db.refresh(row, with_for_update=True)
     connection = connection_of(db, row, train.key)
     mirror: dict[str, dict[str, Any]] = {
         key: record  # plain values, not mapped rows: thousands of them would slow every flush of the pull
