@@ -23,7 +23,8 @@ import httpx
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
-from tests.fakes.jira import FakeJira, Issue, running
+from tests.fakes.contracts import running
+from tests.fakes.jira import FakeJira, Issue
 from tests.web.browser import serving
 
 from artsync.connectors.sync import pull

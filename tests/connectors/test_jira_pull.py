@@ -22,7 +22,8 @@ from artsync.services.dependencies import add_dependency
 from artsync.services.events import list_events
 from artsync.services.plans import import_plan
 from artsync.services.trains import get_plan
-from tests.fakes.jira import FakeJira, Fault, Issue, running
+from tests.fakes.contracts import Fault, running
+from tests.fakes.jira import FakeJira, Issue
 from tests.personas import ADMIN
 
 TEAMS = ["Atlas", "Aurora", "Comet", "Falcon", "Kestrel", "Lynx", "Nova", "Orion", "Phoenix", "Zephyr"]

@@ -10,44 +10,17 @@ changed when they are loaded).
 from __future__ import annotations
 
 import json
-import os
 import re
-import threading
-import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-from openapi_core import OpenAPI
-from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
-from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-# The vendors' documents live beside the project (../shared/contracts); ARTSYNC_CONTRACTS_DIR points elsewhere.
-CONTRACTS = Path(os.environ.get("ARTSYNC_CONTRACTS_DIR") or Path(__file__).parents[2].parent / "shared" / "contracts")
+from tests.fakes.contracts import CheckedFake, ok
+
 CATEGORY = {"to do": ("To Do", "new"), "in progress": ("In Progress", "indeterminate"), "done": ("Done", "done")}
-
-
-@cache
-def contract(name: str) -> dict[str, Any]:
-    path = CONTRACTS / name
-    if not path.exists():  # never skipped: a connector unchecked against its vendor's contract is not tested
-        raise FileNotFoundError(
-            f"the tracker contract {path} is missing: set ARTSYNC_CONTRACTS_DIR to ../shared/contracts"
-        )
-    return json.loads(path.read_text())
-
-
-def checker(name: str, base: str) -> OpenAPI:
-    # openapi-core checks basic auth and says it cannot check OAuth2, which the documents also offer.
-    warnings.filterwarnings("ignore", "Unsupported scheme type", UserWarning, "openapi_core")
-    document = dict(contract(name))
-    document["servers"] = [{"url": base}]
-    return OpenAPI.from_dict(document)
 
 
 @dataclass
@@ -65,33 +38,21 @@ class Issue:
     updated: datetime = field(default_factory=lambda: datetime(2026, 11, 1, 9, 0, tzinfo=UTC))
 
 
-@dataclass
-class Fault:
-    status: int
-    times: int
-    headers: dict[str, str] = field(default_factory=dict)
-    after: int = 0  # requests to let through first
-
-
-class FakeJira:
+class FakeJira(CheckedFake):
     """Jira Cloud, as much of it as the connector uses, with the state a test gives it."""
 
+    documents = {r"/rest/agile/": "jira-software.json", r"/rest/api/3/": "jira-platform.json"}  # noqa: RUF012
+
     def __init__(self, project: str = "PAY") -> None:
+        super().__init__()
         self.project = project
         self.issues: dict[str, Issue] = {}
         self.sprints: dict[int, list[dict[str, Any]]] = {}
-        self.faults: list[Fault] = []
-        self.violations: list[str] = []
-        self.seen: list[str] = []  # "METHOD path?query" of every request
         self.queries: list[str] = []  # the JQL of every search
-        self.auth: list[str] = []
-        self.lock = threading.Lock()
         self.clock = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
-        self.base = ""
         self.during_pages: Callable[[], None] | None = None  # runs once, between the first two pages
         self.links: dict[int, tuple[str, str]] = {}  # link id → (the waiting issue, the issue it waits for)
         self.writes: list[str] = []  # what artsync changed in Jira, in order
-        self.checking = True  # every request and answer against the contracts (a bench turns it off)
         self.ordered: list[str] = []  # the keys in key order
 
     # The state.
@@ -127,42 +88,6 @@ class FakeJira:
             issue.updated = self.clock
 
     # The server.
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        request = Request(environ)
-        response = self.answer(request)
-        return response(environ, start_response)
-
-    def answer(self, request: Request) -> Response:
-        self.seen.append(f"{request.method} {request.full_path.rstrip('?')}")
-        self.auth.append(request.headers.get("Authorization", ""))
-        api = self.contract_for(request.path) if self.checking else None
-        if api is not None:
-            try:
-                api.validate_request(WerkzeugOpenAPIRequest(request))
-            except Exception as exc:  # any way the request strays from the contract
-                self.violations.append(f"request {request.method} {request.path}: {exc} {exc.__cause__ or ''}")
-        for fault in self.faults:
-            if fault.after > 0:
-                fault.after -= 1
-            elif fault.times > 0:
-                fault.times -= 1
-                return Response(json.dumps({"errorMessages": ["not now"]}), status=fault.status,
-                                headers=fault.headers, content_type="application/json")  # fmt: skip
-        response = self.route(request)
-        if api is not None and response.status_code < 400:
-            try:
-                api.validate_response(WerkzeugOpenAPIRequest(request), WerkzeugOpenAPIResponse(response))
-            except Exception as exc:
-                self.violations.append(f"response {request.method} {request.path}: {exc} {exc.__cause__ or ''}")
-        return response
-
-    def contract_for(self, path: str) -> OpenAPI | None:
-        if path.startswith("/rest/agile/"):
-            return self.software
-        if path.startswith("/rest/api/3/"):
-            return self.platform
-        return None
 
     def route(self, request: Request) -> Response:
         path = request.path
@@ -298,28 +223,3 @@ class FakeJira:
 def key_order(key: str) -> tuple[str, int]:
     project, _, number = key.rpartition("-")
     return project, int(number) if number.isdigit() else 0
-
-
-def ok(body: Any) -> Response:
-    return Response(json.dumps(body), status=200, content_type="application/json")
-
-
-class QuietHandler(WSGIRequestHandler):
-    def log_request(self, *_: Any) -> None:  # the tests read what the fake saw from ``seen``, not from a log
-        pass
-
-
-@contextmanager
-def running(fake: FakeJira) -> Iterator[FakeJira]:
-    """The fake serving on a free loopback port until the block ends."""
-    server = make_server("127.0.0.1", 0, fake, threaded=True, request_handler=QuietHandler)
-    fake.base = f"http://127.0.0.1:{server.server_port}"
-    fake.platform = checker("jira-platform.json", fake.base)
-    fake.software = checker("jira-software.json", fake.base)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield fake
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)

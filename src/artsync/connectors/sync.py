@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from artsync.connectors import jira
+from artsync.connectors import azure_devops, jira
 from artsync.domain.permissions import Actor
 from artsync.errors import ArtsyncError, TrackerError
 from artsync.formats.connection import TrackerKind
@@ -45,13 +45,12 @@ def pull(
     connection = get_connection(db, actor=actor, train_key=train_key)
     db.rollback()  # end the read: the tracker may take a while
     settings = connection.settings
-    if settings.tracker.kind is not TrackerKind.JIRA:
-        raise TrackerError(f"pulling from {settings.tracker.kind} is not available yet; Jira is")
+    tracker = azure_devops if settings.tracker.kind is TrackerKind.AZURE_DEVOPS else jira
     token = settings.token(environ)
     cursor = None if full or connection.cursor is None else connection.cursor
     try:
-        with jira.client(settings, token, **client_options) as http:
-            fetched = jira.fetch(http, settings, cursor)
+        with tracker.client(settings, token, **client_options) as http:
+            fetched = tracker.fetch(http, settings, cursor)
     except TrackerError as exc:
         if not dry_run:
             record_failure(db, train_key=connection.train, error=exc.message)
@@ -61,8 +60,11 @@ def pull(
 
 def push(db: Session, *, environ: dict[str, str] | None = None, **client_options: Any) -> Delivered:
     """Queue what changed on connected boards since the last push, then send it to the trackers, in order."""
-    route_pushes(db)
+    route_pushes(db, kinds=PUSHABLE)
     return deliver_pushes(db, push=jira.pusher(environ, **client_options))
+
+
+PUSHABLE = frozenset({TrackerKind.JIRA.value})  # Azure DevOps is pulled from; its board changes stay in artsync
 
 
 def sync_round(db: Session, *, actor: Actor, train_key: str | None = None,

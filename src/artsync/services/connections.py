@@ -294,16 +294,19 @@ class PushContext:
 Pusher = Callable[[PushContext, dict[str, Any]], None]  # raises when the tracker did not take it
 
 
-def route_pushes(db: Session, *, train_key: str | None = None, now: datetime | None = None) -> int:
+def route_pushes(
+    db: Session, *, kinds: frozenset[str], train_key: str | None = None, now: datetime | None = None
+) -> int:
     """Queue each move, status change and dependency change made on a connected train's board (not by the
-    connection itself) since the last routing, one outbox message each, once (``dedupe_key``)."""
+    connection itself) since the last routing, one outbox message each, once (``dedupe_key``) — for the
+    connections to trackers of ``kinds`` (those that can be pushed to)."""
     now = now or utc_now()
     queued = 0
     with transaction(db):
         rows = db.scalars(select(ConnectionRow).order_by(ConnectionRow.id)).all()
         for row in rows:
             train = db.get(TrainRow, row.train_id)
-            if train is None or (train_key and train.key != train_key):
+            if train is None or (train_key and train.key != train_key) or row.kind not in kinds:
                 continue
             connection = connection_of(db, row, train.key)
             for event in events_after(db, train, row.pushed_seq):

@@ -1,0 +1,116 @@
+"""Pulling a train's plan from Azure DevOps: a fake project on loopback, held to Microsoft's own API documents
+(Swagger 2.0, converted for openapi-core), and a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+
+from artsync.connectors.sync import pull
+from artsync.domain.cadence import PI
+from artsync.domain.plan import Plan, Team, Train
+from artsync.formats.connection import parse_connection
+from artsync.services.connections import connect, get_connection
+from artsync.services.events import list_events
+from artsync.services.plans import import_plan
+from artsync.services.trains import get_plan
+from tests.fakes.azure_devops import FakeAzureDevOps, WorkItem
+from tests.fakes.contracts import running
+from tests.personas import ADMIN
+
+TEAMS = ["Atlas", "Aurora", "Comet", "Falcon", "Kestrel", "Lynx", "Nova", "Orion", "Phoenix", "Zephyr"]
+SPRINTS = [("Sprint 1", "2026-11-02", "2026-11-13"), ("Sprint 2", "2026-11-16", "2026-11-27"),
+           ("Sprint 3", "2026-11-30", "2026-12-11"), ("Sprint 4", "2026-12-14", "2026-12-25")]  # fmt: skip
+TOKEN = {"ADO_TOKEN": "pat-secret-9876"}
+
+
+def connection_file(base: str) -> str:
+    teams = "\n".join(f'[[team]]\nname = "{t}"\narea_path = "PAY\\\\{t}"\n' for t in TEAMS)
+    return (f'[tracker]\nkind = "azure-devops"\nurl = "{base}/acme"\ntoken_env = "ADO_TOKEN"\nproject = "PAY"\n'
+            f'feature_type = "Feature"\n[train]\nkey = "PAY"\n{teams}')  # fmt: skip
+
+
+@pytest.fixture
+def ado() -> Iterator[FakeAzureDevOps]:
+    """Ten teams' area paths: 20 features, each with a user story on two teams' areas; one predecessor link."""
+    fake = FakeAzureDevOps()
+    with running(fake):
+        fake.sprints = list(SPRINTS)
+        for f in range(1, 21):
+            fake.add(WorkItem(f, "Feature", f"Feature {f}", "PAY", "PAY"))
+        number = 100
+        for f in range(1, 21):
+            for team in (f % 10, (f + 3) % 10):
+                sprint = f"PAY\\Sprint {f % 4 + 1}" if f % 5 else "PAY"  # every fifth feature waits in the backlog
+                state = "Active" if f % 3 == 0 else "New"
+                fake.add(WorkItem(number, "User Story", f"Story {number}", f"PAY\\{TEAMS[team]}", sprint,
+                                  state=state, points=float(1 + f % 5), parent=f))  # fmt: skip
+                number += 1
+        fake.items[101].predecessors = [102]  # a story waits for another team's
+        yield fake
+    assert not fake.violations, "\n".join(fake.violations[:5])
+
+
+@pytest.fixture
+def train(db, ado) -> str:
+    plan = Plan(Train("PAY", "Payments ART"), PI("PI-2026.4", date(2026, 11, 2), 2, 5, True),
+                tuple(Team(t, t, 40) for t in TEAMS), (), (), (), (), (), ())  # fmt: skip
+    import_plan(db, actor=ADMIN, plan=plan)
+    connect(db, actor=ADMIN, settings=parse_connection(connection_file(ado.base)))
+    return "PAY"
+
+
+def test_the_first_pull_brings_a_ten_team_project_to_the_board(db, train, ado) -> None:
+    pulled = pull(db, actor=ADMIN, train_key=train, environ=TOKEN)
+    plan = get_plan(db, actor=ADMIN, train_key=train)
+    assert len(plan.features) == 20 and len(plan.cards) == 40 and pulled.changes.problems == ()
+    story = ado.items[100]  # feature 1's story on Aurora's area, in Sprint 2
+    card = plan.cards_by_ref["PAY-1@Aurora"]
+    assert (card.iteration, card.points, card.status) == (2, 2, "not started")
+    assert plan.cards_by_ref["PAY-5@Phoenix"].iteration is None  # at the project's root: the backlog
+    assert plan.cards_by_ref["PAY-3@Falcon"].status == "in progress"  # Active is In Progress
+    waiting, needed = ado.items[101], ado.items[102]
+    assert [(d.consumer, d.provider) for d in plan.dependencies] == [
+        (
+            f"PAY-{waiting.parent}@{waiting.area.split(chr(92))[1]}",
+            f"PAY-{needed.parent}@{needed.area.split(chr(92))[1]}",
+        )
+    ]
+    assert story.parent == 1
+    by = {e.actor for e in list_events(db, actor=ADMIN, train_key=train) if e.entity in ("feature", "card")}
+    assert by == {"azure-devops:PAY"}
+    assert set(ado.auth) == {"Basic " + base64.b64encode(b":pat-secret-9876").decode()}  # the PAT as the password
+
+
+def test_an_incremental_pull_asks_for_what_changed_since_and_moves_that_card(db, train, ado) -> None:
+    pull(db, actor=ADMIN, train_key=train, environ=TOKEN)
+    since = get_connection(db, actor=ADMIN, train_key=train).cursor
+    ado.change(100, iteration="PAY\\Sprint 4", state="Closed")
+    ado.queries.clear()
+    pulled = pull(db, actor=ADMIN, train_key=train, environ=TOKEN)
+    assert ado.queries and all(f"[System.ChangedDate] >= '{since}'" in q for q in ado.queries)
+    assert pulled.changes.cards_moved == (("PAY-1@Aurora", 2, 4),)
+    assert pulled.changes.cards_marked == (("PAY-1@Aurora", "not started", "done"),)
+    assert get_plan(db, actor=ADMIN, train_key=train).cards_by_ref["PAY-1@Aurora"].status == "done"
+
+
+def test_a_refused_token_changes_nothing_and_board_changes_are_not_pushed_to_azure_devops(db, train, ado) -> None:
+    from artsync.connectors.sync import push
+    from artsync.errors import TrackerError
+    from artsync.services.cards import move_card
+    from artsync.services.connections import pending_pushes
+    from tests.fakes.contracts import Fault
+
+    ado.faults.append(Fault(401, 1))
+    with pytest.raises(TrackerError) as refused:
+        pull(db, actor=ADMIN, train_key=train, environ=TOKEN)
+    assert "ADO_TOKEN" in refused.value.message and "pat-secret" not in refused.value.message
+    assert get_plan(db, actor=ADMIN, train_key=train).features == ()
+    pull(db, actor=ADMIN, train_key=train, environ=TOKEN)
+    move_card(db, actor=ADMIN, train_key=train, ref="PAY-1@Aurora", to_iteration=4)
+    asked = len(ado.seen)
+    delivered = push(db, environ=TOKEN)
+    assert (delivered.sent, len(ado.seen) - asked, pending_pushes(db, actor=ADMIN, train_key=train)) == (0, 0, [])
