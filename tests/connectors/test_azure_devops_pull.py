@@ -114,3 +114,31 @@ def test_a_refused_token_changes_nothing_and_board_changes_are_not_pushed_to_azu
     asked = len(ado.seen)
     delivered = push(db, environ=TOKEN)
     assert (delivered.sent, len(ado.seen) - asked, pending_pushes(db, actor=ADMIN, train_key=train)) == (0, 0, [])
+
+
+def test_a_service_hook_with_the_secret_as_its_password_pulls_and_one_without_is_refused(
+    engine, database_url, train, ado, monkeypatch
+) -> None:
+    from fastapi.testclient import TestClient
+    from sqlalchemy.orm import Session
+
+    from artsync.settings import Settings
+    from artsync.web.app import create_app
+
+    toml = connection_file(ado.base).replace('project = "PAY"\n', 'project = "PAY"\nwebhook_secret_env = "HOOK"\n')
+    with Session(engine) as db:
+        connect(db, actor=ADMIN, settings=parse_connection(toml))
+        pull(db, actor=ADMIN, train_key=train, environ=TOKEN)
+    monkeypatch.setenv("ADO_TOKEN", TOKEN["ADO_TOKEN"])
+    monkeypatch.setenv("HOOK", "service-hook-secret")
+    ado.change(100, iteration="PAY\\Sprint 3")
+    app = create_app(Settings(database_url=database_url))
+    event = {"eventType": "workitem.updated", "resource": {"workItemId": 100}}
+    with TestClient(app) as client:
+        url = f"/api/v1/trains/{train}/tracker/webhook"
+        wrong = client.post(url, json=event, auth=("azure", "not-the-secret"))
+        assert wrong.status_code == 401 and "password" in wrong.json()["detail"]
+        assert client.post(url, json=event, auth=("azure", "service-hook-secret")).status_code == 202
+        app.state.tracker_pulls[-1].result(timeout=60)
+        with app.state.sessions() as db:
+            assert get_plan(db, actor=ADMIN, train_key=train).cards_by_ref["PAY-1@Aurora"].iteration == 3

@@ -1,13 +1,14 @@
 """The train's tracker over the API: how the sync stands, pull now, and the tracker's webhook.
 
-``POST …/tracker/webhook`` is called by Jira, not by a person: it carries no credentials but an HMAC-SHA256
-signature of its body (``X-Hub-Signature: sha256=…``) with the secret the connection names
-(``webhook_secret_env``). A valid one starts a pull in the background and is answered 202 at once, so a sprint
-changed in Jira reaches every open board in seconds.
+``POST …/tracker/webhook`` is called by the tracker, not by a person: Jira signs its body with HMAC-SHA256
+(``X-Hub-Signature: sha256=…``), an Azure DevOps service hook sends basic auth whose password is the secret —
+the secret the connection names (``webhook_secret_env``). A valid one starts a pull in the background and is
+answered 202 at once, so a sprint changed in the tracker reaches every open board in seconds.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import logging
@@ -19,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from artsync.connectors.sync import pull, sync_round
 from artsync.errors import NotFoundError, UnauthenticatedError
-from artsync.formats.connection import webhook_secret
+from artsync.formats.connection import TrackerKind, webhook_secret
 from artsync.services.connections import conflicts_of, connection_actor, get_connection, may_sync, pending_pushes
 from artsync.services.transaction import WAKE
 from artsync.views import connections as shown
@@ -53,23 +54,42 @@ def pull_now(key: str, db: Db, caller: CurrentCaller, dry_run: bool = False) -> 
 async def tracker_webhook(key: str, request: Request) -> Response:
     """Jira's webhook (signed with the connection's secret): a pull of the train starts; answered at once."""
     body = await request.body()
-    train = await run_in_threadpool(check_signature, request.app, key, body, request.headers.get("X-Hub-Signature"))
+    headers = request.headers
+    train = await run_in_threadpool(check_signature, request.app, key, body, headers.get("X-Hub-Signature"),
+                                    headers.get("Authorization"))  # fmt: skip
     request.app.state.tracker_pulls.append(
         request.app.state.tracker_work.submit(pull_in_background, request.app, train)
     )
     return Response(status_code=202)
 
 
-def check_signature(app: Any, key: str, body: bytes, signature: str | None) -> str:
+def check_signature(app: Any, key: str, body: bytes, signature: str | None, authorization: str | None) -> str:
+    """Jira signs its webhooks (HMAC-SHA256 of the body with the secret); an Azure DevOps service hook sends the
+    secret as its basic-auth password. Either way the secret is the one the connection file names."""
     with app.state.sessions() as db:
         connection = get_connection(db, actor=system_actor(key), train_key=key)
         secret = webhook_secret(connection.settings)
     if secret is None:
         raise NotFoundError(f"train {key}'s connection takes no webhooks: set webhook_secret_env in its file")
+    if connection.settings.tracker.kind is TrackerKind.AZURE_DEVOPS:
+        password = basic_password(authorization)
+        if password is None or not hmac.compare_digest(password.encode(), secret.encode()):
+            raise UnauthenticatedError("the service hook's basic-auth password is not the connection's secret")
+        return connection.train
     expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     if not signature or not hmac.compare_digest(signature, expected):
         raise UnauthenticatedError("the webhook's signature does not match the connection's secret")
     return connection.train
+
+
+def basic_password(authorization: str | None) -> str | None:
+    scheme, _, encoded = (authorization or "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        return base64.b64decode(encoded, validate=True).decode().partition(":")[2]
+    except (ValueError, UnicodeDecodeError):
+        return None
 
 
 def pull_in_background(app: Any, train: str) -> None:
