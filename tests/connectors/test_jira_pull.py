@@ -5,6 +5,7 @@ the contracts in ../shared/contracts."""
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
@@ -306,3 +307,40 @@ def test_two_pulls_at_the_same_instant_bring_each_change_once(engine, train, jir
     with Session(engine) as db:
         added = [e for e in list_events(db, actor=ADMIN, train_key=train) if (e.entity, e.action) == ("card", "added")]
         assert len(added) == 60 and len(get_plan(db, actor=ADMIN, train_key=train).cards) == 60
+
+
+def test_jiras_csv_export_comes_to_the_board_as_a_pull_would_bring_it(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from artsync.cli.app import app
+    from tests.formats.test_tracker_csv import JIRA_CSV
+
+    url = f"sqlite:///{tmp_path / 'csv.db'}"
+    plan_file = tmp_path / "pay.json"
+    plan_file.write_text(
+        '{"format": "artsync-plan/1", "train": {"key": "PAY", "name": "Payments ART"}, "pi": {"key": "PI-2026.4", '
+        '"start": "2026-11-02", "iteration_weeks": 2, "iterations": 5, "ip_last": true}, "teams": ['
+        '{"key": "Atlas", "name": "Atlas", "velocity": 40}, {"key": "Orion", "name": "Orion", "velocity": 40}], '
+        '"features": [], "cards": []}'
+    )
+    toml = tmp_path / "pay.toml"
+    toml.write_text('[tracker]\nkind = "jira"\nurl = "https://example.atlassian.net"\nuser = "rte@example.com"\n'
+                    'token_env = "JIRA_TOKEN"\nproject = "PAY"\n[train]\nkey = "PAY"\n'
+                    '[[team]]\nname = "Atlas"\nboard = 1\n[[team]]\nname = "Orion"\nboard = 2\n')  # fmt: skip
+    export = tmp_path / "jira.csv"
+    export.write_text(JIRA_CSV)
+    runner = CliRunner()
+    assert runner.invoke(app, ["import", str(plan_file), "--db", url]).exit_code == 0
+    assert runner.invoke(app, ["connect", str(toml), "--db", url]).exit_code == 0
+    sprint = ["--iteration", "Atlas Sprint 2=2"]
+    dry = runner.invoke(app, ["sync", "import", str(export), *sprint, "--dry-run", "--db", url])
+    assert dry.exit_code == 0, dry.stderr
+    assert "+ card PAY-1@Atlas (5 points, I2, done)" in dry.stdout and "nothing was written (dry run)" in dry.stdout
+    assert "sprint 'Orion Sprint 1' has no iteration: give --iteration 'Orion Sprint 1=N'" in dry.stdout
+    done = runner.invoke(app, ["sync", "import", str(export), *sprint, "--iteration", "Orion Sprint 1=1", "--db", url])
+    assert done.exit_code == 0 and "+ dependency PAY-1@Atlas needs PAY-1@Orion" in done.stdout  # PAY-11 waits on 12
+    shown = runner.invoke(app, ["board", "--json", "--db", url])
+    cards = {c["ref"]: c for c in json.loads(shown.stdout)["cards"]}
+    assert (cards["PAY-1@Atlas"]["iteration"], cards["PAY-1@Orion"]["iteration"]) == (2, 1)
+    wrong = runner.invoke(app, ["sync", "import", str(export), "--iteration", "Atlas Sprint 2=9", "--db", url])
+    assert wrong.exit_code == 2 and "has iterations 1 to 5" in wrong.stderr and wrong.stderr.count("\n") == 1

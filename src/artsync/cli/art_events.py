@@ -24,7 +24,7 @@ shown = lazy("artsync.views.art_events")  # the JSON shapes; loads the services,
 
 sync_app = typer.Typer(
     help="The ART sync's agenda, generated from what changed since the last one; and the sync with the teams' "
-    "tracker (pull, push, tracker)."
+    "tracker (pull, push, import, tracker)."
 )
 meeting_app = typer.Typer(help="ART events as meetings: schedule, start, record, end; minutes.", no_args_is_help=True)
 action_app = typer.Typer(help="Action items: owner and due date.", no_args_is_help=True)

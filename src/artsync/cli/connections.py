@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 
 from artsync.cli.common import DbOption, TrainOption, console, session
+from artsync.domain.tracker import Changes
 from artsync.errors import InvalidInputError
 
 
@@ -50,7 +51,11 @@ def pull_command(
     with session(db) as (db_session, actor):
         key = train or get_connection(db_session, actor=actor, train_key=None).train
         pulled = pull(db_session, actor=actor, train_key=key, dry_run=dry_run, full=full)
-    changes = pulled.changes
+    report(pulled.changes, dry_run)
+
+
+def report(changes: Changes, dry_run: bool) -> None:
+    """What a pull (or an import) changed on the board, a line each, then the conflicts and what was not placed."""
     lines = [
         *(f"+ feature {f.key} {f.title}" for f in changes.features_added),
         *(f"~ feature {f.key} {f.title}" for f in changes.features_edited),
@@ -97,6 +102,31 @@ def push_command(db: DbOption = None) -> None:
         + (f"; {delivered.failed} given up on (see `artsync outbox list`)" if delivered.failed else "")
         + "."
     )
+
+
+def import_command(
+    file: Annotated[Path, typer.Argument(help="Jira's CSV export, or an Azure DevOps query's CSV.")],
+    iteration: Annotated[
+        list[str] | None,
+        typer.Option("--iteration", help="SPRINT=N: the PI iteration a sprint (or iteration path) is. Repeat it."),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would change; change nothing.")] = False,
+    train: TrainOption = None,
+    db: DbOption = None,
+) -> None:
+    """Bring a tracker's CSV export to the board, mapped as a pull would (no admin rights needed to export one)."""
+    from artsync.connectors.sync import import_csv
+    from artsync.formats.tracker_csv import parse_iteration_map
+
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInputError(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}") from None
+    iterations = parse_iteration_map(iteration or [])
+    with session(db) as (db_session, actor):
+        pulled = import_csv(db_session, actor=actor, train_key=train, text=text, iterations=iterations,
+                            dry_run=dry_run)  # fmt: skip
+    report(pulled.changes, dry_run)
 
 
 def tracker_command(train: TrainOption = None, db: DbOption = None) -> None:

@@ -9,15 +9,19 @@ does not take waits in the outbox, with the changes after it, and goes later.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from artsync.connectors import azure_devops, jira
 from artsync.domain.permissions import Actor
-from artsync.errors import ArtsyncError, TrackerError
+from artsync.domain.tracker import Sprint
+from artsync.errors import ArtsyncError, InvalidInputError, TrackerError
 from artsync.formats.connection import TrackerKind
+from artsync.formats.tracker_csv import read_tracker_csv
 from artsync.services.connections import (
+    Fetched,
     Pulled,
     apply_pull,
     connected_trains,
@@ -28,6 +32,7 @@ from artsync.services.connections import (
     route_pushes,
 )
 from artsync.services.outbox import Delivered
+from artsync.services.trains import get_plan
 
 
 def pull(
@@ -81,3 +86,27 @@ def sync_round(db: Session, *, actor: Actor, train_key: str | None = None,
             outcome[key] = exc.message
     push(db, environ=environ)
     return outcome
+
+
+def import_csv(
+    db: Session, *, actor: Actor, train_key: str | None, text: str, iterations: dict[str, int], dry_run: bool = False
+) -> Pulled:
+    """Jira's CSV export or an Azure DevOps query's CSV, brought to the board as a pull would bring the same items
+    (into the connection's mirror, so the next pull compares with them): each sprint (or iteration path) placed in
+    the PI iteration ``iterations`` gives it; one not given is left unplanned and reported."""
+    key = may_sync(db, actor=actor, train_key=train_key)
+    connection = get_connection(db, actor=actor, train_key=key)
+    pi = get_plan(db, actor=actor, train_key=key).pi
+    found = read_tracker_csv(text, connection.settings)
+    by_index = {it.index: it for it in pi.iterations}
+    unknown = sorted(name for name, n in iterations.items() if n not in by_index)
+    if unknown:
+        raise InvalidInputError(f"--iteration '{unknown[0]}={iterations[unknown[0]]}': {pi.key} has iterations "
+                                f"1 to {len(pi.iterations)}")  # fmt: skip
+    sprints = tuple(Sprint(name, "", name, by_index[n].start, by_index[n].end) for name, n in iterations.items())
+    fetched = Fetched(found.items, sprints, complete=False, cursor=None, from_file=True)
+    pulled = apply_pull(db, actor=actor, train_key=key, fetched=fetched, dry_run=dry_run)
+    said = tuple(f"sprint {name!r} has no iteration: give --iteration '{name}=N'"
+                 for name in sorted(found.sprints - set(iterations)))  # fmt: skip
+    kept = tuple(p for p in pulled.changes.problems if "is not one of its team's sprints" not in p)
+    return replace(pulled, changes=replace(pulled.changes, problems=said + kept))

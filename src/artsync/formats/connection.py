@@ -66,9 +66,8 @@ class Tracker(Strict):
     blocked_statuses: list[Name] = Field(default_factory=list)
     wsjf: WsjfFields = WsjfFields()
     webhook_secret_env: Annotated[str | None, Field(pattern=ENV_NAME.pattern, max_length=100)] = None
-    query_team: Name | None = Field(
-        None, description='Azure DevOps: the team queries run as (default "<project> Team")'
-    )
+    query_team: Name | None = Field(None, description="Azure DevOps: the team queries run as (the project's own)")
+    csv_team_column: Name | None = Field(None, description="Jira's CSV export: the column naming each issue's team")
 
     @property
     def base_url(self) -> str:

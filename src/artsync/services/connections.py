@@ -138,6 +138,7 @@ class Fetched:
     sprints: tuple[Sprint, ...]
     complete: bool  # every item of the project: anything the mirror holds beyond them is gone from the tracker
     cursor: str | None
+    from_file: bool = False  # a CSV export: its sprints are placed by hand, not the tracker's own
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,8 @@ def apply_pull(db: Session, *, actor: Actor, train_key: str, fetched: Fetched, d
             db.add(SyncConflictRow(connection_id=row.id, item=c.item, field=c.field, artsync_value=c.artsync,
                                    tracker_value=c.tracker, winner=c.winner, at=utc_now()))  # fmt: skip
         row.base = implied_record(pull.now)
-        row.sprints = [sprint_record(sprint) for sprint in fetched.sprints]
+        if not fetched.from_file:
+            row.sprints = [sprint_record(sprint) for sprint in fetched.sprints]
         row.cursor = fetched.cursor or row.cursor
         row.last_pull_at, row.last_error = utc_now(), None
         with writing(db, actor=pull_actor, train_key=pull.connection.train) as w:
