@@ -97,11 +97,8 @@ def test_an_incremental_pull_asks_for_what_changed_since_and_moves_that_card(db,
     assert get_plan(db, actor=ADMIN, train_key=train).cards_by_ref["PAY-1@Aurora"].status == "done"
 
 
-def test_a_refused_token_changes_nothing_and_board_changes_are_not_pushed_to_azure_devops(db, train, ado) -> None:
-    from artsync.connectors.sync import push
+def test_a_refused_token_changes_nothing_and_says_so_without_the_secret(db, train, ado) -> None:
     from artsync.errors import TrackerError
-    from artsync.services.cards import move_card
-    from artsync.services.connections import pending_pushes
     from tests.fakes.contracts import Fault
 
     ado.faults.append(Fault(401, 1))
@@ -109,11 +106,6 @@ def test_a_refused_token_changes_nothing_and_board_changes_are_not_pushed_to_azu
         pull(db, actor=ADMIN, train_key=train, environ=TOKEN)
     assert "ADO_TOKEN" in refused.value.message and "pat-secret" not in refused.value.message
     assert get_plan(db, actor=ADMIN, train_key=train).features == ()
-    pull(db, actor=ADMIN, train_key=train, environ=TOKEN)
-    move_card(db, actor=ADMIN, train_key=train, ref="PAY-1@Aurora", to_iteration=4)
-    asked = len(ado.seen)
-    delivered = push(db, environ=TOKEN)
-    assert (delivered.sent, len(ado.seen) - asked, pending_pushes(db, actor=ADMIN, train_key=train)) == (0, 0, [])
 
 
 def test_a_service_hook_with_the_secret_as_its_password_pulls_and_one_without_is_refused(
@@ -142,3 +134,21 @@ def test_a_service_hook_with_the_secret_as_its_password_pulls_and_one_without_is
         app.state.tracker_pulls[-1].result(timeout=60)
         with app.state.sessions() as db:
             assert get_plan(db, actor=ADMIN, train_key=train).cards_by_ref["PAY-1@Aurora"].iteration == 3
+
+
+def test_moves_statuses_and_dependencies_made_on_the_board_land_in_azure_devops_in_order(db, train, ado) -> None:
+    from artsync.connectors.sync import push
+    from artsync.services.cards import move_card, set_card_status
+    from artsync.services.dependencies import add_dependency
+
+    pull(db, actor=ADMIN, train_key=train, environ=TOKEN)
+    move_card(db, actor=ADMIN, train_key=train, ref="PAY-1@Aurora", to_iteration=4)
+    set_card_status(db, actor=ADMIN, train_key=train, ref="PAY-1@Aurora", status="done")
+    move_card(db, actor=ADMIN, train_key=train, ref="PAY-1@Aurora", to_iteration=None)
+    add_dependency(db, actor=ADMIN, train_key=train, consumer="PAY-1@Aurora", provider="PAY-2@Comet")
+    delivered = push(db, environ=TOKEN)
+    assert (delivered.sent, delivered.failed) == (4, 0)
+    assert ado.writes == ["move 100 to PAY\\Sprint 4", "state 100 Closed", "move 100 to PAY", "link 100 after 102"]
+    assert push(db, environ=TOKEN).sent == 0  # each once
+    again = pull(db, actor=ADMIN, train_key=train, environ=TOKEN)
+    assert again.changes.empty  # Azure DevOps now says what the board says

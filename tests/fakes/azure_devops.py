@@ -4,6 +4,7 @@ iteration tree and the work item types' states, every request and answer held to
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -44,6 +45,7 @@ class FakeAzureDevOps(CheckedFake):
         self.sprints: list[tuple[str, str, str]] = []  # name, start, finish
         self.clock = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
         self.queries: list[str] = []
+        self.writes: list[str] = []  # what artsync changed in Azure DevOps, in order
 
     def add(self, item: WorkItem) -> WorkItem:
         self.items[item.id] = item
@@ -80,10 +82,38 @@ class FakeAzureDevOps(CheckedFake):
             ]  # fmt: skip
             return ok([{"id": 1, "name": self.project, "structureType": "iteration", "hasChildren": True,
                         "path": f"\\{self.project}\\Iteration", "children": children}])  # fmt: skip
+        match = re.fullmatch(rf"{prefix}/_apis/wit/workitems/(\d+)", path)
+        if match and int(match.group(1)) in self.items:
+            item = self.items[int(match.group(1))]
+            if request.method == "PATCH":
+                self.apply(item, json.loads(request.get_data()))
+            return ok(self.record(item))
         match = re.fullmatch(rf"{prefix}/_apis/wit/workitemtypes/([^/]+)/states", path)
         if match:
             return ok([{"name": name, "category": category, "color": "b2b2b2"} for name, category in STATES])
         return Response('{"message": "no such route"}', status=404, content_type="application/json")
+
+    def apply(self, item: WorkItem, operations: list[dict[str, Any]]) -> None:
+        """A JSON Patch from artsync: the iteration path, the state, a predecessor added or removed."""
+        with self.lock:
+            for op in operations:
+                field_name = op["path"].removeprefix("/fields/")
+                if op["op"] == "replace" and field_name == "System.IterationPath":
+                    item.iteration = op["value"]
+                    self.writes.append(f"move {item.id} to {op['value']}")
+                elif op["op"] == "replace" and field_name == "System.State":
+                    item.state = op["value"]
+                    self.writes.append(f"state {item.id} {op['value']}")
+                elif op["op"] == "add" and op["path"] == "/relations/-":
+                    other = int(op["value"]["url"].rsplit("/", 1)[1])
+                    item.predecessors.append(other)
+                    self.writes.append(f"link {item.id} after {other}")
+                elif op["op"] == "remove" and op["path"].startswith("/relations/"):
+                    index = int(op["path"].rsplit("/", 1)[1]) - (1 if item.parent else 0)
+                    other = item.predecessors.pop(index)
+                    self.writes.append(f"unlink {item.id} from {other}")
+            self.clock += timedelta(minutes=5)
+            item.changed = self.clock
 
     def url(self, item_id: int) -> str:
         return f"{self.base}/{self.organization}/{self.project}/_apis/wit/workItems/{item_id}"

@@ -4,7 +4,9 @@ Jira's are OpenAPI 3 and load as they are. Azure DevOps' are Swagger 2.0, which 
 ``openapi3`` converts one with the swagger2openapi rules for what those documents use — parameters
 (``in: body`` becomes the request body; the others take their type as a schema; shared ones are inlined),
 responses (their schema under ``application/json``), ``definitions`` under ``components/schemas`` and
-basic auth as an HTTP scheme — and reads a bare ``{"type": "object"}`` as .NET means it: any value. Only
+basic auth as an HTTP scheme, request bodies in the media types the operation ``consumes`` — and reads .NET's
+types as .NET means them: a bare ``{"type": "object"}`` is any value, an object deriving only from an array
+(a JSON Patch document) is that array. Only
 ``servers`` is otherwise changed: the fake stands where the vendor's server would.
 """
 
@@ -23,13 +25,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from openapi_core import OpenAPI
+from openapi_core import Config, OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 # The vendors' documents live beside the project (../shared/contracts); ARTSYNC_CONTRACTS_DIR points elsewhere.
 CONTRACTS = Path(os.environ.get("ARTSYNC_CONTRACTS_DIR") or Path(__file__).parents[2].parent / "shared" / "contracts")
+JSON_PATCH = "application/json-patch+json"
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 
@@ -49,7 +52,8 @@ def checker(name: str, base: str) -> OpenAPI:
     if document.get("swagger") == "2.0":
         document = openapi3(document)
     document["servers"] = [{"url": base}]
-    return OpenAPI.from_dict(document)
+    # JSON Patch documents are JSON: openapi-core reads them as such when told.
+    return OpenAPI.from_dict(document, config=Config(extra_media_type_deserializers={JSON_PATCH: json.loads}))
 
 
 def openapi3(swagger: dict[str, Any]) -> dict[str, Any]:
@@ -76,8 +80,15 @@ def any_object(node: Any) -> Any:
     any value (a work item's fields are strings, numbers and identities under it). OpenAPI 3 reads it as a JSON
     object only, so a bare one becomes ``{}`` — any value — as it means there."""
     if isinstance(node, dict):
-        if node == {"type": "object"}:
-            return {}
+        if node.get("type") == "object" and set(node) <= {"type", "description"}:  # nothing but "object"
+            return {k: v for k, v in node.items() if k != "type"}
+        parents = node.get("allOf") or []
+        if (
+            node.get("type") == "object"
+            and not node.get("properties")
+            and any(p.get("type") == "array" for p in parents)
+        ):  # a .NET class derived from List<T> (a JSON Patch document): the list it is
+            return any_object(next(p for p in parents if p.get("type") == "array"))
         return {key: any_object(value) for key, value in node.items()}
     if isinstance(node, list):
         return [any_object(value) for value in node]
@@ -92,7 +103,9 @@ def operation(op: dict[str, Any], shared: dict[str, Any]) -> dict[str, Any]:
         if "$ref" in parameter:
             parameter = shared[parameter["$ref"].rsplit("/", 1)[1]]
         if parameter.get("in") == "body":
-            body = {"application/json": {"schema": parameter.get("schema", {})}}
+            body = {
+                kind: {"schema": parameter.get("schema", {})} for kind in op.get("consumes") or ["application/json"]
+            }
             converted["requestBody"] = {"required": bool(parameter.get("required")), "content": body}
             continue
         schema = {k: parameter[k] for k in ("type", "format", "enum", "items", "default") if k in parameter}

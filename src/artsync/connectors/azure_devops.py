@@ -29,10 +29,11 @@ import httpx
 
 from artsync.connectors.http import TrackerClient
 from artsync.connectors.jira import on_scale
-from artsync.domain.tracker import Item, Progress, Sprint
+from artsync.domain.tracker import Item, Progress, Sprint, sprint_iteration
 from artsync.domain.wsjf import WsjfInputs
+from artsync.errors import TrackerError
 from artsync.formats.connection import ConnectionFile
-from artsync.services.connections import Fetched
+from artsync.services.connections import Fetched, PushContext, Pusher
 
 VERSION = {"api-version": "7.1"}
 BATCH = 200  # workitemsbatch takes at most 200 ids
@@ -183,3 +184,85 @@ def scores(fields: dict[str, Any], settings: ConnectionFile) -> WsjfInputs | Non
     if any(v is None for v in values.values()):
         return None
     return WsjfInputs(**values)  # type: ignore[arg-type]
+
+
+# Pushing a change made on the board to Azure DevOps (each one safe to send twice): JSON Patch on the work items.
+
+CATEGORY_OF = {"not started": "Proposed", "in progress": "InProgress", "done": "Completed"}  # blocked: the team's
+PATCH = "application/json-patch+json"
+
+
+def pusher(environ: dict[str, str] | None = None, **client_options: Any) -> Pusher:
+    """How queued changes reach Azure DevOps (``services.connections.deliver_pushes`` sends them in order)."""
+
+    def push(context: PushContext, payload: dict[str, Any]) -> None:
+        settings = context.connection.settings
+        with client(settings, settings.token(environ), **client_options) as http:
+            push_one(http, context, payload)
+
+    return push
+
+
+def push_one(http: TrackerClient, context: PushContext, change: dict[str, Any]) -> None:
+    tracker = context.connection.settings.tracker
+    project = quote(tracker.project, safe="")
+    if change["op"] in ("move", "status"):
+        for key in context.card_items(change["ref"]):
+            if change["op"] == "move":
+                path = iteration_for(context, change["iteration"], tracker.project)
+                patch(http, project, key, [{"op": "replace", "path": "/fields/System.IterationPath", "value": path}])
+            else:
+                set_state(http, project, key, change["status"])
+        return
+    consumer, provider = (context.card_items(change[end]) for end in ("consumer", "provider"))
+    if not consumer or not provider:
+        return  # one end was made on the board: the link has nowhere to go
+    record = http.call("GET", f"/{project}/_apis/wit/workitems/{item_id(consumer[0])}",
+                       params={**VERSION, "$expand": "relations"})  # fmt: skip
+    target = f"/workItems/{item_id(provider[0])}"
+    at = [n for n, r in enumerate(record.get("relations") or [])
+          if r.get("rel") == PREDECESSOR and str(r.get("url", "")).endswith(target)]  # fmt: skip
+    if change["op"] == "link" and not at:
+        url = f"{http.http.base_url}{project}/_apis/wit/workItems/{item_id(provider[0])}"
+        patch(http, project, consumer[0], [{"op": "add", "path": "/relations/-",
+                                            "value": {"rel": PREDECESSOR, "url": url}}])  # fmt: skip
+    elif change["op"] == "unlink":
+        for index in sorted(at, reverse=True):  # from the last, so the indexes still hold
+            patch(http, project, consumer[0], [{"op": "remove", "path": f"/relations/{index}"}])
+
+
+def item_id(key: str) -> str:
+    return key.rsplit("-", 1)[1]
+
+
+def patch(http: TrackerClient, project: str, key: str, operations: list[dict[str, Any]]) -> None:
+    http.call("PATCH", f"/{project}/_apis/wit/workitems/{item_id(key)}", params=VERSION, body=operations,
+              content_type=PATCH)  # fmt: skip
+
+
+def iteration_for(context: PushContext, iteration: int | None, project: str) -> str:
+    if iteration is None:
+        return project  # the project's root iteration: the backlog
+    found = next((s for s in context.sprints if sprint_iteration(context.pi, s) == iteration), None)
+    if found is None:
+        raise TrackerError(
+            f"Azure DevOps has no iteration with dates in iteration {iteration}: add one, the move waits"
+        )
+    return found.id
+
+
+def set_state(http: TrackerClient, project: str, key: str, status: str) -> None:
+    wanted = CATEGORY_OF.get(status)
+    if wanted is None:
+        return
+    record = http.call("GET", f"/{project}/_apis/wit/workitems/{item_id(key)}", params=VERSION)
+    kind = str(record["fields"].get("System.WorkItemType", ""))
+    states = http.call("GET", f"/{project}/_apis/wit/workitemtypes/{quote(kind, safe='')}/states", params=VERSION)
+    listed = states.get("value", []) if isinstance(states, dict) else states
+    now = next((s for s in listed if s["name"] == record["fields"].get("System.State")), None)
+    if now is not None and now.get("category") == wanted:
+        return
+    to = next((s["name"] for s in listed if s.get("category") == wanted), None)
+    if to is None:
+        raise TrackerError(f"{key}'s type {kind!r} has no state in the {wanted} category")
+    patch(http, project, key, [{"op": "replace", "path": "/fields/System.State", "value": to}])

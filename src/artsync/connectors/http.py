@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -62,13 +63,23 @@ class TrackerClient:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def call(self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None) -> Any:
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+        content_type: str = "application/json",
+    ) -> Any:
         """The JSON of a successful answer; a TrackerError in words otherwise."""
         for attempt in range(self.retries + 1):
             last = attempt == self.retries
             try:
                 self.requests += 1
-                response = self.http.request(method, path, params=params, json=body)
+                content = None if body is None else json.dumps(body).encode()
+                headers = None if body is None else {"Content-Type": content_type}
+                response = self.http.request(method, path, params=params, content=content, headers=headers)
             except httpx.TimeoutException:
                 if last:
                     raise TrackerError(f"{self.what} did not answer in time ({method} {path})") from None

@@ -256,8 +256,8 @@ def pusher(environ: dict[str, str] | None = None, **client_options: Any) -> Push
 def push_one(http: TrackerClient, context: PushContext, change: dict[str, Any]) -> None:
     op = change["op"]
     if op in ("move", "status"):
-        feature, team = split_card_ref(change["ref"])
-        keys = card_items(context, feature, team)
+        team = split_card_ref(change["ref"])[1]
+        keys = context.card_items(change["ref"])
         if not keys:
             return  # a card made on the board: nothing of it in Jira
         if op == "move":
@@ -265,7 +265,7 @@ def push_one(http: TrackerClient, context: PushContext, change: dict[str, Any]) 
         else:
             transition(http, context, keys, change["status"])
         return
-    consumer, provider = (card_items(context, *split_card_ref(change[end])) for end in ("consumer", "provider"))
+    consumer, provider = (context.card_items(change[end]) for end in ("consumer", "provider"))
     if not consumer or not provider:
         return  # one end was made on the board: the link has nowhere to go in Jira
     links = http.call("GET", f"/rest/api/3/issue/{consumer[0]}", params={"fields": "issuelinks"})
@@ -283,15 +283,6 @@ def push_one(http: TrackerClient, context: PushContext, change: dict[str, Any]) 
     elif op == "unlink":
         for link in existing:
             http.call("DELETE", f"/rest/api/3/issueLink/{link['id']}")
-
-
-def card_items(context: PushContext, feature: str, team: str) -> list[str]:
-    """The Jira issues a card stands for: the feature's children on the team's board, or the feature itself."""
-    children = sorted(i.key for i in context.items.values() if i.parent == feature and i.team == team)
-    if children:
-        return children
-    own = context.items.get(feature)
-    return [feature] if own is not None and own.team == team else []
 
 
 def move(http: TrackerClient, context: PushContext, team: str, iteration: int | None, keys: list[str]) -> None:

@@ -23,6 +23,7 @@ from artsync.formats.tracker_csv import read_tracker_csv
 from artsync.services.connections import (
     Fetched,
     Pulled,
+    PushContext,
     apply_pull,
     connected_trains,
     deliver_pushes,
@@ -66,10 +67,16 @@ def pull(
 def push(db: Session, *, environ: dict[str, str] | None = None, **client_options: Any) -> Delivered:
     """Queue what changed on connected boards since the last push, then send it to the trackers, in order."""
     route_pushes(db, kinds=PUSHABLE)
-    return deliver_pushes(db, push=jira.pusher(environ, **client_options))
+    pushers = {TrackerKind.JIRA: jira.pusher(environ, **client_options),
+               TrackerKind.AZURE_DEVOPS: azure_devops.pusher(environ, **client_options)}  # fmt: skip
+
+    def to_its_tracker(context: PushContext, payload: dict[str, Any]) -> None:
+        pushers[context.connection.settings.tracker.kind](context, payload)
+
+    return deliver_pushes(db, push=to_its_tracker)
 
 
-PUSHABLE = frozenset({TrackerKind.JIRA.value})  # Azure DevOps is pulled from; its board changes stay in artsync
+PUSHABLE = frozenset(kind.value for kind in TrackerKind)
 
 
 def sync_round(db: Session, *, actor: Actor, train_key: str | None = None,

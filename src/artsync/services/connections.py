@@ -292,6 +292,15 @@ class PushContext:
     sprints: tuple[Sprint, ...]
     pi: PI  # the current PI, whose iterations the sprints fall in
 
+    def card_items(self, ref: str) -> list[str]:
+        """The tracker items a card stands for: its feature's children in its team, or the feature itself."""
+        feature, team = split_card_ref(ref)
+        children = sorted(i.key for i in self.items.values() if i.parent == feature and i.team == team)
+        if children:
+            return children
+        own = self.items.get(feature)
+        return [feature] if own is not None and own.team == team else []
+
 
 Pusher = Callable[[PushContext, dict[str, Any]], None]  # raises when the tracker did not take it
 
