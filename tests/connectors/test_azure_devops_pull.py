@@ -81,7 +81,7 @@ def test_the_first_pull_brings_a_ten_team_project_to_the_board(db, train, ado) -
     ]
     assert story.parent == 1
     by = {e.actor for e in list_events(db, actor=ADMIN, train_key=train) if e.entity in ("feature", "card")}
-    assert by == {"azure-devops:PAY"}
+    assert by == {"ado:PAY"}
     assert set(ado.auth) == {"Basic " + base64.b64encode(b":pat-secret-9876").decode()}  # the PAT as the password
 
 

@@ -41,6 +41,8 @@ from artsync.services.writes import writing
 from artsync.store.mapping import load_plan, pi_value, utc_now
 from artsync.store.models import ConnectionRow, OutboxRow, SyncConflictRow, TeamRow, TrackerItemRow, TrainRow
 
+ACTOR_PREFIX = {"jira": "jira", "azure-devops": "ado"}
+
 
 @dataclass(frozen=True)
 class Connection:
@@ -55,8 +57,10 @@ class Connection:
 
     @property
     def actor_name(self) -> str:
-        """Who the pulled changes are by: ``jira:<user>`` / ``azure-devops:<user>``."""
-        return f"{self.settings.tracker.kind}:{self.settings.tracker.user or self.settings.tracker.project}"
+        """Who the pulled changes are by: ``jira:<user>``, ``ado:<user>`` (the project's name when the file names no
+        user, as an Azure DevOps token's does not)."""
+        tracker = self.settings.tracker
+        return f"{ACTOR_PREFIX.get(str(tracker.kind), str(tracker.kind))}:{tracker.user or tracker.project}"
 
 
 def connect(db: Session, *, actor: Actor, settings: ConnectionFile) -> Connection:
