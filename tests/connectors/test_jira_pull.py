@@ -18,7 +18,14 @@ from artsync.domain.plan import Plan, Team, Train
 from artsync.errors import TrackerError
 from artsync.formats.connection import parse_connection
 from artsync.services.cards import move_card
-from artsync.services.connections import conflicts_of, connect, deliver_pushes, get_connection, pending_pushes
+from artsync.services.connections import (
+    conflicts_of,
+    connect,
+    deliver_pushes,
+    get_connection,
+    last_push_at,
+    pending_pushes,
+)
 from artsync.services.dependencies import add_dependency
 from artsync.services.events import list_events
 from artsync.services.plans import import_plan
@@ -198,6 +205,7 @@ def test_moves_and_dependencies_made_on_the_board_land_in_jira_and_do_not_come_b
     ]
     assert story.sprint is None
     assert push(db, **quick()).sent == 0  # each once
+    assert last_push_at(db, actor=ADMIN, train_key=train) is not None
     again = pull(db, actor=ADMIN, train_key=train, **quick())
     assert again.changes.empty and again.changes.conflicts == ()  # Jira now says what the board says
 

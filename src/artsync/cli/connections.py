@@ -131,18 +131,21 @@ def import_command(
 
 def tracker_command(train: TrainOption = None, db: DbOption = None) -> None:
     """The train's connection to its tracker: where, the last pull, its error, the pushes waiting, the conflict log."""
-    from artsync.services.connections import conflicts_of, get_connection, pending_pushes
+    from artsync.services.connections import conflicts_of, get_connection, last_push_at, pending_pushes
 
     with session(db) as (db_session, actor):
         connection = get_connection(db_session, actor=actor, train_key=train)
         conflicts = conflicts_of(db_session, actor=actor, train_key=connection.train)
         waiting = pending_pushes(db_session, actor=actor, train_key=connection.train)
+        pushed = last_push_at(db_session, actor=actor, train_key=connection.train)
     tracker = connection.settings.tracker
     teams = ", ".join(t.name for t in connection.settings.team)
     console.print(f"[bold]{escape(connection.train)}[/] ← {tracker.kind} project {escape(tracker.project)} at "
                   f"{escape(tracker.base_url)}, teams: {escape(teams)}")  # fmt: skip
     last = connection.last_pull_at.strftime("%Y-%m-%d %H:%M UTC") if connection.last_pull_at else "never"
-    console.print(f"last pull: {last}; {connection.items} items mirrored; changes since: {connection.cursor or '—'}")
+    sent = pushed.strftime("%Y-%m-%d %H:%M UTC") if pushed else "none yet"
+    console.print(f"last pull: {last}; last change pushed: {sent}; {connection.items} items mirrored; "
+                  f"changes since: {connection.cursor or '—'}")  # fmt: skip
     if connection.last_error:
         console.print(f"[red]last error:[/] {escape(connection.last_error)}", soft_wrap=True)
     for message in waiting:

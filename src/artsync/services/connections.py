@@ -391,6 +391,18 @@ def deliver_pushes(db: Session, *, push: Pusher, now: datetime | None = None) ->
     return Delivered(sent, retrying, failed)
 
 
+def last_push_at(db: Session, *, actor: Actor, train_key: str | None) -> datetime | None:
+    """When the tracker last took a change made on the board."""
+    train = find_train(db, train_key)
+    authorize(actor, train.key, Action.READ)
+    row = find_connection(db, train.id, train.key)
+    query = select(OutboxRow.sent_at).where(
+        OutboxRow.channel == TRACKER_CHANNEL, OutboxRow.recipient == str(row.id), OutboxRow.state == "sent"
+    )
+    sent = [aware(at) for at in db.scalars(query) if at is not None]
+    return max(sent, default=None)
+
+
 def pending_pushes(db: Session, *, actor: Actor, train_key: str | None) -> list[Message]:
     """The connection's pushes not yet taken by the tracker, oldest first."""
     train = find_train(db, train_key)

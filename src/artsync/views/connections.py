@@ -40,6 +40,7 @@ class TrackerConnection(Record):
     project: str
     teams: list[str]
     last_pull_at: Instant | None
+    last_push_at: Instant | None = Field(description="when the tracker last took a change made on the board")
     last_error: str | None = Field(description="why the last pull failed; null once one succeeds")
     changes_since: str | None = Field(description="the tracker's time of the newest change pulled")
     items: int = Field(description="tracker items in the mirror")
@@ -49,13 +50,18 @@ class TrackerConnection(Record):
 
     @classmethod
     def of(
-        cls, c: Connection, waiting: list[Message], conflicts: list[tuple[dt.datetime, tracker.Conflict]], webhook: bool
+        cls,
+        c: Connection,
+        waiting: list[Message],
+        conflicts: list[tuple[dt.datetime, tracker.Conflict]],
+        webhook: bool,
+        pushed: dt.datetime | None,
     ) -> TrackerConnection:
         t = c.settings.tracker
         return cls(
             train=c.train, kind=str(t.kind), url=t.base_url, project=t.project, teams=[m.name for m in c.settings.team],
-            last_pull_at=c.last_pull_at, last_error=c.last_error, changes_since=c.cursor, items=c.items,
-            webhook=webhook,
+            last_pull_at=c.last_pull_at, last_push_at=pushed, last_error=c.last_error, changes_since=c.cursor,
+            items=c.items, webhook=webhook,
             pushes_waiting=[Push(id=m.id, change=m.subject, state=m.state, attempts=m.attempts,
                                  next_attempt_at=m.next_attempt_at, last_error=m.last_error) for m in waiting],
             conflicts=[Conflict(at=at, item=x.item, field=x.field, artsync=x.artsync, tracker=x.tracker,

@@ -21,7 +21,14 @@ from starlette.concurrency import run_in_threadpool
 from artsync.connectors.sync import pull, sync_round
 from artsync.errors import NotFoundError, UnauthenticatedError
 from artsync.formats.connection import TrackerKind, webhook_secret
-from artsync.services.connections import conflicts_of, connection_actor, get_connection, may_sync, pending_pushes
+from artsync.services.connections import (
+    conflicts_of,
+    connection_actor,
+    get_connection,
+    last_push_at,
+    may_sync,
+    pending_pushes,
+)
 from artsync.services.transaction import WAKE
 from artsync.views import connections as shown
 from artsync.web.deps import CurrentCaller, Db, wake_boards
@@ -38,7 +45,8 @@ def tracker_connection(key: str, db: Db, caller: CurrentCaller) -> shown.Tracker
     waiting = pending_pushes(db, actor=caller.actor, train_key=key)
     conflicts = conflicts_of(db, actor=caller.actor, train_key=key)[:50]
     secret = webhook_secret(connection.settings) is not None
-    return shown.TrackerConnection.of(connection, waiting, conflicts, secret)
+    pushed = last_push_at(db, actor=caller.actor, train_key=key)
+    return shown.TrackerConnection.of(connection, waiting, conflicts, secret, pushed)
 
 
 @router.post("/trains/{key}/tracker/pull")

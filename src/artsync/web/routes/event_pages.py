@@ -250,7 +250,7 @@ def notifications_page(request: Request, key: str, db: Db) -> Response:
 def tracker_page(request: Request, key: str, db: Db) -> Response:
     """Where the train's teams work (Jira): the last pull and its error, the pushes waiting, the conflict log."""
     from artsync.formats.connection import webhook_secret
-    from artsync.services.connections import conflicts_of, get_connection, pending_pushes
+    from artsync.services.connections import conflicts_of, get_connection, last_push_at, pending_pushes
     from artsync.views.connections import TrackerConnection
 
     page = train_page(request, db, key)
@@ -263,7 +263,8 @@ def tracker_page(request: Request, key: str, db: Db) -> Response:
         waiting = pending_pushes(db, actor=caller.actor, train_key=key)
         conflicts = conflicts_of(db, actor=caller.actor, train_key=key)[:50]
         hooks = webhook_secret(connection.settings) is not None
-        shown_connection = TrackerConnection.of(connection, waiting, conflicts, hooks)
+        pushed = last_push_at(db, actor=caller.actor, train_key=key)
+        shown_connection = TrackerConnection.of(connection, waiting, conflicts, hooks, pushed)
     return render(request, "tracker.html", caller, plan=plan, seq=seq, train=key, page="notifications",
                   connection=shown_connection, admin=may(caller, key, Action.ADMINISTER))  # fmt: skip
 
