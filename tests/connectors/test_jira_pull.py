@@ -352,3 +352,26 @@ def test_jiras_csv_export_comes_to_the_board_as_a_pull_would_bring_it(tmp_path) 
     assert (cards["PAY-1@Atlas"]["iteration"], cards["PAY-1@Orion"]["iteration"]) == (2, 1)
     wrong = runner.invoke(app, ["sync", "import", str(export), "--iteration", "Atlas Sprint 2=9", "--db", url])
     assert wrong.exit_code == 2 and "has iterations 1 to 5" in wrong.stderr and wrong.stderr.count("\n") == 1
+
+
+def test_fix_versions_due_within_the_pi_become_milestones_when_the_connection_asks(db, train, jira) -> None:
+    jira.versions = [("Beta 1.0", "2026-11-20"), ("GA", "2027-03-01")]
+    jira.issues["PAY-1"].fix_versions = ["Beta 1.0"]
+    jira.issues["PAY-2"].fix_versions = ["Beta 1.0", "GA"]
+    toml = connection_file(jira.base).replace('project = "PAY"\n', 'project = "PAY"\nmilestones = "fix-versions"\n')
+    connect(db, actor=ADMIN, settings=parse_connection(toml))
+    pull(db, actor=ADMIN, train_key=train, **quick())
+    [beta] = get_plan(db, actor=ADMIN, train_key=train).milestones  # GA is another PI's
+    assert (beta.key, beta.name, beta.iteration, str(beta.date), beta.features) == (
+        "Beta-1.0",
+        "Beta 1.0",
+        2,
+        "2026-11-20",
+        ("PAY-1", "PAY-2"),
+    )
+    jira.versions = [("Beta 1.0", "2026-12-04")]  # the release slips a fortnight
+    again = pull(db, actor=ADMIN, train_key=train, **quick())
+    assert [m.iteration for m in again.changes.milestones] == [3]
+    assert get_plan(db, actor=ADMIN, train_key=train).milestones[0].iteration == 3
+    said = [e for e in list_events(db, actor=ADMIN, train_key=train) if e.entity == "milestone"]
+    assert [e.action for e in said] == ["added", "edited"]

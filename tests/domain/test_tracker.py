@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from artsync.domain.cadence import PI
@@ -139,3 +140,20 @@ def test_a_card_taken_off_the_board_is_not_brought_back_by_the_next_pull() -> No
     base = Implied(cards={"A-1@Atlas": card(1)})
     assert reconcile(base, base, {}, {}, []).cards_added == ()
     assert reconcile(Implied(), base, {}, {}, []).cards_added == (card(1),)  # new in the tracker: added
+
+
+def test_a_release_due_within_the_pi_is_a_milestone_needing_its_features() -> None:
+    from artsync.domain.plan import Milestone
+    from artsync.domain.tracker import Release
+
+    found = implied(
+        [Item("A-1", "Checkout", is_feature=True, releases=("Beta 1.0",)), Item("A-2", "Refunds", is_feature=True)],
+        SPRINTS, PI_, ["Atlas"],
+        [Release("Beta 1.0", date(2026, 11, 20)), Release("Last year", date(2025, 12, 1)), Release("Someday", None)],
+    )  # fmt: skip
+    assert found.milestones == {"Beta-1.0": Milestone("Beta-1.0", "Beta 1.0", 2, date(2026, 11, 20), ("A-1",))}
+    moved = Milestone("Beta-1.0", "Beta 1.0", 3, date(2026, 12, 1), ("A-1",))
+    board = {"Beta-1.0": Milestone("Beta-1.0", "Beta 1.0", 1, date(2026, 11, 5), ("A-1",))}  # moved on the board
+    assert reconcile(found, found, {}, {}, [], board_milestones=board).milestones == ()  # the tracker did not move it
+    assert reconcile(found, replace(found, milestones={"Beta-1.0": moved}), {}, {}, [], board_milestones=board
+                     ).milestones == (moved,)  # fmt: skip

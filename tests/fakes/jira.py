@@ -35,6 +35,7 @@ class Issue:
     status: str = "to do"
     flagged: bool = False
     labels: list[str] = field(default_factory=list)
+    fix_versions: list[str] = field(default_factory=list)
     updated: datetime = field(default_factory=lambda: datetime(2026, 11, 1, 9, 0, tzinfo=UTC))
 
 
@@ -54,6 +55,7 @@ class FakeJira(CheckedFake):
         self.links: dict[int, tuple[str, str]] = {}  # link id → (the waiting issue, the issue it waits for)
         self.writes: list[str] = []  # what artsync changed in Jira, in order
         self.ordered: list[str] = []  # the keys in key order
+        self.versions: list[tuple[str, str | None]] = []  # the project's fix versions: name, release day
 
     # The state.
 
@@ -101,6 +103,10 @@ class FakeJira(CheckedFake):
                 {"id": "customfield_10021", "name": "Flagged", "custom": True},
                 {"id": "customfield_10020", "name": "Sprint", "custom": True},
             ])  # fmt: skip
+        if path == f"/rest/api/3/project/{self.project}/versions":
+            return ok([{"id": str(n), "name": name, "released": False, **({"releaseDate": due} if due else {}),
+                        "self": f"{self.base}/rest/api/3/version/{n}"}
+                       for n, (name, due) in enumerate(self.versions, start=10000)])  # fmt: skip
         if path == "/rest/api/3/search/jql" and request.method == "POST":
             return self.search(request.get_json())
         if path == "/rest/api/3/issueLink" and request.method == "POST":
@@ -213,6 +219,7 @@ class FakeJira(CheckedFake):
             "customfield_10021": [{"value": "Impediment"}] if issue.flagged else None,
             "sprint": sprint,
             "closedSprints": [],
+            "fixVersions": [{"name": name} for name in issue.fix_versions],
         }
         if issue.parent:
             fields["parent"] = {"key": issue.parent}

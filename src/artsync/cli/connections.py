@@ -66,6 +66,10 @@ def report(changes: Changes, dry_run: bool) -> None:
         *(f"- card {ref}" for ref in changes.cards_removed),
         *(f"+ dependency {c} needs {p}" for c, p in changes.dependencies_added),
         *(f"- dependency {c} needs {p}" for c, p in changes.dependencies_removed),
+        *(
+            f"◆ milestone {m.key} {m.name} (I{m.iteration}, {m.date}): needs {', '.join(m.features) or 'nothing yet'}"
+            for m in changes.milestones
+        ),
     ]
     for line in lines:
         console.print(escape(line), soft_wrap=True)

@@ -22,13 +22,14 @@ from collections.abc import Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import httpx
 
 from artsync.connectors.http import TrackerClient
 from artsync.domain.plan import split_card_ref
-from artsync.domain.tracker import Item, Progress, Sprint, sprint_iteration
+from artsync.domain.tracker import Item, Progress, Release, Sprint, sprint_iteration
 from artsync.domain.wsjf import SCALE, WsjfInputs
 from artsync.errors import TrackerError
 from artsync.formats.connection import ConnectionFile, TeamMap
@@ -78,6 +79,10 @@ def fetch(http: TrackerClient, settings: ConnectionFile, cursor: str | None = No
     for issue in search(http, jql, fields.wanted):
         items[issue["key"]] = fields.item(issue, team=None)
         newest.append(updated(issue))
+    releases: tuple[Release, ...] = ()
+    if tracker.milestones == "fix-versions":
+        versions = http.call("GET", f"/rest/api/3/project/{quote(tracker.project, safe='')}/versions")
+        releases = tuple(Release(str(v["name"]), day(v.get("releaseDate"))) for v in versions or [] if v.get("name"))
     board_jql = f'project = "{tracker.project}"{since} ORDER BY key ASC'
 
     def read_board(team: TeamMap) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]]:
@@ -95,7 +100,8 @@ def fetch(http: TrackerClient, settings: ConnectionFile, cursor: str | None = No
                 newest.append(updated(issue))
     latest = max(newest, default=None)
     next_cursor = latest.astimezone(zone).strftime("%Y-%m-%d %H:%M") if latest else cursor
-    return Fetched(tuple(items.values()), tuple(sprints), complete=cursor is None, cursor=next_cursor)
+    return Fetched(tuple(items.values()), tuple(sprints), complete=cursor is None, cursor=next_cursor,
+                   releases=releases)  # fmt: skip
 
 
 def search(http: TrackerClient, jql: str, fields: list[str]) -> Iterator[dict[str, Any]]:
@@ -175,7 +181,7 @@ class Fields:
         self.blocked_statuses = {s.lower() for s in settings.tracker.blocked_statuses}
         extra = [f for f in (self.points, self.flagged, *(self.wsjf or {}).values()) if f]
         self.wanted = ["summary", "status", "issuetype", "parent", "issuelinks", "labels", "updated", "sprint",
-                       "closedSprints", *extra]  # fmt: skip
+                       "closedSprints", "fixVersions", *extra]  # fmt: skip
 
     def item(self, issue: dict[str, Any], *, team: str | None) -> Item:
         f = issue.get("fields") or {}
@@ -196,6 +202,7 @@ class Fields:
             blocked_by=blocked_by(f.get("issuelinks") or []),
             wsjf=self.scores(f) if is_feature else None,
             kind="enabler" if any(str(label).lower() == "enabler" for label in f.get("labels") or []) else "business",
+            releases=tuple(str(v.get("name")) for v in f.get("fixVersions") or [] if v.get("name")),
         )
 
     def scores(self, f: dict[str, Any]) -> WsjfInputs | None:

@@ -43,6 +43,7 @@ def pull_counts(a: dict[str, Any]) -> str:
         (a.get("estimates"), "new estimates"),
         (a.get("removed"), "cards removed"),
         (a.get("dependencies"), "dependency changes"),
+        (a.get("milestones"), "milestones added or changed"),
         (a.get("conflicts"), "conflicts"),
     ]
     said = [f"{n} {what}" for n, what in words if n]
@@ -192,6 +193,11 @@ TEXTS: dict[str, Text] = {
         "added": f"added improvement {e.entity_id} to the backlog",
         "imported": f"brought feature {e.entity_id} from the tracker: {a.get('title')}",
     }.get(e.action, f"edited feature {e.entity_id}"),
+    Entity.MILESTONE: lambda e, b, a: (
+        f"{'added' if e.action == 'added' else 'changed'} milestone {e.entity_id} {a.get('name')} "
+        f"({where(a.get('iteration'))}{', ' + str(a['date']) if a.get('date') else ''}): "
+        f"needs {', '.join(a.get('features') or []) or 'no feature yet'}"
+    ),
     Entity.CONNECTION: lambda e, b, a: (
         f"connected train {e.entity_id} to {a.get('kind')} project {a.get('project')} at {a.get('url')} "
         f"({len(a.get('teams') or [])} teams)"

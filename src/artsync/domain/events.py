@@ -100,6 +100,7 @@ class Entity(StrEnum):
     CONFLICT = "conflict"
     PROBLEM = "problem"
     CONNECTION = "connection"
+    MILESTONE = "milestone"
 
 
 class PlanCounts(TypedDict):
@@ -111,6 +112,15 @@ class PlanCounts(TypedDict):
     milestones: int
     objectives: int
     risks: int
+
+
+class MilestoneState(TypedDict):
+    key: str
+    name: str
+    iteration: int
+    date: str | None  # ISO day
+    features: list[str]
+    version: int
 
 
 class ConnectionState(TypedDict):
@@ -130,6 +140,7 @@ class PullCounts(TypedDict):
     estimates: int
     removed: int
     dependencies: int
+    milestones: int
     conflicts: int
     problems: int
 
@@ -393,6 +404,7 @@ CATALOGUE: dict[Entity, dict[str, type]] = {
     Entity.CONFLICT: same(ConflictState, "reported", "updated", "decided", *CONFLICT_MOVES),
     Entity.PROBLEM: {"raised": ProblemRaised, "cause": Cause},
     Entity.CONNECTION: {"connected": ConnectionState, "pulled": PullCounts},
+    Entity.MILESTONE: same(MilestoneState, "added", "edited"),
 }
 
 

@@ -18,13 +18,14 @@ Conventions (docs/connectors.md):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 
 from artsync.domain.cadence import PI
-from artsync.domain.plan import Card, CardStatus, Feature, card_ref, split_card_ref
+from artsync.domain.plan import Card, CardStatus, Feature, Milestone, card_ref, split_card_ref
 from artsync.domain.wsjf import WsjfInputs
 
 
@@ -63,6 +64,15 @@ class Item:
     blocked_by: tuple[str, ...] = ()  # keys of the items it waits for
     wsjf: WsjfInputs | None = None
     kind: str = "business"
+    releases: tuple[str, ...] = ()  # the releases (Jira's fix versions) it is in
+
+
+@dataclass(frozen=True)
+class Release:
+    """A release the tracker knows (Jira's fix version), and the day it is due."""
+
+    name: str
+    day: date | None
 
 
 DEFAULT_WSJF = WsjfInputs(1, 1, 1, 1)  # a feature without WSJF fields in its tracker: scored in artsync
@@ -77,6 +87,7 @@ class Implied:
     dependencies: frozenset[tuple[str, str]] = frozenset()
     problems: tuple[str, ...] = ()
     scored: frozenset[str] = frozenset()  # the features whose WSJF inputs the tracker holds; the others' are artsync's
+    milestones: dict[str, Milestone] = field(default_factory=dict)  # the releases due within the PI, by key
 
 
 def sprint_iteration(pi: PI, sprint: Sprint) -> int | None:
@@ -99,8 +110,30 @@ def card_status(items: Iterable[Item]) -> CardStatus:
     return CardStatus.NOT_STARTED
 
 
-def implied(items: Iterable[Item], sprints: Mapping[str, Sprint], pi: PI, teams: Iterable[str]) -> Implied:
-    """The features, cards and dependencies the tracker's items imply for the PI, with what could not be placed."""
+def milestone_key(release: str) -> str:
+    """A release's name as a milestone's key (letters, digits, dot, dash and underscore; at most 64)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", release).strip("-._")[:64] or "release"
+
+
+def release_milestones(releases: Iterable[Release], features: Iterable[Item], pi: PI) -> dict[str, Milestone]:
+    """Each release due within the PI as a milestone in the iteration holding its day, needing its features."""
+    found: dict[str, Milestone] = {}
+    features = list(features)
+    for release in releases:
+        at = next((it.index for it in pi.iterations if release.day and it.contains(release.day)), None)
+        if at is None:
+            continue  # another PI's release, or one without a day
+        needed = tuple(sorted(f.key for f in features if release.name in f.releases))
+        key = milestone_key(release.name)
+        found[key] = Milestone(key, release.name, at, release.day, needed)
+    return found
+
+
+def implied(
+    items: Iterable[Item], sprints: Mapping[str, Sprint], pi: PI, teams: Iterable[str], releases: Iterable[Release] = ()
+) -> Implied:
+    """The features, cards and dependencies the tracker's items imply for the PI, with what could not be placed;
+    with ``releases``, the milestones they are due by."""
     known_teams = set(teams)
     items = list(items)
     features = {i.key: Feature(i.key, i.title, i.kind, i.wsjf or DEFAULT_WSJF) for i in items if i.is_feature}
@@ -144,7 +177,8 @@ def implied(items: Iterable[Item], sprints: Mapping[str, Sprint], pi: PI, teams:
             if consumer and provider and consumer != provider:
                 dependencies.add((consumer, provider))
     scored = frozenset(i.key for i in items if i.is_feature and i.wsjf is not None)
-    return Implied(features, cards, frozenset(dependencies), tuple(problems), scored)
+    milestones = release_milestones(releases, (i for i in items if i.is_feature), pi)
+    return Implied(features, cards, frozenset(dependencies), tuple(problems), scored, milestones)
 
 
 class Winner(StrEnum):
@@ -188,6 +222,7 @@ class Changes:
     cards_removed: tuple[str, ...] = ()
     dependencies_added: tuple[tuple[str, str], ...] = ()
     dependencies_removed: tuple[tuple[str, str], ...] = ()
+    milestones: tuple[Milestone, ...] = ()  # added, or changed in the tracker since the last pull
     conflicts: tuple[Conflict, ...] = ()
     problems: tuple[str, ...] = ()
 
@@ -206,6 +241,7 @@ CHANGE_KINDS = (
     "cards_removed",
     "dependencies_added",
     "dependencies_removed",
+    "milestones",
 )
 
 
@@ -218,6 +254,7 @@ def reconcile(
     *,
     rules: Rules = Rules(),
     planning: bool = False,
+    board_milestones: Mapping[str, Milestone] | None = None,
 ) -> Changes:
     """What the tracker changed since ``base`` (what it implied at the last pull) as changes to the board.
 
@@ -272,7 +309,13 @@ def reconcile(
     removed = tuple(ref for ref in sorted(base.cards) if ref not in now.cards and ref in board_cards)
     deps_added = tuple(sorted(d for d in now.dependencies - base.dependencies if d not in board_deps))
     deps_removed = tuple(sorted(d for d in base.dependencies - now.dependencies if d in board_deps))
+    board_ms = board_milestones or {}
+    milestones = tuple(
+        m for key, m in sorted(now.milestones.items())
+        if key not in board_ms or (m != board_ms[key] and m != base.milestones.get(key))
+    )  # fmt: skip
     return Changes(
+        milestones=milestones,
         features_added=added_f,
         features_edited=tuple(edited_f),
         cards_added=tuple(added),

@@ -28,7 +28,7 @@ import os
 import re
 import tomllib
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -68,6 +68,9 @@ class Tracker(Strict):
     webhook_secret_env: Annotated[str | None, Field(pattern=ENV_NAME.pattern, max_length=100)] = None
     query_team: Name | None = Field(None, description="Azure DevOps: the team queries run as (the project's own)")
     csv_team_column: Name | None = Field(None, description="Jira's CSV export: the column naming each issue's team")
+    milestones: Literal["fix-versions"] | None = Field(
+        None, description="Jira: the project's fix versions due within the PI become its milestones"
+    )
 
     @property
     def base_url(self) -> str:

@@ -10,7 +10,7 @@ keeps what it implied as the base of the next pull. A dry run works out the same
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -23,14 +23,15 @@ from artsync.domain.event_text import sentence
 from artsync.domain.events import Entity, Event
 from artsync.domain.notifications import MAX_ATTEMPTS, retry_after
 from artsync.domain.permissions import Action, Actor, Grant, Role
-from artsync.domain.plan import Card, Feature, split_card_ref
-from artsync.domain.tracker import Changes, Implied, Item, Progress, Sprint
+from artsync.domain.plan import Card, Feature, Milestone, split_card_ref
+from artsync.domain.tracker import Changes, Implied, Item, Progress, Release, Sprint
 from artsync.domain.wsjf import WsjfInputs
 from artsync.errors import InvalidInputError, NotFoundError
 from artsync.formats.connection import ConnectionFile
 from artsync.services import cards as card_service
 from artsync.services import dependencies as dependency_service
 from artsync.services import features as feature_service
+from artsync.services import milestones as milestone_service
 from artsync.services.auth import aware
 from artsync.services.events import events_after
 from artsync.services.outbox import Delivered, Message, message_value
@@ -143,6 +144,7 @@ class Fetched:
     complete: bool  # every item of the project: anything the mirror holds beyond them is gone from the tracker
     cursor: str | None
     from_file: bool = False  # a CSV export: its sprints are placed by hand, not the tracker's own
+    releases: tuple[Release, ...] = ()  # when the connection maps releases to milestones
 
 
 @dataclass(frozen=True)
@@ -223,7 +225,9 @@ def work_out(db: Session, actor: Actor, train_key: str, fetched: Fetched) -> Wor
     pi_row = find_current_pi(db, train)
     plan = load_plan(db, train, pi_row)
     sprints = {s.id: s for s in fetched.sprints}
-    now = tracker.implied(items.values(), sprints, pi_value(pi_row), [t.key for t in plan.teams])
+    now = tracker.implied(items.values(), sprints, pi_value(pi_row), [t.key for t in plan.teams], fetched.releases)
+    if not fetched.releases:  # not read this time (a CSV, or releases not mapped): the last pull's stand
+        now = replace(now, milestones=implied_of(row.base).milestones)
     changes = tracker.reconcile(
         implied_of(row.base),
         now,
@@ -232,6 +236,7 @@ def work_out(db: Session, actor: Actor, train_key: str, fetched: Fetched) -> Wor
         [(d.consumer, d.provider) for d in plan.dependencies],
         rules=connection.settings.rules.rules(),
         planning=pi_row.state == "planning",
+        board_milestones={m.key: m for m in plan.milestones},
     )
     return WorkedOut(row, connection, mirror, items, now, changes)
 
@@ -247,6 +252,7 @@ def record_failure(db: Session, *, train_key: str, error: str) -> None:
 def bring(db: Session, actor: Actor, train: str, changes: Changes) -> None:
     """The changes, through the services, in an order that needs nothing not yet there."""
     feature_service.import_features(db, actor=actor, train_key=train, features=changes.features_added)
+    milestone_service.put_milestones(db, actor=actor, train_key=train, milestones=changes.milestones)
     for feature in changes.features_edited:
         scores = feature.wsjf
         feature_service.edit_feature(db, actor=actor, train_key=train, key=feature.key, version=None, changes={
@@ -276,6 +282,7 @@ def pull_counts(changes: Changes) -> dict[str, int]:
         "estimates": len(changes.cards_estimated),
         "removed": len(changes.cards_removed),
         "dependencies": len(changes.dependencies_added) + len(changes.dependencies_removed),
+        "milestones": len(changes.milestones),
         "conflicts": len(changes.conflicts),
         "problems": len(changes.problems),
     }
@@ -451,6 +458,15 @@ def implied_record(implied: Implied) -> dict[str, Any]:
             ref: {"iteration": c.iteration, "points": c.points, "status": c.status} for ref, c in implied.cards.items()
         },
         "dependencies": sorted([list(d) for d in implied.dependencies]),
+        "milestones": {
+            k: {
+                "name": m.name,
+                "iteration": m.iteration,
+                "date": m.date.isoformat() if m.date else None,
+                "features": list(m.features),
+            }
+            for k, m in implied.milestones.items()
+        },
     }
 
 
@@ -464,7 +480,12 @@ def implied_of(record: Mapping[str, Any]) -> Implied:
     cards = {
         ref: Card(*split_card_ref(ref), c["iteration"], c["points"], c["status"]) for ref, c in record["cards"].items()
     }
-    return Implied(features, cards, frozenset((c, p) for c, p in record["dependencies"]))
+    milestones = {
+        k: Milestone(k, m["name"], m["iteration"], date.fromisoformat(m["date"]) if m["date"] else None,
+                     tuple(m["features"]))
+        for k, m in record.get("milestones", {}).items()
+    }  # fmt: skip
+    return Implied(features, cards, frozenset((c, p) for c, p in record["dependencies"]), milestones=milestones)
 
 
 def conflicts_of(db: Session, *, actor: Actor, train_key: str | None) -> list[tuple[datetime, tracker.Conflict]]:
