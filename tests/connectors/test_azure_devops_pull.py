@@ -152,3 +152,13 @@ def test_moves_statuses_and_dependencies_made_on_the_board_land_in_azure_devops_
     assert push(db, environ=TOKEN).sent == 0  # each once
     again = pull(db, actor=ADMIN, train_key=train, environ=TOKEN)
     assert again.changes.empty  # Azure DevOps now says what the board says
+
+
+def test_target_dates_within_the_pi_become_milestones_when_the_connection_asks(db, train, ado) -> None:
+    ado.items[1].target = ado.items[2].target = "2026-12-04"
+    ado.items[3].target = "2027-04-01"  # another PI's
+    toml = connection_file(ado.base).replace('project = "PAY"\n', 'project = "PAY"\nmilestones = "target-dates"\n')
+    connect(db, actor=ADMIN, settings=parse_connection(toml))
+    pull(db, actor=ADMIN, train_key=train, environ=TOKEN)
+    [due] = get_plan(db, actor=ADMIN, train_key=train).milestones
+    assert (due.key, due.iteration, due.features) == ("Target-2026-12-04", 3, ("PAY-1", "PAY-2"))

@@ -30,6 +30,7 @@ class WorkItem:
     points: float | None = None
     parent: int | None = None
     predecessors: list[int] = field(default_factory=list)
+    target: str | None = None  # Microsoft.VSTS.Scheduling.TargetDate, a day
     changed: datetime = field(default_factory=lambda: datetime(2026, 11, 1, 9, 0, tzinfo=UTC))
 
 
@@ -125,6 +126,8 @@ class FakeAzureDevOps(CheckedFake):
             "System.TeamProject": self.project,
             "System.ChangedDate": item.changed.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         }  # fmt: skip
+        if item.target:
+            fields["Microsoft.VSTS.Scheduling.TargetDate"] = f"{item.target}T00:00:00Z"
         if item.points is not None:
             fields["Microsoft.VSTS.Scheduling.StoryPoints"] = item.points
         relations = [{"rel": "System.LinkTypes.Hierarchy-Reverse", "url": self.url(item.parent), "attributes": {}}]

@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Generator, Iterator
+from dataclasses import replace
 from datetime import date
 from typing import Any
 from urllib.parse import quote
@@ -29,7 +30,7 @@ import httpx
 
 from artsync.connectors.http import TrackerClient
 from artsync.connectors.jira import on_scale
-from artsync.domain.tracker import Item, Progress, Sprint, sprint_iteration
+from artsync.domain.tracker import Item, Progress, Release, Sprint, sprint_iteration
 from artsync.domain.wsjf import WsjfInputs
 from artsync.errors import TrackerError
 from artsync.formats.connection import ConnectionFile
@@ -42,6 +43,7 @@ PROGRESS = {"Proposed": Progress.TO_DO, "InProgress": Progress.IN_PROGRESS, "Res
 POINTS = ("Microsoft.VSTS.Scheduling.StoryPoints", "Microsoft.VSTS.Scheduling.Effort", "Microsoft.VSTS.Scheduling.Size")
 PARENT = "System.LinkTypes.Hierarchy-Reverse"
 PREDECESSOR = "System.LinkTypes.Dependency-Reverse"
+TARGET_DATE = "Microsoft.VSTS.Scheduling.TargetDate"
 
 
 class PersonalAccessToken(httpx.Auth):
@@ -102,7 +104,13 @@ def fetch(http: TrackerClient, settings: ConnectionFile, cursor: str | None = No
         items.append(item(record, prefix, settings, areas, category))
         changed.append(str(fields.get("System.ChangedDate") or ""))
     latest = max(changed, default=None) or cursor
-    return Fetched(tuple(items), tuple(sprints), complete=cursor is None, cursor=latest)
+    releases: tuple[Release, ...] = ()
+    if tracker.milestones == "target-dates":  # the features due the same day make one milestone
+        due = {r["id"]: str(r["fields"].get(TARGET_DATE) or "")[:10] for r in records}
+        items = [replace(i, releases=(f"Target {due[int(item_id(i.key))]}",)) if i.is_feature
+                 and due.get(int(item_id(i.key))) else i for i in items]  # fmt: skip
+        releases = tuple(Release(f"Target {day}", date.fromisoformat(day)) for day in sorted(set(due.values()) - {""}))
+    return Fetched(tuple(items), tuple(sprints), complete=cursor is None, cursor=latest, releases=releases)
 
 
 def work_items(http: TrackerClient, project: str, ids: list[int]) -> Iterator[dict[str, Any]]:

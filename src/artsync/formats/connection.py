@@ -68,8 +68,10 @@ class Tracker(Strict):
     webhook_secret_env: Annotated[str | None, Field(pattern=ENV_NAME.pattern, max_length=100)] = None
     query_team: Name | None = Field(None, description="Azure DevOps: the team queries run as (the project's own)")
     csv_team_column: Name | None = Field(None, description="Jira's CSV export: the column naming each issue's team")
-    milestones: Literal["fix-versions"] | None = Field(
-        None, description="Jira: the project's fix versions due within the PI become its milestones"
+    milestones: Literal["fix-versions", "target-dates"] | None = Field(
+        None,
+        description="Jira: the fix versions due within the PI become milestones (fix-versions); Azure DevOps: the "
+        "features' target dates do, one milestone a day (target-dates)",
     )
 
     @property
