@@ -104,7 +104,10 @@ class TrackerClient:
                 "— check that it is current and that its user may browse the project and its boards"
             )
         if status == 429 or status >= 500:
-            raise TrackerError(f"{self.what} is unavailable ({status}) after {self.retries + 1} tries: try again later")
+            tries = self.retries + 1
+            raise TrackerError(
+                f"{self.what} is unavailable ({status}) after {tries} tr{'y' if tries == 1 else 'ies'}: try again later"
+            )
         if status >= 400:
             raise TrackerError(f"{self.what} refused {method} {path} ({status}): {said(response)}")
         if status == 204 or not response.content:

@@ -26,7 +26,7 @@ from artsync.domain.permissions import Action, Actor, Grant, Role
 from artsync.domain.plan import Card, Feature, Milestone, split_card_ref
 from artsync.domain.tracker import Changes, Implied, Item, Progress, Release, Sprint
 from artsync.domain.wsjf import WsjfInputs
-from artsync.errors import InvalidInputError, NotFoundError
+from artsync.errors import ArtsyncError, InvalidInputError, NotFoundError
 from artsync.formats.connection import ConnectionFile
 from artsync.services import cards as card_service
 from artsync.services import dependencies as dependency_service
@@ -383,7 +383,8 @@ def deliver_pushes(db: Session, *, push: Pusher, now: datetime | None = None) ->
                 with transaction(db):
                     message = db.get_one(OutboxRow, message_id)
                     message.attempts += 1
-                    message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                    said = exc.message if isinstance(exc, ArtsyncError) else f"{type(exc).__name__}: {exc}"
+                    message.last_error = said[:2000]
                     if message.attempts >= MAX_ATTEMPTS:
                         message.state = "failed"
                         failed += 1
