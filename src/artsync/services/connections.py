@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from artsync.domain import tracker
@@ -124,9 +124,9 @@ def connected_trains(db: Session) -> list[str]:
 
 
 def connection_of(db: Session, row: ConnectionRow, train_key: str) -> Connection:
-    count = len(db.scalars(select(TrackerItemRow.id).where(TrackerItemRow.connection_id == row.id)).all())
+    count = db.scalar(select(func.count()).select_from(TrackerItemRow).where(TrackerItemRow.connection_id == row.id))
     return Connection(train_key, ConnectionFile.model_validate(row.settings), row.cursor, row.last_pull_at,
-                      row.last_error, count)  # fmt: skip
+                      row.last_error, int(count or 0))  # fmt: skip
 
 
 def connection_actor(connection: Connection) -> Actor:
