@@ -198,7 +198,8 @@ def running(fake: Fake) -> Iterator[Fake]:
     """The fake serving on a free loopback port until the block ends."""
     server = make_server("127.0.0.1", 0, fake, threaded=True, request_handler=QuietHandler)
     fake.base = f"http://127.0.0.1:{server.server_port}"
-    fake.checkers = {prefix: checker(name, fake.base) for prefix, name in fake.documents.items()}
+    if fake.checking:
+        fake.checkers = {prefix: checker(name, fake.base) for prefix, name in fake.documents.items()}
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
