@@ -87,3 +87,18 @@ def test_readme_tour_runs_as_written(tmp_path, monkeypatch) -> None:
         result = runner.invoke(app, args, env={"ARTSYNC_DATABASE_URL": f"sqlite:///{tmp_path / 'tour.db'}"})
         expected = 1 if "--fail-on" in args else 0  # the demo has errors on purpose
         assert result.exit_code == expected, f"artsync {' '.join(args)}: {result.stderr}"
+
+
+def test_the_connection_files_in_the_connectors_page_read_with_every_option_uncommented() -> None:
+    import re
+
+    from artsync.formats.connection import parse_connection
+
+    text = (ROOT / "docs" / "connectors.md").read_text()
+    files = re.findall(r"```toml\n(.*?)```", text, re.S)
+    assert len(files) == 2  # Jira's and Azure DevOps'
+    for file in files:
+        lines = [line[2:] if line.startswith("# ") and ("=" in line or line.startswith("# [")) else line
+                 for line in file.splitlines()]  # fmt: skip
+        parsed = parse_connection("\n".join(re.sub(r"\s+#.*$", "", line) for line in lines if not line.startswith("#")))
+        assert parsed.train.key == "PAY" and parsed.team
