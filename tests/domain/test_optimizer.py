@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from artsync.domain.findings import analyze
-from artsync.domain.optimizer import SAME_ITERATION, Outcome, Settings, cost_of_delay_avoided, optimize
+from artsync.domain.optimizer import SAME_ITERATION, Outcome, Settings, cost_of_delay_avoided, optimize, value_of
 from artsync.domain.plan import Milestone, Objective, Plan
 from tests.builders import make_plan
 
@@ -28,6 +28,9 @@ def best_by_brute_force(plan: Plan) -> float:
         at = {c.ref: c.iteration for c in placed.cards}
         same = sum(1 for d in placed.dependencies if at[d.consumer] is not None and at[d.consumer] == at[d.provider])
         best = max(best, cost_of_delay_avoided(placed) - SAME_ITERATION * same - over_near(placed))
+        assert (
+            abs(value_of(placed) - (cost_of_delay_avoided(placed) - SAME_ITERATION * same - over_near(placed))) < 1e-9
+        )
     return best
 
 
@@ -110,3 +113,12 @@ def test_more_capacity_never_lowers_the_optimum(extra: int, team: str, it: int) 
         replace(t, capacity_overrides={**t.capacity_overrides, it: t.capacity(it) + extra}) if t.key == team else t
         for t in plan.teams))  # fmt: skip
     assert optimize(more, FAST).value >= optimize(plan, FAST).value - 1e-6
+
+
+def test_the_optimizer_never_does_worse_than_the_wsjf_greedy_a_person_would_do_by_hand() -> None:
+    from artsync.domain.optimizer import value_of, wsjf_greedy
+
+    plan = small_train()
+    greedy = wsjf_greedy(plan)
+    assert keeps_the_rules(greedy)
+    assert optimize(plan, FAST).value >= value_of(greedy) - 1e-6

@@ -79,10 +79,62 @@ def cost_of_delay_avoided(plan: Plan) -> float:
     return total
 
 
+def value_of(plan: Plan) -> float:
+    """A plan's value as the optimizer counts it (without moves): cost of delay avoided, less the penalties."""
+    at = {c.ref: c.iteration for c in plan.cards}
+    same = sum(
+        1 for d in plan.dependencies if at.get(d.consumer) is not None and at.get(d.consumer) == at.get(d.provider)
+    )
+    over = 0.0
+    for team in plan.teams:
+        for it in plan.pi.iterations:
+            load = sum(c.points for c in plan.cards if c.team == team.key and c.iteration == it.index)
+            over += max(0.0, load - NEAR_CAPACITY * team.capacity(it.index))
+    return cost_of_delay_avoided(plan) - SAME_ITERATION * same - OVER_NEAR * over
+
+
 def optimize(plan: Plan, settings: Settings = Settings()) -> Solution:
-    """The plan that avoids the most cost of delay under the rules (see the module), within the time limit."""
+    """The plan that avoids the most cost of delay under the rules (see the module), within the time limit;
+    the search starts from the WSJF greedy plan (and, for a repair, from the given plan when it keeps the rules)."""
     model = Model(plan, settings)
+    model.start_from(wsjf_greedy(plan, settings.share))
     return model.solve()
+
+
+def wsjf_greedy(plan: Plan, share: float = 1.0) -> Plan:
+    """What a person would do by hand: features in WSJF order, each card in the earliest iteration of its team
+    with room left and after its providers; a feature whose cards do not all fit is left unplanned."""
+    from artsync.domain.wsjf import rank
+
+    iterations = [it.index for it in plan.pi.iterations if not it.is_ip]
+    teams = {t.key: t for t in plan.teams}
+    left = {(t.key, i): share * t.capacity(i) for t in plan.teams for i in iterations}
+    providers: dict[str, list[str]] = {}
+    for d in plan.dependencies:
+        providers.setdefault(d.consumer, []).append(d.provider)
+    at: dict[str, int | None] = {c.ref: None for c in plan.cards}
+    by_feature: dict[str, list[Card]] = {}
+    for card in plan.cards:
+        by_feature.setdefault(card.feature, []).append(card)
+    for feature in rank(plan.features):
+        mine = by_feature.get(feature.key, [])
+        chosen: dict[str, int] = {}
+        for card in sorted(mine, key=lambda c: len(providers.get(c.ref, []))):
+            needed = [chosen.get(p, at.get(p)) for p in providers.get(card.ref, [])]
+            if any(n is None for n in needed):
+                break
+            earliest = max((n + 1 for n in needed if n is not None), default=iterations[0] if iterations else 1)
+            fits = [i for i in iterations if i >= earliest and left[card.team, i] >= card.points]
+            if not fits or card.team not in teams:
+                break
+            chosen[card.ref] = fits[0]
+            left[card.team, fits[0]] -= card.points
+        else:
+            at.update(chosen)
+            continue
+        for ref, i in chosen.items():  # not all of it fits: none of it is planned
+            left[plan.cards_by_ref[ref].team, i] += plan.cards_by_ref[ref].points
+    return plan.with_cards({c.ref: replace(c, iteration=at[c.ref]) for c in plan.cards})
 
 
 class Model:
@@ -100,6 +152,9 @@ class Model:
         self.columns = 0
         self.integers: list[int] = []
         self.x: dict[tuple[int, int], int] = {}
+        self.stays: dict[int, int] = {}  # card → its "stays unplanned" column (a repair)
+        self.over: list[tuple[list[int], int, float, int]] = []  # cards, iteration, near load, column
+        self.same: list[tuple[int, int, int, int]] = []  # consumer, provider, iteration, column
         self.build()
 
     def column(self, cost: float, upper: float = 1.0, integer: bool = True) -> int:
@@ -125,7 +180,8 @@ class Model:
                 self.x[n, i] = self.column(settings.move_cost if card.iteration == i else 0.0)
             one = {self.x[n, i]: 1.0 for i in self.iterations}
             if settings.move_cost and card.iteration is None:
-                one[self.column(settings.move_cost)] = 1.0  # stays unplanned
+                self.stays[n] = self.column(settings.move_cost)  # stays unplanned
+                one[self.stays[n]] = 1.0
             self.row(-inf, 1, one)  # one iteration, or unplanned
         # The cost of delay avoided: y[f, j] = 1 when feature f is delivered by iteration j.
         index = {c.ref: n for n, c in enumerate(self.cards)}
@@ -152,6 +208,7 @@ class Model:
                     continue
                 self.row(-inf, settings.share * capacity, load)
                 over = self.column(-OVER_NEAR, upper=inf, integer=False)
+                self.over.append((mine, i, NEAR_CAPACITY * capacity, over))
                 self.row(-inf, NEAR_CAPACITY * capacity, {**load, over: -1.0})
         # Dependencies: the provider by the consumer's iteration; the same one at a penalty.
         for dep in plan.dependencies:
@@ -162,6 +219,7 @@ class Model:
                 by_then = {self.x[provider, i]: -1.0 for i in self.iterations if i <= j}
                 self.row(-inf, 0, {self.x[consumer, j]: 1.0, **by_then})
                 same = self.column(-SAME_ITERATION)
+                self.same.append((consumer, provider, j, same))
                 self.row(-inf, 1, {self.x[consumer, j]: 1, self.x[provider, j]: 1, same: -1})
         # Milestones: their features delivered by their iteration.
         for milestone in plan.milestones:
@@ -177,6 +235,27 @@ class Model:
         kinds = np.array([highspy.HighsVarType.kInteger] * len(self.integers))
         self.h.changeColsIntegrality(len(self.integers), np.array(self.integers, dtype=np.int32), kinds)
         self.h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+
+    def start_from(self, plan: Plan) -> None:
+        """Give the solver ``plan`` (a placement that keeps the hard rules) as the plan to beat."""
+        at = {c.ref: c.iteration for c in plan.cards}
+        values = np.zeros(self.columns)
+        for (n, i), column in self.x.items():
+            values[column] = 1.0 if at.get(self.cards[n].ref) == i else 0.0
+        for n, column in self.stays.items():
+            values[column] = 1.0 if at.get(self.cards[n].ref) is None else 0.0
+        for (key, j), column in self.delivered.items():
+            mine = [c for c in self.cards if c.feature == key]
+            values[column] = 1.0 if all(at.get(c.ref) is not None and at[c.ref] <= j for c in mine) else 0.0  # type: ignore[operator]
+        for cards, i, near, column in self.over:
+            load = sum(self.cards[n].points for n in cards if at.get(self.cards[n].ref) == i)
+            values[column] = max(0.0, load - near)
+        for consumer, provider, j, column in self.same:
+            both = at.get(self.cards[consumer].ref) == j and at.get(self.cards[provider].ref) == j
+            values[column] = 1.0 if both else 0.0
+        solution = highspy.HighsSolution()
+        solution.col_value = list(values)
+        self.h.setSolution(solution)
 
     def solve(self) -> Solution:
         self.h.run()
