@@ -11,8 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from artsync.connectors.jira import pusher as jira_pusher
-from artsync.connectors.sync import pull, push
+from artsync.connectors.sync import pull, push, pusher
 from artsync.domain.cadence import PI
 from artsync.domain.plan import Plan, Team, Train
 from artsync.errors import TrackerError
@@ -223,7 +222,7 @@ def test_the_tracker_down_while_moves_are_made_gets_them_later_in_order_once(db,
     assert [m.state for m in pending_pushes(db, actor=ADMIN, train_key=train)] == ["pending"] * 3
     jira.faults.clear()
     later = datetime.now(UTC) + timedelta(hours=2)  # past the first retry's wait
-    up = deliver_pushes(db, push=jira_pusher(TOKEN, sleep=lambda seconds: None), now=later)
+    up = deliver_pushes(db, push=pusher(TOKEN, sleep=lambda seconds: None), now=later)
     assert up.sent == 3 and jira.writes == [f"move PAY-100 to {100 * story.board + n}" for n in (3, 4, 1)]
     assert pending_pushes(db, actor=ADMIN, train_key=train) == []
 

@@ -19,7 +19,6 @@ it waits for the other item; an item at the project's root iteration is in the b
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import Generator, Iterator
 from dataclasses import replace
 from datetime import date
@@ -29,12 +28,12 @@ from urllib.parse import quote
 import httpx
 
 from artsync.connectors.http import TrackerClient
-from artsync.connectors.jira import on_scale
+from artsync.connectors.jira import wsjf_of
 from artsync.domain.tracker import Item, Progress, Release, Sprint, sprint_iteration
 from artsync.domain.wsjf import WsjfInputs
 from artsync.errors import TrackerError
 from artsync.formats.connection import ConnectionFile
-from artsync.services.connections import Fetched, PushContext, Pusher
+from artsync.services.connections import Fetched, PushContext
 
 VERSION = {"api-version": "7.1"}
 BATCH = 200  # workitemsbatch takes at most 200 ids
@@ -68,10 +67,6 @@ def client(settings: ConnectionFile, token: str, **options: Any) -> TrackerClien
     )
 
 
-def key_prefix(project: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]", "", project) or "ADO"
-
-
 def fetch(http: TrackerClient, settings: ConnectionFile, cursor: str | None = None) -> Fetched:
     """Every work item of the project, or — with ``cursor`` — those changed since."""
     tracker = settings.tracker
@@ -92,8 +87,7 @@ def fetch(http: TrackerClient, settings: ConnectionFile, cursor: str | None = No
         states = http.call("GET", f"/{project}/_apis/wit/workitemtypes/{quote(kind, safe='')}/states", params=VERSION)
         listed = states.get("value", []) if isinstance(states, dict) else states
         categories[kind] = {s["name"]: s.get("category", "") for s in listed}
-    prefix = key_prefix(tracker.project)
-    areas = sorted(((t.area_path or "").strip("\\"), t.name) for t in settings.team)
+    prefix = settings.key_prefix
     items = []
     changed: list[str] = []
     for record in records:
@@ -101,7 +95,7 @@ def fetch(http: TrackerClient, settings: ConnectionFile, cursor: str | None = No
         category = categories.get(fields.get("System.WorkItemType", ""), {}).get(fields.get("System.State", ""), "")
         if category == "Removed":
             continue
-        items.append(item(record, prefix, settings, areas, category))
+        items.append(item(record, prefix, settings, category))
         changed.append(str(fields.get("System.ChangedDate") or ""))
     latest = max(changed, default=None) or cursor
     releases: tuple[Release, ...] = ()
@@ -151,8 +145,7 @@ def iteration_path(node_path: str) -> str:
     return "\\".join(parts)
 
 
-def item(record: dict[str, Any], prefix: str, settings: ConnectionFile, areas: list[tuple[str, str]],
-         category: str) -> Item:  # fmt: skip
+def item(record: dict[str, Any], prefix: str, settings: ConnectionFile, category: str) -> Item:
     fields = record["fields"]
     relations = record.get("relations") or []
 
@@ -160,9 +153,7 @@ def item(record: dict[str, Any], prefix: str, settings: ConnectionFile, areas: l
         return [f"{prefix}-{r['url'].rstrip('/').rsplit('/', 1)[1]}" for r in relations if r.get("rel") == kind]
 
     is_feature = fields.get("System.WorkItemType") == settings.tracker.feature_type
-    area = str(fields.get("System.AreaPath") or "").strip("\\")
-    team = next((name for path, name in sorted(areas, key=lambda a: -len(a[0]))
-                 if area == path or area.startswith(path + "\\")), None)  # fmt: skip
+    team = settings.team_of_area(str(fields.get("System.AreaPath") or ""))
     points = next((fields[name] for name in (settings.tracker.points_field, *POINTS) if name and fields.get(name)), 0)
     tags = [t.strip().lower() for t in str(fields.get("System.Tags") or "").split(";")]
     state = str(fields.get("System.State") or "")
@@ -188,27 +179,13 @@ def scores(fields: dict[str, Any], settings: ConnectionFile) -> WsjfInputs | Non
     names = {"ubv": wsjf.ubv, "tc": wsjf.tc, "rroe": wsjf.rroe, "size": wsjf.size}
     if not all(names.values()):
         return None
-    values = {name: on_scale(fields.get(str(field))) for name, field in names.items()}
-    if any(v is None for v in values.values()):
-        return None
-    return WsjfInputs(**values)  # type: ignore[arg-type]
+    return wsjf_of({name: fields.get(str(field)) for name, field in names.items()})
 
 
 # Pushing a change made on the board to Azure DevOps (each one safe to send twice): JSON Patch on the work items.
 
 CATEGORY_OF = {"not started": "Proposed", "in progress": "InProgress", "done": "Completed"}  # blocked: the team's
 PATCH = "application/json-patch+json"
-
-
-def pusher(environ: dict[str, str] | None = None, **client_options: Any) -> Pusher:
-    """How queued changes reach Azure DevOps (``services.connections.deliver_pushes`` sends them in order)."""
-
-    def push(context: PushContext, payload: dict[str, Any]) -> None:
-        settings = context.connection.settings
-        with client(settings, settings.token(environ), **client_options) as http:
-            push_one(http, context, payload)
-
-    return push
 
 
 def push_one(http: TrackerClient, context: PushContext, change: dict[str, Any]) -> None:

@@ -33,7 +33,7 @@ from artsync.domain.tracker import Item, Progress, Release, Sprint, sprint_itera
 from artsync.domain.wsjf import SCALE, WsjfInputs
 from artsync.errors import TrackerError
 from artsync.formats.connection import ConnectionFile, TeamMap
-from artsync.services.connections import Fetched, PushContext, Pusher
+from artsync.services.connections import Fetched, PushContext
 
 POINTS_NAMES = ("Story Points", "Story point estimate")
 PAGE = 100
@@ -208,10 +208,7 @@ class Fields:
     def scores(self, f: dict[str, Any]) -> WsjfInputs | None:
         if not self.wsjf:
             return None
-        values = {name: on_scale(f.get(field_id)) if field_id else None for name, field_id in self.wsjf.items()}
-        if any(v is None for v in values.values()):
-            return None
-        return WsjfInputs(**values)  # type: ignore[arg-type]
+        return wsjf_of({name: f.get(field_id) for name, field_id in self.wsjf.items() if field_id})
 
 
 def latest_sprint(f: dict[str, Any]) -> str | None:
@@ -233,6 +230,15 @@ def blocked_by(links: list[dict[str, Any]]) -> tuple[str, ...]:
     )
 
 
+def wsjf_of(values: dict[str, Any]) -> WsjfInputs | None:
+    """WSJF inputs from a tracker's field values (``ubv``, ``tc``, ``rroe``, ``size``), each snapped to the scale;
+    None unless all four are there."""
+    scored = {name: on_scale(values.get(name)) for name in ("ubv", "tc", "rroe", "size")}
+    if any(v is None for v in scored.values()):
+        return None
+    return WsjfInputs(**scored)  # type: ignore[arg-type]
+
+
 def on_scale(value: Any) -> int | None:
     """A WSJF field's value (a number, or an option whose value is one) on the scale, the nearest step."""
     if isinstance(value, dict):
@@ -247,17 +253,6 @@ def on_scale(value: Any) -> int | None:
 # Pushing a change made on the board to Jira (each one safe to send twice).
 
 CATEGORY_OF = {"done": "done", "in progress": "indeterminate", "not started": "new"}  # blocked: the team's flag
-
-
-def pusher(environ: dict[str, str] | None = None, **client_options: Any) -> Pusher:
-    """How queued changes reach Jira (``services.connections.deliver_pushes`` sends them in order)."""
-
-    def push(context: PushContext, payload: dict[str, Any]) -> None:
-        settings = context.connection.settings
-        with client(settings, settings.token(environ), **client_options) as http:
-            push_one(http, context, payload)
-
-    return push
 
 
 def push_one(http: TrackerClient, context: PushContext, change: dict[str, Any]) -> None:

@@ -24,6 +24,7 @@ from artsync.services.connections import (
     Fetched,
     Pulled,
     PushContext,
+    Pusher,
     apply_pull,
     connected_trains,
     deliver_pushes,
@@ -51,7 +52,7 @@ def pull(
     connection = get_connection(db, actor=actor, train_key=train_key)
     db.rollback()  # end the read: the tracker may take a while
     settings = connection.settings
-    tracker = azure_devops if settings.tracker.kind is TrackerKind.AZURE_DEVOPS else jira
+    tracker = TRACKERS[settings.tracker.kind]
     token = settings.token(environ)
     cursor = None if full or connection.cursor is None else connection.cursor
     try:
@@ -67,16 +68,23 @@ def pull(
 def push(db: Session, *, environ: dict[str, str] | None = None, **client_options: Any) -> Delivered:
     """Queue what changed on connected boards since the last push, then send it to the trackers, in order."""
     route_pushes(db, kinds=PUSHABLE)
-    pushers = {TrackerKind.JIRA: jira.pusher(environ, **client_options),
-               TrackerKind.AZURE_DEVOPS: azure_devops.pusher(environ, **client_options)}  # fmt: skip
+    return deliver_pushes(db, push=pusher(environ, **client_options))
 
-    def to_its_tracker(context: PushContext, payload: dict[str, Any]) -> None:
-        pushers[context.connection.settings.tracker.kind](context, payload)
 
-    return deliver_pushes(db, push=to_its_tracker)
+def pusher(environ: dict[str, str] | None = None, **client_options: Any) -> Pusher:
+    """How a queued change reaches its connection's tracker (``deliver_pushes`` sends them in order)."""
+
+    def push(context: PushContext, payload: dict[str, Any]) -> None:
+        settings = context.connection.settings
+        tracker = TRACKERS[settings.tracker.kind]
+        with tracker.client(settings, settings.token(environ), **client_options) as http:
+            tracker.push_one(http, context, payload)
+
+    return push
 
 
 PUSHABLE = frozenset(kind.value for kind in TrackerKind)
+TRACKERS = {TrackerKind.JIRA: jira, TrackerKind.AZURE_DEVOPS: azure_devops}  # each: client, fetch, push_one
 
 
 def sync_round(db: Session, *, actor: Actor, train_key: str | None = None,

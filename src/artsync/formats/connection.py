@@ -117,6 +117,18 @@ class ConnectionFile(Strict):
             raise ValueError(f"team: {', '.join(twice)} named twice")
         return self
 
+    def team_of_area(self, area_path: str) -> str | None:
+        """Azure DevOps: the team whose area path holds ``area_path`` (the longest that does)."""
+        area = area_path.strip("\\")
+        paths = sorted((((t.area_path or "").strip("\\")), t.name) for t in self.team)
+        return next((name for path, name in sorted(paths, key=lambda a: -len(a[0]))
+                     if area == path or area.startswith(path + "\\")), None)  # fmt: skip
+
+    @property
+    def key_prefix(self) -> str:
+        """Azure DevOps: what a work item's id is keyed with (``PAY-123``): the project's letters and digits."""
+        return re.sub(r"[^A-Za-z0-9]", "", self.tracker.project) or "ADO"
+
     def token(self, environ: dict[str, str] | None = None) -> str:
         """The tracker's token, from the environment variable the file names."""
         value = (environ if environ is not None else os.environ).get(self.tracker.token_env, "")

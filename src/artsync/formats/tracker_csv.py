@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass
 
 from artsync.domain.tracker import Item, Progress
@@ -128,9 +127,8 @@ def jira_progress(status: str) -> Progress:
 
 
 def ado_items(header: list[str], lines: list[list[str]], settings: ConnectionFile, source: str) -> CsvItems:
-    prefix = re.sub(r"[^A-Za-z0-9]", "", settings.tracker.project) or "ADO"
+    prefix = settings.key_prefix
     rows = [Row(header, values, n, source) for n, values in enumerate(lines, start=2) if any(v.strip() for v in values)]
-    areas = sorted((((t.area_path or "").strip("\\")), t.name) for t in settings.team)
     feature_type = settings.tracker.feature_type.lower()
     items, sprints = [], set()
     for row in rows:
@@ -138,9 +136,7 @@ def ado_items(header: list[str], lines: list[list[str]], settings: ConnectionFil
         if not number.isdigit():
             raise InvalidInputError(f"{source}, line {row.line}, column 'ID': {number!r} is not a work item id")
         is_feature = row.one("Work Item Type", required=True).lower() == feature_type
-        area = row.one("Area Path").strip("\\")
-        team = next((name for path, name in sorted(areas, key=lambda a: -len(a[0]))
-                     if area == path or area.startswith(path + "\\")), None)  # fmt: skip
+        team = settings.team_of_area(row.one("Area Path"))
         iteration = row.one("Iteration Path")
         sprint = iteration if "\\" in iteration else None  # the project's root: the backlog
         if sprint and not is_feature:

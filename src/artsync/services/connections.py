@@ -21,7 +21,6 @@ from artsync.domain import tracker
 from artsync.domain.cadence import PI
 from artsync.domain.event_text import sentence
 from artsync.domain.events import Entity, Event
-from artsync.domain.notifications import MAX_ATTEMPTS, retry_after
 from artsync.domain.permissions import Action, Actor, Grant, Role
 from artsync.domain.plan import Card, Feature, Milestone, split_card_ref
 from artsync.domain.tracker import Changes, Implied, Item, Progress, Release, Sprint
@@ -34,7 +33,7 @@ from artsync.services import features as feature_service
 from artsync.services import milestones as milestone_service
 from artsync.services.auth import aware
 from artsync.services.events import events_after
-from artsync.services.outbox import Delivered, Message, message_value
+from artsync.services.outbox import Delivered, Message, failed_attempt, message_value
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_train
 from artsync.services.transaction import transaction
@@ -380,16 +379,11 @@ def deliver_pushes(db: Session, *, push: Pusher, now: datetime | None = None) ->
             try:
                 push(context, payload)
             except Exception as exc:  # the tracker down or refusing: this one and those after it wait
+                said = exc.message if isinstance(exc, ArtsyncError) else f"{type(exc).__name__}: {exc}"
                 with transaction(db):
-                    message = db.get_one(OutboxRow, message_id)
-                    message.attempts += 1
-                    said = exc.message if isinstance(exc, ArtsyncError) else f"{type(exc).__name__}: {exc}"
-                    message.last_error = said[:2000]
-                    if message.attempts >= MAX_ATTEMPTS:
-                        message.state = "failed"
+                    if failed_attempt(db.get_one(OutboxRow, message_id), said, now):
                         failed += 1
                     else:
-                        message.next_attempt_at = now + retry_after(message.attempts)
                         retrying += 1
                 break
             with transaction(db):

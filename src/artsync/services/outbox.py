@@ -105,19 +105,27 @@ def deliver(db: Session, *, senders: Senders, now: datetime | None = None, limit
                                 delivery=message_id(row))  # fmt: skip
         except Exception as exc:  # any failure of the far side: keep the message and try again later
             with transaction(db):
-                row.attempts += 1
-                row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                if row.attempts >= MAX_ATTEMPTS:
-                    row.state = "failed"
+                if failed_attempt(row, f"{type(exc).__name__}: {exc}", now):
                     failed += 1
                 else:
-                    row.next_attempt_at = now + retry_after(row.attempts)
                     retrying += 1
             continue
         with transaction(db):
             row.state, row.sent_at, row.attempts = "sent", now, row.attempts + 1
             sent += 1
     return Delivered(sent, retrying, failed)
+
+
+def failed_attempt(row: OutboxRow, error: str, now: datetime) -> bool:
+    """Count a try the far side did not take: the message waits (backing off) or, after ``MAX_ATTEMPTS``, is given
+    up for the RTE to see and retry. True when given up."""
+    row.attempts += 1
+    row.last_error = error[:2000]
+    if row.attempts >= MAX_ATTEMPTS:
+        row.state = "failed"
+        return True
+    row.next_attempt_at = now + retry_after(row.attempts)
+    return False
 
 
 def list_outbox(
