@@ -90,7 +90,26 @@ def test_a_milestone_and_a_committed_objective_are_met_and_one_that_no_plan_meet
     assert solution.plan.cards_by_ref["F1@Atlas"].iteration is not None
     # F1 and F2 by I1 need 14 of Atlas's 10 points there: no plan meets it.
     impossible = replace(plan, milestones=(Milestone("M1", "Too soon", 1, None, ("F1", "F2")),))
-    assert optimize(impossible, FAST).outcome is Outcome.INFEASIBLE
+    solution = optimize(impossible, FAST)
+    assert solution.outcome is Outcome.INFEASIBLE
+    # The plan still meets what it can (F2 by I1), and says which feature no plan delivers in time, and why.
+    assert [(u.feature, u.due) for u in solution.unmet] == [("F1", 1)]
+    assert "milestone M1" in str(solution.unmet[0]) and "14 points of Atlas" in str(solution.unmet[0])
+    assert {c.iteration for c in solution.plan.cards_by_feature["F2"]} == {1}
+    assert keeps_the_rules(solution.plan)
+
+
+def test_the_greedy_plans_the_providers_a_due_feature_waits_on_and_keeps_every_hard_rule() -> None:
+    from artsync.domain.optimizer import keeps_hard_rules, wsjf_greedy
+
+    plan = make_plan(teams={"Atlas": 10, "Orion": 10},
+                     cards=[("F1", "Atlas", None, 5), ("F2", "Orion", None, 5), ("F9", "Orion", None, 8)],
+                     wsjf={"F1": (1, 1, 1, 8), "F2": (1, 1, 1, 8), "F9": (20, 20, 20, 1)},
+                     deps=[("F1@Atlas", "F2@Orion")],
+                     milestones=[Milestone("M1", "Demo", 2, None, ("F1",))])  # fmt: skip
+    greedy = wsjf_greedy(plan)  # F1 waits on F2: F2 first, though F9 ranks first by WSJF
+    at = {c.ref: c.iteration for c in greedy.cards}
+    assert at["F2@Orion"] == 1 and at["F1@Atlas"] == 2 and at["F9@Orion"] == 2 and keeps_hard_rules(greedy)
 
 
 def test_a_repair_moves_as_few_cards_as_it_must() -> None:

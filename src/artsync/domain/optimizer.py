@@ -49,6 +49,19 @@ class Settings:
 
 
 @dataclass(frozen=True)
+class Unmet:
+    """A feature the plan must deliver by an iteration that no plan keeping the rules delivers by then."""
+
+    feature: str
+    due: int  # the iteration it is due by
+    wanted_by: tuple[str, ...]  # "milestone M1 Beta", "committed objective O1"
+    why: str
+
+    def __str__(self) -> str:
+        return f"{self.feature} by I{self.due} ({', '.join(self.wanted_by)}): {self.why}"
+
+
+@dataclass(frozen=True)
 class Solution:
     """A plan the solver proposes, what it avoids, and how far it may be from the best one."""
 
@@ -57,6 +70,7 @@ class Solution:
     value: float  # the objective: cost of delay avoided, less penalties (and moves)
     bound: float  # the solver's proven upper bound on any plan's value
     moved: tuple[str, ...]  # the cards placed elsewhere than in the given plan
+    unmet: tuple[Unmet, ...] = ()  # when infeasible: what no plan delivers in time, and why; the plan meets the rest
 
     @property
     def gap(self) -> float:
@@ -94,114 +108,265 @@ def value_of(plan: Plan) -> float:
 
 
 def optimize(plan: Plan, settings: Settings = Settings()) -> Solution:
-    """The plan that avoids the most cost of delay under the rules (see the module), within the time limit;
-    the search starts from the WSJF greedy plan (and, for a repair, from the given plan when it keeps the rules)."""
+    """The plan that avoids the most cost of delay under the rules (see the module), within the time limit.
+
+    The search starts from the best plan that keeps the hard rules among a few (``starting_plan``). When no plan
+    keeps them all, the answer is the plan that misses the fewest due features, each named with why (``unmet``).
+    """
     model = Model(plan, settings)
-    model.start_from(wsjf_greedy(plan, settings.share))
-    return model.solve()
+    solution = model.search(plan)
+    if solution.outcome is not Outcome.INFEASIBLE:
+        return solution
+    # No plan keeps every rule: the plan that misses the fewest due features, and why each is missed.
+    elastic = Model(plan, settings, elastic=True)
+    found = elastic.search(plan)
+    missed = (
+        {key for (key, column) in elastic.missed.items() if elastic.values[column] > 0.5} if elastic.values else set()
+    )
+    return replace(found, outcome=Outcome.INFEASIBLE, unmet=tuple(explain(plan, sorted(missed), settings.share)))
+
+
+def explain(plan: Plan, missed: list[str], share: float = 1.0) -> list[Unmet]:
+    """Why each of the ``missed`` features cannot be delivered by its due iteration."""
+    due, wanted = mandatory(plan), wanted_by(plan)
+    iterations = [it.index for it in plan.pi.iterations if not it.is_ip]
+    by_feature, teams = plan.cards_by_feature, plan.teams_by_key
+    found: list[Unmet] = []
+    for key in missed:
+        by, why = due[key], ""
+        for card in by_feature.get(key, []):
+            if why or card.team not in teams:
+                why = why or f"{card.ref}: the team {card.team} is not on the train"
+                continue
+            needed = sum(
+                c.points for k, d in due.items() if d <= by for c in by_feature.get(k, []) if c.team == card.team
+            )
+            room = sum(share * teams[card.team].capacity(i) for i in iterations if i <= by)
+            if needed > room:
+                why = (f"the features due by I{by} need {needed:g} points of {card.team} by then, "
+                       f"which has {room:g}")  # fmt: skip
+        found.append(Unmet(key, by, tuple(wanted.get(key, ())), why or "it does not fit beside the other features due"))
+    return found
+
+
+def wanted_by(plan: Plan) -> dict[str, list[str]]:
+    """What asks for each feature the plan must deliver: milestones and committed objectives, by name."""
+    wanted: dict[str, list[str]] = {}
+    for milestone in plan.milestones:
+        for key in milestone.features:
+            wanted.setdefault(key, []).append(f"milestone {milestone.key} {milestone.name} (I{milestone.iteration})")
+    for objective in plan.objectives:
+        if objective.committed:
+            for key in objective.features:
+                wanted.setdefault(key, []).append(f"committed objective {objective.key}")
+    return wanted
+
+
+def starting_plan(model: Model, plan: Plan) -> Plan | None:
+    """The best of the plans the search may start from: the WSJF greedy, the greedy in the order the LP relaxation
+    prefers and — for a repair — the given plan itself, among those that keep the hard rules."""
+    settings = model.settings
+    starts = [wsjf_greedy(plan, settings.share), greedy(plan, model.preferred(), settings.share)]
+    if settings.move_cost:
+        starts.append(plan)
+    kept = [start for start in starts if keeps_hard_rules(start, settings.share)]
+    return max(kept, key=lambda p: value_of(p) - settings.move_cost * len(moves(plan, p))) if kept else None
+
+
+def moves(before: Plan, after: Plan) -> list[str]:
+    """The cards ``after`` places elsewhere than ``before``."""
+    was = {c.ref: c.iteration for c in before.cards}
+    return [c.ref for c in after.cards if was.get(c.ref) != c.iteration]
+
+
+def mandatory(plan: Plan) -> dict[str, int]:
+    """The features a plan must deliver, each with the last iteration it may be delivered in: a milestone's by
+    the milestone's iteration, a committed objective's by the end of the PI."""
+    last = max((it.index for it in plan.pi.iterations if not it.is_ip), default=0)
+    due: dict[str, int] = {}
+    for objective in plan.objectives:
+        if objective.committed:
+            for key in objective.features:
+                due[key] = min(due.get(key, last), last)
+    for milestone in plan.milestones:
+        for key in milestone.features:
+            due[key] = min(due.get(key, last), milestone.iteration)
+    return due
+
+
+def keeps_hard_rules(plan: Plan, share: float = 1.0) -> bool:
+    """Whether a plan keeps every rule the optimizer may not break (it may pay to bend the soft ones)."""
+    ip = {it.index for it in plan.pi.iterations if it.is_ip}
+    at = {c.ref: c.iteration for c in plan.cards}
+    load: dict[tuple[str, int], float] = {}
+    for card in plan.cards:
+        if card.iteration is not None:
+            if card.iteration in ip:
+                return False
+            load[card.team, card.iteration] = load.get((card.team, card.iteration), 0.0) + card.points
+    teams = plan.teams_by_key
+    if any(key not in teams or used > share * teams[key].capacity(i) + 1e-9 for (key, i), used in load.items()):
+        return False
+    for dep in plan.dependencies:
+        consumer, provider = at.get(dep.consumer), at.get(dep.provider)
+        if consumer is not None and dep.provider in at and (provider is None or provider > consumer):
+            return False
+    by_feature = plan.cards_by_feature
+    for key, due in mandatory(plan).items():
+        if any(c.iteration is None or c.iteration > due for c in by_feature.get(key, [])):
+            return False
+    return True
 
 
 def wsjf_greedy(plan: Plan, share: float = 1.0) -> Plan:
-    """What a person would do by hand: features in WSJF order, each card in the earliest iteration of its team
-    with room left and after its providers; a feature whose cards do not all fit is left unplanned."""
+    """What a person would do by hand: the features the plan must deliver first (milestones' by their dates, then
+    committed objectives'), then the rest in WSJF order."""
     from artsync.domain.wsjf import rank
 
+    return greedy(plan, [f.key for f in rank(plan.features)], share)
+
+
+def greedy(plan: Plan, order: list[str], share: float = 1.0) -> Plan:
+    """Features one by one — the ones the plan must deliver first, by their due iteration, then ``order`` — each
+    card in the earliest iteration of its team with room left and after its providers, the features of providers
+    not yet planned planned first; a feature whose cards do not all fit (by its due iteration) is left unplanned,
+    and so are the providers planned for it."""
     iterations = [it.index for it in plan.pi.iterations if not it.is_ip]
-    teams = {t.key: t for t in plan.teams}
+    if not iterations:
+        return plan
+    teams = plan.teams_by_key
     left = {(t.key, i): share * t.capacity(i) for t in plan.teams for i in iterations}
-    providers: dict[str, list[str]] = {}
-    for d in plan.dependencies:
-        providers.setdefault(d.consumer, []).append(d.provider)
     at: dict[str, int | None] = {c.ref: None for c in plan.cards}
-    by_feature: dict[str, list[Card]] = {}
-    for card in plan.cards:
-        by_feature.setdefault(card.feature, []).append(card)
-    for feature in rank(plan.features):
-        mine = by_feature.get(feature.key, [])
-        chosen: dict[str, int] = {}
-        for card in sorted(mine, key=lambda c: len(providers.get(c.ref, []))):
-            needed = [chosen.get(p, at.get(p)) for p in providers.get(card.ref, [])]
-            if any(n is None for n in needed):
-                break
-            earliest = max((n + 1 for n in needed if n is not None), default=iterations[0] if iterations else 1)
-            fits = [i for i in iterations if i >= earliest and left[card.team, i] >= card.points]
+    needs: dict[str, list[str]] = {}
+    for d in plan.dependencies:
+        if d.provider in at and d.provider != d.consumer:
+            needs.setdefault(d.consumer, []).append(d.provider)
+    by_feature, cards = plan.cards_by_feature, plan.cards_by_ref
+
+    def place(key: str, last: int, chosen: dict[str, int], by: dict[str, int], trying: set[str]) -> bool:
+        """Place the cards of ``key`` by iteration ``last`` (a card in ``by``: by its iteration there) into
+        ``chosen``, the features they wait for first."""
+        trying.add(key)
+        mine = [c for c in by_feature.get(key, []) if chosen.get(c.ref, at[c.ref]) is None]
+        while mine:
+            ready = [c for c in mine if all(chosen.get(p, at[p]) is not None for p in needs.get(c.ref, []))]
+            if not ready:  # a provider elsewhere not planned yet: plan its feature first, to finish before
+                waiting = [(c, p) for c in mine for p in needs.get(c.ref, [])
+                           if chosen.get(p, at[p]) is None and cards[p].feature not in trying]  # fmt: skip
+                if not waiting:
+                    return False
+                for c, p in waiting:
+                    by[p] = min(by.get(p, last), by.get(c.ref, last), last) - 1
+                if not place(cards[waiting[0][1]].feature, iterations[-1], chosen, by, trying):
+                    return False
+                continue
+            card = ready[0]
+            after = [chosen.get(p, at[p]) for p in needs.get(card.ref, [])]
+            earliest = max((i + 1 for i in after if i is not None), default=iterations[0])
+            latest = min(last, by.get(card.ref, last))
+            fits = [i for i in iterations if earliest <= i <= latest and left.get((card.team, i), 0.0) >= card.points]
             if not fits or card.team not in teams:
-                break
+                return False
             chosen[card.ref] = fits[0]
             left[card.team, fits[0]] -= card.points
-        else:
+            mine.remove(card)
+        return True
+
+    due = mandatory(plan)
+    first = sorted(due, key=lambda key: (due[key], key))
+    for key in [*first, *(key for key in order if key not in due)]:
+        chosen: dict[str, int] = {}
+        if place(key, due.get(key, iterations[-1]), chosen, {}, set()):
             at.update(chosen)
             continue
         for ref, i in chosen.items():  # not all of it fits: none of it is planned
-            left[plan.cards_by_ref[ref].team, i] += plan.cards_by_ref[ref].points
+            left[cards[ref].team, i] += cards[ref].points
     return plan.with_cards({c.ref: replace(c, iteration=at[c.ref]) for c in plan.cards})
 
 
 class Model:
-    """The mixed-integer program of a plan: x[card, iteration] binary, one column per pair, and the rows."""
+    """The mixed-integer program of a plan: x[card, iteration] binary, one column per pair, and the rows; built in
+    Python lists and handed to HiGHS in one piece."""
 
-    def __init__(self, plan: Plan, settings: Settings) -> None:
-        self.plan, self.settings = plan, settings
+    def __init__(self, plan: Plan, settings: Settings, *, elastic: bool = False) -> None:
+        self.plan, self.settings, self.elastic = plan, settings, elastic
         self.iterations = [it.index for it in plan.pi.iterations if not it.is_ip]
         self.cards = list(plan.cards)
-        self.h = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy ships no types for it
-        self.h.setOptionValue("output_flag", False)
-        self.h.setOptionValue("time_limit", float(settings.time_limit))
-        self.h.setOptionValue("random_seed", int(settings.seed))
-        self.h.setOptionValue("threads", 1)  # the same seed and time limit give the same plan
-        self.columns = 0
-        self.integers: list[int] = []
+        self.costs: list[float] = []
+        self.uppers: list[float] = []
+        self.integer: list[int] = []
+        self.lower_rows: list[float] = []
+        self.upper_rows: list[float] = []
+        self.starts: list[int] = []
+        self.indices: list[int] = []
+        self.values: list[float] = []
         self.x: dict[tuple[int, int], int] = {}
         self.stays: dict[int, int] = {}  # card → its "stays unplanned" column (a repair)
         self.over: list[tuple[list[int], int, float, int]] = []  # cards, iteration, near load, column
         self.same: list[tuple[int, int, int, int]] = []  # consumer, provider, iteration, column
+        self.delivered: dict[tuple[str, int], int] = {}
+        self.missed: dict[str, int] = {}  # elastic: a due feature → its "missed" column
+        self.chosen: list[float] = []  # the solution's column values, once solved
         self.build()
+        self.h = self.highs(relaxed=False)
+
+    @property
+    def columns(self) -> int:
+        return len(self.costs)
 
     def column(self, cost: float, upper: float = 1.0, integer: bool = True) -> int:
-        self.h.addVar(0.0, upper)
-        if cost:
-            self.h.changeColCost(self.columns, cost)
+        self.costs.append(cost)
+        self.uppers.append(upper)
         if integer:
-            self.integers.append(self.columns)
-        self.columns += 1
-        return self.columns - 1
+            self.integer.append(len(self.costs) - 1)
+        return len(self.costs) - 1
 
     def row(self, lower: float, upper: float, terms: Mapping[int, float]) -> None:
-        index = np.array(list(terms), dtype=np.int32)
-        value = np.array([terms[i] for i in terms], dtype=np.float64)
-        self.h.addRow(lower, upper, len(index), index, value)
+        self.starts.append(len(self.indices))
+        self.indices.extend(terms)
+        self.values.extend(terms.values())
+        self.lower_rows.append(lower)
+        self.upper_rows.append(upper)
 
     def build(self) -> None:
         plan, settings, inf = self.plan, self.settings, highspy.kHighsInf
+        iterations = self.iterations
         # x[n, i]: card n finishes in iteration i. A repair pays ``move_cost`` to keep a card where it is (so a
         # move costs it); the constant is taken off the value again in ``solve``.
         for n, card in enumerate(self.cards):
-            for i in self.iterations:
+            for i in iterations:
                 self.x[n, i] = self.column(settings.move_cost if card.iteration == i else 0.0)
-            one = {self.x[n, i]: 1.0 for i in self.iterations}
+            one = {self.x[n, i]: 1.0 for i in iterations}
             if settings.move_cost and card.iteration is None:
                 self.stays[n] = self.column(settings.move_cost)  # stays unplanned
                 one[self.stays[n]] = 1.0
             self.row(-inf, 1, one)  # one iteration, or unplanned
-        # The cost of delay avoided: y[f, j] = 1 when feature f is delivered by iteration j.
+        by_then = {  # card n planned by iteration j: the sum of these
+            (n, j): {self.x[n, i]: -1.0 for i in iterations if i <= j}
+            for n in range(len(self.cards))
+            for j in iterations
+        }
+        # The cost of delay avoided: y[f, j] = 1 when feature f is delivered by iteration j (so by j + 1 too).
         index = {c.ref: n for n, c in enumerate(self.cards)}
         by_feature: dict[str, list[int]] = {}
         for n, card in enumerate(self.cards):
             by_feature.setdefault(card.feature, []).append(n)
-        self.delivered: dict[tuple[str, int], int] = {}
         for feature in plan.features:
             mine = by_feature.get(feature.key, [])
             if not mine:
                 continue
-            for j in self.iterations:
-                y = self.column(float(feature.wsjf.cost_of_delay))
-                self.delivered[feature.key, j] = y
+            earlier = None
+            for j in iterations:
+                y = self.delivered[feature.key, j] = self.column(float(feature.wsjf.cost_of_delay))
                 for n in mine:  # y ≤ card n planned by j
-                    self.row(-inf, 0, {y: 1, **{self.x[n, i]: -1 for i in self.iterations if i <= j}})
+                    self.row(-inf, 0, {y: 1.0, **by_then[n, j]})
+                if earlier is not None:
+                    self.row(-inf, 0, {earlier: 1.0, y: -1.0})
+                earlier = y
         # Capacity: hard at ``share``, a penalty per point above NEAR_CAPACITY.
         for team in plan.teams:
             mine = [n for n, c in enumerate(self.cards) if c.team == team.key]
-            for i in self.iterations:
+            for i in iterations:
                 capacity = team.capacity(i)
                 load = {self.x[n, i]: float(self.cards[n].points) for n in mine if self.cards[n].points}
                 if not load:
@@ -210,31 +375,72 @@ class Model:
                 over = self.column(-OVER_NEAR, upper=inf, integer=False)
                 self.over.append((mine, i, NEAR_CAPACITY * capacity, over))
                 self.row(-inf, NEAR_CAPACITY * capacity, {**load, over: -1.0})
-        # Dependencies: the provider by the consumer's iteration; the same one at a penalty.
+        # Dependencies: the provider by the consumer's iteration; in the same one (not before it) at a penalty.
         for dep in plan.dependencies:
             consumer, provider = index.get(dep.consumer), index.get(dep.provider)
-            if consumer is None or provider is None:
+            if consumer is None or provider is None or consumer == provider:
                 continue
-            for j in self.iterations:
-                by_then = {self.x[provider, i]: -1.0 for i in self.iterations if i <= j}
-                self.row(-inf, 0, {self.x[consumer, j]: 1.0, **by_then})
+            for j in iterations:
+                self.row(-inf, 0, {self.x[consumer, j]: 1.0, **by_then[provider, j]})
                 same = self.column(-SAME_ITERATION)
                 self.same.append((consumer, provider, j, same))
-                self.row(-inf, 1, {self.x[consumer, j]: 1, self.x[provider, j]: 1, same: -1})
-        # Milestones: their features delivered by their iteration.
-        for milestone in plan.milestones:
-            for key in milestone.features:
-                for n in by_feature.get(key, []):
-                    self.row(1, 1, {self.x[n, i]: 1 for i in self.iterations if i <= milestone.iteration})
-        # Committed objectives: their features' cards planned.
-        for objective in plan.objectives:
-            if objective.committed:
-                for key in objective.features:
-                    for n in by_feature.get(key, []):
-                        self.row(1, 1, {self.x[n, i]: 1 for i in self.iterations})
-        kinds = np.array([highspy.HighsVarType.kInteger] * len(self.integers))
-        self.h.changeColsIntegrality(len(self.integers), np.array(self.integers, dtype=np.int32), kinds)
-        self.h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+                before = {self.x[provider, i]: -1.0 for i in iterations if i < j}
+                self.row(-inf, 0, {self.x[consumer, j]: 1.0, **before, same: -1.0})
+        # The features the plan must deliver (milestones', committed objectives'), by their due iteration; elastic:
+        # each may be missed, at a cost above all the value any plan can have (so as few as can be are missed).
+        missing = 1.0 + sum(f.wsjf.cost_of_delay for f in plan.features) * len(iterations)
+        for key, due in mandatory(plan).items():
+            if self.elastic and by_feature.get(key):
+                self.missed[key] = self.column(-missing)
+            for n in by_feature.get(key, []):
+                by_due = {self.x[n, i]: 1.0 for i in iterations if i <= due}
+                if key in self.missed:
+                    by_due[self.missed[key]] = 1.0
+                self.row(1, 1, by_due)
+
+    def highs(self, *, relaxed: bool) -> highspy.Highs:
+        """HiGHS holding the model (``relaxed``: its LP relaxation, every column continuous)."""
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = self.columns, len(self.lower_rows)
+        lp.col_cost_ = np.array(self.costs)
+        lp.col_lower_ = np.zeros(self.columns)
+        lp.col_upper_ = np.array(self.uppers)
+        lp.row_lower_ = np.array(self.lower_rows)
+        lp.row_upper_ = np.array(self.upper_rows)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = lp.num_col_, lp.num_row_
+        lp.a_matrix_.start_ = np.array([*self.starts, len(self.indices)], dtype=np.int32)
+        lp.a_matrix_.index_ = np.array(self.indices, dtype=np.int32)
+        lp.a_matrix_.value_ = np.array(self.values)
+        lp.sense_ = highspy.ObjSense.kMaximize
+        if not relaxed:
+            integrality = [highspy.HighsVarType.kContinuous] * self.columns
+            for column in self.integer:
+                integrality[column] = highspy.HighsVarType.kInteger
+            lp.integrality_ = integrality
+        h = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy ships no types for it
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("time_limit", float(self.settings.time_limit))
+        h.setOptionValue("random_seed", int(self.settings.seed))
+        h.setOptionValue("threads", 1)  # the same seed and time limit give the same plan
+        h.passModel(lp)
+        return h
+
+    def preferred(self) -> list[str]:
+        """The features in the order the LP relaxation prefers them: the most delivered first, then the most cost
+        of delay per point."""
+        h = self.highs(relaxed=True)
+        h.run()
+        values = h.getSolution().col_value if h.getModelStatus() == highspy.HighsModelStatus.kOptimal else []
+        points: dict[str, int] = {}
+        for card in self.cards:
+            points[card.feature] = points.get(card.feature, 0) + card.points
+        share: dict[str, float] = {}
+        for (key, _), column in self.delivered.items():
+            share[key] = share.get(key, 0.0) + (values[column] if len(values) else 0.0)
+        features = self.plan.features_by_key
+        density = {key: features[key].wsjf.cost_of_delay / max(1, points.get(key, 0)) for key in features}
+        return sorted(features, key=lambda key: (-round(share.get(key, 0.0), 6), -density[key], key))
 
     def start_from(self, plan: Plan) -> None:
         """Give the solver ``plan`` (a placement that keeps the hard rules) as the plan to beat."""
@@ -244,9 +450,10 @@ class Model:
             values[column] = 1.0 if at.get(self.cards[n].ref) == i else 0.0
         for n, column in self.stays.items():
             values[column] = 1.0 if at.get(self.cards[n].ref) is None else 0.0
+        by_feature = plan.cards_by_feature
         for (key, j), column in self.delivered.items():
-            mine = [c for c in self.cards if c.feature == key]
-            values[column] = 1.0 if all(at.get(c.ref) is not None and at[c.ref] <= j for c in mine) else 0.0  # type: ignore[operator]
+            when = [c.iteration for c in by_feature.get(key, [])]
+            values[column] = 1.0 if all(i is not None and i <= j for i in when) else 0.0
         for cards, i, near, column in self.over:
             load = sum(self.cards[n].points for n in cards if at.get(self.cards[n].ref) == i)
             values[column] = max(0.0, load - near)
@@ -257,6 +464,12 @@ class Model:
         solution.col_value = list(values)
         self.h.setSolution(solution)
 
+    def search(self, plan: Plan) -> Solution:
+        """Solve, starting from the best plan at hand that keeps the rules (see ``starting_plan``)."""
+        if not self.elastic and (start := starting_plan(self, plan)) is not None:
+            self.start_from(start)
+        return self.solve()
+
     def solve(self) -> Solution:
         self.h.run()
         status = self.h.getModelStatus()
@@ -265,7 +478,7 @@ class Model:
             return Solution(Outcome.INFEASIBLE, self.plan, float("-inf"), float("-inf"), ())
         if info.primal_solution_status == 0:  # the time ran out before any plan was found
             return Solution(Outcome.UNSOLVED, self.plan, float("-inf"), float(info.mip_dual_bound), ())
-        values = self.h.getSolution().col_value
+        values = self.chosen = list(self.h.getSolution().col_value)
         placed: dict[str, Card] = {}
         moved = []
         for n, card in enumerate(self.cards):
@@ -273,8 +486,10 @@ class Model:
             if at != card.iteration:
                 moved.append(card.ref)
                 placed[card.ref] = replace(card, iteration=at)
-        value = float(info.objective_function_value) - self.settings.move_cost * len(self.cards)
-        bound = float(info.mip_dual_bound) - self.settings.move_cost * len(self.cards)
+        constant = self.settings.move_cost * len(self.cards)  # the moves the value counts: those not made
+        constant -= sum(-self.costs[column] for column in self.missed.values() if values[column] > 0.5)
+        value = float(info.objective_function_value) - constant
+        bound = float(info.mip_dual_bound) - constant
         optimal = status == highspy.HighsModelStatus.kOptimal
         return Solution(Outcome.OPTIMAL if optimal else Outcome.FEASIBLE, self.plan.with_cards(placed), value,
                         bound, tuple(sorted(moved)))  # fmt: skip
