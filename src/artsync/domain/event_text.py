@@ -7,7 +7,7 @@ that are about access rather than the plan, which the cockpit's feed leaves out 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from artsync.domain.events import Entity, Event
@@ -198,6 +198,7 @@ TEXTS: dict[str, Text] = {
         f"({where(a.get('iteration'))}{', ' + str(a['date']) if a.get('date') else ''}): "
         f"needs {', '.join(a.get('features') or []) or 'no feature yet'}"
     ),
+    Entity.SCENARIO: lambda e, b, a: scenario_text(e.action, e.entity_id, a),
     Entity.CONNECTION: lambda e, b, a: (
         f"connected train {e.entity_id} to {a.get('kind')} project {a.get('project')} at {a.get('url')} "
         f"({len(a.get('teams') or [])} teams)"
@@ -254,3 +255,19 @@ def deed(event: Event) -> str:
         return text(event, event.before or {}, event.after or {})
     except (KeyError, TypeError, AttributeError):  # a payload older than its sentence: say it plainly
         return event.summary()
+
+
+def scenario_text(action: str, key: str, a: Mapping[str, Any]) -> str:
+    name = f"scenario {key} '{a.get('name')}'"
+    supposing = f", supposing {'; '.join(a.get('changes') or [])}" if a.get("changes") else ""
+    match action:
+        case "created":
+            return f"started {a.get('kind')} {name}{supposing}"
+        case "changed":
+            return f"changed {name}: now supposing {'; '.join(a.get('changes') or []) or 'nothing'}"
+        case "solving":
+            return f"began solving {name}"
+        case "solved":
+            return f"solved {name}: {a.get('outcome')}, {a.get('moves')} cards to move"
+        case _:
+            return f"accepted {name}: {a.get('moves')} cards moved"

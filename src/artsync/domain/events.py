@@ -101,6 +101,17 @@ class Entity(StrEnum):
     PROBLEM = "problem"
     CONNECTION = "connection"
     MILESTONE = "milestone"
+    SCENARIO = "scenario"
+
+
+class ScenarioState(TypedDict):
+    key: str
+    name: str
+    kind: str
+    state: str
+    changes: list[str]
+    outcome: str | None
+    moves: int
 
 
 class PlanCounts(TypedDict):
@@ -405,6 +416,7 @@ CATALOGUE: dict[Entity, dict[str, type]] = {
     Entity.PROBLEM: {"raised": ProblemRaised, "cause": Cause},
     Entity.CONNECTION: {"connected": ConnectionState, "pulled": PullCounts},
     Entity.MILESTONE: same(MilestoneState, "added", "edited"),
+    Entity.SCENARIO: same(ScenarioState, "created", "changed", "solving", "solved", "accepted"),
 }
 
 

@@ -19,7 +19,8 @@ each card not where the current plan has it. The answer always carries the solve
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -80,6 +81,23 @@ class Solution:
         return 0.0 if self.bound <= 0 else max(0.0, (self.bound - self.value) / abs(self.bound))
 
 
+@dataclass(frozen=True)
+class Progress:
+    """How a search stands: the best plan's value so far (None before one is found) and the proven bound."""
+
+    value: float | None
+    bound: float
+
+    @property
+    def gap(self) -> float | None:
+        if self.value is None or not math.isfinite(self.bound):
+            return None
+        return 0.0 if self.bound <= 0 else max(0.0, (self.bound - self.value) / abs(self.bound))
+
+
+Watch = Callable[[Progress], bool]  # told how a search stands, now and then; True stops it (its best plan kept)
+
+
 def cost_of_delay_avoided(plan: Plan) -> float:
     """What a plan avoids, by the measure the optimizer maximises (without penalties)."""
     planned = [it.index for it in plan.pi.iterations if not it.is_ip]
@@ -107,18 +125,18 @@ def value_of(plan: Plan) -> float:
     return cost_of_delay_avoided(plan) - SAME_ITERATION * same - OVER_NEAR * over
 
 
-def optimize(plan: Plan, settings: Settings = Settings()) -> Solution:
+def optimize(plan: Plan, settings: Settings = Settings(), watch: Watch | None = None) -> Solution:
     """The plan that avoids the most cost of delay under the rules (see the module), within the time limit.
 
     The search starts from the best plan that keeps the hard rules among a few (``starting_plan``). When no plan
     keeps them all, the answer is the plan that misses the fewest due features, each named with why (``unmet``).
     """
-    model = Model(plan, settings)
+    model = Model(plan, settings, watch=watch)
     solution = model.search(plan)
     if solution.outcome is not Outcome.INFEASIBLE:
         return solution
     # No plan keeps every rule: the plan that misses the fewest due features, and why each is missed.
-    elastic = Model(plan, settings, elastic=True)
+    elastic = Model(plan, settings, elastic=True, watch=watch)
     found = elastic.search(plan)
     missed = (
         {key for (key, column) in elastic.missed.items() if elastic.values[column] > 0.5} if elastic.values else set()
@@ -141,8 +159,12 @@ def explain(plan: Plan, missed: list[str], share: float = 1.0) -> list[Unmet]:
             needed = sum(
                 c.points for k, d in due.items() if d <= by for c in by_feature.get(k, []) if c.team == card.team
             )
-            room = sum(share * teams[card.team].capacity(i) for i in iterations if i <= by)
-            if needed > room:
+            rooms = [share * teams[card.team].capacity(i) for i in iterations if i <= by]
+            room = sum(rooms)
+            if card.points > max(rooms, default=0.0):
+                why = (f"{card.ref} ({card.points} points) fits in no iteration of {card.team} by I{by}: "
+                       f"at most {max(rooms, default=0.0):g} points in one")  # fmt: skip
+            elif needed > room:
                 why = (f"the features due by I{by} need {needed:g} points of {card.team} by then, "
                        f"which has {room:g}")  # fmt: skip
         found.append(Unmet(key, by, tuple(wanted.get(key, ())), why or "it does not fit beside the other features due"))
@@ -288,8 +310,8 @@ class Model:
     """The mixed-integer program of a plan: x[card, iteration] binary, one column per pair, and the rows; built in
     Python lists and handed to HiGHS in one piece."""
 
-    def __init__(self, plan: Plan, settings: Settings, *, elastic: bool = False) -> None:
-        self.plan, self.settings, self.elastic = plan, settings, elastic
+    def __init__(self, plan: Plan, settings: Settings, *, elastic: bool = False, watch: Watch | None = None) -> None:
+        self.plan, self.settings, self.elastic, self.watch = plan, settings, elastic, watch
         self.iterations = [it.index for it in plan.pi.iterations if not it.is_ip]
         self.cards = list(plan.cards)
         self.costs: list[float] = []
@@ -307,6 +329,7 @@ class Model:
         self.delivered: dict[tuple[str, int], int] = {}
         self.missed: dict[str, int] = {}  # elastic: a due feature → its "missed" column
         self.chosen: list[float] = []  # the solution's column values, once solved
+        self.started = False  # the search was given a plan to start from
         self.build()
         self.h = self.highs(relaxed=False)
 
@@ -463,6 +486,15 @@ class Model:
         solution = highspy.HighsSolution()
         solution.col_value = list(values)
         self.h.setSolution(solution)
+        self.started = True
+
+    def heard(self, event: highspy.highs.HighsCallbackEvent) -> None:
+        """The solver's news: passed on to ``watch`` (in the plan's terms), which may stop the search."""
+        out, constant = event.data_out, self.settings.move_cost * len(self.cards)
+        found = out.mip_primal_bound if abs(out.mip_primal_bound) < highspy.kHighsInf else None
+        progress = Progress(None if found is None else float(found) - constant, float(out.mip_dual_bound) - constant)
+        if self.watch is not None and self.watch(progress):
+            event.interrupt()
 
     def search(self, plan: Plan) -> Solution:
         """Solve, starting from the best plan at hand that keeps the rules (see ``starting_plan``)."""
@@ -471,6 +503,8 @@ class Model:
         return self.solve()
 
     def solve(self) -> Solution:
+        if self.watch is not None:
+            self.h.cbMipInterrupt += self.heard
         self.h.run()
         status = self.h.getModelStatus()
         info = self.h.getInfo()
@@ -479,6 +513,12 @@ class Model:
         if info.primal_solution_status == 0:  # the time ran out before any plan was found
             return Solution(Outcome.UNSOLVED, self.plan, float("-inf"), float(info.mip_dual_bound), ())
         values = self.chosen = list(self.h.getSolution().col_value)
+        objective = float(info.objective_function_value)
+        if self.started and abs(float(np.dot(self.costs, values)) - objective) > 1e-6 * (1 + abs(objective)):
+            # HiGHS may answer with the start's columns and the optimum's value when its presolve solves the whole
+            # model: solved again without the start, the columns are the optimum's.
+            self.h, self.started = self.highs(relaxed=False), False
+            return self.solve()
         placed: dict[str, Card] = {}
         moved = []
         for n, card in enumerate(self.cards):

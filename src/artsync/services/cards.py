@@ -195,38 +195,37 @@ def add_card(
     """A team takes on its part of a feature: a new card on the board (in ``iteration``, or unplanned)."""
     if points not in limits.POINTS:
         raise InvalidInputError(f"points: a card's points are {limits.POINTS.words()}, not {points}")
-    ref = card_ref(feature, team)
     with writing(db, actor=actor, train_key=train_key) as w:
-        w.check_iteration(iteration)
-        feature_row = db.scalars(
-            select(FeatureRow).where(FeatureRow.train_id == w.train.id, FeatureRow.key == feature)
-        ).first()
-        if feature_row is None:
-            raise NotFoundError(f"no feature {feature!r} in the backlog")
-        team_row = db.scalars(select(TeamRow).where(TeamRow.train_id == w.train.id, TeamRow.key == team)).first()
-        if team_row is None:
-            raise NotFoundError(f"no team {team!r} in {w.train.key}")
-        w.authorize(Action.EDIT_CARD, [team])
-        w.check_open("board")
-        exists = db.scalars(
-            select(CardRow.id).where(
-                CardRow.pi_id == w.pi.id, CardRow.feature_id == feature_row.id, CardRow.team_id == team_row.id
-            )
-        ).first()
-        if exists is not None:
-            raise ConflictError(f"{ref} is already on the board: move it instead")
-        row = CardRow(
-            pi_id=w.pi.id,
-            feature_id=feature_row.id,
-            team_id=team_row.id,
-            iteration=iteration,
-            points=points,
-            status="not started",
-        )
-        db.add(row)
-        db.flush()
-        event = w.record(Entity.CARD, ref, "added", before=None, after=card_state(ref, row))
+        ref, row, event = new_card(w, feature, team, points, iteration)
     return Changed(card_value(ref, row), row.version, event, row.id)
+
+
+def new_card(w: Write, feature: str, team: str, points: int, iteration: int | None) -> tuple[str, CardRow, Event]:
+    """Add the card ``feature@team`` to the write's PI: its team's PO or SM may, while the PI is open."""
+    db, ref = w.db, card_ref(feature, team)
+    w.check_iteration(iteration)
+    feature_row = db.scalars(
+        select(FeatureRow).where(FeatureRow.train_id == w.train.id, FeatureRow.key == feature)
+    ).first()
+    if feature_row is None:
+        raise NotFoundError(f"no feature {feature!r} in the backlog")
+    team_row = db.scalars(select(TeamRow).where(TeamRow.train_id == w.train.id, TeamRow.key == team)).first()
+    if team_row is None:
+        raise NotFoundError(f"no team {team!r} in {w.train.key}")
+    w.authorize(Action.EDIT_CARD, [team])
+    w.check_open("board")
+    exists = db.scalars(
+        select(CardRow.id).where(
+            CardRow.pi_id == w.pi.id, CardRow.feature_id == feature_row.id, CardRow.team_id == team_row.id
+        )
+    ).first()
+    if exists is not None:
+        raise ConflictError(f"{ref} is already on the board: move it instead")
+    row = CardRow(pi_id=w.pi.id, feature_id=feature_row.id, team_id=team_row.id, iteration=iteration, points=points,
+                  status="not started")  # fmt: skip
+    db.add(row)
+    db.flush()
+    return ref, row, w.record(Entity.CARD, ref, "added", before=None, after=card_state(ref, row))
 
 
 def add_cards(db: Session, *, actor: Actor, train_key: str | None, cards: Sequence[Card]) -> int:

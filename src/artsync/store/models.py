@@ -675,3 +675,32 @@ class SyncConflictRow(Base):
 
 # Every row's text is checked against the limits before it is written (store/guard.py).
 guard(Base)
+
+
+class ScenarioRow(Base):
+    """A scenario of a PI's plan: the changes it supposes, how it is solved, and the optimizer's answer.
+
+    Nothing on the board changes until it is accepted: then its moves are made through the board's own
+    write path and one decision names it.
+    """
+
+    __tablename__ = "scenarios"
+    __table_args__ = (UniqueConstraint("train_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    train_id: Mapped[int] = mapped_column(ForeignKey("trains.id", ondelete="CASCADE"), index=True)
+    pi_id: Mapped[int] = mapped_column(ForeignKey("pis.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))  # S1, S2, …
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))  # draft | repair | what-if
+    changes: Mapped[list[Any]] = mapped_column(JSON, default=list)  # the suppositions, in order
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # time limit, share, seed
+    state: Mapped[str] = mapped_column(String(16))  # new | solving | solved | stopped | accepted
+    stop: Mapped[bool] = mapped_column(Boolean, default=False)  # someone asked the running solve to stop
+    progress: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the running solve's best and bound
+    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the optimizer's answer (services/scenarios)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    solved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

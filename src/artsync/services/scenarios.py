@@ -1,0 +1,448 @@
+"""Scenarios of the PI plan: drafted, repaired or what-if, solved by the optimizer, compared, and one accepted.
+
+A scenario supposes changes (``domain/scenarios.py``) and asks the optimizer (``domain/optimizer.py``) for the
+best plan under them. Solving runs outside any transaction — it takes seconds — and keeps the scenario row up to
+date with the search's progress; anyone may ask it to stop, and the best plan found so far is kept. Every answer
+is checked by the findings analysis before it is claimed. Accepting makes the scenario's moves through the
+board's own write path (each card's version checked: a card moved since the solve refuses the whole accept) and
+takes one decision naming the scenario, in one transaction.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from artsync.domain import optimizer
+from artsync.domain.events import Entity
+from artsync.domain.findings import ERROR, analyze
+from artsync.domain.optimizer import Outcome, Progress, Settings, Solution
+from artsync.domain.permissions import Action, Actor
+from artsync.domain.plan import Plan, next_key, split_card_ref
+from artsync.domain.scenarios import CLEARABLE, Measures, Supposition, measure, parse, suppose, uncleared
+from artsync.errors import ConflictError, InvalidInputError, NotFoundError
+from artsync.services.cards import find_card, moved_to, new_card
+from artsync.services.meetings import decide_row, new_decision
+from artsync.services.permissions import authorize
+from artsync.services.trains import find_current_pi, find_train
+from artsync.services.transaction import transaction
+from artsync.services.writes import Write, writing
+from artsync.store.mapping import load_plan, utc_now
+from artsync.store.models import CardRow, ScenarioRow, TrainRow
+
+KINDS = ("draft", "repair", "what-if")
+REPAIR_MOVE_COST = 1000.0  # a repair: any move costs more than any gain in cost of delay, so the fewest are made
+WHAT_IF_MOVE_COST = 1.0  # a what-if: the best plan under the changes, the board as it is where that costs nothing
+PROGRESS_EVERY = 0.5  # seconds between two writes of a running solve's progress
+MAX_TIME = 600.0
+
+
+@dataclass(frozen=True)
+class Move:
+    """A card the scenario places elsewhere than the board does (``version``: the card's, when it was solved)."""
+
+    ref: str
+    before: int | None
+    after: int | None
+    version: int
+    added: int | None = None  # a card the scenario adds to the board: its points
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A scenario as every face shows it."""
+
+    key: str
+    name: str
+    kind: str
+    state: str  # new | solving | solved | stopped | accepted
+    changes: tuple[str, ...]
+    time_limit: float
+    share: float
+    outcome: str | None = None  # optimal | feasible | infeasible | unsolved
+    value: float | None = None
+    bound: float | None = None
+    gap: float | None = None
+    moves: tuple[Move, ...] = ()
+    unmet: tuple[str, ...] = ()  # due features no plan delivers in time, and why
+    uncleared: tuple[str, ...] = ()  # error findings no move clears (a cycle, a dependency declared broken)
+    measures: Measures | None = None
+    progress: dict[str, Any] | None = None
+    created_by: str = ""
+    version: int = 1
+
+
+def scenario_value(row: ScenarioRow) -> Scenario:
+    result = row.result or {}
+    measures = result.get("measures")
+    return Scenario(
+        row.key,
+        row.name,
+        row.kind,
+        row.state,
+        tuple(str(Supposition.from_dict(c)) for c in row.changes or []),
+        float((row.settings or {}).get("time_limit", 10.0)),
+        float((row.settings or {}).get("share", 1.0)),
+        result.get("outcome"),
+        result.get("value"),
+        result.get("bound"),
+        result.get("gap"),
+        tuple(Move(m["ref"], m["before"], m["after"], m["version"], m.get("added")) for m in result.get("moves", [])),
+        tuple(result.get("unmet", [])),
+        tuple(result.get("uncleared", [])),
+        Measures(**measures) if measures else None,
+        dict(row.progress) if row.progress else None,
+        row.created_by,
+        row.version,
+    )
+
+
+def scenario_state(row: ScenarioRow) -> dict[str, Any]:
+    """How a scenario is shown in the event log."""
+    result = row.result or {}
+    return {"key": row.key, "name": row.name, "kind": row.kind, "state": row.state,
+            "changes": [str(Supposition.from_dict(c)) for c in row.changes or []],
+            "outcome": result.get("outcome"), "moves": len(result.get("moves", []))}  # fmt: skip
+
+
+def find_scenario(db: Session, train: TrainRow, key: str) -> ScenarioRow:
+    row = db.scalars(select(ScenarioRow).where(ScenarioRow.train_id == train.id, ScenarioRow.key == key)).first()
+    if row is None:
+        raise NotFoundError(f"no scenario {key!r} on {train.key}; `artsync scenario list` shows them")
+    return row
+
+
+def new_scenario(
+    db: Session,
+    *,
+    actor: Actor,
+    train_key: str | None,
+    name: str,
+    kind: str = "what-if",
+    changes: Sequence[str] = (),
+    time_limit: float = 10.0,
+    share: float = 1.0,
+) -> Scenario:
+    """A scenario of the current PI's plan, supposing ``changes`` (written as ``domain/scenarios.EXAMPLES``)."""
+    if kind not in KINDS:
+        raise InvalidInputError(f"kind: a scenario is one of {', '.join(KINDS)}, not {kind!r}")
+    if not name.strip():
+        raise InvalidInputError("name: a scenario needs a name")
+    check_settings(time_limit, share)
+    suppositions = [parsed(text) for text in changes]
+    with writing(db, actor=actor, train_key=train_key, may=Action.FACILITATE) as w:
+        plan = load_plan(db, w.train, w.pi)
+        check_suppositions(plan, suppositions)
+        taken = db.scalars(select(ScenarioRow.key).where(ScenarioRow.train_id == w.train.id))
+        row = ScenarioRow(train_id=w.train.id, pi_id=w.pi.id, key=next_key("S", taken), name=name.strip()[:200],
+                          kind=kind, changes=[s.as_dict() for s in suppositions],
+                          settings={"time_limit": time_limit, "share": share, "seed": Settings().seed},
+                          state="new", stop=False, progress={}, result={}, created_by=actor.name,
+                          created_at=utc_now())  # fmt: skip
+        db.add(row)
+        db.flush()
+        w.record(Entity.SCENARIO, row.key, "created", before=None, after=scenario_state(row))
+    return scenario_value(row)
+
+
+def check_settings(time_limit: float, share: float) -> None:
+    if not 0 < time_limit <= MAX_TIME:
+        raise InvalidInputError(f"time: a solve may take from a moment to {MAX_TIME:g} seconds, not {time_limit:g}")
+    if not 0 < share <= 1.5:
+        raise InvalidInputError(f"share: the share of capacity to plan is above 0 and at most 1.5, not {share:g}")
+
+
+def parsed(text: str) -> Supposition:
+    try:
+        return parse(text)
+    except ValueError as exc:
+        raise InvalidInputError(str(exc)) from None
+
+
+def check_suppositions(plan: Plan, suppositions: list[Supposition]) -> Plan:
+    try:
+        return suppose(plan, suppositions)
+    except ValueError as exc:
+        raise InvalidInputError(str(exc)) from None
+
+
+def change_scenario(
+    db: Session, *, actor: Actor, train_key: str | None, key: str, change: str, version: int | None = None
+) -> Scenario:
+    """Suppose one more change in a scenario; its answer, if any, is dropped (solve it again)."""
+    supposition = parsed(change)
+    with writing(db, actor=actor, train_key=train_key, may=Action.FACILITATE) as w:
+        row = find_scenario(db, w.train, key)
+        check_changeable(row)
+        changes = [*(row.changes or []), supposition.as_dict()]
+        check_suppositions(load_plan(db, w.train, w.pi), [Supposition.from_dict(c) for c in changes])
+        cleared = {"changes": changes, "state": "new", "result": {}, "progress": {}}
+        w.update(row, entity=Entity.SCENARIO, entity_id=row.key, action="changed", expected=version,
+                 state=scenario_state, changes=cleared)  # fmt: skip
+    return scenario_value(row)
+
+
+def check_changeable(row: ScenarioRow) -> None:
+    if row.state == "solving":
+        raise ConflictError(f"scenario {row.key} is being solved; stop it first (`artsync scenario stop {row.key}`)")
+    if row.state == "accepted":
+        raise ConflictError(f"scenario {row.key} was accepted; start a new one to go on from the board as it is")
+
+
+def get_scenario(db: Session, *, actor: Actor, train_key: str | None, key: str) -> Scenario:
+    train = find_train(db, train_key)
+    authorize(actor, train.key, Action.READ)
+    return scenario_value(find_scenario(db, train, key))
+
+
+def list_scenarios(db: Session, *, actor: Actor, train_key: str | None) -> list[Scenario]:
+    """The scenarios of the train's current PI, oldest first."""
+    train = find_train(db, train_key)
+    authorize(actor, train.key, Action.READ)
+    pi = find_current_pi(db, train)
+    rows = db.scalars(select(ScenarioRow).where(ScenarioRow.pi_id == pi.id).order_by(ScenarioRow.id))
+    return [scenario_value(row) for row in rows]
+
+
+def start_solve(
+    db: Session, *, actor: Actor, train_key: str | None, key: str, time_limit: float | None = None
+) -> Scenario:
+    """Mark a scenario as being solved (so no other solve starts it): the first half of ``solve_scenario``, for a
+    caller that runs the search in the background."""
+    with writing(db, actor=actor, train_key=train_key, may=Action.FACILITATE) as w:
+        row = find_scenario(db, w.train, key)
+        check_changeable(row)
+        settings = dict(row.settings or {})
+        if time_limit is not None:
+            check_settings(time_limit, float(settings.get("share", 1.0)))
+            settings["time_limit"] = time_limit
+        changes = {"state": "solving", "stop": False, "progress": {}, "settings": settings}
+        w.update(row, entity=Entity.SCENARIO, entity_id=row.key, action="solving", expected=None,
+                 state=scenario_state, changes=changes)  # fmt: skip
+    return scenario_value(row)
+
+
+def solve_scenario(
+    db: Session,
+    *,
+    actor: Actor,
+    train_key: str | None,
+    key: str,
+    time_limit: float | None = None,
+    started: bool = False,
+    on_progress: Callable[[str, Progress], None] | None = None,
+) -> Scenario:
+    """Solve a scenario: the best plan under its changes within its time limit, checked by the findings analysis.
+
+    ``started``: ``start_solve`` marked it already. ``on_progress`` hears the search's progress now and then (the
+    live boards). A stop asked for meanwhile (``stop_solve``) ends the search with the best plan found so far.
+    """
+    if not started:
+        start_solve(db, actor=actor, train_key=train_key, key=key, time_limit=time_limit)
+    try:
+        train = find_train(db, train_key)
+        row = find_scenario(db, train, key)
+        board = load_plan(db, train, find_current_pi(db, train))
+        versions = card_versions(db, row)
+        db.rollback()  # no transaction stays open while the search runs
+        plan = check_suppositions(board, [Supposition.from_dict(c) for c in row.changes or []])
+        settings = solve_settings(row)
+        watch = Watching(db, row.id, train.key, key, on_progress)
+        solution = optimizer.optimize(plan, settings, watch)
+        result = answer(solution, plan, board, versions)
+    except BaseException:
+        db.rollback()
+        with transaction(db):
+            db.execute(update(ScenarioRow).where(ScenarioRow.id == row_id(db, train_key, key)).values(state="new"))
+        raise
+    with writing(db, actor=actor, train_key=train_key) as w:
+        row = find_scenario(db, w.train, key)
+        state = "stopped" if row.stop else "solved"
+        w.update(row, entity=Entity.SCENARIO, entity_id=row.key, action="solved", expected=None,
+                 state=scenario_state,
+                 changes={"state": state, "result": result, "solved_at": utc_now(), "progress": {}})  # fmt: skip
+    return scenario_value(row)
+
+
+def row_id(db: Session, train_key: str | None, key: str) -> int:
+    return find_scenario(db, find_train(db, train_key), key).id
+
+
+def solve_settings(row: ScenarioRow) -> Settings:
+    settings = row.settings or {}
+    move_cost = {"repair": REPAIR_MOVE_COST, "what-if": WHAT_IF_MOVE_COST}.get(row.kind, 0.0)
+    return Settings(share=float(settings.get("share", 1.0)), time_limit=float(settings.get("time_limit", 10.0)),
+                    seed=int(settings.get("seed", Settings().seed)), move_cost=move_cost)  # fmt: skip
+
+
+def card_versions(db: Session, row: ScenarioRow) -> dict[str, int]:
+    """Each card's version on the board now: an accept refuses a card moved since."""
+    from artsync.store.models import FeatureRow, TeamRow
+
+    query = (
+        select(FeatureRow.key, TeamRow.key, CardRow.version)
+        .join(FeatureRow, CardRow.feature_id == FeatureRow.id)
+        .join(TeamRow, CardRow.team_id == TeamRow.id)
+        .where(CardRow.pi_id == row.pi_id)
+    )
+    return {f"{feature}@{team}": version for feature, team, version in db.execute(query)}
+
+
+class Watching:
+    """The search's watcher: writes its progress to the scenario every PROGRESS_EVERY seconds, tells the live
+    boards, and stops the search when someone asked."""
+
+    def __init__(
+        self, db: Session, row_id: int, train: str, key: str, tell: Callable[[str, Progress], None] | None
+    ) -> None:
+        self.db, self.row_id, self.train, self.key, self.tell = db, row_id, train, key, tell
+        self.last = 0.0
+
+    def __call__(self, progress: Progress) -> bool:
+        now = time.monotonic()
+        if now - self.last < PROGRESS_EVERY:
+            return False
+        self.last = now
+        shown = {"value": progress.value, "bound": progress.bound if progress.bound < float("inf") else None,
+                 "gap": progress.gap}  # fmt: skip
+        with transaction(self.db):
+            self.db.execute(update(ScenarioRow).where(ScenarioRow.id == self.row_id).values(progress=shown))
+            stop = bool(self.db.scalar(select(ScenarioRow.stop).where(ScenarioRow.id == self.row_id)))
+        if self.tell is not None:
+            self.tell(self.key, progress)
+        return stop
+
+
+def answer(solution: Solution, plan: Plan, board: Plan, versions: dict[str, int]) -> dict[str, Any]:
+    """The scenario's result: the optimizer's answer, checked by the findings analysis before it is claimed."""
+    findings = analyze(solution.plan)
+    excused = {u.feature for u in solution.unmet}
+    claimed = [f for f in findings if f.severity == ERROR and f.kind in CLEARABLE and not excused & set(f.items)]
+    if claimed and solution.outcome in (Outcome.OPTIMAL, Outcome.FEASIBLE):
+        # The optimizer's rules and the analysis disagree: never claim a plan the analysis rejects.
+        raise InvalidInputError(f"the optimizer's plan breaks a rule it should keep: {claimed[0].message}")
+    was = {c.ref: c.iteration for c in board.cards}
+    now: dict[str, int | None] = {c.ref: None for c in board.cards}  # a card the scenario drops leaves the board
+    now.update({c.ref: c.iteration for c in solution.plan.cards})
+    points = {c.ref: c.points for c in solution.plan.cards}
+    moves = [{"ref": ref, "before": was.get(ref), "after": at, "version": versions.get(ref, 0),
+              "added": None if ref in was else points[ref]}
+             for ref, at in now.items() if ref not in was or was[ref] != at]  # fmt: skip
+    finite = solution.outcome is not Outcome.UNSOLVED
+    return {
+        "outcome": solution.outcome.value,
+        "value": solution.value if finite else None,
+        "bound": solution.bound if abs(solution.bound) < float("inf") else None,
+        "gap": solution.gap if solution.gap < float("inf") else None,
+        "moves": moves,
+        "unmet": [str(u) for u in solution.unmet],
+        "uncleared": [f.message for f in uncleared(findings)],
+        "measures": measure(solution.plan, board, findings).as_dict(),
+    }
+
+
+def stop_solve(db: Session, *, actor: Actor, train_key: str | None, key: str) -> Scenario:
+    """Ask the running solve of a scenario to stop: it ends with the best plan found so far."""
+    train = find_train(db, train_key)
+    authorize(actor, train.key, Action.FACILITATE)
+    with transaction(db):
+        row = find_scenario(db, train, key)
+        if row.state != "solving":
+            raise ConflictError(f"scenario {key} is not being solved (it is {row.state})")
+        db.execute(update(ScenarioRow).where(ScenarioRow.id == row.id).values(stop=True))
+    db.expire_all()
+    return scenario_value(find_scenario(db, train, key))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Scenarios side by side, beside the board as it is."""
+
+    board: Measures
+    scenarios: tuple[Scenario, ...]
+
+
+def compare_scenarios(db: Session, *, actor: Actor, train_key: str | None, keys: Sequence[str] = ()) -> Comparison:
+    """The measures of the board now and of each solved scenario (all of the PI's, or ``keys``)."""
+    train = find_train(db, train_key)
+    authorize(actor, train.key, Action.READ)
+    board = load_plan(db, train, find_current_pi(db, train))
+    chosen = [get_scenario(db, actor=actor, train_key=train.key, key=k) for k in keys] if keys else [
+        s for s in list_scenarios(db, actor=actor, train_key=train.key)]  # fmt: skip
+    return Comparison(measure(board, board), tuple(chosen))
+
+
+def accept_scenario(
+    db: Session, *, actor: Actor, train_key: str | None, key: str, rationale: str | None = None
+) -> Scenario:
+    """Make the scenario's moves on the board — one event per card moved, each card's version checked against the
+    one it was solved from — and take one decision naming the scenario; all in one transaction, or nothing."""
+    with writing(db, actor=actor, train_key=train_key, may=Action.FACILITATE) as w:
+        row = find_scenario(db, w.train, key)
+        if row.state not in ("solved", "stopped"):
+            raise ConflictError(f"scenario {key} is {row.state}: only a solved scenario can be accepted")
+        if row.pi_id != w.pi.id:
+            raise ConflictError(f"scenario {key} is of another PI than the current one")
+        value = scenario_value(row)
+        if value.outcome in ("unsolved", None):
+            raise ConflictError(f"scenario {key} found no plan to accept")
+        make_moves(w, value.moves)
+        decision = new_decision(w, f"Which plan does the train take for {w.pi.key}?", None, None)
+        what = f"Accepted scenario {row.key} '{row.name}' ({row.kind}): {len(value.moves)} cards moved"
+        if value.changes:
+            what += f", supposing {'; '.join(value.changes)}"
+        decide_row(w, decision, what, rationale, [row.key, *(m.ref for m in value.moves)])
+        w.update(row, entity=Entity.SCENARIO, entity_id=row.key, action="accepted", expected=None,
+                 state=scenario_state, changes={"state": "accepted"})  # fmt: skip
+    return scenario_value(row)
+
+
+def make_moves(w: Write, moves: Sequence[Move]) -> None:
+    """Each move through the board's own write path: the card's team may move it, its version is the one solved."""
+    for move in moves:
+        if move.added is not None:
+            feature, team = split_card_ref(move.ref)
+            new_card(w, feature, team, move.added, move.after)
+            continue
+        card = find_card(w.db, w.train, w.pi, move.ref)
+        w.check_iteration(move.after)
+        moved_to(w, card, move.ref, move.after, move.version)
+
+
+def draft_plan(
+    db: Session,
+    *,
+    actor: Actor,
+    train_key: str | None,
+    time_limit: float = 10.0,
+    on_progress: Callable[[str, Progress], None] | None = None,
+) -> Scenario:
+    """A full proposal for the PI, as a new scenario (nothing changes until it is accepted)."""
+    made = new_scenario(db, actor=actor, train_key=train_key, name="Draft", kind="draft", time_limit=time_limit)
+    return solve_scenario(db, actor=actor, train_key=train_key, key=made.key, on_progress=on_progress)
+
+
+def repair_plan(
+    db: Session,
+    *,
+    actor: Actor,
+    train_key: str | None,
+    time_limit: float = 10.0,
+    changes: Sequence[str] = (),
+) -> Scenario:
+    """The fewest moves that clear every error finding that moves can clear, as a new scenario; what cannot be
+    cleared is said, and why."""
+    made = new_scenario(db, actor=actor, train_key=train_key, name="Repair", kind="repair", time_limit=time_limit,
+                        changes=changes)  # fmt: skip
+    return solve_scenario(db, actor=actor, train_key=train_key, key=made.key)
+
+
+def ghost_plan(scenario: Scenario, board: Plan) -> Plan:
+    """The board as the scenario would leave it (for a page that shows its moves as ghost cards)."""
+    moved = {m.ref: m.after for m in scenario.moves}
+    return board.with_cards({c.ref: replace(c, iteration=moved[c.ref]) for c in board.cards if c.ref in moved})
