@@ -15,7 +15,7 @@ import typer
 from rich.markup import escape
 from typer.core import TyperGroup
 
-from artsync.cli import art_events, connections, measure, notify, output, pi_planning, planning
+from artsync.cli import art_events, connections, measure, notify, output, pi_planning, planning, scenarios
 from artsync.cli.common import (
     CardArg,
     ConsumerArg,
@@ -43,7 +43,7 @@ views = lazy("artsync.views.board")  # the JSON shapes; loads the services, so o
 HELP_PANELS: dict[str, tuple[str, ...]] = {
     "Plan": ("board", "backlog", "findings", "card", "dep", "risk", "log", "trains", "team", "capacity", "calendar",
              "import", "export"),
-    "PI planning": ("pi", "objective", "vote", "wsjf"),
+    "PI planning": ("pi", "objective", "vote", "wsjf", "plan", "scenario"),
     "ART events": ("sync", "meeting", "action", "decision", "impediment", "conflict", "workshop"),
     "Measure": ("forecast", "progress", "predictability", "drift", "report"),
     "People and access": ("user", "token", "subscribe"),
@@ -75,6 +75,8 @@ app.add_typer(card_app, name="card")
 app.add_typer(dep_app, name="dep")
 app.add_typer(risk_app, name="risk")
 app.add_typer(planning.pi_app, name="pi")
+app.add_typer(scenarios.plan_app, name="plan")
+app.add_typer(scenarios.scenario_app, name="scenario")
 app.add_typer(planning.calendar_app, name="calendar")
 app.add_typer(planning.team_app, name="team")
 app.add_typer(planning.capacity_app, name="capacity")

@@ -20,6 +20,9 @@ each card not where the current plan has it. The answer always carries the solve
 from __future__ import annotations
 
 import math
+import os
+import sys
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -47,6 +50,7 @@ class Settings:
     time_limit: float = 10.0  # seconds
     seed: int = 7
     move_cost: float = 0.0  # per card moved from the given plan (a repair); 0: a draft
+    first: int = 1  # the first iteration still to come: cards before it (and done ones) stay; none is put before it
 
 
 @dataclass(frozen=True)
@@ -138,13 +142,13 @@ def optimize(plan: Plan, settings: Settings = Settings(), watch: Watch | None = 
     # No plan keeps every rule: the plan that misses the fewest due features, and why each is missed.
     elastic = Model(plan, settings, elastic=True, watch=watch)
     found = elastic.search(plan)
-    missed = (
-        {key for (key, column) in elastic.missed.items() if elastic.values[column] > 0.5} if elastic.values else set()
-    )
-    return replace(found, outcome=Outcome.INFEASIBLE, unmet=tuple(explain(plan, sorted(missed), settings.share)))
+    chosen = elastic.chosen
+    missed = {key for key, column in elastic.missed.items() if chosen and chosen[column] > 0.5}
+    unmet = explain(plan, sorted(missed), settings.share, settings.first)
+    return replace(found, outcome=Outcome.INFEASIBLE, unmet=tuple(unmet))
 
 
-def explain(plan: Plan, missed: list[str], share: float = 1.0) -> list[Unmet]:
+def explain(plan: Plan, missed: list[str], share: float = 1.0, first: int = 1) -> list[Unmet]:
     """Why each of the ``missed`` features cannot be delivered by its due iteration."""
     due, wanted = mandatory(plan), wanted_by(plan)
     iterations = [it.index for it in plan.pi.iterations if not it.is_ip]
@@ -152,6 +156,9 @@ def explain(plan: Plan, missed: list[str], share: float = 1.0) -> list[Unmet]:
     found: list[Unmet] = []
     for key in missed:
         by, why = due[key], ""
+        late = [c for c in by_feature.get(key, []) if not fixed(c, first) or c.iteration is None or c.iteration > by]
+        if by < first and late:
+            why = f"I{by} is over and {', '.join(c.ref for c in late)} was not done by then"
         for card in by_feature.get(key, []):
             if why or card.team not in teams:
                 why = why or f"{card.ref}: the team {card.team} is not on the train"
@@ -188,7 +195,8 @@ def starting_plan(model: Model, plan: Plan) -> Plan | None:
     """The best of the plans the search may start from: the WSJF greedy, the greedy in the order the LP relaxation
     prefers and — for a repair — the given plan itself, among those that keep the hard rules."""
     settings = model.settings
-    starts = [wsjf_greedy(plan, settings.share), greedy(plan, model.preferred(), settings.share)]
+    starts = [wsjf_greedy(plan, settings.share, settings.first),
+              greedy(plan, model.preferred(), settings.share, settings.first)]  # fmt: skip
     if settings.move_cost:
         starts.append(plan)
     kept = [start for start in starts if keeps_hard_rules(start, settings.share)]
@@ -216,6 +224,11 @@ def mandatory(plan: Plan) -> dict[str, int]:
     return due
 
 
+def fixed(card: Card, first: int) -> bool:
+    """A card no plan moves: done, or in an iteration that is over."""
+    return card.iteration is not None and (card.iteration < first or card.status == "done")
+
+
 def keeps_hard_rules(plan: Plan, share: float = 1.0) -> bool:
     """Whether a plan keeps every rule the optimizer may not break (it may pay to bend the soft ones)."""
     ip = {it.index for it in plan.pi.iterations if it.is_ip}
@@ -240,15 +253,15 @@ def keeps_hard_rules(plan: Plan, share: float = 1.0) -> bool:
     return True
 
 
-def wsjf_greedy(plan: Plan, share: float = 1.0) -> Plan:
+def wsjf_greedy(plan: Plan, share: float = 1.0, first: int = 1) -> Plan:
     """What a person would do by hand: the features the plan must deliver first (milestones' by their dates, then
     committed objectives'), then the rest in WSJF order."""
     from artsync.domain.wsjf import rank
 
-    return greedy(plan, [f.key for f in rank(plan.features)], share)
+    return greedy(plan, [f.key for f in rank(plan.features)], share, first)
 
 
-def greedy(plan: Plan, order: list[str], share: float = 1.0) -> Plan:
+def greedy(plan: Plan, order: list[str], share: float = 1.0, first: int = 1) -> Plan:
     """Features one by one — the ones the plan must deliver first, by their due iteration, then ``order`` — each
     card in the earliest iteration of its team with room left and after its providers, the features of providers
     not yet planned planned first; a feature whose cards do not all fit (by its due iteration) is left unplanned,
@@ -258,7 +271,11 @@ def greedy(plan: Plan, order: list[str], share: float = 1.0) -> Plan:
         return plan
     teams = plan.teams_by_key
     left = {(t.key, i): share * t.capacity(i) for t in plan.teams for i in iterations}
-    at: dict[str, int | None] = {c.ref: None for c in plan.cards}
+    at: dict[str, int | None] = {c.ref: c.iteration if fixed(c, first) else None for c in plan.cards}
+    for card in plan.cards:
+        if fixed(card, first) and (card.team, card.iteration) in left:
+            left[card.team, card.iteration] -= card.points  # type: ignore[index]
+    iterations = [i for i in iterations if i >= first] or iterations[-1:]
     needs: dict[str, list[str]] = {}
     for d in plan.dependencies:
         if d.provider in at and d.provider != d.consumer:
@@ -295,8 +312,8 @@ def greedy(plan: Plan, order: list[str], share: float = 1.0) -> Plan:
         return True
 
     due = mandatory(plan)
-    first = sorted(due, key=lambda key: (due[key], key))
-    for key in [*first, *(key for key in order if key not in due)]:
+    soonest = sorted(due, key=lambda key: (due[key], key))
+    for key in [*soonest, *(key for key in order if key not in due)]:
         chosen: dict[str, int] = {}
         if place(key, due.get(key, iterations[-1]), chosen, {}, set()):
             at.update(chosen)
@@ -304,6 +321,30 @@ def greedy(plan: Plan, order: list[str], share: float = 1.0) -> Plan:
         for ref, i in chosen.items():  # not all of it fits: none of it is planned
             left[cards[ref].team, i] += cards[ref].points
     return plan.with_cards({c.ref: replace(c, iteration=at[c.ref]) for c in plan.cards})
+
+
+BANNER = threading.Lock()
+banner_shown = False
+
+
+def new_highs() -> highspy.Highs:
+    """A HiGHS instance. The first one of a process writes HiGHS's banner straight to the standard output, whatever
+    its options say: that one is made with the output pointed elsewhere, so a command's output stays its own."""
+    global banner_shown
+    with BANNER:
+        if banner_shown:
+            return highspy.Highs()  # type: ignore[no-untyped-call]  # highspy ships no types for it
+        sys.stdout.flush()
+        kept = os.dup(1)
+        try:
+            with open(os.devnull, "w") as nowhere:
+                os.dup2(nowhere.fileno(), 1)
+                h = highspy.Highs()  # type: ignore[no-untyped-call]
+        finally:
+            os.dup2(kept, 1)
+            os.close(kept)
+        banner_shown = True
+        return h
 
 
 class Model:
@@ -316,6 +357,7 @@ class Model:
         self.cards = list(plan.cards)
         self.costs: list[float] = []
         self.uppers: list[float] = []
+        self.lowers: list[float] = []
         self.integer: list[int] = []
         self.lower_rows: list[float] = []
         self.upper_rows: list[float] = []
@@ -337,9 +379,10 @@ class Model:
     def columns(self) -> int:
         return len(self.costs)
 
-    def column(self, cost: float, upper: float = 1.0, integer: bool = True) -> int:
+    def column(self, cost: float, upper: float = 1.0, integer: bool = True, lower: float = 0.0) -> int:
         self.costs.append(cost)
         self.uppers.append(upper)
+        self.lowers.append(lower)
         if integer:
             self.integer.append(len(self.costs) - 1)
         return len(self.costs) - 1
@@ -357,8 +400,12 @@ class Model:
         # x[n, i]: card n finishes in iteration i. A repair pays ``move_cost`` to keep a card where it is (so a
         # move costs it); the constant is taken off the value again in ``solve``.
         for n, card in enumerate(self.cards):
+            stays = fixed(card, settings.first)
             for i in iterations:
-                self.x[n, i] = self.column(settings.move_cost if card.iteration == i else 0.0)
+                # A card that is done or in an iteration that is over stays; none goes into one that is over.
+                upper = 0.0 if (stays and card.iteration != i) or (not stays and i < settings.first) else 1.0
+                lower = 1.0 if stays and card.iteration == i else 0.0
+                self.x[n, i] = self.column(settings.move_cost if card.iteration == i else 0.0, upper, lower=lower)
             one = {self.x[n, i]: 1.0 for i in iterations}
             if settings.move_cost and card.iteration is None:
                 self.stays[n] = self.column(settings.move_cost)  # stays unplanned
@@ -390,6 +437,8 @@ class Model:
         for team in plan.teams:
             mine = [n for n, c in enumerate(self.cards) if c.team == team.key]
             for i in iterations:
+                if i < settings.first:
+                    continue  # an iteration that is over: its load is history, not a choice
                 capacity = team.capacity(i)
                 load = {self.x[n, i]: float(self.cards[n].points) for n in mine if self.cards[n].points}
                 if not load:
@@ -403,6 +452,8 @@ class Model:
             consumer, provider = index.get(dep.consumer), index.get(dep.provider)
             if consumer is None or provider is None or consumer == provider:
                 continue
+            if fixed(self.cards[consumer], settings.first):
+                continue  # the consumer stays where it is: when its provider came is history too
             for j in iterations:
                 self.row(-inf, 0, {self.x[consumer, j]: 1.0, **by_then[provider, j]})
                 same = self.column(-SAME_ITERATION)
@@ -419,14 +470,14 @@ class Model:
                 by_due = {self.x[n, i]: 1.0 for i in iterations if i <= due}
                 if key in self.missed:
                     by_due[self.missed[key]] = 1.0
-                self.row(1, 1, by_due)
+                self.row(1, inf, by_due)
 
     def highs(self, *, relaxed: bool) -> highspy.Highs:
         """HiGHS holding the model (``relaxed``: its LP relaxation, every column continuous)."""
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = self.columns, len(self.lower_rows)
         lp.col_cost_ = np.array(self.costs)
-        lp.col_lower_ = np.zeros(self.columns)
+        lp.col_lower_ = np.array(self.lowers)
         lp.col_upper_ = np.array(self.uppers)
         lp.row_lower_ = np.array(self.lower_rows)
         lp.row_upper_ = np.array(self.upper_rows)
@@ -441,7 +492,7 @@ class Model:
             for column in self.integer:
                 integrality[column] = highspy.HighsVarType.kInteger
             lp.integrality_ = integrality
-        h = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy ships no types for it
+        h = new_highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("time_limit", float(self.settings.time_limit))
         h.setOptionValue("random_seed", int(self.settings.seed))
@@ -523,6 +574,8 @@ class Model:
         moved = []
         for n, card in enumerate(self.cards):
             at = next((i for i in self.iterations if values[self.x[n, i]] > 0.5), None)
+            if fixed(card, self.settings.first):
+                at = card.iteration  # it stays, in the IP iteration too
             if at != card.iteration:
                 moved.append(card.ref)
                 placed[card.ref] = replace(card, iteration=at)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select, update
@@ -236,6 +237,7 @@ def solve_scenario(
     time_limit: float | None = None,
     started: bool = False,
     on_progress: Callable[[str, Progress], None] | None = None,
+    today: date | None = None,
 ) -> Scenario:
     """Solve a scenario: the best plan under its changes within its time limit, checked by the findings analysis.
 
@@ -251,7 +253,7 @@ def solve_scenario(
         versions = card_versions(db, row)
         db.rollback()  # no transaction stays open while the search runs
         plan = check_suppositions(board, [Supposition.from_dict(c) for c in row.changes or []])
-        settings = solve_settings(row)
+        settings = solve_settings(row, board, today or date.today())
         watch = Watching(db, row.id, train.key, key, on_progress)
         solution = optimizer.optimize(plan, settings, watch)
         result = answer(solution, plan, board, versions)
@@ -273,11 +275,15 @@ def row_id(db: Session, train_key: str | None, key: str) -> int:
     return find_scenario(db, find_train(db, train_key), key).id
 
 
-def solve_settings(row: ScenarioRow) -> Settings:
+def solve_settings(row: ScenarioRow, board: Plan, today: date) -> Settings:
+    """How a scenario is solved: its time limit and share of capacity, what a move costs for its kind, and — for a
+    PI under way — the iterations that are over, where nothing moves."""
     settings = row.settings or {}
+    pi = board.pi
+    first = 1 if today < pi.start else pi.iteration_of(today) or len(pi.iterations) + 1
     move_cost = {"repair": REPAIR_MOVE_COST, "what-if": WHAT_IF_MOVE_COST}.get(row.kind, 0.0)
     return Settings(share=float(settings.get("share", 1.0)), time_limit=float(settings.get("time_limit", 10.0)),
-                    seed=int(settings.get("seed", Settings().seed)), move_cost=move_cost)  # fmt: skip
+                    seed=int(settings.get("seed", Settings().seed)), move_cost=move_cost, first=first)  # fmt: skip
 
 
 def card_versions(db: Session, row: ScenarioRow) -> dict[str, int]:
@@ -421,10 +427,11 @@ def draft_plan(
     train_key: str | None,
     time_limit: float = 10.0,
     on_progress: Callable[[str, Progress], None] | None = None,
+    today: date | None = None,
 ) -> Scenario:
     """A full proposal for the PI, as a new scenario (nothing changes until it is accepted)."""
     made = new_scenario(db, actor=actor, train_key=train_key, name="Draft", kind="draft", time_limit=time_limit)
-    return solve_scenario(db, actor=actor, train_key=train_key, key=made.key, on_progress=on_progress)
+    return solve_scenario(db, actor=actor, train_key=train_key, key=made.key, on_progress=on_progress, today=today)
 
 
 def repair_plan(
@@ -434,12 +441,13 @@ def repair_plan(
     train_key: str | None,
     time_limit: float = 10.0,
     changes: Sequence[str] = (),
+    today: date | None = None,
 ) -> Scenario:
     """The fewest moves that clear every error finding that moves can clear, as a new scenario; what cannot be
     cleared is said, and why."""
     made = new_scenario(db, actor=actor, train_key=train_key, name="Repair", kind="repair", time_limit=time_limit,
                         changes=changes)  # fmt: skip
-    return solve_scenario(db, actor=actor, train_key=train_key, key=made.key)
+    return solve_scenario(db, actor=actor, train_key=train_key, key=made.key, today=today)
 
 
 def ghost_plan(scenario: Scenario, board: Plan) -> Plan:
