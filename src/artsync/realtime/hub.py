@@ -141,10 +141,23 @@ class Hub:
             self.wake(payload)
             return
         data = json.loads(payload)
-        if "message" in data:
+        if "tell" in data:
+            self.tell(data["train"], data["tell"])
+        elif "message" in data:
             self.offer(data["train"], data["message"])
         else:
             self.wake(data["train"])
+
+    def tell(self, train: str, message: dict[str, Any]) -> None:
+        """Send every client of ``train`` a message that is not in the log (a solve's progress): it carries no seq
+        of its own, so it never moves what a client has seen."""
+        if train in self.subscribers:
+            self.fan_out(train, Outgoing(self.delivered.get(train, 0), json.dumps(message), heartbeat=True))
+
+    def tell_threadsafe(self, train: str, message: dict[str, Any]) -> None:
+        """``tell`` from another thread (a solve running on the server's solver thread)."""
+        if self.loop is not None:
+            self.loop.call_soon_threadsafe(self.tell, train, message)
 
     def offer(self, train: str, message: dict[str, Any]) -> None:
         """Deliver an event that came with its notification, saving a read of the log.

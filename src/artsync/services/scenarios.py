@@ -25,7 +25,7 @@ from artsync.domain.findings import ERROR, analyze
 from artsync.domain.optimizer import Outcome, Progress, Settings, Solution
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import Plan, next_key, split_card_ref
-from artsync.domain.scenarios import CLEARABLE, Measures, Supposition, measure, parse, suppose, uncleared
+from artsync.domain.scenarios import Measures, Supposition, measure, parse, suppose, uncleared
 from artsync.errors import ConflictError, InvalidInputError, NotFoundError
 from artsync.services.cards import find_card, moved_to, new_card
 from artsync.services.meetings import decide_row, new_decision
@@ -256,7 +256,7 @@ def solve_scenario(
         settings = solve_settings(row, board, today or date.today())
         watch = Watching(db, row.id, train.key, key, on_progress)
         solution = optimizer.optimize(plan, settings, watch)
-        result = answer(solution, plan, board, versions)
+        result = answer(solution, board, versions, settings.first)
     except BaseException:
         db.rollback()
         with transaction(db):
@@ -324,11 +324,12 @@ class Watching:
         return stop
 
 
-def answer(solution: Solution, plan: Plan, board: Plan, versions: dict[str, int]) -> dict[str, Any]:
+def answer(solution: Solution, board: Plan, versions: dict[str, int], first: int) -> dict[str, Any]:
     """The scenario's result: the optimizer's answer, checked by the findings analysis before it is claimed."""
     findings = analyze(solution.plan)
     excused = {u.feature for u in solution.unmet}
-    claimed = [f for f in findings if f.severity == ERROR and f.kind in CLEARABLE and not excused & set(f.items)]
+    left = uncleared(findings, solution.plan, first)
+    claimed = [f for f in findings if f.severity == ERROR and f not in left and not excused & set(f.items)]
     if claimed and solution.outcome in (Outcome.OPTIMAL, Outcome.FEASIBLE):
         # The optimizer's rules and the analysis disagree: never claim a plan the analysis rejects.
         raise InvalidInputError(f"the optimizer's plan breaks a rule it should keep: {claimed[0].message}")
@@ -347,7 +348,7 @@ def answer(solution: Solution, plan: Plan, board: Plan, versions: dict[str, int]
         "gap": solution.gap if solution.gap < float("inf") else None,
         "moves": moves,
         "unmet": [str(u) for u in solution.unmet],
-        "uncleared": [f.message for f in uncleared(findings)],
+        "uncleared": [f.message for f in left],
         "measures": measure(solution.plan, board, findings).as_dict(),
     }
 

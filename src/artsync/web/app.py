@@ -53,6 +53,7 @@ from artsync.web.routes import (
     pis,
     planning,
     risks,
+    scenarios,
     trains,
 )
 from artsync.web.routes.trains import BoardCache
@@ -148,6 +149,7 @@ def create_app(settings: Settings) -> FastAPI:
                 if task is not None:
                     task.cancel()
             app.state.tracker_work.shutdown(wait=True, cancel_futures=True)
+            app.state.solve_work.shutdown(wait=False, cancel_futures=True)
             pauses.stop()
             await watch.stop()
             await relay.stop()
@@ -176,6 +178,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.boards = BoardCache()
     app.state.tracker_work = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tracker")  # webhooks' pulls
     app.state.tracker_pulls = deque(maxlen=20)  # the latest of them (a test waits for one)
+    app.state.solve_work = ThreadPoolExecutor(max_workers=1, thread_name_prefix="solver")  # one solve at a time
+    app.state.solves = deque(maxlen=20)  # the latest solves (a test waits for one)
     templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html
     templates.env.globals["vocab"] = vocabulary()  # the pages' choices come from the domain, never a copy
     templates.env.globals["deed"] = deed  # an event as a person says it
@@ -205,6 +209,7 @@ def create_app(settings: Settings) -> FastAPI:
         dependencies,
         risks,
         connections,
+        scenarios,
         health,
     ):
         app.include_router(module.router)
