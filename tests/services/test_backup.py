@@ -22,6 +22,7 @@ from artsync.services.connections import Fetched, apply_pull, connect
 from artsync.services.notifications import add_webhook, route, subscribe
 from artsync.services.people import add_user
 from artsync.services.plans import import_plan
+from artsync.services.scenarios import new_scenario
 from artsync.services.trains import get_plan
 from artsync.services.votes import cast_vote, close_vote, open_vote
 from artsync.services.workshop import add_problem
@@ -58,6 +59,7 @@ def a_lived_in_train(db: Session) -> None:
     commit_pi(db, actor=ADMIN, train_key=TRAIN, override_reason="the demo commits with its findings")
     route(db, now=datetime(2026, 11, 25, 9, tzinfo=UTC))
     a_tracker_connection(db)
+    new_scenario(db, actor=ADMIN, train_key=TRAIN, name="Atlas loses a third", changes=["capacity Atlas I2=10"])
 
 
 def a_tracker_connection(db: Session) -> None:

@@ -80,8 +80,8 @@ class Solution:
     @property
     def gap(self) -> float:
         """How far the plan may be from the best, as a share of the bound (0: proven optimal)."""
-        if self.outcome in (Outcome.INFEASIBLE, Outcome.UNSOLVED):
-            return float("inf")
+        if self.outcome is Outcome.UNSOLVED or not math.isfinite(self.value) or not math.isfinite(self.bound):
+            return float("inf")  # no plan found, or (infeasible) none that keeps every rule
         return 0.0 if self.bound <= 0 else max(0.0, (self.bound - self.value) / abs(self.bound))
 
 

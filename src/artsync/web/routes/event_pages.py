@@ -299,3 +299,18 @@ def report_page(request: Request, key: str, db: Db, pi: str | None = None) -> Re
         may_improve=may(caller, key, Action.EDIT_FEATURE), categories=CATEGORIES,
         pis=[t.pi for t in made.measures.trend],
     )  # fmt: skip
+
+
+@router.get("/trains/{key}/scenarios", response_class=HTMLResponse)
+def scenarios_page(request: Request, key: str, db: Db) -> Response:
+    """Drafts, repairs and what-ifs of the PI's plan side by side: solve, stop, accept; start a new one."""
+    from artsync.domain.scenarios import EXAMPLES
+    from artsync.services.scenarios import compare_scenarios
+
+    page = train_page(request, db, key)
+    if isinstance(page, Response):
+        return page
+    caller, seq, plan = page
+    table = compare_scenarios(db, actor=caller.actor, train_key=key)
+    return render(request, "scenarios.html", caller, plan=plan, seq=seq, train=key, page="scenarios",
+                  table=table, examples=EXAMPLES, facilitate=may(caller, key, Action.FACILITATE))  # fmt: skip

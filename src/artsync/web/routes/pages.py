@@ -188,7 +188,9 @@ def board_page(request: Request, key: str, db: Db) -> Response:
         return page
     caller, seq, plan = page
     movable = [t.key for t in plan.teams if allowed(caller.actor, plan.train.key, Action.MOVE_CARD, [t.key]).ok]
-    return render(request, "board.html", caller, plan=plan, seq=seq, train=key, page="board", movable=movable)
+    fixes = allowed(caller.actor, plan.train.key, Action.FACILITATE, []).ok  # "Suggest a fix": a repair scenario
+    return render(request, "board.html", caller, plan=plan, seq=seq, train=key, page="board", movable=movable,
+                  fixes=fixes)  # fmt: skip
 
 
 BACKLOG_PAGE = 50  # features on a page of the backlog

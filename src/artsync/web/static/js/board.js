@@ -542,3 +542,69 @@ function applyEvent(event) {
 window.addEventListener("resize", () => board && requestAnimationFrame(drawStrings));
 await load();
 live = connectLive(train, { seq: board ? board.seq : 0, onEvent: applyEvent, onGap: load, onState: setLiveState });
+
+// "Suggest a fix": the optimizer's repair (the fewest moves that clear the errors moves can clear) shown as ghost
+// cards where the moves would put them; "Apply" makes each move through the board's own moves (If-Match, events,
+// live), so a card someone moved meanwhile is refused like any other stale move.
+const fixButton = document.getElementById("suggest-fix");
+const fixPanel = document.getElementById("fix");
+
+function clearGhosts() {
+  for (const ghost of document.querySelectorAll(".card.ghost")) ghost.remove();
+  for (const card of document.querySelectorAll(".card.leaving")) card.classList.remove("leaving");
+}
+
+fixButton?.addEventListener("click", async () => {
+  fixButton.disabled = true;
+  fixPanel.hidden = false;
+  fixPanel.textContent = "Looking for the fewest moves…";
+  const result = await api(`/api/v1/trains/${encodeURIComponent(train)}/repair`, { method: "POST", body: { time_limit: 5 } });
+  fixButton.disabled = false;
+  if (!result.ok) { fixPanel.textContent = result.data.detail || "No repair could be found."; return; }
+  showFix(result.data);
+});
+
+function showFix(repair) {
+  clearGhosts();
+  const moves = repair.moves.filter((m) => m.added == null && cards.has(m.ref));
+  for (const m of moves) {
+    const card = cards.get(m.ref);
+    document.getElementById(`card-${m.ref}`)?.classList.add("leaving");
+    const cell = cellEls.get(cellKey(card.team, m.after));
+    if (!cell) continue;
+    const ghost = document.createElement("div");
+    ghost.className = "card ghost";
+    ghost.textContent = `${m.ref} ← ${label(m.before)}`;
+    ghost.title = `The repair moves ${m.ref} here from ${label(m.before)}`;
+    cell.append(ghost);
+  }
+  fixPanel.replaceChildren();
+  const head = document.createElement("p");
+  head.textContent = moves.length
+    ? `${repair.key}: ${moves.length} move${moves.length === 1 ? "" : "s"} (shown dashed) clear what moves can clear.`
+    : `${repair.key}: no move clears more than the board already does.`;
+  fixPanel.append(head);
+  for (const text of [...repair.unmet.map((u) => `Cannot be met: ${u}`), ...repair.uncleared.map((u) => `Left to people: ${u}`)]) {
+    const line = document.createElement("p");
+    line.className = "muted";
+    line.textContent = text;
+    fixPanel.append(line);
+  }
+  const apply = document.createElement("button");
+  apply.type = "button";
+  apply.textContent = `Apply ${moves.length} move${moves.length === 1 ? "" : "s"}`;
+  apply.disabled = !moves.length;
+  apply.addEventListener("click", () => {
+    clearGhosts();
+    for (const m of moves) {
+      const card = cards.get(m.ref);
+      if (card) move(card, m.after, m.version);
+    }
+    fixPanel.hidden = true;
+  });
+  const dismiss = document.createElement("button");
+  dismiss.type = "button";
+  dismiss.textContent = "Dismiss";
+  dismiss.addEventListener("click", () => { clearGhosts(); fixPanel.hidden = true; });
+  fixPanel.append(apply, " ", dismiss);
+}

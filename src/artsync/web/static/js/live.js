@@ -62,6 +62,7 @@ export function connectLive(train, { seq = 0, onEvent, onGap, onState = () => {}
         return;
       }
       if (data.type === "event") deliver(data);
+      else if (data.type === "progress") document.dispatchEvent(new CustomEvent("artsync:progress", { detail: data }));
     });
     socket.addEventListener("close", () => {
       if (closed) return;

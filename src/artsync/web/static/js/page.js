@@ -182,3 +182,12 @@ if (train) {
   const seq = Number(document.querySelector('meta[name="seq"]')?.content || 0);
   connectLive(train, { seq, onEvent: scheduleRefresh, onGap: scheduleRefresh, onState: setLiveState });
 }
+
+// A scenario being solved: its best plan so far and the gap, as the solver finds them (not in the log).
+document.addEventListener("artsync:progress", ({ detail }) => {
+  for (const shown of document.querySelectorAll(`[data-progress="${CSS.escape(detail.scenario)}"]`)) {
+    const best = detail.value === null ? "no plan yet" : `best so far ${Math.round(detail.value).toLocaleString()}`;
+    const gap = detail.gap === null ? "" : `, within ${(100 * detail.gap).toFixed(1)}% of the best possible`;
+    shown.textContent = `Solving… ${best}${gap}`;
+  }
+});
