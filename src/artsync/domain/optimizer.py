@@ -82,7 +82,12 @@ class Solution:
         """How far the plan may be from the best, as a share of the bound (0: proven optimal)."""
         if self.outcome is Outcome.UNSOLVED or not math.isfinite(self.value) or not math.isfinite(self.bound):
             return float("inf")  # no plan found, or (infeasible) none that keeps every rule
-        return 0.0 if self.bound <= 0 else max(0.0, (self.bound - self.value) / abs(self.bound))
+        return gap_between(self.value, self.bound)
+
+
+def gap_between(value: float, bound: float) -> float:
+    """How far a plan of ``value`` may be from the best, as a share of the proven ``bound`` (0: proven optimal)."""
+    return 0.0 if bound <= 0 else max(0.0, (bound - value) / abs(bound))
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,11 @@ class Progress:
     def gap(self) -> float | None:
         if self.value is None or not math.isfinite(self.bound):
             return None
-        return 0.0 if self.bound <= 0 else max(0.0, (self.bound - self.value) / abs(self.bound))
+        return gap_between(self.value, self.bound)
+
+    def as_dict(self) -> dict[str, float | None]:
+        """Plain JSON values: the scenario keeps them, the live channel sends them (no bound yet: None)."""
+        return {"value": self.value, "bound": self.bound if math.isfinite(self.bound) else None, "gap": self.gap}
 
 
 Watch = Callable[[Progress], bool]  # told how a search stands, now and then; True stops it (its best plan kept)

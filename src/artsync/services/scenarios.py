@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -34,7 +34,7 @@ from artsync.services.trains import find_current_pi, find_train
 from artsync.services.transaction import transaction
 from artsync.services.writes import Write, writing
 from artsync.store.mapping import load_plan, utc_now
-from artsync.store.models import CardRow, ScenarioRow, TrainRow
+from artsync.store.models import CardRow, FeatureRow, ScenarioRow, TeamRow, TrainRow
 
 KINDS = ("draft", "repair", "what-if")
 REPAIR_MOVE_COST = 1000.0  # a repair or a what-if: a move costs more than any gain in cost of delay: the fewest
@@ -287,8 +287,6 @@ def solve_settings(row: ScenarioRow, board: Plan, today: date) -> Settings:
 
 def card_versions(db: Session, row: ScenarioRow) -> dict[str, int]:
     """Each card's version on the board now: an accept refuses a card moved since."""
-    from artsync.store.models import FeatureRow, TeamRow
-
     query = (
         select(FeatureRow.key, TeamRow.key, CardRow.version)
         .join(FeatureRow, CardRow.feature_id == FeatureRow.id)
@@ -313,11 +311,10 @@ class Watching:
         if now - self.last < PROGRESS_EVERY:
             return False
         self.last = now
-        shown = {"value": progress.value, "bound": progress.bound if progress.bound < float("inf") else None,
-                 "gap": progress.gap}  # fmt: skip
         with transaction(self.db):
-            self.db.execute(update(ScenarioRow).where(ScenarioRow.id == self.row_id).values(progress=shown))
-            stop = bool(self.db.scalar(select(ScenarioRow.stop).where(ScenarioRow.id == self.row_id)))
+            mine = ScenarioRow.id == self.row_id
+            self.db.execute(update(ScenarioRow).where(mine).values(progress=progress.as_dict()))
+            stop = bool(self.db.scalar(select(ScenarioRow.stop).where(mine)))
         if self.tell is not None:
             self.tell(self.key, progress)
         return stop
@@ -448,9 +445,3 @@ def repair_plan(
     made = new_scenario(db, actor=actor, train_key=train_key, name="Repair", kind="repair", time_limit=time_limit,
                         changes=changes)  # fmt: skip
     return solve_scenario(db, actor=actor, train_key=train_key, key=made.key, today=today)
-
-
-def ghost_plan(scenario: Scenario, board: Plan) -> Plan:
-    """The board as the scenario would leave it (for a page that shows its moves as ghost cards)."""
-    moved = {m.ref: m.after for m in scenario.moves}
-    return board.with_cards({c.ref: replace(c, iteration=moved[c.ref]) for c in board.cards if c.ref in moved})

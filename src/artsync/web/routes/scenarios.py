@@ -145,8 +145,7 @@ def solve_in_background(app: Any, actor: Any, train: str, key: str) -> None:
 
 def tell(app: Any, train: str, key: str, progress: Progress) -> None:
     """A solve's progress to the train's live boards: over PostgreSQL's NOTIFY to every server, else to this one's."""
-    message = {"type": "progress", "scenario": key, "value": progress.value,
-               "bound": progress.bound if progress.bound < float("inf") else None, "gap": progress.gap}  # fmt: skip
+    message = {"type": "progress", "scenario": key, **progress.as_dict()}
     if app.state.relay.echoes:
         with app.state.sessions() as db:
             db.execute(select(func.pg_notify(NOTIFY_CHANNEL, json.dumps({"train": train, "tell": message}))))
