@@ -34,6 +34,8 @@ CROSS_FIELD_RULES = {
     ("POST", "/api/v1/trains/{key}/cards"): "the iteration is one of the current PI's",
     ("POST", "/api/v1/trains/{key}/dependencies"): "a card cannot depend on itself",
     ("POST", "/api/v1/trains/{key}/leave"): "leave ends on or after the day it starts",
+    ("POST", "/api/v1/trains/{key}/scenarios"): "each change is written as the grammar says and names the train's own",
+    ("POST", "/api/v1/trains/{key}/scenarios/{skey}/changes"): "the change is written as the grammar says, likewise",
     ("POST", "/api/v1/trains/{key}/webhooks"): "the URL must pass the outbound policy (https, not internal)",
 }
 

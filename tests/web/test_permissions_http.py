@@ -88,6 +88,13 @@ WRITES = [
     Write("DELETE", f"{T}/subscription", SELF),
     Write("POST", f"{T}/calendar/feeds", SELF),
     Write("DELETE", "/api/v1/calendar/feeds/{prefix}", SELF),
+    Write("POST", f"{T}/scenarios", Action.FACILITATE, (), {"name": "Orion halves", "time_limit": 1,
+                                                         "changes": ["capacity Orion I1=10"]}),
+    Write("POST", f"{T}/scenarios/{{skey}}/changes", Action.FACILITATE, (), {"change": "capacity Orion I2=10"}),
+    Write("POST", f"{T}/scenarios/{{skey}}/solve", Action.FACILITATE, (), {"time_limit": 1}),
+    Write("POST", f"{T}/scenarios/{{skey}}/solve/stop", Action.FACILITATE),
+    Write("POST", f"{T}/scenarios/{{skey}}/accept", Action.FACILITATE, (), {}),
+    Write("POST", f"{T}/repair", Action.FACILITATE, (), {"time_limit": 1}),
     # Last: a new PI moved on to planning becomes the board's PI, and a commit ends PI planning.
     Write("POST", f"{T}/pis", Action.ADMINISTER, (), {"key": "PI-NEXT", "start": "2027-03-01"}),
     Write("POST", f"{T}/pis/{{pi}}/advance", Action.ADMINISTER, (), {}),
@@ -112,7 +119,7 @@ VALUES = {
     "key": TRAIN, "team": TEAM, "pi": "PI-NEXT", "iteration": "1", "day": "2026-12-25", "person": "Ann",
     "first": "2026-12-01", "objective": "Atlas-O1", "column": "ubv", "action": "A1", "decision": "D1",
     "impediment": "I3", "conflict": "C1", "webhook": "1", "message": "1", "problem": "P1", "feature": "SHOP-101",
-    "risk": "R5",
+    "risk": "R5", "skey": "S1",
 }  # fmt: skip
 
 

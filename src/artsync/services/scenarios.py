@@ -37,7 +37,8 @@ from artsync.store.mapping import load_plan, utc_now
 from artsync.store.models import CardRow, FeatureRow, ScenarioRow, TeamRow, TrainRow
 
 KINDS = ("draft", "repair", "what-if")
-REPAIR_MOVE_COST = 1000.0  # a repair or a what-if: a move costs more than any gain in cost of delay: the fewest
+REPAIR_MOVE_COST = 1000.0  # a repair: a move costs more than any gain in cost of delay: the fewest moves
+WHAT_IF_MOVE_COST = 1.0  # a what-if: the best plan under its changes, a card moved only when the move gains
 PROGRESS_EVERY = 0.5  # seconds between two writes of a running solve's progress
 MAX_TIME = 600.0
 
@@ -280,7 +281,7 @@ def solve_settings(row: ScenarioRow, board: Plan, today: date) -> Settings:
     settings = row.settings or {}
     pi = board.pi
     first = 1 if today < pi.start else pi.iteration_of(today) or len(pi.iterations) + 1
-    move_cost = 0.0 if row.kind == "draft" else REPAIR_MOVE_COST
+    move_cost = {"draft": 0.0, "repair": REPAIR_MOVE_COST}.get(row.kind, WHAT_IF_MOVE_COST)
     return Settings(share=float(settings.get("share", 1.0)), time_limit=float(settings.get("time_limit", 10.0)),
                     seed=int(settings.get("seed", Settings().seed)), move_cost=move_cost, first=first)  # fmt: skip
 

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from artsync.domain import limits
 from artsync.domain.optimizer import Progress
+from artsync.domain.scenarios import EXAMPLES
 from artsync.services.scenarios import (
     MAX_TIME,
     accept_scenario,
@@ -38,6 +39,8 @@ from artsync.web.deps import CurrentCaller, Db, wake_boards
 router = APIRouter(prefix="/api/v1", tags=["scenarios"])
 logger = logging.getLogger("artsync.scenarios")
 
+GRAMMAR = "; ".join(EXAMPLES)  # a team, feature or milestone the change names must be the train's own
+
 
 class ScenarioNew(BaseModel):
     """A scenario to make: its name, kind, the changes it supposes, how long a solve may take."""
@@ -45,7 +48,7 @@ class ScenarioNew(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=limits.NAME)
     kind: str = Field("what-if", pattern="^(draft|repair|what-if)$")
-    changes: list[str] = Field(default_factory=list, max_length=50)
+    changes: list[str] = Field(default_factory=list, max_length=50, description=f"each written as: {GRAMMAR}")
     time_limit: float = Field(10.0, gt=0, le=MAX_TIME)
     share: float = Field(1.0, gt=0, le=1.5)
 
@@ -54,7 +57,7 @@ class ScenarioChange(BaseModel):
     """One more change to suppose, written as ``capacity Phoenix I2=24``, ``milestone M1 I3``, …"""
 
     model_config = ConfigDict(extra="forbid")
-    change: str = Field(min_length=1, max_length=200)
+    change: str = Field(min_length=1, max_length=200, description=f"written as: {GRAMMAR}")
 
 
 class SolveRequest(BaseModel):
