@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
+from sqlalchemy import select
 
 from artsync.domain.findings import analyze
 from artsync.domain.scenarios import CLEARABLE
@@ -13,6 +16,7 @@ from artsync.services.events import list_events
 from artsync.services.meetings import list_decisions
 from artsync.services.plans import import_plan
 from artsync.services.scenarios import (
+    STALE_AFTER,
     accept_scenario,
     change_scenario,
     compare_scenarios,
@@ -21,9 +25,11 @@ from artsync.services.scenarios import (
     new_scenario,
     repair_plan,
     solve_scenario,
+    start_solve,
     stop_solve,
 )
 from artsync.services.trains import get_plan
+from artsync.store.models import ScenarioRow
 from tests.formats.test_plan_format import minimal
 from tests.personas import ADMIN, local, personas
 
@@ -150,3 +156,20 @@ def test_only_who_facilitates_may_make_scenarios_and_everyone_may_read_them(db, 
             new_scenario(db, actor=people[who], train_key=train, name="mine")
     made = new_scenario(db, actor=people["rte"], train_key=train, name="RTE's")
     assert get_scenario(db, actor=people["viewer"], train_key=train, key=made.key).name == "RTE's"
+
+
+def test_a_solve_cut_off_by_a_server_stop_can_be_solved_again(db, train) -> None:
+    made = new_scenario(db, actor=local("rte"), train_key=train, name="Orion halves", time_limit=5,
+                        changes=["capacity Orion I1=5"])  # fmt: skip
+    start_solve(db, actor=local("rte"), train_key=train, key=made.key)  # ... and the server stops: no answer comes
+    with pytest.raises(ConflictError, match="is being solved"):
+        start_solve(db, actor=local("rte"), train_key=train, key=made.key)
+    row = db.scalars(select(ScenarioRow).where(ScenarioRow.key == made.key)).one()
+    started = datetime.fromisoformat(row.progress["started"]) - timedelta(seconds=5 + STALE_AFTER + 1)
+    row.progress = {"started": started.isoformat()}  # as long ago as its time limit and then some
+    db.commit()
+    assert get_scenario(db, actor=ADMIN, train_key=train, key=made.key).state == "interrupted"
+    with pytest.raises(ConflictError, match="not being solved"):
+        stop_solve(db, actor=local("rte"), train_key=train, key=made.key)
+    solved = solve_scenario(db, actor=local("rte"), train_key=train, key=made.key)
+    assert solved.state == "solved" and solved.outcome in ("optimal", "feasible")

@@ -59,3 +59,21 @@ def test_bad_scenarios_get_a_clear_4xx(served: Served) -> None:
     assert stop.status_code == 409 and "not being solved" in stop.json()["detail"]
     unsolved = served.client.post(f"{BASE}/scenarios/{made['key']}/accept", json={}, headers=served.as_("rte"))
     assert unsolved.status_code == 409
+
+
+def test_a_running_solve_tells_its_progress_to_the_live_boards(served: Served) -> None:
+    made = served.client.post(f"{BASE}/scenarios", json={"name": "The whole PI afresh", "kind": "draft",
+                                                         "time_limit": 5}, headers=served.as_("rte"))  # fmt: skip
+    key = made.json()["key"]
+    seq = served.client.get(f"{BASE}/board", headers=served.as_("viewer")).json()["seq"]
+    with served.client.websocket_connect(f"{BASE}/live?after={seq}", headers=served.as_("viewer")) as socket:
+        started = served.client.post(f"{BASE}/scenarios/{key}/solve", json={}, headers=served.as_("rte"))
+        assert started.status_code == 202
+        heard = []
+        while not any(m.get("entity") == "scenario" and m.get("action") == "solved" for m in heard):
+            heard.append(socket.receive_json())
+    progress = [m for m in heard if m["type"] == "progress"]
+    assert progress and all(m["scenario"] == key for m in progress)
+    assert all(m["bound"] is None or m["value"] is None or m["value"] <= m["bound"] + 1e-6 for m in progress)
+    solved = served.client.get(f"{BASE}/scenarios/{key}", headers=served.as_("viewer")).json()
+    assert solved["state"] == "solved" and solved["progress"] is None  # kept only while it runs

@@ -171,3 +171,30 @@ def test_an_edit_storm_over_fifty_cards_loses_no_update(live: Live) -> None:
     assert lost_updates(result, events, cards_now) == []
     assert result.refused_stale == 40  # every deliberately stale edit was refused
     assert result.accepted_count >= 50  # at least one edit of every card got through
+
+
+def test_of_ten_simultaneous_accepts_of_one_scenario_its_moves_are_made_once(live: Live) -> None:
+    answer = httpx.post(f"{live.base}/api/v1/trains/{TRAIN}/repair", json={"time_limit": 5}, headers=live.headers,
+                        timeout=60)  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    repair = answer.json()
+    assert repair["state"] == "solved" and repair["moves"], repair
+    seq = live.board()["seq"]
+    url = f"{live.base}/api/v1/trains/{TRAIN}/scenarios/{repair['key']}/accept"
+    answers = at_once([lambda c: c.post(url, json={}, headers=live.headers) for _ in range(10)])
+    assert statuses(answers) == [200] + [409] * 9
+    assert "only a solved scenario" in next(a for a in answers if a.status_code == 409).json()["detail"]
+    moved = [e["entity_id"] for e in live.events_after(seq) if e["entity"] == "card"]
+    assert sorted(moved) == sorted(m["ref"] for m in repair["moves"])  # each move made once
+    board = {c["ref"]: c["iteration"] for c in live.board()["cards"]}
+    assert all(board[m["ref"]] == m["after"] for m in repair["moves"] if m["after"] is not None)
+
+
+def test_of_ten_simultaneous_solves_of_one_scenario_one_starts(live: Live) -> None:
+    body = {"name": "Atlas loses a third", "changes": ["capacity Atlas I2=10"], "time_limit": 2}
+    made = httpx.post(f"{live.base}/api/v1/trains/{TRAIN}/scenarios", headers=live.headers, json=body, timeout=60)
+    assert made.status_code == 201, made.text
+    url = f"{live.base}/api/v1/trains/{TRAIN}/scenarios/{made.json()['key']}/solve"
+    answers = at_once([lambda c: c.post(url, json={}, headers=live.headers) for _ in range(10)])
+    assert statuses(answers) == [202] + [409] * 9
+    assert "is being solved" in next(a for a in answers if a.status_code == 409).json()["detail"]

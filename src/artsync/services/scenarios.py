@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -41,6 +41,7 @@ REPAIR_MOVE_COST = 1000.0  # a repair: a move costs more than any gain in cost o
 WHAT_IF_MOVE_COST = 1.0  # a what-if: the best plan under its changes, a card moved only when the move gains
 PROGRESS_EVERY = 0.5  # seconds between two writes of a running solve's progress
 MAX_TIME = 600.0
+STALE_AFTER = 60.0  # seconds past its time limit after which a solve still marked running is taken as interrupted
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def scenario_value(row: ScenarioRow) -> Scenario:
         row.key,
         row.name,
         row.kind,
-        row.state,
+        "interrupted" if interrupted(row) else row.state,
         tuple(str(Supposition.from_dict(c)) for c in row.changes or []),
         float((row.settings or {}).get("time_limit", 10.0)),
         float((row.settings or {}).get("share", 1.0)),
@@ -101,6 +102,16 @@ def scenario_value(row: ScenarioRow) -> Scenario:
         row.created_by,
         row.version,
     )
+
+
+def interrupted(row: ScenarioRow, now: datetime | None = None) -> bool:
+    """A solve marked running that ended without an answer — its server stopped — well past its time limit: it
+    may be solved again or changed."""
+    started = (row.progress or {}).get("started")
+    if row.state != "solving" or not started:
+        return False
+    limit = float((row.settings or {}).get("time_limit", 10.0)) + STALE_AFTER
+    return ((now or utc_now()) - datetime.fromisoformat(started)).total_seconds() > limit
 
 
 def scenario_state(row: ScenarioRow) -> dict[str, Any]:
@@ -189,7 +200,7 @@ def change_scenario(
 
 
 def check_changeable(row: ScenarioRow) -> None:
-    if row.state == "solving":
+    if row.state == "solving" and not interrupted(row):
         raise ConflictError(f"scenario {row.key} is being solved; stop it first (`artsync scenario stop {row.key}`)")
     if row.state == "accepted":
         raise ConflictError(f"scenario {row.key} was accepted; start a new one to go on from the board as it is")
@@ -222,7 +233,12 @@ def start_solve(
         if time_limit is not None:
             check_settings(time_limit, float(settings.get("share", 1.0)))
             settings["time_limit"] = time_limit
-        changes = {"state": "solving", "stop": False, "progress": {}, "settings": settings}
+        changes = {
+            "state": "solving",
+            "stop": False,
+            "progress": {"started": utc_now().isoformat()},
+            "settings": settings,
+        }
         w.update(row, entity=Entity.SCENARIO, entity_id=row.key, action="solving", expected=None,
                  state=scenario_state, changes=changes)  # fmt: skip
     return scenario_value(row)
@@ -254,7 +270,7 @@ def solve_scenario(
         db.rollback()  # no transaction stays open while the search runs
         plan = check_suppositions(board, [Supposition.from_dict(c) for c in row.changes or []])
         settings = solve_settings(row, board, today or date.today())
-        watch = Watching(db, row.id, train.key, key, on_progress)
+        watch = Watching(db, row.id, train.key, key, on_progress, (row.progress or {}).get("started"))
         solution = optimizer.optimize(plan, settings, watch)
         result = answer(solution, board, versions, settings.first)
     except BaseException:
@@ -302,9 +318,16 @@ class Watching:
     boards, and stops the search when someone asked."""
 
     def __init__(
-        self, db: Session, row_id: int, train: str, key: str, tell: Callable[[str, Progress], None] | None
+        self,
+        db: Session,
+        row_id: int,
+        train: str,
+        key: str,
+        tell: Callable[[str, Progress], None] | None,
+        started: str | None,
     ) -> None:
         self.db, self.row_id, self.train, self.key, self.tell = db, row_id, train, key, tell
+        self.started = {"started": started} if started else {}
         self.last = 0.0
 
     def __call__(self, progress: Progress) -> bool:
@@ -314,7 +337,7 @@ class Watching:
         self.last = now
         with transaction(self.db):
             mine = ScenarioRow.id == self.row_id
-            self.db.execute(update(ScenarioRow).where(mine).values(progress=progress.as_dict()))
+            self.db.execute(update(ScenarioRow).where(mine).values(progress={**progress.as_dict(), **self.started}))
             stop = bool(self.db.scalar(select(ScenarioRow.stop).where(mine)))
         if self.tell is not None:
             self.tell(self.key, progress)
@@ -356,8 +379,8 @@ def stop_solve(db: Session, *, actor: Actor, train_key: str | None, key: str) ->
     authorize(actor, train.key, Action.FACILITATE)
     with transaction(db):
         row = find_scenario(db, train, key)
-        if row.state != "solving":
-            raise ConflictError(f"scenario {key} is not being solved (it is {row.state})")
+        if row.state != "solving" or interrupted(row):
+            raise ConflictError(f"scenario {key} is not being solved (it is {scenario_value(row).state})")
         db.execute(update(ScenarioRow).where(ScenarioRow.id == row.id).values(stop=True))
     db.expire_all()
     return scenario_value(find_scenario(db, train, key))

@@ -35,8 +35,9 @@ class MeasuresRecord(Record):
 
 
 class ProgressRecord(Record):
-    """A running solve: the best plan's value so far, the proven bound, the gap between them."""
+    """A running solve: when it started, the best plan's value so far, the proven bound, the gap between them."""
 
+    started: str | None = None
     value: float | None = None
     bound: float | None = None
     gap: float | None = None

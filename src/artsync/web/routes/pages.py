@@ -22,6 +22,7 @@ from artsync.domain.forecast import iteration_words
 from artsync.domain.permissions import Action, allowed
 from artsync.domain.plan import Plan
 from artsync.domain.progress import FeatureState
+from artsync.domain.scenarios import CLEARABLE
 from artsync.errors import ArtsyncError, UnauthenticatedError
 from artsync.services.auth import TooManyAttemptsError, login, logout
 from artsync.services.cockpit import get_cockpit
@@ -177,6 +178,7 @@ def cockpit(request: Request, key: str, db: Db) -> Response:
         seq=view.seq,
         train=key,
         page="cockpit",
+        fix_kinds=fixable(caller, key),
         when=functools.partial(iteration_words, view.plan),
     )
 
@@ -254,7 +256,13 @@ def findings_page(request: Request, key: str, db: Db) -> Response:
         findings=[views.Finding.of(f) for f in list_findings(db, actor=caller.actor, train_key=key)],
         page="findings",
         conflict_button=allowed(caller.actor, key, Action.REPORT).ok,
+        fix_kinds=fixable(caller, key),
     )
+
+
+def fixable(caller: Caller, key: str) -> frozenset[str]:
+    """The kinds of error finding whose "Suggest a fix" this person may ask for: the board's repair clears them."""
+    return CLEARABLE if allowed(caller.actor, key, Action.FACILITATE).ok else frozenset()
 
 
 @router.get("/trains/{key}/history", response_class=HTMLResponse)

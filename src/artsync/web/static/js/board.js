@@ -44,6 +44,7 @@ let position = new Map();  // ref → the card's place in the board's order
 const skipped = new Set();  // the teams whose rows are out of sight on a large board (not laid out)
 const cellEls = new Map();  // "TEAM|ITERATION" → the cell on the page
 const pending = new Map();  // ref → the move of that card still waiting for the server
+const suggested = new Map();  // ref → the move "Suggest a fix" proposes for it (a ghost card where it would go)
 
 const cellKey = (team, iteration) => `${team}|${iteration ?? UNPLANNED}`;
 
@@ -184,7 +185,16 @@ function fillCell(cell, team, iteration) {
   } else {
     contents.push(...shown.map(cardEl));
   }
+  contents.push(...ghostsIn(team, iteration));
   cell.replaceChildren(...contents);
+}
+
+// The cards "Suggest a fix" would move into this cell, dashed (drawn with the cell, so a re-drawn board keeps them).
+function ghostsIn(team, iteration) {
+  const key = cellKey(team, iteration);
+  return [...suggested.values()].filter((m) => cards.has(m.ref) && cellKey(cards.get(m.ref).team, m.after) === key)
+    .map((m) => el("div", { class: "card ghost", title: `The repair moves ${m.ref} here from ${label(m.before)}`,
+      text: `${m.ref} ← ${label(m.before)}` }));
 }
 
 // A row's PI objectives, folded to the business value planned (committed ones) and, once set at the
@@ -249,6 +259,7 @@ function cardEl(card) {
   }, el("span", { class: "key", text: card.feature }), el("span", { class: "points", text: String(card.points) }), el("span", { class: "title", text: card.title }));
   if (!mine) node.title = `${card.team}'s card: its team or the RTE moves it`;
   if (found(card)) node.classList.add("found");
+  if (suggested.has(card.ref)) node.classList.add("leaving");
   const linked = (linksOf.get(card.ref) || []).length;
   const key = node.firstChild;  // the badges ride on the key's line: a card stays two lines tall
   if (linked) key.append(" ", el("span", { class: "deps", title: `${linked} dependenc${linked === 1 ? "y" : "ies"}`, text: `⇄${linked}` }));
@@ -549,9 +560,16 @@ live = connectLive(train, { seq: board ? board.seq : 0, onEvent: applyEvent, onG
 const fixButton = document.getElementById("suggest-fix");
 const fixPanel = document.getElementById("fix");
 
-function clearGhosts() {
-  for (const ghost of document.querySelectorAll(".card.ghost")) ghost.remove();
-  for (const card of document.querySelectorAll(".card.leaving")) card.classList.remove("leaving");
+// Shows (or, with no moves, takes away) the suggested moves: only the cells they touch are drawn again.
+function suggest(moves) {
+  const touched = new Set();
+  for (const m of [...suggested.values(), ...moves]) {
+    const card = cards.get(m.ref);
+    if (card) touched.add(cellKey(card.team, card.iteration)).add(cellKey(card.team, m.after));
+  }
+  suggested.clear();
+  for (const m of moves) suggested.set(m.ref, m);
+  refill(touched);
 }
 
 fixButton?.addEventListener("click", async () => {
@@ -565,19 +583,8 @@ fixButton?.addEventListener("click", async () => {
 });
 
 function showFix(repair) {
-  clearGhosts();
   const moves = repair.moves.filter((m) => m.added == null && cards.has(m.ref));
-  for (const m of moves) {
-    const card = cards.get(m.ref);
-    document.getElementById(`card-${m.ref}`)?.classList.add("leaving");
-    const cell = cellEls.get(cellKey(card.team, m.after));
-    if (!cell) continue;
-    const ghost = document.createElement("div");
-    ghost.className = "card ghost";
-    ghost.textContent = `${m.ref} ← ${label(m.before)}`;
-    ghost.title = `The repair moves ${m.ref} here from ${label(m.before)}`;
-    cell.append(ghost);
-  }
+  suggest(moves);
   fixPanel.replaceChildren();
   const head = document.createElement("p");
   head.textContent = moves.length
@@ -595,7 +602,7 @@ function showFix(repair) {
   apply.textContent = `Apply ${moves.length} move${moves.length === 1 ? "" : "s"}`;
   apply.disabled = !moves.length;
   apply.addEventListener("click", () => {
-    clearGhosts();
+    suggest([]);
     for (const m of moves) {
       const card = cards.get(m.ref);
       if (card) move(card, m.after, m.version);
@@ -605,6 +612,9 @@ function showFix(repair) {
   const dismiss = document.createElement("button");
   dismiss.type = "button";
   dismiss.textContent = "Dismiss";
-  dismiss.addEventListener("click", () => { clearGhosts(); fixPanel.hidden = true; });
+  dismiss.addEventListener("click", () => { suggest([]); fixPanel.hidden = true; });
   fixPanel.append(apply, " ", dismiss);
 }
+
+// A finding's "Suggest a fix" (findings page, cockpit) opens the board with ?fix=<finding>: the repair at once.
+if (fixButton && new URLSearchParams(location.search).has("fix")) fixButton.click();
