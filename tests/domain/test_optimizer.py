@@ -141,3 +141,52 @@ def test_the_optimizer_never_does_worse_than_the_wsjf_greedy_a_person_would_do_b
     greedy = wsjf_greedy(plan)
     assert keeps_the_rules(greedy)
     assert optimize(plan, FAST).value >= value_of(greedy) - 1e-6
+
+
+def drafted_demo() -> Plan:
+    """The small demo train (6 teams, more than one neighbourhood) with every card unplanned."""
+    from artsync.formats.demo import demo_plan
+
+    plan = demo_plan("small")
+    return plan.with_cards({c.ref: replace(c, iteration=None) for c in plan.cards})
+
+
+def test_a_train_of_many_teams_is_searched_two_ways_and_the_answer_keeps_every_rule() -> None:
+    from artsync.domain.optimizer import keeps_hard_rules, wsjf_greedy
+    from artsync.domain.scenarios import CLEARABLE
+
+    plan = drafted_demo()
+    solution = optimize(plan, Settings(time_limit=3))
+    assert solution.outcome in (Outcome.OPTIMAL, Outcome.FEASIBLE)
+    assert keeps_hard_rules(solution.plan) and abs(value_of(solution.plan) - solution.value) < 1e-6
+    assert solution.value >= value_of(wsjf_greedy(plan)) - 1e-6 and solution.bound >= solution.value - 1e-6
+    assert not [f for f in analyze(solution.plan) if f.severity == "error" and f.kind in CLEARABLE]
+
+
+def test_a_neighbourhood_frees_one_teams_cards_and_holds_what_they_touch() -> None:
+    from artsync.domain.optimizer import neighbourhood, wsjf_greedy
+
+    plan = wsjf_greedy(drafted_demo())
+    team = plan.teams[0].key
+    part, pinned = neighbourhood(plan, frozenset({team}), first=1)
+    mine = {c.ref for c in plan.cards if c.team == team}
+    refs = {c.ref for c in part.cards}
+    assert mine <= refs and not mine & pinned and refs - mine == pinned  # every other card in it is held
+    for ref in mine:  # all of a freed card's feature, and whatever it depends on or waits for it
+        assert {c.ref for c in plan.cards_by_feature[plan.cards_by_ref[ref].feature]} <= refs
+    assert all(d.consumer in refs and d.provider in refs for d in plan.dependencies if {d.consumer, d.provider} & mine)
+
+
+def test_a_watcher_stops_the_search_of_a_large_train_with_its_best_plan_so_far() -> None:
+    from artsync.domain.optimizer import Progress, keeps_hard_rules
+
+    heard: list[Progress] = []
+
+    def stop_at_once(progress: Progress) -> bool:
+        heard.append(progress)
+        return True
+
+    solution = optimize(drafted_demo(), Settings(time_limit=60), stop_at_once)
+    assert len(heard) == 1 and heard[0].value is not None  # told the start's value, then nothing more
+    assert solution.outcome is Outcome.FEASIBLE and keeps_hard_rules(solution.plan)
+    assert solution.value >= heard[0].value - 1e-6  # the start, or what the whole model had found by then

@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import math
 import os
+import random
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -35,6 +37,12 @@ from artsync.domain.plan import Card, Plan
 
 SAME_ITERATION = 5.0  # the penalty of a provider finishing in its consumer's iteration
 OVER_NEAR = 0.5  # the penalty per point planned above NEAR_CAPACITY of a team's capacity
+
+# The search of neighbourhoods (``improve``): a few teams' cards re-planned at a time, the rest held.
+NEIGHBOURHOOD_TEAMS = 4  # teams freed at once at most (one first; one more each time every team was tried in vain)
+NEIGHBOURHOOD_TIME = 0.3  # seconds one neighbourhood's problem may take, per team in it
+MIN_SOLVE = 1.0  # seconds: a neighbourhood is not begun in the last half of one
+FINISH_WAIT = 1.0  # seconds the whole model's search is given to stop when the time is up
 
 
 class Outcome(StrEnum):
@@ -116,8 +124,9 @@ def cost_of_delay_avoided(plan: Plan) -> float:
     planned = [it.index for it in plan.pi.iterations if not it.is_ip]
     last = max(planned, default=0)
     total = 0.0
+    by_feature = plan.cards_by_feature
     for feature in plan.features:
-        cards = [c for c in plan.cards if c.feature == feature.key]
+        cards = by_feature.get(feature.key, [])
         if cards and all(c.iteration is not None for c in cards):
             delivered = max(c.iteration for c in cards if c.iteration is not None)
             total += feature.wsjf.cost_of_delay * sum(1 for i in planned if delivered <= i <= last)
@@ -130,11 +139,13 @@ def value_of(plan: Plan) -> float:
     same = sum(
         1 for d in plan.dependencies if at.get(d.consumer) is not None and at.get(d.consumer) == at.get(d.provider)
     )
-    over = 0.0
-    for team in plan.teams:
-        for it in plan.pi.iterations:
-            load = sum(c.points for c in plan.cards if c.team == team.key and c.iteration == it.index)
-            over += max(0.0, load - NEAR_CAPACITY * team.capacity(it.index))
+    load: dict[tuple[str, int], int] = {}
+    for card in plan.cards:
+        if card.iteration is not None:
+            load[card.team, card.iteration] = load.get((card.team, card.iteration), 0) + card.points
+    teams = plan.teams_by_key
+    over = sum(max(0.0, used - NEAR_CAPACITY * teams[team].capacity(i))
+               for (team, i), used in load.items() if team in teams)  # fmt: skip
     return cost_of_delay_avoided(plan) - SAME_ITERATION * same - OVER_NEAR * over
 
 
@@ -202,14 +213,153 @@ def wanted_by(plan: Plan) -> dict[str, list[str]]:
 
 def starting_plan(model: Model, plan: Plan) -> Plan | None:
     """The best of the plans the search may start from: the WSJF greedy, the greedy in the order the LP relaxation
-    prefers and — for a repair — the given plan itself, among those that keep the hard rules."""
+    prefers and — for a repair — the given plan itself, among those that keep the placement rules: the fewest due
+    features missed first (the search of neighbourhoods may deliver them yet), then the most value."""
     settings = model.settings
     starts = [wsjf_greedy(plan, settings.share, settings.first),
               greedy(plan, model.preferred(), settings.share, settings.first)]  # fmt: skip
     if settings.move_cost:
         starts.append(plan)
-    kept = [start for start in starts if keeps_hard_rules(start, settings.share)]
-    return max(kept, key=lambda p: value_of(p) - settings.move_cost * len(moves(plan, p))) if kept else None
+    kept = [start for start in starts if keeps_placement_rules(start, settings.share, settings.first)]
+    return min(kept, key=lambda p: score(p, plan, settings)) if kept else None
+
+
+def score(plan: Plan, given: Plan, settings: Settings) -> tuple[int, float]:
+    """How good a plan is, smaller better: the due features it misses, then its value less its moves' cost."""
+    return len(missed_due(plan)), -(value_of(plan) - settings.move_cost * len(moves(given, plan)))
+
+
+def improve(model: Model, start: Plan, until: float, companion: Companion) -> tuple[Plan, bool]:
+    """A large-neighbourhood search from ``start`` (a draft): a few linked teams at a time re-planned at their
+    best by the solver, every other card held where it is; a better plan is kept. One team at a time first (many
+    small, quick problems); once every team was tried in vain, one more team at a time (joint moves). Until
+    ``until`` (a monotonic time), until ``companion`` has its answer, or until the watcher stops it (then
+    ``True``)."""
+    settings, plan = model.settings, model.plan
+    best, best_score = start, score(start, plan, settings)
+    rng = random.Random(settings.seed)
+    links = team_links(plan)
+    seeds: list[str] = []
+    size, quiet = 1, 0  # teams at a time; neighbourhoods tried in a row that found nothing better
+    while True:
+        # Told now and after each neighbourhood: the better plan of the two searches, the lower bound.
+        if model.told(both(None if best_score[0] else -best_score[1], companion.progress, model.relaxed)):
+            companion.stop.set()
+            return best, True
+        if time.monotonic() >= until - MIN_SOLVE / 2 or companion.done.is_set():
+            return best, False
+        if not seeds:
+            seeds = sorted(links)
+            rng.shuffle(seeds)
+        group = grouped(seeds.pop(), size, links, rng)
+        sub, pinned = neighbourhood(best, group, settings.first)
+        left = min(NEIGHBOURHOOD_TIME * size, until - time.monotonic())
+        # Elastic: a due feature the plan misses may stay missed (at a cost), so the neighbourhood has a plan.
+        part = Model(sub, replace(settings, time_limit=max(0.1, left)), pinned=pinned, elastic=True)
+        part.start_from(sub)
+        found = part.solve()
+        quiet += 1
+        if found.outcome in (Outcome.OPTIMAL, Outcome.FEASIBLE):
+            candidate = best.with_cards({c.ref: c for c in found.plan.cards if c.ref not in pinned})
+            better = score(candidate, plan, settings)
+            kept = keeps_placement_rules(candidate, settings.share, settings.first)
+            if better < (best_score[0], best_score[1] - 1e-6) and kept:
+                best, best_score, quiet = candidate, better, 0
+        if quiet >= len(links):
+            size, quiet = min(size + 1, NEIGHBOURHOOD_TEAMS, len(links)), 0
+
+
+def both(mine: float | None, heard: Progress, relaxed: float) -> Progress:
+    """The progress of the two searches together: the better plan's value, the lower bound."""
+    values = [v for v in (mine, heard.value) if v is not None]
+    return Progress(max(values, default=None), min(relaxed, heard.bound))
+
+
+class Companion:
+    """The whole model searched by the solver on a thread of its own (the solver lets go of Python's lock while
+    it runs), until its time limit, until it is sure, or until asked to stop; its progress kept for the other."""
+
+    def __init__(self, plan: Plan, settings: Settings) -> None:
+        self.stop, self.done = threading.Event(), threading.Event()
+        self.progress = Progress(None, math.inf)
+        self.solution: Solution | None = None
+        self.model = Model(plan, settings, watch=self.hear)
+        self.thread = threading.Thread(target=self.run, name="artsync-optimizer", daemon=True)
+        self.thread.start()
+
+    def hear(self, progress: Progress) -> bool:
+        self.progress = progress
+        return self.stop.is_set()
+
+    def run(self) -> None:
+        try:
+            self.solution = self.model.solve()
+        finally:
+            self.done.set()
+
+    def finish(self, until: float, tell: Callable[[Progress], bool]) -> Solution | None:
+        """Its answer once it has one or ``until`` (a monotonic time) comes, when it is asked to stop — or when
+        ``tell``, told its progress meanwhile, says so; None if the solver does not stop within a moment (it may be
+        deep in a long step, where it asks nobody: it ends by itself, its bound so far in ``progress``)."""
+        while self.thread.is_alive() and (left := until - time.monotonic()) > 0:
+            self.thread.join(timeout=min(left, FINISH_WAIT / 2))
+            if self.thread.is_alive() and tell(self.progress):
+                break
+        self.stop.set()
+        self.thread.join(timeout=FINISH_WAIT)
+        return self.solution
+
+
+def team_links(plan: Plan) -> dict[str, dict[str, int]]:
+    """How strongly each team is linked to each other: the features and dependencies they share."""
+    team_of = {c.ref: c.team for c in plan.cards}
+    links: dict[str, dict[str, int]] = {t.key: {} for t in plan.teams}
+    shared = [{c.team for c in cards} for cards in plan.cards_by_feature.values()]
+    shared += [{team_of[d.consumer], team_of[d.provider]} for d in plan.dependencies
+               if d.consumer in team_of and d.provider in team_of]  # fmt: skip
+    for teams in shared:
+        for a in teams & links.keys():
+            for b in teams - {a}:
+                links[a][b] = links[a].get(b, 0) + 1
+    return links
+
+
+def grouped(seed: str, size: int, links: dict[str, dict[str, int]], rng: random.Random) -> frozenset[str]:
+    """``seed`` and the teams most linked to the group, one by one, until it has ``size`` teams."""
+    group = [seed]
+    while len(group) < size:
+        strength: dict[str, int] = {}
+        for member in group:
+            for other, n in links[member].items():
+                if other not in group and other in links:
+                    strength[other] = strength.get(other, 0) + n
+        others = sorted(k for k in links if k not in group)
+        if not others:
+            break
+        group.append(max(others, key=lambda k: (strength.get(k, 0), rng.random())))
+    return frozenset(group)
+
+
+def neighbourhood(plan: Plan, teams: frozenset[str], first: int) -> tuple[Plan, frozenset[str]]:
+    """The part of ``plan`` a neighbourhood re-plans: every card of ``teams``, the features they are part of and
+    the cards they depend on or that depend on them, with all the cards of those features; every card not of
+    ``teams`` is held (pinned) where it is."""
+    free = {c.ref for c in plan.cards if c.team in teams and not fixed(c, first)}
+    near = set(free)
+    for d in plan.dependencies:
+        if d.consumer in free or d.provider in free:
+            near.update((d.consumer, d.provider))
+    cards = plan.cards_by_ref
+    features = {c.feature for c in plan.cards if c.team in teams} | {cards[r].feature for r in near if r in cards}
+    kept = tuple(c for c in plan.cards if c.feature in features)
+    refs = {c.ref for c in kept}
+    part = replace(
+        plan,
+        features=tuple(f for f in plan.features if f.key in features),
+        cards=kept,
+        dependencies=tuple(d for d in plan.dependencies if d.consumer in refs and d.provider in refs),
+    )
+    return part, frozenset(refs - free)
 
 
 def moves(before: Plan, after: Plan) -> list[str]:
@@ -238,28 +388,40 @@ def fixed(card: Card, first: int) -> bool:
     return card.iteration is not None and (card.iteration < first or card.status == "done")
 
 
-def keeps_hard_rules(plan: Plan, share: float = 1.0) -> bool:
+def keeps_hard_rules(plan: Plan, share: float = 1.0, first: int = 1) -> bool:
     """Whether a plan keeps every rule the optimizer may not break (it may pay to bend the soft ones)."""
+    return keeps_placement_rules(plan, share, first) and not missed_due(plan)
+
+
+def keeps_placement_rules(plan: Plan, share: float = 1.0, first: int = 1) -> bool:
+    """The hard rules but the due features': nothing in the IP iteration, no team over ``share`` of its capacity,
+    no consumer planned before its provider or without it — the iterations before ``first`` and the cards that
+    stay (``fixed``) being history, not choices."""
     ip = {it.index for it in plan.pi.iterations if it.is_ip}
     at = {c.ref: c.iteration for c in plan.cards}
     load: dict[tuple[str, int], float] = {}
     for card in plan.cards:
-        if card.iteration is not None:
-            if card.iteration in ip:
-                return False
+        if card.iteration in ip and not fixed(card, first):
+            return False
+        if card.iteration is not None and card.iteration >= first:
             load[card.team, card.iteration] = load.get((card.team, card.iteration), 0.0) + card.points
     teams = plan.teams_by_key
     if any(key not in teams or used > share * teams[key].capacity(i) + 1e-9 for (key, i), used in load.items()):
         return False
+    cards = plan.cards_by_ref
     for dep in plan.dependencies:
         consumer, provider = at.get(dep.consumer), at.get(dep.provider)
-        if consumer is not None and dep.provider in at and (provider is None or provider > consumer):
-            return False
-    by_feature = plan.cards_by_feature
-    for key, due in mandatory(plan).items():
-        if any(c.iteration is None or c.iteration > due for c in by_feature.get(key, [])):
+        late = consumer is not None and dep.provider in at and (provider is None or provider > consumer)
+        if late and not fixed(cards[dep.consumer], first):
             return False
     return True
+
+
+def missed_due(plan: Plan) -> list[str]:
+    """The features the plan must deliver (``mandatory``) that it does not deliver by their due iteration."""
+    by_feature = plan.cards_by_feature
+    return [key for key, due in mandatory(plan).items()
+            if any(c.iteration is None or c.iteration > due for c in by_feature.get(key, []))]  # fmt: skip
 
 
 def wsjf_greedy(plan: Plan, share: float = 1.0, first: int = 1) -> Plan:
@@ -291,9 +453,9 @@ def greedy(plan: Plan, order: list[str], share: float = 1.0, first: int = 1) -> 
             needs.setdefault(d.consumer, []).append(d.provider)
     by_feature, cards = plan.cards_by_feature, plan.cards_by_ref
 
-    def place(key: str, last: int, chosen: dict[str, int], by: dict[str, int], trying: set[str]) -> bool:
+    def place(key: str, last: int, chosen: dict[str, int], by: dict[str, int], trying: set[str], gap: int) -> bool:
         """Place the cards of ``key`` by iteration ``last`` (a card in ``by``: by its iteration there) into
-        ``chosen``, the features they wait for first."""
+        ``chosen``, the features they wait for first, ``gap`` iterations after them (0: in the same one, at risk)."""
         trying.add(key)
         mine = [c for c in by_feature.get(key, []) if chosen.get(c.ref, at[c.ref]) is None]
         while mine:
@@ -304,13 +466,13 @@ def greedy(plan: Plan, order: list[str], share: float = 1.0, first: int = 1) -> 
                 if not waiting:
                     return False
                 for c, p in waiting:
-                    by[p] = min(by.get(p, last), by.get(c.ref, last), last) - 1
-                if not place(cards[waiting[0][1]].feature, iterations[-1], chosen, by, trying):
+                    by[p] = min(by.get(p, last), by.get(c.ref, last), last) - gap
+                if not place(cards[waiting[0][1]].feature, iterations[-1], chosen, by, trying, gap):
                     return False
                 continue
             card = ready[0]
             after = [chosen.get(p, at[p]) for p in needs.get(card.ref, [])]
-            earliest = max((i + 1 for i in after if i is not None), default=iterations[0])
+            earliest = max((i + gap for i in after if i is not None), default=iterations[0])
             latest = min(last, by.get(card.ref, last))
             fits = [i for i in iterations if earliest <= i <= latest and left.get((card.team, i), 0.0) >= card.points]
             if not fits or card.team not in teams:
@@ -320,15 +482,26 @@ def greedy(plan: Plan, order: list[str], share: float = 1.0, first: int = 1) -> 
             mine.remove(card)
         return True
 
-    due = mandatory(plan)
-    soonest = sorted(due, key=lambda key: (due[key], key))
-    for key in [*soonest, *(key for key in order if key not in due)]:
+    def planned(key: str, gap: int = 1) -> bool:
         chosen: dict[str, int] = {}
-        if place(key, due.get(key, iterations[-1]), chosen, {}, set()):
+        if place(key, due.get(key, iterations[-1]), chosen, {}, set(), gap):
             at.update(chosen)
-            continue
+            return True
         for ref, i in chosen.items():  # not all of it fits: none of it is planned
             left[cards[ref].team, i] += cards[ref].points
+        return False
+
+    due = mandatory(plan)
+    soonest = sorted(due, key=lambda key: (due[key], key))
+    missed = [key for key in soonest if not planned(key)]
+    while missed:  # a due feature whose providers were planned since, for another, may fit now
+        missed, before = [key for key in missed if not planned(key)], missed
+        if missed == before:
+            break
+    missed = [key for key in missed if not planned(key, gap=0)]  # a provider in the same iteration: at risk
+    for key in order:
+        if key not in due:
+            planned(key)
     return plan.with_cards({c.ref: replace(c, iteration=at[c.ref]) for c in plan.cards})
 
 
@@ -360,8 +533,18 @@ class Model:
     """The mixed-integer program of a plan: x[card, iteration] binary, one column per pair, and the rows; built in
     Python lists and handed to HiGHS in one piece."""
 
-    def __init__(self, plan: Plan, settings: Settings, *, elastic: bool = False, watch: Watch | None = None) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        settings: Settings,
+        *,
+        elastic: bool = False,
+        watch: Watch | None = None,
+        pinned: frozenset[str] = frozenset(),
+    ) -> None:
         self.plan, self.settings, self.elastic, self.watch = plan, settings, elastic, watch
+        self.pinned = pinned  # cards held where the plan has them (the rest of the train, in a neighbourhood)
+        self.relaxed = math.inf  # the LP relaxation's value, once solved: a proven bound
         self.iterations = [it.index for it in plan.pi.iterations if not it.is_ip]
         self.cards = list(plan.cards)
         self.costs: list[float] = []
@@ -410,10 +593,11 @@ class Model:
         # move costs it); the constant is taken off the value again in ``solve``.
         for n, card in enumerate(self.cards):
             stays = fixed(card, settings.first)
+            pinned = stays or card.ref in self.pinned
             for i in iterations:
                 # A card that is done or in an iteration that is over stays; none goes into one that is over.
-                upper = 0.0 if (stays and card.iteration != i) or (not stays and i < settings.first) else 1.0
-                lower = 1.0 if stays and card.iteration == i else 0.0
+                upper = 0.0 if (pinned and card.iteration != i) or (not pinned and i < settings.first) else 1.0
+                lower = 1.0 if pinned and card.iteration == i else 0.0
                 self.x[n, i] = self.column(settings.move_cost if card.iteration == i else 0.0, upper, lower=lower)
             one = {self.x[n, i]: 1.0 for i in iterations}
             if settings.move_cost and card.iteration is None:
@@ -513,8 +697,12 @@ class Model:
         """The features in the order the LP relaxation prefers them: the most delivered first, then the most cost
         of delay per point."""
         h = self.highs(relaxed=True)
+        h.setOptionValue("solver", "ipm")  # an interior point method: on the 40-team train, half the simplex's time
         h.run()
-        values = h.getSolution().col_value if h.getModelStatus() == highspy.HighsModelStatus.kOptimal else []
+        solved = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        values = h.getSolution().col_value if solved else []
+        if solved:
+            self.relaxed = float(h.getInfo().objective_function_value)
         points: dict[str, int] = {}
         for card in self.cards:
             points[card.feature] = points.get(card.feature, 0) + card.points
@@ -543,6 +731,8 @@ class Model:
         for consumer, provider, j, column in self.same:
             both = at.get(self.cards[consumer].ref) == j and at.get(self.cards[provider].ref) == j
             values[column] = 1.0 if both else 0.0
+        for key in set(missed_due(plan)) & set(self.missed):
+            values[self.missed[key]] = 1.0
         solution = highspy.HighsSolution()
         solution.col_value = list(values)
         self.h.setSolution(solution)
@@ -553,14 +743,46 @@ class Model:
         out, constant = event.data_out, self.settings.move_cost * len(self.cards)
         found = out.mip_primal_bound if abs(out.mip_primal_bound) < highspy.kHighsInf else None
         progress = Progress(None if found is None else float(found) - constant, float(out.mip_dual_bound) - constant)
-        if self.watch is not None and self.watch(progress):
+        if self.told(progress):
             event.interrupt()
 
     def search(self, plan: Plan) -> Solution:
-        """Solve, starting from the best plan at hand that keeps the rules (see ``starting_plan``)."""
-        if not self.elastic and (start := starting_plan(self, plan)) is not None:
-            self.start_from(start)
-        return self.solve()
+        """Solve, starting from the best plan at hand that keeps the rules (see ``starting_plan``).
+
+        A draft of a train larger than one neighbourhood is searched two ways at once: the whole model by the
+        solver on a second thread (``Companion``: its bound, and perhaps the best plan), and neighbourhoods of a
+        few teams on this one (``improve``: good plans soon, on the largest trains too). The answer is the better
+        plan, with the whole model's bound or the LP relaxation's, whichever is lower.
+        """
+        began = time.monotonic()
+        limit = self.settings.time_limit
+        alongside = not self.elastic and not self.settings.move_cost and len(self.plan.teams) > NEIGHBOURHOOD_TEAMS
+        given = max(limit / 2, limit - 1.5 * FINISH_WAIT)  # the time a search may take: the rest, for it to stop
+        deadline = began + given
+        companion = Companion(self.plan, replace(self.settings, time_limit=given)) if alongside else None
+        start = None if self.elastic else starting_plan(self, plan)
+        if companion is None:
+            if start is not None and not missed_due(start):  # one missing a due feature is no plan to start from
+                self.start_from(start)
+            return self.solve()
+        if start is not None:
+            start, _ = improve(self, start, deadline, companion)
+        mine = start if start is not None and not missed_due(start) else None
+        best = None if mine is None else value_of(mine)
+        whole = companion.finish(deadline, lambda heard: self.told(both(best, heard, self.relaxed)))
+        if whole is not None and whole.outcome in (Outcome.OPTIMAL, Outcome.INFEASIBLE):
+            return whole
+        bound = min(whole.bound if whole is not None else companion.progress.bound, self.relaxed)
+        found = whole is not None and whole.outcome is Outcome.FEASIBLE
+        if whole is not None and (mine is None or best is None or (found and whole.value >= best)):
+            return replace(whole, bound=bound) if whole.outcome is Outcome.FEASIBLE else whole
+        if mine is None or best is None:  # neither search has a plan yet
+            return Solution(Outcome.UNSOLVED, self.plan, -math.inf, bound, ())
+        return Solution(Outcome.FEASIBLE, mine, best, max(bound, best), tuple(moves(plan, mine)))
+
+    def told(self, progress: Progress) -> bool:
+        """``progress`` to the watcher, if any: whether it asks to stop."""
+        return self.watch is not None and self.watch(progress)
 
     def solve(self) -> Solution:
         if self.watch is not None:
@@ -591,7 +813,7 @@ class Model:
         constant = self.settings.move_cost * len(self.cards)  # the moves the value counts: those not made
         constant -= sum(-self.costs[column] for column in self.missed.values() if values[column] > 0.5)
         value = float(info.objective_function_value) - constant
-        bound = float(info.mip_dual_bound) - constant
+        bound = min(float(info.mip_dual_bound), self.relaxed) - constant
         optimal = status == highspy.HighsModelStatus.kOptimal
         return Solution(Outcome.OPTIMAL if optimal else Outcome.FEASIBLE, self.plan.with_cards(placed), value,
                         bound, tuple(sorted(moved)))  # fmt: skip
