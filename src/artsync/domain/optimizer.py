@@ -715,6 +715,13 @@ class Model:
 
     def start_from(self, plan: Plan) -> None:
         """Give the solver ``plan`` (a placement that keeps the hard rules) as the plan to beat."""
+        solution = highspy.HighsSolution()
+        solution.col_value = list(self.values_of(plan))
+        self.h.setSolution(solution)
+        self.started = True
+
+    def values_of(self, plan: Plan) -> np.ndarray:
+        """The model's columns for ``plan``."""
         at = {c.ref: c.iteration for c in plan.cards}
         values = np.zeros(self.columns)
         for (n, i), column in self.x.items():
@@ -733,10 +740,7 @@ class Model:
             values[column] = 1.0 if both else 0.0
         for key in set(missed_due(plan)) & set(self.missed):
             values[self.missed[key]] = 1.0
-        solution = highspy.HighsSolution()
-        solution.col_value = list(values)
-        self.h.setSolution(solution)
-        self.started = True
+        return values
 
     def heard(self, event: highspy.highs.HighsCallbackEvent) -> None:
         """The solver's news: passed on to ``watch`` (in the plan's terms), which may stop the search."""

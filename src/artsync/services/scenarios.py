@@ -10,6 +10,7 @@ takes one decision naming the scenario, in one transaction.
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -38,7 +39,6 @@ from artsync.store.models import CardRow, FeatureRow, ScenarioRow, TeamRow, Trai
 
 KINDS = ("draft", "repair", "what-if")
 REPAIR_MOVE_COST = 1000.0  # a repair: a move costs more than any gain in cost of delay: the fewest moves
-WHAT_IF_MOVE_COST = 1.0  # a what-if: the best plan under its changes, a card moved only when the move gains
 PROGRESS_EVERY = 0.5  # seconds between two writes of a running solve's progress
 MAX_TIME = 600.0
 STALE_AFTER = 60.0  # seconds past its time limit after which a solve still marked running is taken as interrupted
@@ -297,9 +297,15 @@ def solve_settings(row: ScenarioRow, board: Plan, today: date) -> Settings:
     settings = row.settings or {}
     pi = board.pi
     first = 1 if today < pi.start else pi.iteration_of(today) or len(pi.iterations) + 1
-    move_cost = {"draft": 0.0, "repair": REPAIR_MOVE_COST}.get(row.kind, WHAT_IF_MOVE_COST)
+    move_cost = {"draft": 0.0, "repair": REPAIR_MOVE_COST}.get(row.kind) or what_if_move_cost(board)
     return Settings(share=float(settings.get("share", 1.0)), time_limit=float(settings.get("time_limit", 10.0)),
                     seed=int(settings.get("seed", Settings().seed)), move_cost=move_cost, first=first)  # fmt: skip
+
+
+def what_if_move_cost(plan: Plan) -> float:
+    """What a move costs a what-if: one iteration of the median feature's cost of delay — the best plan under its
+    changes, a card moved only where that gains as much (the train's own scale: WSJF inputs are relative)."""
+    return max(1.0, statistics.median([f.wsjf.cost_of_delay for f in plan.features] or [1.0]))
 
 
 def card_versions(db: Session, row: ScenarioRow) -> dict[str, int]:
