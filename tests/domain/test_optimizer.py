@@ -4,6 +4,7 @@ findings analysis holds, the same answer for the same seed, and never worse with
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import replace
 
 from hypothesis import given, settings
@@ -156,7 +157,7 @@ def test_a_train_of_many_teams_is_searched_two_ways_and_the_answer_keeps_every_r
     from artsync.domain.scenarios import CLEARABLE
 
     plan = drafted_demo()
-    solution = optimize(plan, Settings(time_limit=3))
+    solution = optimize(plan, Settings(time_limit=3), clock=time.monotonic)
     assert solution.outcome in (Outcome.OPTIMAL, Outcome.FEASIBLE)
     assert keeps_hard_rules(solution.plan) and abs(value_of(solution.plan) - solution.value) < 1e-6
     assert solution.value >= value_of(wsjf_greedy(plan)) - 1e-6 and solution.bound >= solution.value - 1e-6
@@ -186,7 +187,7 @@ def test_a_watcher_stops_the_search_of_a_large_train_with_its_best_plan_so_far()
         heard.append(progress)
         return True
 
-    solution = optimize(drafted_demo(), Settings(time_limit=60), stop_at_once)
+    solution = optimize(drafted_demo(), Settings(time_limit=60), stop_at_once, clock=time.monotonic)
     assert len(heard) == 1 and heard[0].value is not None  # told the start's value, then nothing more
     assert solution.outcome is Outcome.FEASIBLE and keeps_hard_rules(solution.plan)
     assert solution.value >= heard[0].value - 1e-6  # the start, or what the whole model had found by then

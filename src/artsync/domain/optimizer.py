@@ -24,7 +24,6 @@ import os
 import random
 import sys
 import threading
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -117,6 +116,7 @@ class Progress:
 
 
 Watch = Callable[[Progress], bool]  # told how a search stands, now and then; True stops it (its best plan kept)
+Clock = Callable[[], float]  # seconds, monotonic (the caller's: the domain reads no clock of its own)
 
 
 def cost_of_delay_avoided(plan: Plan) -> float:
@@ -149,13 +149,17 @@ def value_of(plan: Plan) -> float:
     return cost_of_delay_avoided(plan) - SAME_ITERATION * same - OVER_NEAR * over
 
 
-def optimize(plan: Plan, settings: Settings = Settings(), watch: Watch | None = None) -> Solution:
+def optimize(
+    plan: Plan, settings: Settings = Settings(), watch: Watch | None = None, clock: Clock | None = None
+) -> Solution:
     """The plan that avoids the most cost of delay under the rules (see the module), within the time limit.
 
     The search starts from the best plan that keeps the hard rules among a few (``starting_plan``). When no plan
     keeps them all, the answer is the plan that misses the fewest due features, each named with why (``unmet``).
+    Given a ``clock`` to keep to the time limit by, a draft of a train larger than one neighbourhood is searched
+    two ways at once (``Model.search``); without one, by the whole model alone.
     """
-    model = Model(plan, settings, watch=watch)
+    model = Model(plan, settings, watch=watch, clock=clock)
     solution = model.search(plan)
     if solution.outcome is not Outcome.INFEASIBLE:
         return solution
@@ -229,12 +233,12 @@ def score(plan: Plan, given: Plan, settings: Settings) -> tuple[int, float]:
     return len(missed_due(plan)), -(value_of(plan) - settings.move_cost * len(moves(given, plan)))
 
 
-def improve(model: Model, start: Plan, until: float, companion: Companion) -> tuple[Plan, bool]:
+def improve(model: Model, start: Plan, until: float, companion: Companion, clock: Clock) -> tuple[Plan, bool]:
     """A large-neighbourhood search from ``start`` (a draft): a few linked teams at a time re-planned at their
     best by the solver, every other card held where it is; a better plan is kept. One team at a time first (many
     small, quick problems); once every team was tried in vain, one more team at a time (joint moves). Until
-    ``until`` (a monotonic time), until ``companion`` has its answer, or until the watcher stops it (then
-    ``True``)."""
+    ``until`` (by ``clock``), until ``companion`` has its answer, or until the watcher stops it (then ``True``).
+    """
     settings, plan = model.settings, model.plan
     best, best_score = start, score(start, plan, settings)
     rng = random.Random(settings.seed)
@@ -246,14 +250,14 @@ def improve(model: Model, start: Plan, until: float, companion: Companion) -> tu
         if model.told(both(None if best_score[0] else -best_score[1], companion.progress, model.relaxed)):
             companion.stop.set()
             return best, True
-        if time.monotonic() >= until - MIN_SOLVE / 2 or companion.done.is_set():
+        if clock() >= until - MIN_SOLVE / 2 or companion.done.is_set():
             return best, False
         if not seeds:
             seeds = sorted(links)
             rng.shuffle(seeds)
         group = grouped(seeds.pop(), size, links, rng)
         sub, pinned = neighbourhood(best, group, settings.first)
-        left = min(NEIGHBOURHOOD_TIME * size, until - time.monotonic())
+        left = min(NEIGHBOURHOOD_TIME * size, until - clock())
         # Elastic: a due feature the plan misses may stay missed (at a cost), so the neighbourhood has a plan.
         part = Model(sub, replace(settings, time_limit=max(0.1, left)), pinned=pinned, elastic=True)
         part.start_from(sub)
@@ -297,11 +301,11 @@ class Companion:
         finally:
             self.done.set()
 
-    def finish(self, until: float, tell: Callable[[Progress], bool]) -> Solution | None:
-        """Its answer once it has one or ``until`` (a monotonic time) comes, when it is asked to stop — or when
+    def finish(self, until: float, clock: Clock, tell: Callable[[Progress], bool]) -> Solution | None:
+        """Its answer once it has one or ``until`` (by ``clock``) comes, when it is asked to stop — or when
         ``tell``, told its progress meanwhile, says so; None if the solver does not stop within a moment (it may be
         deep in a long step, where it asks nobody: it ends by itself, its bound so far in ``progress``)."""
-        while self.thread.is_alive() and (left := until - time.monotonic()) > 0:
+        while self.thread.is_alive() and (left := until - clock()) > 0:
             self.thread.join(timeout=min(left, FINISH_WAIT / 2))
             if self.thread.is_alive() and tell(self.progress):
                 break
@@ -541,8 +545,10 @@ class Model:
         elastic: bool = False,
         watch: Watch | None = None,
         pinned: frozenset[str] = frozenset(),
+        clock: Clock | None = None,
     ) -> None:
         self.plan, self.settings, self.elastic, self.watch = plan, settings, elastic, watch
+        self.clock = clock  # seconds, monotonic: a large draft's searches keep to the time limit by it
         self.pinned = pinned  # cards held where the plan has them (the rest of the train, in a neighbourhood)
         self.relaxed = math.inf  # the LP relaxation's value, once solved: a proven bound
         self.iterations = [it.index for it in plan.pi.iterations if not it.is_ip]
@@ -758,22 +764,21 @@ class Model:
         few teams on this one (``improve``: good plans soon, on the largest trains too). The answer is the better
         plan, with the whole model's bound or the LP relaxation's, whichever is lower.
         """
-        began = time.monotonic()
-        limit = self.settings.time_limit
-        alongside = not self.elastic and not self.settings.move_cost and len(self.plan.teams) > NEIGHBOURHOOD_TEAMS
+        limit, clock = self.settings.time_limit, self.clock
+        large = not self.elastic and not self.settings.move_cost and len(self.plan.teams) > NEIGHBOURHOOD_TEAMS
         given = max(limit / 2, limit - 1.5 * FINISH_WAIT)  # the time a search may take: the rest, for it to stop
-        deadline = began + given
-        companion = Companion(self.plan, replace(self.settings, time_limit=given)) if alongside else None
+        deadline = (clock() if clock else 0.0) + given
+        companion = Companion(self.plan, replace(self.settings, time_limit=given)) if large and clock else None
         start = None if self.elastic else starting_plan(self, plan)
-        if companion is None:
+        if companion is None or clock is None:
             if start is not None and not missed_due(start):  # one missing a due feature is no plan to start from
                 self.start_from(start)
             return self.solve()
         if start is not None:
-            start, _ = improve(self, start, deadline, companion)
+            start, _ = improve(self, start, deadline, companion, clock)
         mine = start if start is not None and not missed_due(start) else None
         best = None if mine is None else value_of(mine)
-        whole = companion.finish(deadline, lambda heard: self.told(both(best, heard, self.relaxed)))
+        whole = companion.finish(deadline, clock, lambda heard: self.told(both(best, heard, self.relaxed)))
         if whole is not None and whole.outcome in (Outcome.OPTIMAL, Outcome.INFEASIBLE):
             return whole
         bound = min(whole.bound if whole is not None else companion.progress.bound, self.relaxed)

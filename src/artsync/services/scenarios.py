@@ -189,7 +189,7 @@ def change_scenario(
     """Suppose one more change in a scenario; its answer, if any, is dropped (solve it again)."""
     supposition = parsed(change)
     with writing(db, actor=actor, train_key=train_key, may=Action.FACILITATE) as w:
-        row = find_scenario(db, w.train, key)
+        row = claimed(w, find_scenario(db, w.train, key))
         check_changeable(row)
         changes = [*(row.changes or []), supposition.as_dict()]
         check_suppositions(load_plan(db, w.train, w.pi), [Supposition.from_dict(c) for c in changes])
@@ -197,6 +197,13 @@ def change_scenario(
         w.update(row, entity=Entity.SCENARIO, entity_id=row.key, action="changed", expected=version,
                  state=scenario_state, changes=cleared)  # fmt: skip
     return scenario_value(row)
+
+
+def claimed(w: Write, row: ScenarioRow) -> ScenarioRow:
+    """``row`` locked until commit and read as it is now: of simultaneous solves or accepts, one goes first and
+    the others see what it did."""
+    w.claim(row, what=f"scenario {row.key}", expected=None, state=scenario_state)
+    return row
 
 
 def check_changeable(row: ScenarioRow) -> None:
@@ -227,7 +234,7 @@ def start_solve(
     """Mark a scenario as being solved (so no other solve starts it): the first half of ``solve_scenario``, for a
     caller that runs the search in the background."""
     with writing(db, actor=actor, train_key=train_key, may=Action.FACILITATE) as w:
-        row = find_scenario(db, w.train, key)
+        row = claimed(w, find_scenario(db, w.train, key))
         check_changeable(row)
         settings = dict(row.settings or {})
         if time_limit is not None:
@@ -271,7 +278,7 @@ def solve_scenario(
         plan = check_suppositions(board, [Supposition.from_dict(c) for c in row.changes or []])
         settings = solve_settings(row, board, today or date.today())
         watch = Watching(db, row.id, train.key, key, on_progress, (row.progress or {}).get("started"))
-        solution = optimizer.optimize(plan, settings, watch)
+        solution = optimizer.optimize(plan, settings, watch, clock=time.monotonic)
         result = answer(solution, board, versions, settings.first)
     except BaseException:
         db.rollback()
@@ -416,7 +423,7 @@ def accept_scenario(
     """Make the scenario's moves on the board — one event per card moved, each card's version checked against the
     one it was solved from — and take one decision naming the scenario; all in one transaction, or nothing."""
     with writing(db, actor=actor, train_key=train_key, may=Action.FACILITATE) as w:
-        row = find_scenario(db, w.train, key)
+        row = claimed(w, find_scenario(db, w.train, key))
         if row.state not in ("solved", "stopped"):
             raise ConflictError(f"scenario {key} is {row.state}: only a solved scenario can be accepted")
         if row.pi_id != w.pi.id:
