@@ -27,12 +27,14 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
-
-import highspy
-import numpy as np
+from typing import TYPE_CHECKING
 
 from artsync.domain.board import NEAR_CAPACITY
 from artsync.domain.plan import Card, Plan
+
+if TYPE_CHECKING:  # the solver and NumPy load at the first search: a web worker that never solves keeps ~17 MiB
+    import highspy
+    import numpy as np
 
 SAME_ITERATION = 5.0  # the penalty of a provider finishing in its consumer's iteration
 OVER_NEAR = 0.5  # the penalty per point planned above NEAR_CAPACITY of a team's capacity
@@ -517,6 +519,8 @@ def new_highs() -> highspy.Highs:
     """A HiGHS instance. The first one of a process writes HiGHS's banner straight to the standard output, whatever
     its options say: that one is made with the output pointed elsewhere, so a command's output stays its own."""
     global banner_shown
+    import highspy
+
     with BANNER:
         if banner_shown:
             return highspy.Highs()  # type: ignore[no-untyped-call]  # highspy ships no types for it
@@ -593,7 +597,7 @@ class Model:
         self.upper_rows.append(upper)
 
     def build(self) -> None:
-        plan, settings, inf = self.plan, self.settings, highspy.kHighsInf
+        plan, settings, inf = self.plan, self.settings, math.inf
         iterations = self.iterations
         # x[n, i]: card n finishes in iteration i. A repair pays ``move_cost`` to keep a card where it is (so a
         # move costs it); the constant is taken off the value again in ``solve``.
@@ -673,6 +677,9 @@ class Model:
 
     def highs(self, *, relaxed: bool) -> highspy.Highs:
         """HiGHS holding the model (``relaxed``: its LP relaxation, every column continuous)."""
+        import highspy
+        import numpy as np
+
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = self.columns, len(self.lower_rows)
         lp.col_cost_ = np.array(self.costs)
@@ -702,6 +709,8 @@ class Model:
     def preferred(self) -> list[str]:
         """The features in the order the LP relaxation prefers them: the most delivered first, then the most cost
         of delay per point."""
+        import highspy
+
         h = self.highs(relaxed=True)
         h.setOptionValue("solver", "ipm")  # an interior point method: on the 40-team train, half the simplex's time
         h.run()
@@ -721,6 +730,8 @@ class Model:
 
     def start_from(self, plan: Plan) -> None:
         """Give the solver ``plan`` (a placement that keeps the hard rules) as the plan to beat."""
+        import highspy
+
         solution = highspy.HighsSolution()
         solution.col_value = list(self.values_of(plan))
         self.h.setSolution(solution)
@@ -728,6 +739,8 @@ class Model:
 
     def values_of(self, plan: Plan) -> np.ndarray:
         """The model's columns for ``plan``."""
+        import numpy as np
+
         at = {c.ref: c.iteration for c in plan.cards}
         values = np.zeros(self.columns)
         for (n, i), column in self.x.items():
@@ -751,7 +764,7 @@ class Model:
     def heard(self, event: highspy.highs.HighsCallbackEvent) -> None:
         """The solver's news: passed on to ``watch`` (in the plan's terms), which may stop the search."""
         out, constant = event.data_out, self.settings.move_cost * len(self.cards)
-        found = out.mip_primal_bound if abs(out.mip_primal_bound) < highspy.kHighsInf else None
+        found = out.mip_primal_bound if math.isfinite(out.mip_primal_bound) else None
         progress = Progress(None if found is None else float(found) - constant, float(out.mip_dual_bound) - constant)
         if self.told(progress):
             event.interrupt()
@@ -794,6 +807,9 @@ class Model:
         return self.watch is not None and self.watch(progress)
 
     def solve(self) -> Solution:
+        import highspy
+        import numpy as np
+
         if self.watch is not None:
             self.h.cbMipInterrupt += self.heard
         self.h.run()
