@@ -39,7 +39,9 @@ def show(s: Scenario) -> None:
     if s.outcome is None:
         console.print(f"  not solved yet: `artsync scenario solve {s.key}`")
         return
-    gap = "proven optimal" if s.gap == 0 else ("" if s.gap is None else f"within {s.gap:.1%} of the best possible")
+    from artsync.domain.scenarios import gap_words
+
+    gap = "" if s.gap is None else "proven optimal" if s.gap == 0 else f"within {gap_words(s.gap)} of the best possible"
     console.print(f"  {s.outcome}{', ' + gap if gap else ''}; {len(s.moves)} cards to move", soft_wrap=True)
     if s.measures:
         m = s.measures
@@ -200,10 +202,15 @@ def scenario_compare(
 
 
 def comparison_table(c: Comparison) -> Table:
-    table = Table(title="Scenarios side by side", title_justify="left")
-    for column in ("Scenario", "State", "Milestones met", "Objectives covered", "Cost of delay avoided", "Moves",
-                   "Errors", "Warnings", "Gap"):  # fmt: skip
-        table.add_column(column, justify="left" if column in ("Scenario", "State") else "right")
+    from artsync.domain.scenarios import gap_words
+
+    table = Table(title="Scenarios side by side", title_justify="left",
+                  caption="Met: milestones met · Obj.: committed objectives covered · CoD: cost of delay avoided · "
+                          "Gap: from the best possible plan", caption_justify="left")  # fmt: skip
+    for column in ("Scenario", "State", "Met", "Obj.", "CoD", "Moved", "Err.", "Warn.", "Gap"):
+        table.add_column(
+            column, justify="left" if column in ("Scenario", "State") else "right", no_wrap=column != "Scenario"
+        )
     b = c.board
     table.add_row("The board now", "", f"{b.milestones_met}/{b.milestones}", f"{b.objectives_covered}/{b.objectives}",
                   f"{b.cost_of_delay_avoided:,.0f}", "0", str(b.errors), str(b.warnings), "")  # fmt: skip
@@ -212,7 +219,7 @@ def comparison_table(c: Comparison) -> Table:
         if m is None:
             table.add_row(f"{s.key} {escape(s.name)}", s.state, *(["—"] * 7))
             continue
-        gap = "—" if s.gap is None else f"{s.gap:.1%}"
+        gap = gap_words(s.gap, short=True)
         table.add_row(f"{s.key} {escape(s.name)}", s.state, f"{m.milestones_met}/{m.milestones}",
                       f"{m.objectives_covered}/{m.objectives}", f"{m.cost_of_delay_avoided:,.0f}", str(m.moved),
                       str(m.errors), str(m.warnings), gap)  # fmt: skip

@@ -211,3 +211,14 @@ def uncleared(findings: list[Finding], plan: Plan, first: int = 1) -> list[Findi
         f for f in findings
         if f.severity == ERROR and (f.kind not in CLEARABLE or any(i in stays or i in over for i in f.items))
     ]  # fmt: skip
+
+
+def gap_words(gap: float | None, *, short: bool = False) -> str:
+    """How far a plan may be from the best possible, as a person reads it (``short``: for a narrow column)."""
+    if gap is None:
+        return "—"
+    if gap == 0:
+        return "optimal" if short else "proven optimal"
+    if gap < 0.001:
+        return "<0.1%" if short else "under 0.1%"
+    return f"{gap:.1%}"
