@@ -173,3 +173,10 @@ def test_a_solve_cut_off_by_a_server_stop_can_be_solved_again(db, train) -> None
         stop_solve(db, actor=local("rte"), train_key=train, key=made.key)
     solved = solve_scenario(db, actor=local("rte"), train_key=train, key=made.key)
     assert solved.state == "solved" and solved.outcome in ("optimal", "feasible")
+
+
+def test_a_repair_asked_again_before_the_board_changed_is_the_standing_one(db, train) -> None:
+    first = repair_plan(db, actor=local("rte"), train_key=train, time_limit=5)
+    assert repair_plan(db, actor=local("rte"), train_key=train, time_limit=5).key == first.key  # clicked twice
+    move_card(db, actor=local("bob"), train_key=train, ref="F3@Orion", to_iteration=4)
+    assert repair_plan(db, actor=local("rte"), train_key=train, time_limit=5).key != first.key

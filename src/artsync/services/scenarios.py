@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from artsync.domain import optimizer
@@ -35,7 +35,7 @@ from artsync.services.trains import find_current_pi, find_train
 from artsync.services.transaction import transaction
 from artsync.services.writes import Write, writing
 from artsync.store.mapping import load_plan, utc_now
-from artsync.store.models import CardRow, FeatureRow, ScenarioRow, TeamRow, TrainRow
+from artsync.store.models import CardRow, EventRow, FeatureRow, ScenarioRow, TeamRow, TrainRow
 
 KINDS = ("draft", "repair", "what-if")
 REPAIR_MOVE_COST = 1000.0  # a repair: a move costs more than any gain in cost of delay: the fewest moves
@@ -468,6 +468,24 @@ def draft_plan(
     return solve_scenario(db, actor=actor, train_key=train_key, key=made.key, on_progress=on_progress, today=today)
 
 
+def standing_repair(db: Session, actor: Actor, train_key: str | None, today: date) -> Scenario | None:
+    """The PI's last repair, if it is solved today and only scenarios changed in the log since."""
+    train = find_train(db, train_key)
+    authorize(actor, train.key, Action.FACILITATE)
+    pi = find_current_pi(db, train)
+    row = db.scalars(select(ScenarioRow).where(ScenarioRow.pi_id == pi.id, ScenarioRow.kind == "repair")
+                     .order_by(ScenarioRow.id.desc()).limit(1)).first()  # fmt: skip
+    if row is None or row.state != "solved" or row.changes or row.solved_at is None:
+        return None
+    if row.solved_at.date() != today:
+        return None
+    mine = (EventRow.train_id == train.id, EventRow.entity == "scenario", EventRow.entity_id == row.key)
+    solved = db.scalar(select(func.max(EventRow.seq)).where(*mine, EventRow.action == "solved"))
+    since = select(EventRow.id).where(EventRow.train_id == train.id, EventRow.seq > (solved or 0),
+                                      EventRow.entity != "scenario").limit(1)  # fmt: skip
+    return None if solved is None or db.scalar(since) is not None else scenario_value(row)
+
+
 def repair_plan(
     db: Session,
     *,
@@ -478,7 +496,10 @@ def repair_plan(
     today: date | None = None,
 ) -> Scenario:
     """The fewest moves that clear every error finding that moves can clear, as a new scenario; what cannot be
-    cleared is said, and why."""
+    cleared is said, and why. Asked again before anything but scenarios changed (the board's "Suggest a fix",
+    clicked twice), the same day: the standing repair."""
+    if not changes and (standing := standing_repair(db, actor, train_key, today or date.today())) is not None:
+        return standing
     made = new_scenario(db, actor=actor, train_key=train_key, name="Repair", kind="repair", time_limit=time_limit,
                         changes=changes)  # fmt: skip
     return solve_scenario(db, actor=actor, train_key=train_key, key=made.key, today=today)
