@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import date
 from enum import StrEnum
 
 from artsync.domain.findings import ERROR, WARNING, Finding, analyze
@@ -211,6 +212,18 @@ def uncleared(findings: list[Finding], plan: Plan, first: int = 1) -> list[Findi
         f for f in findings
         if f.severity == ERROR and (f.kind not in CLEARABLE or any(i in stays or i in over for i in f.items))
     ]  # fmt: skip
+
+
+def first_to_come(plan: Plan, today: date) -> int:
+    """The first iteration of the plan's PI that is not over on ``today`` (one past the last once all are)."""
+    pi = plan.pi
+    return 1 if today < pi.start else pi.iteration_of(today) or len(pi.iterations) + 1
+
+
+def fixable(findings: list[Finding], plan: Plan, first: int = 1) -> list[Finding]:
+    """The error findings a repair's moves may clear: of a kind a move clears, and not about history."""
+    left = uncleared(findings, plan, first)
+    return [f for f in findings if f.severity == ERROR and f not in left]
 
 
 def gap_words(gap: float | None, *, short: bool = False) -> str:

@@ -26,7 +26,7 @@ from artsync.domain.findings import ERROR, analyze
 from artsync.domain.optimizer import Outcome, Progress, Settings, Solution
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import Plan, next_key, split_card_ref
-from artsync.domain.scenarios import Measures, Supposition, measure, parse, suppose, uncleared
+from artsync.domain.scenarios import Measures, Supposition, first_to_come, measure, parse, suppose, uncleared
 from artsync.errors import ConflictError, InvalidInputError, NotFoundError
 from artsync.services.cards import find_card, moved_to, new_card
 from artsync.services.meetings import decide_row, new_decision
@@ -302,8 +302,7 @@ def solve_settings(row: ScenarioRow, board: Plan, today: date) -> Settings:
     """How a scenario is solved: its time limit and share of capacity, what a move costs for its kind, and — for a
     PI under way — the iterations that are over, where nothing moves."""
     settings = row.settings or {}
-    pi = board.pi
-    first = 1 if today < pi.start else pi.iteration_of(today) or len(pi.iterations) + 1
+    first = first_to_come(board, today)
     move_cost = {"draft": 0.0, "repair": REPAIR_MOVE_COST}.get(row.kind) or what_if_move_cost(board)
     return Settings(share=float(settings.get("share", 1.0)), time_limit=float(settings.get("time_limit", 10.0)),
                     seed=int(settings.get("seed", Settings().seed)), move_cost=move_cost, first=first)  # fmt: skip

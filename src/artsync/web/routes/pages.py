@@ -11,18 +11,19 @@ from __future__ import annotations
 import functools
 import hmac
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from artsync.domain.findings import Finding
 from artsync.domain.forecast import iteration_words
 from artsync.domain.permissions import Action, allowed
 from artsync.domain.plan import Plan
 from artsync.domain.progress import FeatureState
-from artsync.domain.scenarios import CLEARABLE
+from artsync.domain.scenarios import first_to_come, fixable
 from artsync.errors import ArtsyncError, UnauthenticatedError
 from artsync.services.auth import TooManyAttemptsError, login, logout
 from artsync.services.cockpit import get_cockpit
@@ -178,7 +179,7 @@ def cockpit(request: Request, key: str, db: Db) -> Response:
         seq=view.seq,
         train=key,
         page="cockpit",
-        fix_kinds=fixable(caller, key),
+        fixes=fixes_offered(caller, key, view.plan, view.errors),
         when=functools.partial(iteration_words, view.plan),
     )
 
@@ -246,6 +247,7 @@ def findings_page(request: Request, key: str, db: Db) -> Response:
     if isinstance(page, Response):
         return page
     caller, seq, plan = page
+    findings = list_findings(db, actor=caller.actor, train_key=key)
     return render(
         request,
         "findings.html",
@@ -253,16 +255,18 @@ def findings_page(request: Request, key: str, db: Db) -> Response:
         plan=plan,
         seq=seq,
         train=key,
-        findings=[views.Finding.of(f) for f in list_findings(db, actor=caller.actor, train_key=key)],
+        findings=[views.Finding.of(f) for f in findings],
         page="findings",
         conflict_button=allowed(caller.actor, key, Action.REPORT).ok,
-        fix_kinds=fixable(caller, key),
+        fixes=fixes_offered(caller, key, plan, findings),
     )
 
 
-def fixable(caller: Caller, key: str) -> frozenset[str]:
-    """The kinds of error finding whose "Suggest a fix" this person may ask for: the board's repair clears them."""
-    return CLEARABLE if allowed(caller.actor, key, Action.FACILITATE).ok else frozenset()
+def fixes_offered(caller: Caller, key: str, plan: Plan, findings: list[Finding]) -> frozenset[str]:
+    """The error findings whose "Suggest a fix" this person may ask for: the board's repair may clear them."""
+    if not allowed(caller.actor, key, Action.FACILITATE).ok:
+        return frozenset()
+    return frozenset(f.id for f in fixable(findings, plan, first_to_come(plan, date.today())))
 
 
 @router.get("/trains/{key}/history", response_class=HTMLResponse)
