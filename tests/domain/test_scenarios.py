@@ -16,6 +16,7 @@ from artsync.domain.scenarios import (
     first_to_come,
     fixable,
     gap_words,
+    outcome_words,
     parse,
     suppose,
     uncleared,
@@ -78,3 +79,8 @@ def test_the_first_iteration_to_come_follows_the_calendar() -> None:
 def test_a_gap_reads_as_a_person_says_it() -> None:
     assert [gap_words(g) for g in (None, 0.0, 0.0004, 0.0153)] == ["—", "proven optimal", "under 0.1%", "1.5%"]
     assert [gap_words(g, short=True) for g in (0.0, 0.0004)] == ["optimal", "<0.1%"]
+
+
+def test_an_outcome_reads_as_what_it_means_for_the_plan() -> None:
+    assert outcome_words("infeasible") == "the best plan, though some due features cannot be met"
+    assert outcome_words("optimal") == "the best plan possible" and outcome_words(None) == ""

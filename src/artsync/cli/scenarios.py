@@ -39,10 +39,17 @@ def show(s: Scenario) -> None:
     if s.outcome is None:
         console.print(f"  not solved yet: `artsync scenario solve {s.key}`")
         return
-    from artsync.domain.scenarios import gap_words
+    from artsync.domain.scenarios import outcome_words
 
-    gap = "" if s.gap is None else "proven optimal" if s.gap == 0 else f"within {gap_words(s.gap)} of the best possible"
-    console.print(f"  {s.outcome}{', ' + gap if gap else ''}; {len(s.moves)} cards to move", soft_wrap=True)
+    gap = (
+        ""
+        if s.gap is None
+        else "proven optimal"
+        if s.gap == 0
+        else f"within {max(s.gap, 0.001):.1%} of the best possible"
+    )
+    console.print(f"  {outcome_words(s.outcome)}{', ' + gap if gap else ''}; {len(s.moves)} cards to move",
+                  soft_wrap=True)  # fmt: skip
     if s.measures:
         m = s.measures
         console.print(f"  milestones met {m.milestones_met}/{m.milestones}, committed objectives covered "

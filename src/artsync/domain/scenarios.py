@@ -226,6 +226,19 @@ def fixable(findings: list[Finding], plan: Plan, first: int = 1) -> list[Finding
     return [f for f in findings if f.severity == ERROR and f not in left]
 
 
+OUTCOME_WORDS = {
+    "optimal": "the best plan possible",
+    "feasible": "the best plan found in the time",
+    "infeasible": "the best plan, though some due features cannot be met",
+    "unsolved": "no plan found in the time",
+}
+
+
+def outcome_words(outcome: str | None) -> str:
+    """A solve's outcome as a person reads it (the API keeps the solver's word)."""
+    return "" if outcome is None else OUTCOME_WORDS.get(outcome, outcome)
+
+
 def gap_words(gap: float | None, *, short: bool = False) -> str:
     """How far a plan may be from the best possible, as a person reads it (``short``: for a narrow column)."""
     if gap is None:

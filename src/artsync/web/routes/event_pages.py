@@ -304,7 +304,7 @@ def report_page(request: Request, key: str, db: Db, pi: str | None = None) -> Re
 @router.get("/trains/{key}/scenarios", response_class=HTMLResponse)
 def scenarios_page(request: Request, key: str, db: Db) -> Response:
     """Drafts, repairs and what-ifs of the PI's plan side by side: solve, stop, accept; start a new one."""
-    from artsync.domain.scenarios import EXAMPLES, gap_words
+    from artsync.domain.scenarios import EXAMPLES, gap_words, outcome_words
     from artsync.services.scenarios import compare_scenarios
 
     page = train_page(request, db, key)
@@ -314,4 +314,4 @@ def scenarios_page(request: Request, key: str, db: Db) -> Response:
     table = compare_scenarios(db, actor=caller.actor, train_key=key)
     return render(request, "scenarios.html", caller, plan=plan, seq=seq, train=key, page="scenarios",
                   table=table, examples=EXAMPLES, facilitate=may(caller, key, Action.FACILITATE),
-                  gap_words=gap_words)  # fmt: skip
+                  gap_words=gap_words, outcome_words=outcome_words)  # fmt: skip
