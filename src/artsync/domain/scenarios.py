@@ -204,13 +204,15 @@ CLEARABLE = frozenset(
 
 def uncleared(findings: list[Finding], plan: Plan, first: int = 1) -> list[Finding]:
     """The error findings no move of cards clears, what a repair leaves to people: those of a kind no move clears,
-    and those about history — a card that is done or in an iteration that is over, an iteration that is over."""
-    over = {it.label for it in plan.pi.iterations if it.index < first}
+    and those about history — a card that is done or in an iteration that is over, an iteration that is over, a
+    milestone whose iteration is over."""
+    past = {it.label for it in plan.pi.iterations if it.index < first}
+    past |= {m.key for m in plan.milestones if m.iteration < first}
     cards = plan.cards_by_ref
-    stays = {ref for ref, c in cards.items() if c.iteration is not None and (c.iteration < first or c.status == "done")}
+    past |= {ref for ref, c in cards.items() if c.iteration is not None and (c.iteration < first or c.status == "done")}
     return [
         f for f in findings
-        if f.severity == ERROR and (f.kind not in CLEARABLE or any(i in stays or i in over for i in f.items))
+        if f.severity == ERROR and (f.kind not in CLEARABLE or any(i in past for i in f.items))
     ]  # fmt: skip
 
 
