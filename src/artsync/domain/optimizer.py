@@ -15,6 +15,10 @@ feature's cost of delay (user/business value + time criticality + risk reduction
 its delivery to the end of the PI, counting the delivery's own (a feature delivered in the last iteration
 before the IP iteration avoids one iteration's), minus the penalties and — when repairing — ``move_cost`` for
 each card not where the current plan has it. The answer always carries the solver's proven bound and the gap.
+
+A draft of a train of more than NEIGHBOURHOOD_TEAMS teams is searched two ways at once, one per core: the whole
+model by HiGHS on a thread of its own (``Companion``: the bound), and neighbourhoods of a few teams re-planned
+with the rest of the train held (``improve``: good plans from the first second, on 40 teams too).
 """
 
 from __future__ import annotations
