@@ -12,29 +12,20 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from artsync.domain.optimizer import Settings, cost_of_delay_avoided, optimize, wsjf_greedy
-from artsync.formats.demo import demo_plan
+from artsync.domain.optimizer import Settings, optimize
+from support.drafts import drafted
 
 
 def main() -> None:
-    plan = demo_plan("art")
-    draft = plan.with_cards({c.ref: replace(c, iteration=None) for c in plan.cards})
-    began = time.perf_counter()
-    drafted = optimize(draft, Settings(time_limit=10), clock=time.monotonic)
-    took = time.perf_counter() - began
-    greedy = wsjf_greedy(draft)
-    print(
-        f"optimizer on the art demo ({len(plan.teams)} teams, {len(plan.features)} features, {len(plan.cards)} cards)"
-    )
-    print(
-        f"  draft: {drafted.outcome}, gap {drafted.gap:.2%} in {took:.1f} s (target: optimal or gap ≤ 1% within 10 s)"
-    )
-    ratio = cost_of_delay_avoided(drafted.plan) / max(1.0, cost_of_delay_avoided(greedy))
-    print(f"  cost of delay avoided: optimizer {cost_of_delay_avoided(drafted.plan):,.0f}, WSJF greedy "
-          f"{cost_of_delay_avoided(greedy):,.0f} (ratio {ratio:.3f})")  # fmt: skip
+    draft = drafted("art", 10)
+    plan, solution = draft.plan, draft.solution
+    print(f"optimizer on the art demo ({draft.describe()})")
+    print(f"  draft: {solution.outcome}, gap {solution.gap:.2%} in {draft.seconds:.1f} s "
+          "(target: optimal or gap ≤ 1% within 10 s)")  # fmt: skip
+    print(draft.against_greedy())
     team = plan.teams[0]
     cut = replace(team, capacity_overrides={**team.capacity_overrides, 2: int(team.capacity(2) * 0.7)})
-    hit = replace(drafted.plan, teams=(cut, *plan.teams[1:]))
+    hit = replace(solution.plan, teams=(cut, *plan.teams[1:]))
     began = time.perf_counter()
     repaired = optimize(hit, Settings(time_limit=10, move_cost=1000.0))
     took = time.perf_counter() - began

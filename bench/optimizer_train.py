@@ -3,27 +3,17 @@ within 30 s; the cost of delay avoided against the WSJF greedy a person would do
 
 from __future__ import annotations
 
-import time
-from dataclasses import replace
-
-from artsync.domain.optimizer import Settings, cost_of_delay_avoided, optimize, wsjf_greedy
-from artsync.formats.demo import demo_plan
+from support.drafts import drafted
 
 
 def main() -> None:
-    plan = demo_plan("train")
-    draft = plan.with_cards({c.ref: replace(c, iteration=None) for c in plan.cards})
-    began = time.perf_counter()
-    drafted = optimize(draft, Settings(time_limit=30), clock=time.monotonic)
-    took = time.perf_counter() - began
-    greedy = wsjf_greedy(draft)
-    share = drafted.value / drafted.bound if drafted.bound > 0 else 0.0
-    print(f"optimizer on the train demo ({len(plan.teams)} teams, {len(plan.features):,} features, "
-          f"{len(plan.cards):,} cards)")  # fmt: skip
-    print(f"  draft: {drafted.outcome}, {share:.1%} of the proven bound in {took:.1f} s (target ≥ 96% within 30 s)")
-    ratio = cost_of_delay_avoided(drafted.plan) / max(1.0, cost_of_delay_avoided(greedy))
-    print(f"  cost of delay avoided: optimizer {cost_of_delay_avoided(drafted.plan):,.0f}, WSJF greedy "
-          f"{cost_of_delay_avoided(greedy):,.0f} (ratio {ratio:.3f})")  # fmt: skip
+    draft = drafted("train", 30)
+    solution = draft.solution
+    share = solution.value / solution.bound if solution.bound > 0 else 0.0
+    print(f"optimizer on the train demo ({draft.describe()})")
+    print(f"  draft: {solution.outcome}, {share:.1%} of the proven bound in {draft.seconds:.1f} s "
+          "(target ≥ 96% within 30 s)")  # fmt: skip
+    print(draft.against_greedy())
 
 
 if __name__ == "__main__":

@@ -123,3 +123,27 @@ def wait_until_up(base: str, process: subprocess.Popen[bytes], limit: float = 30
             pass
         time.sleep(0.1)  # polling for readiness, not timing anything
     raise RuntimeError(f"artsync serve did not answer on {base} within {limit:.0f} s")
+
+
+def planning_demo(directory: Path) -> str:
+    """A SQLite URL holding the small demo train on the eve of its PI planning (`artsync demo --stage planning`)."""
+    from typer.testing import CliRunner
+
+    from artsync.cli.app import app
+
+    url = f"sqlite:///{directory / 'artsync.db'}"
+    result = CliRunner().invoke(app, ["demo", "--size", "small", "--stage", "planning", "--db", url])
+    assert result.exit_code == 0, result.stderr
+    return url
+
+
+def sign_in(browser: Any, base: str, name: str, path: str, *, height: int = 800) -> Any:
+    """A new browser context of ``name`` (password artsync-demo) on ``path``, at 1280 px; its requests go to
+    ``base`` too."""
+    page = browser.new_context(viewport={"width": 1280, "height": height}, base_url=base).new_page()
+    page.goto(f"{base}/login?next={path}")
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password").fill("artsync-demo")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"**{path}")
+    return page

@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Page, WebSocketRoute, expect
 from typer.testing import CliRunner
 
 from artsync.cli.app import app
-from tests.web.browser import serving
+from tests.web.browser import planning_demo, serving
 
 TRAIN = "SHOP"
 PASSWORD = "artsync-demo"
@@ -18,10 +18,7 @@ PASSWORD = "artsync-demo"
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'artsync.db'}"
-    result = CliRunner().invoke(app, ["demo", "--size", "small", "--stage", "planning", "--db", url])
-    assert result.exit_code == 0, result.stderr
-    with serving(url) as base:
+    with serving(planning_demo(tmp_path_factory.mktemp("browser"))) as base:
         yield base
 
 

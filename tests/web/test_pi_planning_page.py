@@ -10,30 +10,22 @@ from playwright.sync_api import Browser, Page, expect
 from typer.testing import CliRunner
 
 from artsync.cli.app import app
-from tests.web.browser import serving
+from tests.web.browser import planning_demo, serving, sign_in
 
 TRAIN = "SHOP"
-PASSWORD = "artsync-demo"
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Iterator[tuple[str, str]]:
     """A served demo train in PI planning, and an API token of its RTE."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('planning') / 'artsync.db'}"
-    runner = CliRunner()
-    assert runner.invoke(app, ["demo", "--size", "small", "--stage", "planning", "--db", url]).exit_code == 0
-    token = runner.invoke(app, ["token", "create", "rita", "--db", url]).stdout.split()[-1]
+    url = planning_demo(tmp_path_factory.mktemp("planning"))
+    token = CliRunner().invoke(app, ["token", "create", "rita", "--db", url]).stdout.split()[-1]
     with serving(url) as base:
         yield base, token
 
 
 def signed_in(browser: Browser, base: str, name: str, path: str) -> Page:
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    page.goto(f"{base}/login?next=/trains/{TRAIN}/{path}")
-    page.get_by_label("User name").fill(name)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"**/trains/{TRAIN}/{path}")
+    page = sign_in(browser, base, name, f"/trains/{TRAIN}/{path}", height=900)
     expect(page.locator("#live-state")).to_have_text("live")
     return page
 

@@ -6,31 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
-from typer.testing import CliRunner
+from playwright.sync_api import Page, expect
 
-from artsync.cli.app import app
-from tests.web.browser import serving
-from tests.web.test_board_page import PASSWORD, TRAIN, cell, signed_in
+from tests.web.browser import planning_demo, serving, sign_in
+from tests.web.test_board_page import TRAIN, cell, signed_in
 
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('scenarios') / 'artsync.db'}"
-    result = CliRunner().invoke(app, ["demo", "--size", "small", "--stage", "planning", "--db", url])
-    assert result.exit_code == 0, result.stderr
-    with serving(url) as base:
+    with serving(planning_demo(tmp_path_factory.mktemp("scenarios"))) as base:
         yield base
-
-
-def opened(browser: Browser, base_url: str, name: str, path: str) -> Page:
-    page = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=base_url).new_page()
-    page.goto(f"{base_url}/login?next={path}")
-    page.get_by_label("User name").fill(name)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"**{path}")
-    return page
 
 
 def errors(page: Page) -> int:
@@ -40,7 +25,7 @@ def errors(page: Page) -> int:
 
 def test_suggest_a_fix_shows_the_repair_as_ghost_cards_and_applies_it_for_everyone(browser, base_url) -> None:
     mia = signed_in(browser, base_url, "mia")  # a member of Phoenix, watching the board
-    rita = opened(browser, base_url, "rita", f"/trains/{TRAIN}/findings")
+    rita = sign_in(browser, base_url, "rita", f"/trains/{TRAIN}/findings")
     before = errors(rita)
     rita.get_by_role("link", name="Suggest a fix").first.click()
     rita.wait_for_url(f"**/trains/{TRAIN}/board?fix=*")
@@ -68,7 +53,7 @@ def test_suggest_a_fix_shows_the_repair_as_ghost_cards_and_applies_it_for_everyo
 
 
 def test_a_what_if_is_made_solved_and_accepted_on_the_scenarios_page(browser, base_url) -> None:
-    rita = opened(browser, base_url, "rita", f"/trains/{TRAIN}/scenarios")
+    rita = sign_in(browser, base_url, "rita", f"/trains/{TRAIN}/scenarios")
     rita.get_by_label("Name").fill("Phoenix loses two people")
     rita.get_by_label("Changes, separated by commas").fill("capacity Phoenix I2=5, capacity Phoenix I3=5")
     rita.get_by_label("Seconds to search").fill("5")

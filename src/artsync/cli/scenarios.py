@@ -23,6 +23,7 @@ TimeOption = Annotated[float, typer.Option("--time", help="Seconds the optimizer
 OptionalTime = Annotated[
     float | None, typer.Option("--time", help="Seconds the optimizer may search.", min=0.1, max=600, show_default=False)
 ]
+ScenarioKey = Annotated[str, typer.Argument(help="The scenario, e.g. S2.")]
 CHANGE_HELP = ("A change to suppose: 'capacity Phoenix I2=24', 'milestone M1 I3', 'add PAY-240 Atlas 8', "
                "'drop PAY-101' or 'drop-team Orion'.")  # fmt: skip
 
@@ -125,7 +126,7 @@ def scenario_new(
 @scenario_app.command("change")
 @handled
 def scenario_change(
-    key: Annotated[str, typer.Argument(help="The scenario, e.g. S2.")],
+    key: ScenarioKey,
     change: Annotated[str, typer.Argument(help=CHANGE_HELP)],
     train: TrainOption = None,
     json: JsonOption = False,
@@ -141,11 +142,8 @@ def scenario_change(
 @scenario_app.command("solve")
 @handled
 def scenario_solve(
-    key: Annotated[str, typer.Argument(help="The scenario, e.g. S2.")],
-    time: Annotated[
-        float | None,
-        typer.Option("--time", help="Seconds the optimizer may search.", min=0.1, max=600, show_default=False),
-    ] = None,
+    key: ScenarioKey,
+    time: OptionalTime = None,
     train: TrainOption = None,
     json: JsonOption = False,
     db: DbOption = None,
@@ -160,7 +158,7 @@ def scenario_solve(
 @scenario_app.command("show")
 @handled
 def scenario_show(
-    key: Annotated[str, typer.Argument(help="The scenario, e.g. S2.")],
+    key: ScenarioKey,
     train: TrainOption = None,
     json: JsonOption = False,
     db: DbOption = None,

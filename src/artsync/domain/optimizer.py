@@ -46,7 +46,7 @@ OVER_NEAR = 0.5  # the penalty per point planned above NEAR_CAPACITY of a team's
 # The search of neighbourhoods (``improve``): a few teams' cards re-planned at a time, the rest held.
 NEIGHBOURHOOD_TEAMS = 4  # teams freed at once at most (one first; one more each time every team was tried in vain)
 NEIGHBOURHOOD_TIME = 0.3  # seconds one neighbourhood's problem may take, per team in it
-MIN_SOLVE = 1.0  # seconds: a neighbourhood is not begun in the last half of one
+LAST_START = 0.5  # seconds before its deadline after which the search of neighbourhoods begins no other
 FINISH_WAIT = 1.0  # seconds the whole model's search is given to stop when the time is up
 
 
@@ -236,7 +236,8 @@ def starting_plan(model: Model, plan: Plan) -> Plan | None:
 
 def score(plan: Plan, given: Plan, settings: Settings) -> tuple[int, float]:
     """How good a plan is, smaller better: the due features it misses, then its value less its moves' cost."""
-    return len(missed_due(plan)), -(value_of(plan) - settings.move_cost * len(moves(given, plan)))
+    cost = settings.move_cost * len(moves(given, plan)) if settings.move_cost else 0.0  # a draft's moves are free
+    return len(missed_due(plan)), -(value_of(plan) - cost)
 
 
 def improve(model: Model, start: Plan, until: float, companion: Companion, clock: Clock) -> tuple[Plan, bool]:
@@ -256,7 +257,7 @@ def improve(model: Model, start: Plan, until: float, companion: Companion, clock
         if model.told(both(None if best_score[0] else -best_score[1], companion.progress, model.relaxed)):
             companion.stop.set()
             return best, True
-        if clock() >= until - MIN_SOLVE / 2 or companion.done.is_set():
+        if clock() >= until - LAST_START or companion.done.is_set():
             return best, False
         if not seeds:
             seeds = sorted(links)

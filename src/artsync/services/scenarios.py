@@ -474,15 +474,15 @@ def standing_repair(db: Session, actor: Actor, train_key: str | None, today: dat
     pi = find_current_pi(db, train)
     row = db.scalars(select(ScenarioRow).where(ScenarioRow.pi_id == pi.id, ScenarioRow.kind == "repair")
                      .order_by(ScenarioRow.id.desc()).limit(1)).first()  # fmt: skip
-    if row is None or row.state != "solved" or row.changes or row.solved_at is None:
+    if row is None or row.state != "solved" or row.changes or row.solved_at is None or row.solved_at.date() != today:
         return None
-    if row.solved_at.date() != today:
+    logged = EventRow.train_id == train.id
+    solved = db.scalar(select(func.max(EventRow.seq)).where(
+        logged, EventRow.entity == "scenario", EventRow.entity_id == row.key, EventRow.action == "solved"))  # fmt: skip
+    if solved is None:
         return None
-    mine = (EventRow.train_id == train.id, EventRow.entity == "scenario", EventRow.entity_id == row.key)
-    solved = db.scalar(select(func.max(EventRow.seq)).where(*mine, EventRow.action == "solved"))
-    since = select(EventRow.id).where(EventRow.train_id == train.id, EventRow.seq > (solved or 0),
-                                      EventRow.entity != "scenario").limit(1)  # fmt: skip
-    return None if solved is None or db.scalar(since) is not None else scenario_value(row)
+    since = select(EventRow.id).where(logged, EventRow.seq > solved, EventRow.entity != "scenario").limit(1)
+    return None if db.scalar(since) is not None else scenario_value(row)
 
 
 def repair_plan(
