@@ -44,6 +44,16 @@ def test_the_live_channel_needs_credentials(served: Served) -> None:
     assert closed.value.code == 1008
 
 
+@pytest.mark.parametrize("after", ["abc", "-1", "1.5", "%EF%BC%91"])
+def test_a_seq_that_is_not_a_whole_number_closes_the_channel_with_the_reason(served: Served, after: str) -> None:
+    with (
+        pytest.raises(WebSocketDisconnect) as closed,
+        served.client.websocket_connect(f"/api/v1/trains/{TRAIN}/live?after={after}", headers=served.as_("rte")),
+    ):
+        pass
+    assert closed.value.code == 1008 and "after must be a whole number" in closed.value.reason
+
+
 def test_the_live_channel_refuses_a_foreign_origin(served: Served) -> None:
     headers = {**served.as_("rte"), "Origin": "https://evil.example"}
     with (

@@ -755,6 +755,7 @@ def serve(
         port=port,
         workers=workers,
         ws_max_size=64 * 1024,  # larger frames close the connection
+        ws="websockets-sansio",  # no task or keep-alive timer of its own per connection
         ws_per_message_deflate=False,  # compressing each small event for each client costs more than it saves
         log_level="warning",
         proxy_headers=True,

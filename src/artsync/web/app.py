@@ -35,8 +35,7 @@ from artsync.settings import Settings
 from artsync.store.db import ensure_schema, make_engine, session_factory
 from artsync.web import problems
 from artsync.web.identities import Identities
-from artsync.web.live import Watch
-from artsync.web.live import router as live_router
+from artsync.web.live import LiveChannel, Watch
 from artsync.web.openapi import add_api_docs, describe_errors
 from artsync.web.routes import (
     art_events,
@@ -194,6 +193,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(Exception, problems.unexpected_error)
     app.add_middleware(GZipMiddleware, minimum_size=1024)  # JSON and pages; the board shrinks about tenfold
     app.add_middleware(Protections)
+    app.add_middleware(LiveChannel)  # outermost: a live connection holds no more layers than it needs
 
     # Routes are matched in order, one by one: the ones a room of people hits most come first.
     for module in (
@@ -213,7 +213,6 @@ def create_app(settings: Settings) -> FastAPI:
         health,
     ):
         app.include_router(module.router)
-    app.include_router(live_router)
     app.include_router(pages.router)
     app.include_router(event_pages.router)
     add_api_docs(app)

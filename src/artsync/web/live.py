@@ -13,12 +13,13 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 from collections.abc import Callable, Coroutine
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from starlette.websockets import WebSocketState
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from artsync.domain.permissions import Action, allowed
 from artsync.errors import ArtsyncError
@@ -26,7 +27,7 @@ from artsync.realtime.hub import Hub, Outgoing, Subscription, event_message
 from artsync.services.auth import Credential, Lapse, lapsed
 from artsync.web.deps import caller_of
 
-router = APIRouter()
+PATH = re.compile(r"/api/v1/trains/(?P<key>[^/]+)/live")
 CLOSE_POLICY = 1008  # policy violation: not signed in, not allowed, wrong origin
 CLOSE_TOO_SLOW = 4008  # the client did not keep up; reconnect with your last seq
 CLOSE_SERVER_ERROR = 1011
@@ -103,9 +104,38 @@ def origin_allowed(websocket: WebSocket) -> bool:
     return origin.rstrip("/") in {o.rstrip("/") for o in websocket.app.state.settings.allowed_origins}
 
 
-@router.websocket("/api/v1/trains/{key}/live")
-async def live(websocket: WebSocket, key: str, after: int = 0) -> None:
-    after = max(0, min(after, 2**31 - 1))
+class LiveChannel:
+    """The live board's WebSocket, answered ahead of the API's routing and middleware (pure ASGI).
+
+    A live connection stays open for hours, hundreds of them per process in a PI planning room, and each
+    keeps alive every layer it passed through; the routing's layers (dependency exit stacks, exception
+    wrappers) would hold about 12 KiB a connection for nothing the channel uses.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        found = PATH.fullmatch(scope["path"]) if scope["type"] == "websocket" else None
+        if found is None:
+            await self.app(scope, receive, send)
+            return
+        await live(WebSocket(scope, receive, send), unquote(found["key"]))
+
+
+def seq_asked(websocket: WebSocket) -> int | None:
+    """The ``after`` query parameter: the last seq the client has (0 when absent); None when not a number."""
+    value = websocket.query_params.get("after", "0")
+    if not value.isascii() or not value.isdigit():
+        return None
+    return min(int(value), 2**31 - 1)
+
+
+async def live(websocket: WebSocket, key: str) -> None:
+    after = seq_asked(websocket)
+    if after is None:
+        await websocket.close(code=CLOSE_POLICY, reason="after must be a whole number: the last seq you have")
+        return
     if not origin_allowed(websocket):
         await websocket.close(code=CLOSE_POLICY, reason="origin not allowed")
         return
@@ -186,6 +216,8 @@ async def stream(websocket: WebSocket, backlog: list[Outgoing], sub: Subscriptio
 
 class Writer:
     """Sends a client its messages in seq order, once each: awaited by the client's task, or offered by the hub."""
+
+    __slots__ = ("last", "pending", "stalled", "websocket")
 
     def __init__(self, websocket: WebSocket, last: int) -> None:
         self.websocket = websocket

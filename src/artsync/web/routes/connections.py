@@ -18,7 +18,6 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from artsync.connectors.sync import pull, sync_round
 from artsync.errors import NotFoundError, UnauthenticatedError
 from artsync.formats.connection import TrackerKind, webhook_secret
 from artsync.services.connections import (
@@ -54,6 +53,8 @@ def pull_now(key: str, db: Db, caller: CurrentCaller, dry_run: bool = False) -> 
     """Pull what changed in the tracker now (the RTE); with ``dry_run``, say what would change and write nothing."""
     train = may_sync(db, actor=caller.actor, train_key=key)
     with PULLING.setdefault(train, threading.Lock()):
+        from artsync.connectors.sync import pull  # the connectors (and httpx) load with the first pull
+
         pulled = pull(db, actor=caller.actor, train_key=train, dry_run=dry_run)
     return shown.PullResult.of(pulled.changes, dry_run)
 
@@ -102,6 +103,8 @@ def basic_password(authorization: str | None) -> str | None:
 
 def pull_in_background(app: Any, train: str) -> None:
     """A pull (and the pushes) for a webhook, one at a time per train; failures are kept on the connection."""
+    from artsync.connectors.sync import sync_round
+
     lock = PULLING.setdefault(train, threading.Lock())
     if not lock.acquire(blocking=False):
         return  # a pull is running: it reads what the webhook announced, or the next webhook's will

@@ -3,12 +3,12 @@ ART sync and meetings, impediments, the conflict log. Forms on them act through 
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from artsync.domain.board import dependency_statuses
@@ -45,8 +45,19 @@ from artsync.web.identities import Caller
 from artsync.web.routes.pages import render, train_page
 
 router = APIRouter(include_in_schema=False)
-markdown = MarkdownIt("commonmark", {"html": False})  # minutes are text: no HTML passes through
 ROAM_COLUMNS = ("unroamed", *[s for s in ROAM_STATES if s != "unroamed"])
+
+
+@functools.cache
+def markdown() -> Any:
+    """CommonMark without HTML (minutes are text: no HTML passes through); loaded with the first agenda shown."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False})
+
+
+def as_html(text: str) -> str:
+    return str(markdown().render(text))
 
 
 def may(caller: Caller, train: str, action: Action, teams: list[str | None] | None = None) -> bool:
@@ -161,7 +172,7 @@ def sync_page(request: Request, key: str, db: Db) -> Response:
     return render(
         request, "sync.html", caller, plan=plan, seq=seq, train=key, page="sync", meetings=meetings,
         art=get_art_status(db, actor=caller.actor, train_key=key, today=today, plan=plan),
-        agenda_html=markdown.render(agenda_io.agenda_markdown(agenda)), kinds=MEETING_KINDS,
+        agenda_html=as_html(agenda_io.agenda_markdown(agenda)), kinds=MEETING_KINDS,
         running=[m for m in meetings if m.state == "running"], facilitate=may(caller, key, Action.FACILITATE),
         today=today,
         actions=[agenda_io.ActionRecord.of(a, today) for a in list_actions(db, actor=caller.actor, train_key=key)],
@@ -181,8 +192,8 @@ def meeting_page(request: Request, key: str, meeting: int, db: Db) -> Response:
     shown_meeting = MeetingView.of_view(found, today)  # what GET …/meetings/{id} answers
     return render(
         request, "meeting.html", caller, plan=plan, seq=seq, train=key, page="sync", view=shown_meeting,
-        m=shown_meeting, agenda_html=markdown.render(agenda_io.meeting_agenda_markdown(found.value.meeting)),
-        minutes_html=markdown.render(shown_meeting.minutes), statuses=TEAM_STATUSES,
+        m=shown_meeting, agenda_html=as_html(agenda_io.meeting_agenda_markdown(found.value.meeting)),
+        minutes_html=as_html(shown_meeting.minutes), statuses=TEAM_STATUSES,
         facilitate=may(caller, key, Action.FACILITATE), today=today,
     )  # fmt: skip
 
