@@ -54,6 +54,32 @@ def test_a_seq_that_is_not_a_whole_number_closes_the_channel_with_the_reason(ser
     assert closed.value.code == 1008 and "after must be a whole number" in closed.value.reason
 
 
+@pytest.mark.parametrize("step", ["subscribe", "read_events"])
+def test_the_database_away_while_a_client_connects_is_a_503_to_try_again(
+    served: Served, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    """PostgreSQL restarting as the room reconnects: a 503 with Retry-After, as the API answers, not a 500."""
+    from sqlalchemy.exc import OperationalError
+    from starlette.testclient import WebSocketDenialResponse
+
+    def away(*_args: object) -> None:
+        raise OperationalError("SELECT 1", None, ConnectionError("server closed the connection unexpectedly"))
+
+    hub = served.client.app.state.hub  # type: ignore[attr-defined]
+    monkeypatch.setattr(hub, step, away)
+    url = f"/api/v1/trains/{TRAIN}/live?after=0"
+    with (
+        pytest.raises(WebSocketDenialResponse) as refused,
+        served.client.websocket_connect(url, headers=served.as_("rte")),
+    ):
+        pass
+    assert refused.value.status_code == 503 and refused.value.headers["retry-after"] == "1"
+    assert refused.value.json()["title"] == "busy"
+    monkeypatch.undo()
+    with served.client.websocket_connect(url, headers=served.as_("rte")) as socket:  # and the retry is served
+        assert socket.receive_json()["seq"] == 1
+
+
 def test_the_live_channel_refuses_a_foreign_origin(served: Served) -> None:
     headers = {**served.as_("rte"), "Origin": "https://evil.example"}
     with (

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
+from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from tests.web.browser import demo_train_with_rte, serving
@@ -175,9 +176,16 @@ def edits_through(server: str, token: str, cards: list[dict], committed: list[st
 
 
 def caught_up(server: str, token: str, after: int, count: int) -> list[dict]:
-    """What a client that (re)connects with its last seq receives."""
-    with connect(live_url(server, after=after), additional_headers={"Authorization": f"Bearer {token}"}) as socket:
-        return receive_events(socket, count)
+    """What a client that (re)connects with its last seq receives; like a page, it tries again on a 503 (the
+    database away for a moment: a worker whose pool still held connections from before a restart)."""
+    for _ in range(20):
+        try:
+            with connect(live_url(server, after=after), additional_headers={"Authorization": f"Bearer {token}"}) as ws:
+                return receive_events(ws, count)
+        except InvalidStatus as refused:
+            assert refused.response.status_code == 503, refused.response.body
+            time.sleep(0.2)  # pacing a retry, not timing anything
+    raise AssertionError("the live channel refused 20 times")
 
 
 def test_a_postgresql_restart_mid_edits_loses_nothing_acknowledged(loaded) -> None:

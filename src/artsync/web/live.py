@@ -18,6 +18,8 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as SqlTimeoutError
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
@@ -25,12 +27,15 @@ from artsync.domain.permissions import Action, allowed
 from artsync.errors import ArtsyncError
 from artsync.realtime.hub import Hub, Outgoing, Subscription, event_message
 from artsync.services.auth import Credential, Lapse, lapsed
+from artsync.web import problems
 from artsync.web.deps import caller_of
 
 PATH = re.compile(r"/api/v1/trains/(?P<key>[^/]+)/live")
 CLOSE_POLICY = 1008  # policy violation: not signed in, not allowed, wrong origin
 CLOSE_TOO_SLOW = 4008  # the client did not keep up; reconnect with your last seq
 CLOSE_SERVER_ERROR = 1011
+CLOSE_TRY_AGAIN = 1013  # the database away for a moment: reconnect
+DATABASE_AWAY = (OperationalError, SqlTimeoutError)
 CLOSE_SIGNED_OUT = 4401  # the token or session was revoked, ended or expired: sign in again
 CLOSE_NO_ACCESS = 4403  # the person no longer holds a role on the train
 log = logging.getLogger("artsync.live")
@@ -144,10 +149,12 @@ async def live(websocket: WebSocket, key: str) -> None:
     except ArtsyncError as exc:
         await websocket.close(code=CLOSE_POLICY, reason=exc.message[:120])
         return
+    except DATABASE_AWAY:
+        await refuse_for_now(websocket)
+        return
     if not allowed(caller.actor, key, Action.READ).ok:
         await websocket.close(code=CLOSE_POLICY, reason=f"no access to train {key}"[:120])
         return
-    await websocket.accept()
     hub: Hub = websocket.app.state.hub
     watch: Watch = websocket.app.state.watch
     sender: asyncio.Task[None] | None = None
@@ -161,15 +168,29 @@ async def live(websocket: WebSocket, key: str) -> None:
         ended.append((code, reason))
         too_slow()
 
-    sub = await hub.subscribe(key, too_slow)
+    # Everything that reads the database happens before the handshake: once accepted, a connection only streams.
+    try:
+        sub = await hub.subscribe(key, too_slow)
+    except DATABASE_AWAY:
+        await refuse_for_now(websocket)
+        return
     watching = watch.add(caller.credential, key, end) if caller.credential else None
     try:
         # What the client missed, from the log, up to where the live stream starts.
         # Only a client that is behind reads the log: a room connecting at once must not fill the threads
         # that the edits need.
-        missed = await asyncio.to_thread(hub.read_events, key, after, sub.start_seq) if after < sub.start_seq else []
+        try:
+            missed = (
+                await asyncio.to_thread(hub.read_events, key, after, sub.start_seq) if after < sub.start_seq else []
+            )
+        except DATABASE_AWAY:
+            await refuse_for_now(websocket)
+            return
         backlog = [Outgoing(e.seq, json.dumps(event_message(e))) for e in missed]
+        await websocket.accept()
         sender = asyncio.create_task(send_stream(websocket, backlog, sub, after))
+        if ended or sub.dropped:  # revoked, or overflowed, while the log was read
+            sender.cancel()
         receiver = asyncio.create_task(drain(websocket))
         done, _ = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
         if ended:
@@ -187,6 +208,15 @@ async def live(websocket: WebSocket, key: str) -> None:
         hub.unsubscribe(sub)
         if watching is not None:
             watch.remove(watching)
+
+
+async def refuse_for_now(websocket: WebSocket) -> None:
+    """The database away for a moment (a restart, say): the handshake is answered 503 with Retry-After, as the API
+    answers then, where the server can; else the connection closes with 1013. Pages reconnect on their own."""
+    if "websocket.http.response" in websocket.scope.get("extensions", {}):
+        await websocket.send_denial_response(problems.busy())
+    else:
+        await websocket.close(code=CLOSE_TRY_AGAIN, reason="the database is away for a moment: reconnect")
 
 
 async def send_stream(websocket: WebSocket, backlog: list[Outgoing], sub: Subscription, after: int) -> None:

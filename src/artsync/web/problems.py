@@ -97,10 +97,15 @@ def allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
-async def busy_error(_request: Request, _exc: Exception) -> JSONResponse:
+def busy() -> JSONResponse:
+    """503 with Retry-After: the database away for a moment (restarting, unreachable, every connection taken)."""
     response = problem(503, "busy", "the server is too busy to reach the database right now; try again in a moment")
     response.headers["Retry-After"] = "1"
     return response
+
+
+async def busy_error(_request: Request, _exc: Exception) -> JSONResponse:
+    return busy()
 
 
 async def unexpected_error(_request: Request, _exc: Exception) -> JSONResponse:
