@@ -154,6 +154,21 @@ class Hub:
             self.subscribers.setdefault(train, set()).add(sub)
         return sub
 
+    async def join(self, train: str, after: int, on_overflow: Callable[[], None]) -> tuple[Subscription, list[Event]]:
+        """Subscribe, and read from the log what a client at ``after`` missed up to where its stream starts.
+
+        Only a client that is behind reads the log: a room connecting at once must not fill the threads that the
+        edits need. A read that fails leaves no subscription behind.
+        """
+        sub = await self.subscribe(train, on_overflow)
+        if after >= sub.start_seq:
+            return sub, []
+        try:
+            return sub, await asyncio.to_thread(self.read_events, train, after, sub.start_seq)
+        except BaseException:
+            self.unsubscribe(sub)
+            raise
+
     def unsubscribe(self, sub: Subscription) -> None:
         self.subscribers.get(sub.train, set()).discard(sub)
 

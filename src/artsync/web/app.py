@@ -18,8 +18,6 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.exc import TimeoutError as SqlTimeoutError
 from starlette.exceptions import HTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
@@ -188,8 +186,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(RequestValidationError, problems.validation_error)
     app.add_exception_handler(HTTPException, problems.http_error)
     # The database away (restarting, unreachable) on a path no service wrapped: 503 and Retry-After, not 500.
-    app.add_exception_handler(OperationalError, problems.busy_error)
-    app.add_exception_handler(SqlTimeoutError, problems.busy_error)
+    for away in problems.DATABASE_AWAY:
+        app.add_exception_handler(away, problems.busy_error)
     app.add_exception_handler(Exception, problems.unexpected_error)
     app.add_middleware(GZipMiddleware, minimum_size=1024)  # JSON and pages; the board shrinks about tenfold
     app.add_middleware(Protections)

@@ -18,8 +18,6 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.exc import TimeoutError as SqlTimeoutError
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
@@ -35,7 +33,6 @@ CLOSE_POLICY = 1008  # policy violation: not signed in, not allowed, wrong origi
 CLOSE_TOO_SLOW = 4008  # the client did not keep up; reconnect with your last seq
 CLOSE_SERVER_ERROR = 1011
 CLOSE_TRY_AGAIN = 1013  # the database away for a moment: reconnect
-DATABASE_AWAY = (OperationalError, SqlTimeoutError)
 CLOSE_SIGNED_OUT = 4401  # the token or session was revoked, ended or expired: sign in again
 CLOSE_NO_ACCESS = 4403  # the person no longer holds a role on the train
 log = logging.getLogger("artsync.live")
@@ -149,7 +146,7 @@ async def live(websocket: WebSocket, key: str) -> None:
     except ArtsyncError as exc:
         await websocket.close(code=CLOSE_POLICY, reason=exc.message[:120])
         return
-    except DATABASE_AWAY:
+    except problems.DATABASE_AWAY:
         await refuse_for_now(websocket)
         return
     if not allowed(caller.actor, key, Action.READ).ok:
@@ -170,26 +167,16 @@ async def live(websocket: WebSocket, key: str) -> None:
 
     # Everything that reads the database happens before the handshake: once accepted, a connection only streams.
     try:
-        sub = await hub.subscribe(key, too_slow)
-    except DATABASE_AWAY:
+        sub, missed = await hub.join(key, after, too_slow)
+    except problems.DATABASE_AWAY:
         await refuse_for_now(websocket)
         return
     watching = watch.add(caller.credential, key, end) if caller.credential else None
     try:
-        # What the client missed, from the log, up to where the live stream starts.
-        # Only a client that is behind reads the log: a room connecting at once must not fill the threads
-        # that the edits need.
-        try:
-            missed = (
-                await asyncio.to_thread(hub.read_events, key, after, sub.start_seq) if after < sub.start_seq else []
-            )
-        except DATABASE_AWAY:
-            await refuse_for_now(websocket)
-            return
         backlog = [Outgoing(e.seq, json.dumps(event_message(e))) for e in missed]
         await websocket.accept()
         sender = asyncio.create_task(send_stream(websocket, backlog, sub, after))
-        if ended or sub.dropped:  # revoked, or overflowed, while the log was read
+        if ended or sub.dropped:  # revoked, or overflowed, before the stream began
             sender.cancel()
         receiver = asyncio.create_task(drain(websocket))
         done, _ = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)

@@ -7,6 +7,8 @@ from typing import Any
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as SqlTimeoutError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
@@ -95,6 +97,10 @@ def allowed_methods(request: Request) -> list[str]:
     if "GET" in methods:
         methods.add("HEAD")
     return sorted(methods)
+
+
+# The database away (restarting, unreachable, every connection taken) where no service wrapped it: answered 503.
+DATABASE_AWAY = (OperationalError, SqlTimeoutError)
 
 
 def busy() -> JSONResponse:
