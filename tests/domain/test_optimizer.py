@@ -11,7 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from artsync.domain.findings import analyze
-from artsync.domain.optimizer import SAME_ITERATION, Outcome, Settings, cost_of_delay_avoided, optimize, value_of
+from artsync.domain.optimizer import (
+    OVER_NEAR,
+    SAME_ITERATION,
+    Outcome,
+    Settings,
+    cost_of_delay_avoided,
+    optimize,
+    value_of,
+)
 from artsync.domain.plan import Milestone, Objective, Plan
 from tests.builders import make_plan
 
@@ -191,3 +199,38 @@ def test_a_watcher_stops_the_search_of_a_large_train_with_its_best_plan_so_far()
     assert len(heard) == 1 and heard[0].value is not None  # told the start's value, then nothing more
     assert solution.outcome is Outcome.FEASIBLE and keeps_hard_rules(solution.plan)
     assert solution.value >= heard[0].value - 1e-6  # the start, or what the whole model had found by then
+
+
+def test_iterations_that_are_over_count_what_was_done_in_them_even_above_what_may_be_planned() -> None:
+    from artsync.domain.optimizer import keeps_hard_rules
+
+    # I1 is over: Atlas did 10 points there, more than the 80% of its capacity a plan may now take. The feature
+    # done in I1 still counts from I1, and the two left share the 8 points a later iteration may take.
+    plan = make_plan(teams={"Atlas": 10}, cards=[("F0", "Atlas", 1, 10), ("F1", "Atlas", None, 5),
+                                                 ("F2", "Atlas", None, 4)],
+                     wsjf={"F0": (8, 8, 8, 1), "F1": (5, 5, 5, 1), "F2": (3, 3, 3, 1)})  # fmt: skip
+    settings = replace(FAST, share=0.8, first=2)
+    best = float("-inf")
+    for one, two in itertools.product([None, 2, 3, 4], repeat=2):
+        placed = plan.with_cards({"F1@Atlas": replace(plan.cards[1], iteration=one),
+                                  "F2@Atlas": replace(plan.cards[2], iteration=two)})  # fmt: skip
+        if keeps_hard_rules(placed, share=0.8, first=2):
+            best = max(best, value_of(placed))
+    solution = optimize(plan, settings)
+    assert solution.outcome is Outcome.OPTIMAL and abs(value_of(solution.plan) - best) < 1e-6
+    assert solution.plan.cards_by_ref["F0@Atlas"].iteration == 1
+    # What the optimizer says it avoids is all of it, less only the penalties a plan can still change: I1's 2 points
+    # above 80% are history.
+    assert abs(solution.value - (value_of(solution.plan) + OVER_NEAR * 2)) < 1e-6 and solution.gap <= 1e-6
+
+
+def test_the_whole_models_better_plans_reach_the_search_of_neighbourhoods() -> None:
+    from artsync.domain.optimizer import Companion, keeps_hard_rules
+
+    companion = Companion(small_train(), FAST)
+    companion.thread.join()
+    solution = companion.solution
+    assert solution is not None and solution.outcome is Outcome.OPTIMAL
+    found = companion.better_than(float("-inf"))  # as the solver told it, in the plan's terms
+    assert found is not None and keeps_hard_rules(found) and abs(value_of(found) - solution.value) < 1e-6
+    assert companion.better_than(solution.value) is None  # nothing better than what the neighbourhoods have

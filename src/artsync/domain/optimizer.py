@@ -18,7 +18,8 @@ each card not where the current plan has it. The answer always carries the solve
 
 A draft of a train of more than NEIGHBOURHOOD_TEAMS teams is searched two ways at once, one per core: the whole
 model by HiGHS on a thread of its own (``Companion``: the bound), and neighbourhoods of a few teams re-planned
-with the rest of the train held (``improve``: good plans from the first second, on 40 teams too).
+with the rest of the train held (``improve``: good plans from the first second, on 40 teams too), which takes up
+the solver's better plans as they come.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import os
 import random
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -47,7 +48,12 @@ OVER_NEAR = 0.5  # the penalty per point planned above NEAR_CAPACITY of a team's
 NEIGHBOURHOOD_TEAMS = 4  # teams freed at once at most (one first; one more each time every team was tried in vain)
 NEIGHBOURHOOD_TIME = 0.3  # seconds one neighbourhood's problem may take, per team in it
 LAST_START = 0.5  # seconds before its deadline after which the search of neighbourhoods begins no other
-FINISH_WAIT = 1.0  # seconds the whole model's search is given to stop when the time is up
+FINISH_WAIT = 0.5  # seconds the whole model's search is given to stop when the time is up
+WRAP_UP = 0.2  # seconds kept, of the time limit, to put the answer together
+# The rows of what a team can deliver by each iteration (``Model.delivered_by_capacity``) go into whole models of at
+# most this many cards: on larger ones the solver does not finish its root node in the time, and in a neighbourhood
+# (most of it held) they only slow the many small searches.
+CUT_ROWS_CARDS = 1_000
 
 
 class Outcome(StrEnum):
@@ -165,8 +171,9 @@ def optimize(
     Given a ``clock`` to keep to the time limit by, a draft of a train larger than one neighbourhood is searched
     two ways at once (``Model.search``); without one, by the whole model alone.
     """
+    began = clock() if clock else 0.0  # the time limit counts from here: building the model takes some of it
     model = Model(plan, settings, watch=watch, clock=clock)
-    solution = model.search(plan)
+    solution = model.search(plan, began)
     if solution.outcome is not Outcome.INFEASIBLE:
         return solution
     # No plan keeps every rule: the plan that misses the fewest due features, and why each is missed.
@@ -259,6 +266,9 @@ def improve(model: Model, start: Plan, until: float, companion: Companion, clock
             return best, True
         if clock() >= until - LAST_START or companion.done.is_set():
             return best, False
+        theirs = companion.better_than(-best_score[1]) if not best_score[0] else None
+        if theirs is not None and keeps_placement_rules(theirs, settings.share, settings.first):
+            best, best_score, size, quiet = theirs, score(theirs, plan, settings), 1, 0  # new ground: small steps
         if not seeds:
             seeds = sorted(links)
             rng.shuffle(seeds)
@@ -295,12 +305,26 @@ class Companion:
         self.progress = Progress(None, math.inf)
         self.solution: Solution | None = None
         self.model = Model(plan, settings, watch=self.hear)
+        # The solver's better plans, for the neighbourhoods to start from. (The other way, the neighbourhoods' plans
+        # handed to the solver as it dives, made its own heuristics find less on the art demo.)
+        self.found: tuple[float, list[float]] | None = None  # the solver's best plan so far: value, columns
+        self.model.h.cbMipImprovingSolution += self.improving
         self.thread = threading.Thread(target=self.run, name="artsync-optimizer", daemon=True)
         self.thread.start()
 
     def hear(self, progress: Progress) -> bool:
         self.progress = progress
         return self.stop.is_set()
+
+    def improving(self, event: highspy.highs.HighsCallbackEvent) -> None:
+        self.found = float(event.data_out.objective_function_value), list(event.data_out.mip_solution)
+
+    def better_than(self, value: float) -> Plan | None:
+        """The solver's best plan, when it is worth more than ``value``."""
+        found = self.found
+        if found is None or found[0] <= value + 1e-6:
+            return None
+        return self.model.plan.with_cards(self.model.placed(found[1])[0])
 
     def run(self) -> None:
         try:
@@ -655,6 +679,7 @@ class Model:
                 over = self.column(-OVER_NEAR, upper=inf, integer=False)
                 self.over.append((mine, i, NEAR_CAPACITY * capacity, over))
                 self.row(-inf, NEAR_CAPACITY * capacity, {**load, over: -1.0})
+        self.delivered_by_capacity()
         # Dependencies: the provider by the consumer's iteration; in the same one (not before it) at a penalty.
         for dep in plan.dependencies:
             consumer, provider = index.get(dep.consumer), index.get(dep.provider)
@@ -679,6 +704,30 @@ class Model:
                 if key in self.missed:
                     by_due[self.missed[key]] = 1.0
                 self.row(1, inf, by_due)
+
+    def delivered_by_capacity(self) -> None:
+        """Rows the rules imply but the solver would not see: the features a team delivers by iteration j weigh, in
+        its points, at most what the team can do up to j. The LP relaxation is no tighter for them, but the
+        solver's cover cuts on these rows (whole features, not cards, against a whole prefix of the PI) close
+        about a fifth of the gap left at the root on the art demo."""
+        first, share = self.settings.first, self.settings.share
+        if self.pinned or len(self.cards) > CUT_ROWS_CARDS:
+            return
+        for team in self.plan.teams:
+            weight: dict[str, int] = {}
+            history: dict[int, int] = {}  # the load of the iterations that are over: what it was
+            for card in self.cards:
+                if card.team == team.key:
+                    weight[card.feature] = weight.get(card.feature, 0) + card.points
+                    if card.iteration is not None and card.iteration < first:
+                        history[card.iteration] = history.get(card.iteration, 0) + card.points
+            room = 0.0
+            for j in self.iterations:
+                room += history.get(j, 0) if j < first else share * team.capacity(j)
+                terms = {self.delivered[key, j]: float(points) for key, points in weight.items()
+                         if points and (key, j) in self.delivered}  # fmt: skip
+                if len(terms) > 1:  # points are whole: so is what fits
+                    self.row(-math.inf, math.floor(room + 1e-9), terms)
 
     def highs(self, *, relaxed: bool) -> highspy.Highs:
         """HiGHS holding the model (``relaxed``: its LP relaxation, every column continuous)."""
@@ -774,18 +823,19 @@ class Model:
         if self.told(progress):
             event.interrupt()
 
-    def search(self, plan: Plan) -> Solution:
+    def search(self, plan: Plan, began: float | None = None) -> Solution:
         """Solve, starting from the best plan at hand that keeps the rules (see ``starting_plan``).
 
         A draft of a train larger than one neighbourhood is searched two ways at once: the whole model by the
         solver on a second thread (``Companion``: its bound, and perhaps the best plan), and neighbourhoods of a
         few teams on this one (``improve``: good plans soon, on the largest trains too). The answer is the better
-        plan, with the whole model's bound or the LP relaxation's, whichever is lower.
+        plan, with the whole model's bound or the LP relaxation's, whichever is lower. The time limit counts from
+        ``began`` (by the clock) when given: the caller's start, before the model was built.
         """
         limit, clock = self.settings.time_limit, self.clock
         large = not self.elastic and not self.settings.move_cost and len(self.plan.teams) > NEIGHBOURHOOD_TEAMS
-        given = max(limit / 2, limit - 1.5 * FINISH_WAIT)  # the time a search may take: the rest, for it to stop
-        deadline = (clock() if clock else 0.0) + given
+        given = max(limit / 2, limit - FINISH_WAIT - WRAP_UP)  # the time a search may take: the rest, for it to stop
+        deadline = (began if began is not None else clock() if clock else 0.0) + given
         companion = Companion(self.plan, replace(self.settings, time_limit=given)) if large and clock else None
         start = None if self.elastic else starting_plan(self, plan)
         if companion is None or clock is None:
@@ -797,6 +847,9 @@ class Model:
         mine = start if start is not None and not missed_due(start) else None
         best = None if mine is None else value_of(mine)
         whole = companion.finish(deadline, clock, lambda heard: self.told(both(best, heard, self.relaxed)))
+        theirs = companion.better_than(-math.inf if best is None else best) if whole is None else None
+        if theirs is not None and keeps_hard_rules(theirs, self.settings.share, self.settings.first):
+            mine, best = theirs, value_of(theirs)  # the solver did not stop in time: its best plan it told of
         if whole is not None and whole.outcome in (Outcome.OPTIMAL, Outcome.INFEASIBLE):
             return whole
         bound = min(whole.bound if whole is not None else companion.progress.bound, self.relaxed)
@@ -831,6 +884,17 @@ class Model:
             # model: solved again without the start, the columns are the optimum's.
             self.h, self.started = self.highs(relaxed=False), False
             return self.solve()
+        placed, moved = self.placed(values)
+        constant = self.settings.move_cost * len(self.cards)  # the moves the value counts: those not made
+        constant -= sum(-self.costs[column] for column in self.missed.values() if values[column] > 0.5)
+        value = float(info.objective_function_value) - constant
+        bound = min(float(info.mip_dual_bound), self.relaxed) - constant
+        optimal = status == highspy.HighsModelStatus.kOptimal
+        return Solution(Outcome.OPTIMAL if optimal else Outcome.FEASIBLE, self.plan.with_cards(placed), value,
+                        bound, tuple(sorted(moved)))  # fmt: skip
+
+    def placed(self, values: Sequence[float]) -> tuple[dict[str, Card], list[str]]:
+        """The cards the model's column ``values`` place elsewhere than the plan, as placed there, and their refs."""
         placed: dict[str, Card] = {}
         moved = []
         for n, card in enumerate(self.cards):
@@ -840,10 +904,4 @@ class Model:
             if at != card.iteration:
                 moved.append(card.ref)
                 placed[card.ref] = replace(card, iteration=at)
-        constant = self.settings.move_cost * len(self.cards)  # the moves the value counts: those not made
-        constant -= sum(-self.costs[column] for column in self.missed.values() if values[column] > 0.5)
-        value = float(info.objective_function_value) - constant
-        bound = min(float(info.mip_dual_bound), self.relaxed) - constant
-        optimal = status == highspy.HighsModelStatus.kOptimal
-        return Solution(Outcome.OPTIMAL if optimal else Outcome.FEASIBLE, self.plan.with_cards(placed), value,
-                        bound, tuple(sorted(moved)))  # fmt: skip
+        return placed, moved
