@@ -259,3 +259,93 @@ def test_events_go_straight_to_a_client_that_keeps_up_and_wait_in_order_for_one_
         task.cancel()
 
     asyncio.run(scenario())
+
+
+class Transport:
+    """What uvicorn's protocol writes to: the bytes, and whether it is closing."""
+
+    def __init__(self) -> None:
+        self.written = bytearray()
+        self.closing = False
+
+    def write(self, data: bytes) -> None:
+        self.written += data
+
+    def is_closing(self) -> bool:
+        return self.closing
+
+
+def protocol_with(transport: Transport):  # the parts of uvicorn's sans-I/O protocol a Socket reads
+    import asyncio
+    from types import SimpleNamespace
+
+    from websockets.protocol import State
+
+    writable = asyncio.Event()
+    writable.set()
+    conn = SimpleNamespace(state=State.OPEN, extensions=[])
+    return SimpleNamespace(handshake_complete=True, close_sent=False, disconnected=False, writable=writable,
+                           conn=conn, transport=transport)  # fmt: skip
+
+
+def frames_in(data: bytes) -> list[str]:
+    """The text messages a browser reads from ``data``, parsed by websockets as a client."""
+    from websockets.client import ClientProtocol
+    from websockets.frames import Opcode
+    from websockets.protocol import State
+    from websockets.uri import parse_uri
+
+    client = ClientProtocol(parse_uri("ws://localhost/"), state=State.OPEN)
+    client.receive_data(bytes(data))
+    return [frame.data.decode() for frame in client.events_received() if frame.opcode is Opcode.TEXT]
+
+
+def test_the_hub_writes_each_event_as_one_text_frame_straight_to_a_socket_that_takes_it_at_once() -> None:
+    """Under `serve`, an event goes to a client's socket as the frame built once for every client; while the
+    socket is paused (its buffer full), closing or closed, the event takes the ASGI path, which waits or ends."""
+    import asyncio
+
+    from artsync.realtime.hub import Outgoing
+    from artsync.web.live import Socket, Writer
+
+    class Websocket:  # the ASGI path
+        def __init__(self) -> None:
+            self.sent: list[str] = []
+
+        async def send_text(self, text: str) -> None:
+            self.sent.append(text)
+
+    async def scenario() -> None:
+        transport, websocket = Transport(), Websocket()
+        protocol = protocol_with(transport)
+        writer = Writer(websocket, 0, Socket(protocol))  # type: ignore[arg-type]
+        writer.stalled = asyncio.get_running_loop().create_future()
+        big = '{"type": "event", "seq": 2, "title": "' + "x" * 70_000 + '"}'  # a 64-bit length
+        for message in (Outgoing(1, '{"type": "event", "seq": 1, "title": "Pay → ✓"}'), Outgoing(2, big)):
+            assert writer.offer(message)
+        assert frames_in(transport.written) == ['{"type": "event", "seq": 1, "title": "Pay → ✓"}', big]
+        assert websocket.sent == []
+        for pause in ("writable", "close_sent", "closing"):
+            if pause == "writable":
+                protocol.writable.clear()
+            elif pause == "close_sent":
+                protocol.writable.set()
+                protocol.close_sent = True
+            else:
+                protocol.close_sent, transport.closing = False, True
+            before = len(transport.written)
+            seq = 3 + len(websocket.sent)
+            writer.stalled = asyncio.get_running_loop().create_future()
+            assert writer.offer(Outgoing(seq, f"event {seq}"))
+            assert len(transport.written) == before and websocket.sent[-1] == f"event {seq}", pause
+
+    asyncio.run(scenario())
+
+
+def test_a_connection_served_by_another_server_is_sent_the_asgi_way() -> None:
+    from artsync.web.live import Socket
+
+    async def send(message: dict) -> None:  # an ASGI send that is no uvicorn protocol's own
+        pass
+
+    assert Socket.behind(send) is None

@@ -24,9 +24,11 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
+from websockets.frames import Frame, Opcode
 
 from artsync.domain.events import Event
 from artsync.services.events import last_seqs, log_slice
@@ -50,6 +52,11 @@ class Outgoing:
     seq: int
     text: str
     heartbeat: bool = False
+
+    @cached_property
+    def frame(self) -> bytes:
+        """The WebSocket text frame that carries it, as a server sends it: built once, written to every client."""
+        return Frame(Opcode.TEXT, self.text.encode()).serialize(mask=False)
 
 
 class Mailbox:
