@@ -155,3 +155,25 @@ def test_a_user_cannot_make_tokens_for_someone_else(db, train) -> None:
         create_token(db, actor=mia, user_name="otto")
     with pytest.raises(ForbiddenError):
         add_user(db, actor=mia, name="eve", train_key="ART", role="rte")
+
+
+def test_an_unknown_name_is_checked_against_a_real_hash_as_slowly_as_a_wrong_password(db, train, monkeypatch) -> None:
+    from artsync.services import auth
+    from artsync.services.people import HASHER
+
+    checked: list[str] = []
+
+    class Spy:  # the hasher, noting what each password is checked against
+        def __getattr__(self, name: str):
+            return getattr(HASHER, name)
+
+        def verify(self, hash: str, password: str) -> bool:
+            checked.append(hash)
+            return HASHER.verify(hash, password)
+
+    monkeypatch.setattr(auth, "HASHER", Spy())
+    for name in ("ghost", "mia"):
+        with pytest.raises(UnauthenticatedError):
+            login(db, name=name, password="nope", source="10.0.0.3", now=T0)
+    ghost, mia = checked
+    assert ghost.startswith("$argon2id$") and ghost.split("$")[3] == mia.split("$")[3]  # the same cost parameters
