@@ -302,7 +302,7 @@ class Socket:
     """A live connection's socket under uvicorn's sans-I/O WebSocket protocol (``serve``), written to directly.
 
     The hub hands every client the same message; through the ASGI ``send`` each client's copy is encoded, framed
-    and checked again by Starlette, uvicorn and websockets in turn — about half of what a delivered message costs.
+    and checked again by Starlette, uvicorn and websockets in turn — about half of each client's share of an event.
     Written here, each client gets the frame built once per message (``Outgoing.frame``), and only while the
     protocol would write it at once itself: open, not closing, not paused by flow control, and without an
     extension that would change the frame. Otherwise (and under any other server) the message takes the ASGI
