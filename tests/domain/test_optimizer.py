@@ -234,3 +234,19 @@ def test_the_whole_models_better_plans_reach_the_search_of_neighbourhoods() -> N
     found = companion.better_than(float("-inf"))  # as the solver told it, in the plan's terms
     assert found is not None and keeps_hard_rules(found) and abs(value_of(found) - solution.value) < 1e-6
     assert companion.better_than(solution.value) is None  # nothing better than what the neighbourhoods have
+
+
+def test_the_bound_gives_a_consumer_no_more_of_the_pi_than_its_provider_has() -> None:
+    from artsync.domain.optimizer import Model
+
+    # Atlas can never take the 60-point provider (10 a iteration); the consumer waits on it. Relaxed, the provider
+    # is at most a sixth done in each iteration, so the consumer can be planned by iteration j only j/6 of the way:
+    # the bound holds at most that much of both features' cost of delay (16 and 3 an iteration), not a whole
+    # consumer on a sixth of a provider.
+    plan = make_plan(teams={"Atlas": 10, "Orion": 20}, cards=[("F1", "Orion", None, 5), ("F2", "Atlas", None, 60)],
+                     wsjf={"F1": (8, 5, 3, 1), "F2": (1, 1, 1, 1)}, deps=[("F1@Orion", "F2@Atlas")])  # fmt: skip
+    model = Model(plan, FAST)
+    model.preferred()  # solves the LP relaxation
+    assert model.relaxed <= (16 + 3) * (1 + 2 + 3 + 4) / 6 + 1e-6
+    solution = optimize(plan, FAST)
+    assert solution.outcome is Outcome.OPTIMAL and solution.value == 0 and not solution.moved

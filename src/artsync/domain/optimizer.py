@@ -300,11 +300,13 @@ class Companion:
     """The whole model searched by the solver on a thread of its own (the solver lets go of Python's lock while
     it runs), until its time limit, until it is sure, or until asked to stop; its progress kept for the other."""
 
-    def __init__(self, plan: Plan, settings: Settings) -> None:
+    def __init__(self, plan: Plan, settings: Settings, start: Plan | None = None) -> None:
         self.stop, self.done = threading.Event(), threading.Event()
         self.progress = Progress(None, math.inf)
         self.solution: Solution | None = None
         self.model = Model(plan, settings, watch=self.hear)
+        if start is not None and not missed_due(start):
+            self.model.start_from(start)
         # The solver's better plans, for the neighbourhoods to start from. (The other way, the neighbourhoods' plans
         # handed to the solver as it dives, made its own heuristics find less on the art demo.)
         self.found: tuple[float, list[float]] | None = None  # the solver's best plan so far: value, columns
@@ -688,7 +690,10 @@ class Model:
             if fixed(self.cards[consumer], settings.first):
                 continue  # the consumer stays where it is: when its provider came is history too
             for j in iterations:
-                self.row(-inf, 0, {self.x[consumer, j]: 1.0, **by_then[provider, j]})
+                # Cumulative: the consumer planned by j (not only in j) needs its provider by j; the same plans, but
+                # the LP relaxation cannot plan a whole consumer on half a provider.
+                consumer_by = {column: -value for column, value in by_then[consumer, j].items()}
+                self.row(-inf, 0, {**consumer_by, **by_then[provider, j]})
                 same = self.column(-SAME_ITERATION)
                 self.same.append((consumer, provider, j, same))
                 before = {self.x[provider, i]: -1.0 for i in iterations if i < j}
@@ -836,8 +841,8 @@ class Model:
         large = not self.elastic and not self.settings.move_cost and len(self.plan.teams) > NEIGHBOURHOOD_TEAMS
         given = max(limit / 2, limit - FINISH_WAIT - WRAP_UP)  # the time a search may take: the rest, for it to stop
         deadline = (began if began is not None else clock() if clock else 0.0) + given
-        companion = Companion(self.plan, replace(self.settings, time_limit=given)) if large and clock else None
         start = None if self.elastic else starting_plan(self, plan)
+        companion = Companion(self.plan, replace(self.settings, time_limit=given), start) if large and clock else None
         if companion is None or clock is None:
             if start is not None and not missed_due(start):  # one missing a due feature is no plan to start from
                 self.start_from(start)
