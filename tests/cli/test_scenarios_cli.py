@@ -37,3 +37,16 @@ def test_a_change_that_cannot_be_read_is_one_line_that_says_what_to_write(demo_d
     assert "capacity Phoenix I2=24" in err and len(err.strip().splitlines()) == 1
     code, _, err = run(demo_db, "scenario", "accept", "S9")
     assert code != 0 and "S9" in err and "Traceback" not in err
+
+
+def test_a_draft_by_cp_sat_and_a_solver_that_is_not_installed(demo_db, monkeypatch) -> None:
+    drafted = ok(demo_db, "plan", "draft", "--time", "5", "--solver", "cp-sat", "--json")
+    assert json.loads(drafted)["solver"] == "cp-sat" and json.loads(drafted)["state"] == "solved"
+    assert "(what-if, by cp-sat): new" in ok(demo_db, "scenario", "new", "By CP-SAT", "--solver", "cp-sat")
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ortools" else real(name, *a))
+    code, out, err = run(demo_db, "plan", "repair", "--solver", "cp-sat")
+    assert code != 0 and "Traceback" not in out + err and len(err.strip().splitlines()) == 1
+    assert "cp-sat needs OR-Tools" in err

@@ -250,3 +250,28 @@ def test_the_bound_gives_a_consumer_no_more_of_the_pi_than_its_provider_has() ->
     assert model.relaxed <= (16 + 3) * (1 + 2 + 3 + 4) / 6 + 1e-6
     solution = optimize(plan, FAST)
     assert solution.outcome is Outcome.OPTIMAL and solution.value == 0 and not solution.moved
+
+
+def test_cp_sat_solves_the_same_model_to_the_same_optimum_and_explains_what_no_plan_meets() -> None:
+    cp_sat = replace(FAST, solver="cp-sat")
+    plan = small_train()
+    solution = optimize(plan, cp_sat)
+    assert solution.outcome is Outcome.OPTIMAL and solution.gap <= 1e-6
+    assert abs(solution.value - best_by_brute_force(plan)) < 1e-6 and keeps_the_rules(solution.plan)
+    assert abs(value_of(solution.plan) - solution.value) < 1e-6  # a penalty in half points is counted whole
+    impossible = replace(plan, milestones=(Milestone("M1", "Too soon", 1, None, ("F1", "F2")),))
+    solution = optimize(impossible, cp_sat)
+    assert solution.outcome is Outcome.INFEASIBLE and [(u.feature, u.due) for u in solution.unmet] == [("F1", 1)]
+    assert {c.iteration for c in solution.plan.cards_by_feature["F2"]} == {1}
+
+
+def test_a_solver_that_is_unknown_or_not_installed_is_named_with_what_to_do(monkeypatch) -> None:
+    import importlib.util
+
+    from artsync.domain.optimizer import missing_solver
+
+    assert missing_solver("highs") is None and missing_solver("cp-sat") is None  # OR-Tools is a dev dependency
+    assert "one of highs, cp-sat, not 'gurobi'" in (missing_solver("gurobi") or "")
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ortools" else real(name, *a))
+    assert "pip install 'artsync[cp-sat]'" in (missing_solver("cp-sat") or "")

@@ -77,3 +77,24 @@ def test_a_running_solve_tells_its_progress_to_the_live_boards(served: Served) -
     assert all(m["bound"] is None or m["value"] is None or m["value"] <= m["bound"] + 1e-6 for m in progress)
     solved = served.client.get(f"{BASE}/scenarios/{key}", headers=served.as_("viewer")).json()
     assert solved["state"] == "solved" and solved["progress"] is None  # kept only while it runs
+
+
+def test_a_scenario_may_be_solved_by_cp_sat_and_says_so(served: Served, monkeypatch) -> None:
+    body = {"name": "Drafted by CP-SAT", "kind": "draft", "time_limit": 5, "solver": "cp-sat"}
+    made = served.client.post(f"{BASE}/scenarios", json=body, headers=served.as_("rte"))
+    assert made.status_code == 201 and made.json()["solver"] == "cp-sat"
+    served.client.post(f"{BASE}/scenarios/{made.json()['key']}/solve", json={}, headers=served.as_("rte"))
+    wait_for_solves(served)
+    solved = served.client.get(f"{BASE}/scenarios/{made.json()['key']}", headers=served.as_("viewer")).json()
+    assert solved["state"] == "solved" and solved["outcome"] in ("optimal", "feasible") and solved["solver"] == "cp-sat"
+    assert solved["measures"]["cost_of_delay_avoided"] > 0
+    unknown = served.client.post(f"{BASE}/scenarios", json={**body, "solver": "gurobi"}, headers=served.as_("rte"))
+    assert unknown.status_code == 422
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ortools" else real(name, *a))
+    missing = served.client.post(f"{BASE}/repair", json={"solver": "cp-sat"}, headers=served.as_("rte"))
+    assert missing.status_code == 422 and "OR-Tools, which is not installed" in missing.json()["detail"]
+    again = served.client.post(f"{BASE}/scenarios/{made.json()['key']}/solve", json={}, headers=served.as_("rte"))
+    assert again.status_code == 422 and "pip install" in again.json()["detail"]

@@ -23,6 +23,10 @@ TimeOption = Annotated[float, typer.Option("--time", help="Seconds the optimizer
 OptionalTime = Annotated[
     float | None, typer.Option("--time", help="Seconds the optimizer may search.", min=0.1, max=600, show_default=False)
 ]
+SolverOption = Annotated[
+    str,
+    typer.Option("--solver", help="highs, or cp-sat (OR-Tools' CP-SAT on the same model, when installed)."),
+]
 ScenarioKey = Annotated[str, typer.Argument(help="The scenario, e.g. S2.")]
 CHANGE_HELP = ("A change to suppose: 'capacity Phoenix I2=24', 'milestone M1 I3', 'add PAY-240 Atlas 8', "
                "'drop PAY-101' or 'drop-team Orion'.")  # fmt: skip
@@ -34,7 +38,8 @@ def where(iteration: int | None) -> str:
 
 def show(s: Scenario) -> None:
     """A scenario as a person reads it: what it supposes, the answer, the moves, what no plan can do."""
-    console.print(f"Scenario [bold]{s.key}[/] {escape(s.name)} ({s.kind}): {s.state}", soft_wrap=True)
+    solver = "" if s.solver == "highs" else f", by {s.solver}"
+    console.print(f"Scenario [bold]{s.key}[/] {escape(s.name)} ({s.kind}{solver}): {s.state}", soft_wrap=True)
     for change in s.changes:
         console.print(f"  supposing {escape(change)}", soft_wrap=True)
     if s.outcome is None:
@@ -79,13 +84,17 @@ def emit(s: Scenario, json: bool) -> None:
 @plan_app.command("draft")
 @handled
 def plan_draft(
-    time: TimeOption = 10.0, train: TrainOption = None, json: JsonOption = False, db: DbOption = None
+    time: TimeOption = 10.0,
+    solver: SolverOption = "highs",
+    train: TrainOption = None,
+    json: JsonOption = False,
+    db: DbOption = None,
 ) -> None:
     """A full proposal for the PI in planning: the plan that avoids the most cost of delay, as a new scenario."""
     from artsync.services.scenarios import draft_plan
 
     with session(db) as (db_session, actor):
-        emit(draft_plan(db_session, actor=actor, train_key=train, time_limit=time), json)
+        emit(draft_plan(db_session, actor=actor, train_key=train, time_limit=time, solver=solver), json)
 
 
 @plan_app.command("repair")
@@ -93,6 +102,7 @@ def plan_draft(
 def plan_repair(
     change: Annotated[list[str] | None, typer.Option("--suppose", help=CHANGE_HELP, show_default=False)] = None,
     time: TimeOption = 10.0,
+    solver: SolverOption = "highs",
     train: TrainOption = None,
     json: JsonOption = False,
     db: DbOption = None,
@@ -101,7 +111,8 @@ def plan_repair(
     from artsync.services.scenarios import repair_plan
 
     with session(db) as (db_session, actor):
-        emit(repair_plan(db_session, actor=actor, train_key=train, time_limit=time, changes=change or []), json)
+        emit(repair_plan(db_session, actor=actor, train_key=train, time_limit=time, changes=change or [],
+                         solver=solver), json)  # fmt: skip
 
 
 @scenario_app.command("new")
@@ -110,6 +121,7 @@ def scenario_new(
     name: Annotated[str, typer.Argument(help="What the scenario asks, e.g. 'Phoenix loses two people'.")],
     change: Annotated[list[str] | None, typer.Option("--suppose", help=CHANGE_HELP, show_default=False)] = None,
     time: TimeOption = 10.0,
+    solver: SolverOption = "highs",
     train: TrainOption = None,
     json: JsonOption = False,
     db: DbOption = None,
@@ -119,7 +131,7 @@ def scenario_new(
 
     with session(db) as (db_session, actor):
         made = new_scenario(db_session, actor=actor, train_key=train, name=name, changes=change or [],
-                            time_limit=time)  # fmt: skip
+                            time_limit=time, solver=solver)  # fmt: skip
     emit(made, json)
 
 

@@ -55,6 +55,24 @@ WRAP_UP = 0.2  # seconds kept, of the time limit, to put the answer together
 # (most of it held) they only slow the many small searches.
 CUT_ROWS_CARDS = 1_000
 
+SOLVERS = ("highs", "cp-sat")
+# CP-SAT takes whole coefficients only: a continuous column is counted in hundredths of a point, the objective
+# in thousandths.
+CP_HUNDREDTHS = 100
+CP_OBJECTIVE = 1000
+
+
+def missing_solver(name: str) -> str | None:
+    """Why the solver ``name`` cannot be used here, or None when it can."""
+    if name not in SOLVERS:
+        return f"solver: one of {', '.join(SOLVERS)}, not {name!r}"
+    if name == "cp-sat":
+        import importlib.util
+
+        if importlib.util.find_spec("ortools") is None:
+            return "solver: cp-sat needs OR-Tools, which is not installed here (pip install 'artsync[cp-sat]')"
+    return None
+
 
 class Outcome(StrEnum):
     OPTIMAL = "optimal"  # proven: no plan avoids more
@@ -70,6 +88,7 @@ class Settings:
     seed: int = 7
     move_cost: float = 0.0  # per card moved from the given plan (a repair); 0: a draft
     first: int = 1  # the first iteration still to come: cards before it (and done ones) stay; none is put before it
+    solver: str = "highs"  # or "cp-sat": OR-Tools' CP-SAT, when installed, on the same model
 
 
 @dataclass(frozen=True)
@@ -605,6 +624,8 @@ class Model:
         self.missed: dict[str, int] = {}  # elastic: a due feature → its "missed" column
         self.chosen: list[float] = []  # the solution's column values, once solved
         self.started = False  # the search was given a plan to start from
+        self.start: list[float] = []  # its columns
+        self.began: float | None = None  # when the time limit began to count, by the clock
         self.build()
         self.h = self.highs(relaxed=False)
 
@@ -792,7 +813,7 @@ class Model:
         import highspy
 
         solution = highspy.HighsSolution()
-        solution.col_value = list(self.values_of(plan))
+        solution.col_value = self.start = list(self.values_of(plan))
         self.h.setSolution(solution)
         self.started = True
 
@@ -838,7 +859,9 @@ class Model:
         ``began`` (by the clock) when given: the caller's start, before the model was built.
         """
         limit, clock = self.settings.time_limit, self.clock
-        large = not self.elastic and not self.settings.move_cost and len(self.plan.teams) > NEIGHBOURHOOD_TEAMS
+        self.began = began
+        large = (not self.elastic and not self.settings.move_cost and self.settings.solver == "highs"
+                 and len(self.plan.teams) > NEIGHBOURHOOD_TEAMS)  # fmt: skip
         given = max(limit / 2, limit - FINISH_WAIT - WRAP_UP)  # the time a search may take: the rest, for it to stop
         deadline = (began if began is not None else clock() if clock else 0.0) + given
         start = None if self.elastic else starting_plan(self, plan)
@@ -870,6 +893,8 @@ class Model:
         return self.watch is not None and self.watch(progress)
 
     def solve(self) -> Solution:
+        if self.settings.solver == "cp-sat":
+            return self.solve_cp_sat()
         import highspy
         import numpy as np
 
@@ -889,14 +914,76 @@ class Model:
             # model: solved again without the start, the columns are the optimum's.
             self.h, self.started = self.highs(relaxed=False), False
             return self.solve()
+        optimal = status == highspy.HighsModelStatus.kOptimal
+        return self.answer(values, objective, float(info.mip_dual_bound), optimal)
+
+    def answer(self, values: list[float], objective: float, bound: float, optimal: bool) -> Solution:
+        """The solution of the model's column ``values``, worth ``objective`` under the solver's ``bound``."""
         placed, moved = self.placed(values)
         constant = self.settings.move_cost * len(self.cards)  # the moves the value counts: those not made
         constant -= sum(-self.costs[column] for column in self.missed.values() if values[column] > 0.5)
-        value = float(info.objective_function_value) - constant
-        bound = min(float(info.mip_dual_bound), self.relaxed) - constant
-        optimal = status == highspy.HighsModelStatus.kOptimal
-        return Solution(Outcome.OPTIMAL if optimal else Outcome.FEASIBLE, self.plan.with_cards(placed), value,
-                        bound, tuple(sorted(moved)))  # fmt: skip
+        bound = min(bound, self.relaxed) - constant
+        return Solution(Outcome.OPTIMAL if optimal else Outcome.FEASIBLE, self.plan.with_cards(placed),
+                        objective - constant, bound, tuple(sorted(moved)))  # fmt: skip
+
+    def solve_cp_sat(self) -> Solution:
+        """The same model solved by OR-Tools' CP-SAT (``Settings.solver``), started from the same plan. Its
+        coefficients must be whole: the rows that hold a continuous column or a fractional bound are taken in
+        hundredths, and the objective in thousandths; the answer's value is counted again from the columns."""
+        from ortools.sat.python import cp_model
+
+        scale = [1] * self.columns
+        for column in set(range(self.columns)) - set(self.integer):
+            scale[column] = CP_HUNDREDTHS
+        ceiling = CP_HUNDREDTHS * (1 + sum(card.points for card in self.cards))  # above any load
+        cp = cp_model.CpModel()
+        columns = [
+            cp.new_int_var(math.ceil(lower * scale[c] - 1e-9),
+                           ceiling if math.isinf(upper) else math.floor(upper * scale[c] + 1e-9), f"c{c}")
+            for c, (lower, upper) in enumerate(zip(self.lowers, self.uppers, strict=True))
+        ]  # fmt: skip
+        ends = [*self.starts[1:], len(self.indices)]
+        for r, (start, end) in enumerate(zip(self.starts, ends, strict=True)):
+            lower, upper = self.lower_rows[r], self.upper_rows[r]
+            terms = list(zip(self.indices[start:end], self.values[start:end], strict=True))
+            whole = all(scale[c] == 1 for c, _ in terms) and all(math.isinf(b) or b == int(b) for b in (lower, upper))
+            factor = 1 if whole else CP_HUNDREDTHS
+            expression = sum(round(value * factor / scale[c]) * columns[c] for c, value in terms)
+            if not math.isinf(lower):
+                cp.add(expression >= math.ceil(lower * factor - 1e-9))
+            if not math.isinf(upper):
+                cp.add(expression <= math.floor(upper * factor + 1e-9))
+        cp.maximize(sum(round(cost * CP_OBJECTIVE / scale[c]) * columns[c]
+                        for c, cost in enumerate(self.costs) if cost))  # fmt: skip
+        for c, value in enumerate(self.start):
+            cp.add_hint(columns[c], round(value * scale[c]))
+        solver = cp_model.CpSolver()
+        limit = self.settings.time_limit
+        if self.clock is not None and self.began is not None:  # what is left of it: building took some
+            limit = max(0.1, self.began + limit - WRAP_UP - self.clock())
+        solver.parameters.max_time_in_seconds = float(limit)
+        solver.parameters.random_seed = int(self.settings.seed)
+        constant = self.settings.move_cost * len(self.cards)
+
+        class Heard(cp_model.CpSolverSolutionCallback):
+            def __init__(self, model: Model) -> None:
+                super().__init__()
+                self.model = model
+
+            def on_solution_callback(self) -> None:
+                found, bound = self.objective_value / CP_OBJECTIVE, self.best_objective_bound / CP_OBJECTIVE
+                if self.model.told(Progress(found - constant, bound - constant)):
+                    self.stop_search()
+
+        status = solver.solve(cp, Heard(self))
+        bound = float(solver.best_objective_bound) / CP_OBJECTIVE
+        if status == cp_model.INFEASIBLE:
+            return Solution(Outcome.INFEASIBLE, self.plan, -math.inf, -math.inf, ())
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # the time ran out before any plan was found
+            return Solution(Outcome.UNSOLVED, self.plan, -math.inf, bound - constant, ())
+        values = self.chosen = [solver.value(column) / scale[c] for c, column in enumerate(columns)]
+        objective = math.fsum(cost * value for cost, value in zip(self.costs, values, strict=True))
+        return self.answer(values, objective, max(bound, objective), status == cp_model.OPTIMAL)
 
     def placed(self, values: Sequence[float]) -> tuple[dict[str, Card], list[str]]:
         """The cards the model's column ``values`` place elsewhere than the plan, as placed there, and their refs."""

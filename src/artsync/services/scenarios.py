@@ -77,6 +77,7 @@ class Scenario:
     progress: dict[str, Any] | None = None
     created_by: str = ""
     version: int = 1
+    solver: str = "highs"  # optimizer.SOLVERS
 
 
 def scenario_value(row: ScenarioRow) -> Scenario:
@@ -101,6 +102,7 @@ def scenario_value(row: ScenarioRow) -> Scenario:
         dict(row.progress) if row.progress else None,
         row.created_by,
         row.version,
+        str((row.settings or {}).get("solver", "highs")),
     )
 
 
@@ -139,13 +141,17 @@ def new_scenario(
     changes: Sequence[str] = (),
     time_limit: float = 10.0,
     share: float = 1.0,
+    solver: str = "highs",
 ) -> Scenario:
-    """A scenario of the current PI's plan, supposing ``changes`` (written as ``domain/scenarios.EXAMPLES``)."""
+    """A scenario of the current PI's plan, supposing ``changes`` (written as ``domain/scenarios.EXAMPLES``), to be
+    solved by ``solver`` (one of ``optimizer.SOLVERS``)."""
     if kind not in KINDS:
         raise InvalidInputError(f"kind: a scenario is one of {', '.join(KINDS)}, not {kind!r}")
     if not name.strip():
         raise InvalidInputError("name: a scenario needs a name")
     check_settings(time_limit, share)
+    if (missing := optimizer.missing_solver(solver)) is not None:
+        raise InvalidInputError(missing)
     suppositions = [parsed(text) for text in changes]
     with writing(db, actor=actor, train_key=train_key, may=Action.FACILITATE) as w:
         plan = load_plan(db, w.train, w.pi)
@@ -153,7 +159,8 @@ def new_scenario(
         taken = db.scalars(select(ScenarioRow.key).where(ScenarioRow.train_id == w.train.id))
         row = ScenarioRow(train_id=w.train.id, pi_id=w.pi.id, key=next_key("S", taken), name=name.strip()[:200],
                           kind=kind, changes=[s.as_dict() for s in suppositions],
-                          settings={"time_limit": time_limit, "share": share, "seed": Settings().seed},
+                          settings={"time_limit": time_limit, "share": share, "seed": Settings().seed,
+                                    "solver": solver},
                           state="new", stop=False, progress={}, result={}, created_by=actor.name,
                           created_at=utc_now())  # fmt: skip
         db.add(row)
@@ -237,6 +244,8 @@ def start_solve(
         row = claimed(w, find_scenario(db, w.train, key))
         check_changeable(row)
         settings = dict(row.settings or {})
+        if (missing := optimizer.missing_solver(str(settings.get("solver", "highs")))) is not None:
+            raise InvalidInputError(missing)  # OR-Tools was there when the scenario was made, and is gone
         if time_limit is not None:
             check_settings(time_limit, float(settings.get("share", 1.0)))
             settings["time_limit"] = time_limit
@@ -305,7 +314,8 @@ def solve_settings(row: ScenarioRow, board: Plan, today: date) -> Settings:
     first = first_to_come(board, today)
     move_cost = {"draft": 0.0, "repair": REPAIR_MOVE_COST}.get(row.kind) or what_if_move_cost(board)
     return Settings(share=float(settings.get("share", 1.0)), time_limit=float(settings.get("time_limit", 10.0)),
-                    seed=int(settings.get("seed", Settings().seed)), move_cost=move_cost, first=first)  # fmt: skip
+                    seed=int(settings.get("seed", Settings().seed)), move_cost=move_cost, first=first,
+                    solver=str(settings.get("solver", "highs")))  # fmt: skip
 
 
 def what_if_move_cost(plan: Plan) -> float:
@@ -461,9 +471,11 @@ def draft_plan(
     time_limit: float = 10.0,
     on_progress: Callable[[str, Progress], None] | None = None,
     today: date | None = None,
+    solver: str = "highs",
 ) -> Scenario:
     """A full proposal for the PI, as a new scenario (nothing changes until it is accepted)."""
-    made = new_scenario(db, actor=actor, train_key=train_key, name="Draft", kind="draft", time_limit=time_limit)
+    made = new_scenario(db, actor=actor, train_key=train_key, name="Draft", kind="draft", time_limit=time_limit,
+                        solver=solver)  # fmt: skip
     return solve_scenario(db, actor=actor, train_key=train_key, key=made.key, on_progress=on_progress, today=today)
 
 
@@ -493,6 +505,7 @@ def repair_plan(
     time_limit: float = 10.0,
     changes: Sequence[str] = (),
     today: date | None = None,
+    solver: str = "highs",
 ) -> Scenario:
     """The fewest moves that clear every error finding that moves can clear, as a new scenario; what cannot be
     cleared is said, and why. Asked again before anything but scenarios changed (the board's "Suggest a fix",
@@ -500,5 +513,5 @@ def repair_plan(
     if not changes and (standing := standing_repair(db, actor, train_key, today or date.today())) is not None:
         return standing
     made = new_scenario(db, actor=actor, train_key=train_key, name="Repair", kind="repair", time_limit=time_limit,
-                        changes=changes)  # fmt: skip
+                        changes=changes, solver=solver)  # fmt: skip
     return solve_scenario(db, actor=actor, train_key=train_key, key=made.key, today=today)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from artsync.domain.scenarios import EXAMPLES, Measures
 from artsync.services.scenarios import Comparison, Scenario
 from artsync.views.base import Record, Written
@@ -64,6 +66,7 @@ class ScenarioRecord(Written):
     progress: ProgressRecord | None
     created_by: str
     version: int
+    solver: str = Field(description="the solver that searches: highs, or cp-sat (OR-Tools) when installed")
 
     @classmethod
     def of(cls, s: Scenario, seq: int | None = None) -> ScenarioRecord:
@@ -72,7 +75,7 @@ class ScenarioRecord(Written):
                    gap=s.gap, moves=[MoveRecord(**m.__dict__) for m in s.moves], unmet=list(s.unmet),
                    uncleared=list(s.uncleared), measures=MeasuresRecord.of(s.measures) if s.measures else None,
                    progress=ProgressRecord(**s.progress) if s.progress else None, created_by=s.created_by,
-                   version=s.version, seq=seq)  # fmt: skip
+                   version=s.version, solver=s.solver, seq=seq)  # fmt: skip
 
 
 class ScenarioList(Record):

@@ -315,6 +315,7 @@ def report_page(request: Request, key: str, db: Db, pi: str | None = None) -> Re
 @router.get("/trains/{key}/scenarios", response_class=HTMLResponse)
 def scenarios_page(request: Request, key: str, db: Db) -> Response:
     """Drafts, repairs and what-ifs of the PI's plan side by side: solve, stop, accept; start a new one."""
+    from artsync.domain.optimizer import SOLVERS, missing_solver
     from artsync.domain.scenarios import EXAMPLES, gap_words, outcome_words
     from artsync.services.scenarios import compare_scenarios
 
@@ -325,4 +326,5 @@ def scenarios_page(request: Request, key: str, db: Db) -> Response:
     table = compare_scenarios(db, actor=caller.actor, train_key=key)
     return render(request, "scenarios.html", caller, plan=plan, seq=seq, train=key, page="scenarios",
                   table=table, examples=EXAMPLES, facilitate=may(caller, key, Action.FACILITATE),
-                  gap_words=gap_words, outcome_words=outcome_words)  # fmt: skip
+                  gap_words=gap_words, outcome_words=outcome_words,
+                  solvers=[name for name in SOLVERS if missing_solver(name) is None])  # fmt: skip

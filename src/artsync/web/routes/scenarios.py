@@ -40,6 +40,8 @@ router = APIRouter(prefix="/api/v1", tags=["scenarios"])
 logger = logging.getLogger("artsync.scenarios")
 
 GRAMMAR = "; ".join(EXAMPLES)  # a team, feature or milestone the change names must be the train's own
+SOLVER_PATTERN = "^(highs|cp-sat)$"
+SOLVER_HELP = "highs (the default), or cp-sat: OR-Tools' CP-SAT on the same model, when installed on the server"
 
 
 class ScenarioNew(BaseModel):
@@ -51,6 +53,7 @@ class ScenarioNew(BaseModel):
     changes: list[str] = Field(default_factory=list, max_length=50, description=f"each written as: {GRAMMAR}")
     time_limit: float = Field(10.0, gt=0, le=MAX_TIME)
     share: float = Field(1.0, gt=0, le=1.5)
+    solver: str = Field("highs", pattern=SOLVER_PATTERN, description=SOLVER_HELP)
 
 
 class ScenarioChange(BaseModel):
@@ -73,6 +76,7 @@ class AcceptRequest(BaseModel):
 class RepairRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     time_limit: float = Field(5.0, gt=0, le=60)
+    solver: str = Field("highs", pattern=SOLVER_PATTERN, description=SOLVER_HELP)
 
 
 @router.get("/trains/{key}/scenarios")
@@ -85,7 +89,7 @@ def scenarios(key: str, db: Db, caller: CurrentCaller) -> ScenarioList:
 def create_scenario(key: str, body: ScenarioNew, db: Db, caller: CurrentCaller) -> ScenarioRecord:
     """Start a scenario (the RTE, or whoever facilitates); solve it with ``…/solve``."""
     made = new_scenario(db, actor=caller.actor, train_key=key, name=body.name, kind=body.kind, changes=body.changes,
-                        time_limit=body.time_limit, share=body.share)  # fmt: skip
+                        time_limit=body.time_limit, share=body.share, solver=body.solver)  # fmt: skip
     return ScenarioRecord.of(made)
 
 
@@ -132,7 +136,8 @@ def accept(key: str, skey: str, body: AcceptRequest, db: Db, caller: CurrentCall
 @router.post("/trains/{key}/repair")
 def repair(key: str, body: RepairRequest, db: Db, caller: CurrentCaller) -> ScenarioRecord:
     """The fewest moves that clear the errors moves can clear, answered at once (the board's "Suggest a fix")."""
-    return ScenarioRecord.of(repair_plan(db, actor=caller.actor, train_key=key, time_limit=body.time_limit))
+    return ScenarioRecord.of(repair_plan(db, actor=caller.actor, train_key=key, time_limit=body.time_limit,
+                                         solver=body.solver))  # fmt: skip
 
 
 def solve_in_background(app: Any, actor: Any, train: str, key: str) -> None:
