@@ -71,3 +71,20 @@ def test_a_what_if_is_made_solved_and_accepted_on_the_scenarios_page(browser, ba
     decisions = rita.request.get(f"/api/v1/trains/{TRAIN}/decisions").json()["decisions"]
     assert any(key in d["decision"] and "capacity Phoenix I2=5" in d["decision"] for d in decisions)
     rita.context.close()
+
+
+def test_a_draft_may_be_asked_of_cp_sat_on_the_scenarios_page(browser, base_url) -> None:
+    rita = sign_in(browser, base_url, "rita", f"/trains/{TRAIN}/scenarios")
+    rita.get_by_label("Name").fill("Drafted by CP-SAT")
+    rita.get_by_label("Kind").select_option("draft")
+    rita.get_by_label("Seconds to search").fill("3")
+    rita.get_by_label("Solver").select_option("cp-sat")
+    rita.get_by_role("button", name="Create").click()
+    section = rita.locator("section.scenario", has_text="Drafted by CP-SAT")
+    expect(section.locator("h2")).to_contain_text("draft · new · cp-sat")
+    section.get_by_role("button", name="Solve").click()
+    expect(section.locator("h2")).to_contain_text("solved", timeout=30_000)
+    key = section.get_attribute("id")
+    record = rita.request.get(f"/api/v1/trains/{TRAIN}/scenarios/{key}").json()
+    assert record["solver"] == "cp-sat" and record["outcome"] in ("optimal", "feasible", "infeasible")
+    rita.context.close()
