@@ -106,3 +106,44 @@ def test_events_after_a_seq_are_the_ones_missed(db, after) -> None:
         move_card(db, actor=local("t"), train_key="SHOP", ref=ref, to_iteration=None)
     events = list_events(db, actor=ADMIN, train_key="SHOP", after=after)
     assert [e.seq for e in events] == list(range(after + 1, 7))
+
+
+def test_on_postgresql_a_change_and_its_event_are_one_statement_that_appends_nothing_if_the_row_moved_on(db) -> None:
+    from sqlalchemy import event as sql_event
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from artsync.services.cards import find_card
+    from artsync.services.events import append_event
+    from artsync.services.trains import find_current_pi
+    from artsync.services.writes import save_statement
+
+    import_plan(db, actor=local("setup"), plan=PLAN)
+    db.commit()
+    train = find_train(db, "SHOP")
+    card = find_card(db, train, find_current_pi(db, train), REFS[0])
+    together = save_statement(db, card, {"iteration": 3})
+    if db.get_bind().dialect.name == "sqlite":
+        assert together is None  # SQLite writes the row, then appends: two statements
+        return
+    assert together is not None
+    statement, values = together
+    seq, version, logged = train.last_seq, card.version, len(list_events(db, actor=ADMIN, train_key="SHOP"))
+    was = card.iteration
+
+    def append(changed: tuple) -> None:
+        append_event(db, train=train, actor=local("t"), entity="card", entity_id=REFS[0], action="moved",
+                     before={"iteration": was}, after={"iteration": 3}, changed=changed)  # fmt: skip
+
+    with pytest.raises(StaleDataError):  # the row is no longer at the version read: nothing changes, no seq is drawn
+        append((statement, {**values, "_version": version + 1}))
+    db.rollback()
+    assert find_train(db, "SHOP").last_seq == seq and len(list_events(db, actor=ADMIN, train_key="SHOP")) == logged
+    train = find_train(db, "SHOP")
+    sent: list[str] = []
+    sql_event.listen(db.get_bind(), "before_cursor_execute", lambda *a: sent.append(a[2]))
+    append((statement, values))
+    db.commit()
+    assert len(sent) == 1  # the UPDATE, the seq, the log entry and the NOTIFY: one round trip
+    db.expire_all()
+    moved = find_card(db, train, find_current_pi(db, train), REFS[0])
+    assert moved.iteration == 3 and moved.version == version + 1 and find_train(db, "SHOP").last_seq == seq + 1

@@ -6,9 +6,10 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Table, insert, select, text, update
+from sqlalchemy import Table, TextClause, insert, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from artsync.domain.events import Event
 from artsync.domain.permissions import Action, Actor
@@ -32,17 +33,22 @@ def append_event(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
     request_key: str | None = None,
+    changed: tuple[TextClause, dict[str, Any]] | None = None,
 ) -> Event:
     """Add the next entry of ``train``'s log inside the caller's transaction.
 
     The seq comes from an atomic increment of the train's counter, which also
     locks the train row until commit: seqs are gap-free and never reused, even
-    with several writers.
+    with several writers. ``changed`` (PostgreSQL): the change of the row the event
+    is about, made by the same statement (``services/writes.save_statement``).
     """
     at = utc_now()
     if db.get_bind().dialect.name == "postgresql":
-        event = append_in_one_statement(db, train, Event(0, at, actor.name, entity, entity_id, action, before, after),
-                                        request_key)  # fmt: skip
+        made = Event(0, at, actor.name, entity, entity_id, action, before, after)
+        appended = append_in_one_statement(db, train, made, request_key, changed)
+        if appended is None:
+            raise StaleDataError(f"{entity} {entity_id} changed while it was being written")
+        event = appended
     else:
         seq = draw_seqs(db, train, 1)
         row = EventRow(train_id=train.id, seq=seq, at=at, actor=actor.name, entity=entity, entity_id=entity_id,
@@ -96,9 +102,13 @@ def append_events(db: Session, *, train: TrainRow, actor: Actor, changes: list[C
 SEQ_MARK = -7_654_321  # stands in the NOTIFY payload for the seq the statement itself draws
 
 
-APPEND = text(
-    f"""WITH drawn AS (
-        UPDATE {TrainRow.__tablename__} SET last_seq = last_seq + 1 WHERE id = :train_id RETURNING last_seq
+def append_sql(changed: str = "") -> str:
+    """The statement that appends one event on PostgreSQL: the next seq, the log entry and the NOTIFY. With
+    ``changed`` (``UPDATE … RETURNING id`` of the row the event is about) the change is made in it too, and the
+    event appended only if that UPDATE changed a row."""
+    first, gate = (f"changed AS ({changed}), ", " AND EXISTS (SELECT 1 FROM changed)") if changed else ("", "")
+    return f"""WITH {first}drawn AS (
+        UPDATE {TrainRow.__tablename__} SET last_seq = last_seq + 1 WHERE id = :train_id{gate} RETURNING last_seq
     ), logged AS (
         INSERT INTO {EventRow.__tablename__}
             (train_id, seq, at, actor, entity, entity_id, action, before, after, request_key)
@@ -107,11 +117,22 @@ APPEND = text(
         FROM drawn RETURNING seq
     )
     SELECT seq, pg_notify(:channel, replace(:payload, :mark, seq::text)) FROM logged"""
-)
 
 
-def append_in_one_statement(db: Session, train: TrainRow, event: Event, request_key: str | None) -> Event:
+APPEND = text(append_sql())
+
+
+def append_in_one_statement(
+    db: Session,
+    train: TrainRow,
+    event: Event,
+    request_key: str | None,
+    changed: tuple[TextClause, dict[str, Any]] | None = None,
+) -> Event | None:
     """On PostgreSQL, the next seq, the log entry and the NOTIFY are one statement (one round trip).
+
+    ``changed``: the statement of ``append_sql(…)`` with the UPDATE of the row the event is about, and that
+    UPDATE's values — made in the same round trip; None when it changed no row (nothing is appended then).
 
     Listeners hear it only when (and if) the transaction commits. The event rides in the payload so that
     they need not read it back from the log; a large one is left for them to read. The statement is
@@ -126,7 +147,14 @@ def append_in_one_statement(db: Session, train: TrainRow, event: Event, request_
         "after": json.dumps(event.after), "request_key": request_key, "channel": NOTIFY_CHANNEL,
         "payload": payload, "mark": str(SEQ_MARK),
     }  # fmt: skip
-    seq = int(db.execute(APPEND, values).one()[0])
+    statement = APPEND
+    if changed is not None:
+        statement, updated = changed
+        values.update(updated)
+    found = db.execute(statement, values).first()
+    if found is None:
+        return None
+    seq = int(found[0])
     set_committed_value(train, "last_seq", seq)  # the session's train row stays as the database has it
     return replace(event, seq=seq)
 
