@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Response
+from fastapi import APIRouter, Header, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
 from artsync.domain.plan import CardStatus
 from artsync.errors import InvalidInputError
 from artsync.services.cards import edit_card, get_card
 from artsync.views.base import seq_of
 from artsync.views.planning import Card
-from artsync.web.deps import CurrentCaller, Db, require_if_match, set_etag
+from artsync.web.deps import CurrentCaller, Db, in_thread, require_if_match, set_etag
 
 router = APIRouter(prefix="/api/v1", tags=["cards"])
 
@@ -41,7 +40,7 @@ def read_card(card_id: CardId, db: Db, caller: CurrentCaller, response: Response
 async def patch_card(
     card_id: CardId,
     change: CardPatch,
-    db: Db,
+    request: Request,
     caller: CurrentCaller,
     response: Response,
     if_match: Annotated[str | None, Header()] = None,
@@ -55,8 +54,8 @@ async def patch_card(
         raise InvalidInputError("status: use one of not started, in progress, done, blocked")
     # The move is the room's most frequent write: one hop to a thread for the transaction, and the answer checked
     # here (a plain ``def`` route would hop twice, the second time to check the answer).
-    train, moved = await run_in_threadpool(
-        edit_card, db, actor=caller.actor, card_id=card_id, version=version, move="iteration" in fields,
+    train, moved = await in_thread(
+        request.app, edit_card, actor=caller.actor, card_id=card_id, version=version, move="iteration" in fields,
         iteration=change.iteration, status=change.status,
     )  # fmt: skip
     set_etag(response, moved.version)
