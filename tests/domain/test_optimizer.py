@@ -275,3 +275,20 @@ def test_a_solver_that_is_unknown_or_not_installed_is_named_with_what_to_do(monk
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ortools" else real(name, *a))
     assert "pip install 'artsync[cp-sat]'" in (missing_solver("cp-sat") or "")
+
+
+def test_a_watcher_stops_cp_sat_with_its_best_plan_so_far() -> None:
+    from artsync.domain.optimizer import Progress, keeps_hard_rules
+    from artsync.formats.demo import demo_plan
+
+    plan = demo_plan("art")
+    draft = plan.with_cards({c.ref: replace(c, iteration=None) for c in plan.cards})
+    heard: list[Progress] = []
+
+    def watch(progress: Progress) -> bool:
+        heard.append(progress)
+        return progress.value is not None  # stop at the first plan
+
+    solution = optimize(draft, Settings(time_limit=120, solver="cp-sat"), watch)
+    assert heard and heard[-1].value is not None and solution.outcome is Outcome.FEASIBLE
+    assert keeps_hard_rules(solution.plan) and solution.value >= heard[-1].value - 1e-6 and solution.gap > 0

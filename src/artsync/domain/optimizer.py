@@ -965,17 +965,24 @@ class Model:
         solver.parameters.random_seed = int(self.settings.seed)
         constant = self.settings.move_cost * len(self.cards)
 
-        class Heard(cp_model.CpSolverSolutionCallback):
-            def __init__(self, model: Model) -> None:
-                super().__init__()
-                self.model = model
+        found: list[float] = []  # the best plan's value so far, as CP-SAT counts it
 
+        def told(bound: float) -> bool:
+            value = found[-1] / CP_OBJECTIVE - constant if found else None
+            return self.told(Progress(value, bound / CP_OBJECTIVE - constant))
+
+        class Heard(cp_model.CpSolverSolutionCallback):
             def on_solution_callback(self) -> None:
-                found, bound = self.objective_value / CP_OBJECTIVE, self.best_objective_bound / CP_OBJECTIVE
-                if self.model.told(Progress(found - constant, bound - constant)):
+                found.append(self.objective_value)
+                if told(self.best_objective_bound):
                     self.stop_search()
 
-        status = solver.solve(cp, Heard(self))
+        def bound_moved(bound: float) -> None:  # news between plans too: a stop asked for is heard sooner
+            if told(bound):
+                solver.stop_search()
+
+        solver.best_bound_callback = bound_moved
+        status = solver.solve(cp, Heard())
         bound = float(solver.best_objective_bound) / CP_OBJECTIVE
         if status == cp_model.INFEASIBLE:
             return Solution(Outcome.INFEASIBLE, self.plan, -math.inf, -math.inf, ())
