@@ -26,10 +26,10 @@ class Draft:
                 f"(ratio {mine / max(1.0, theirs):.3f})")  # fmt: skip
 
 
-def drafted(size: str, time_limit: float) -> Draft:
-    """The ``size`` demo with every card unplanned, drafted within ``time_limit`` seconds."""
+def drafted(size: str, time_limit: float, solver: str = "highs") -> Draft:
+    """The ``size`` demo with every card unplanned, drafted within ``time_limit`` seconds by ``solver``."""
     plan = demo_plan(size)
     draft = plan.with_cards({c.ref: replace(c, iteration=None) for c in plan.cards})
     began = time.perf_counter()
-    solution = optimize(draft, Settings(time_limit=time_limit), clock=time.monotonic)
+    solution = optimize(draft, Settings(time_limit=time_limit, solver=solver), clock=time.monotonic)
     return Draft(plan, solution, time.perf_counter() - began, wsjf_greedy(draft))
