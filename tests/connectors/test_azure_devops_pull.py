@@ -12,6 +12,7 @@ import pytest
 from artsync.connectors.sync import pull
 from artsync.domain.cadence import PI
 from artsync.domain.plan import Plan, Team, Train
+from artsync.errors import TrackerError
 from artsync.formats.connection import parse_connection
 from artsync.services.connections import connect, get_connection
 from artsync.services.events import list_events
@@ -162,3 +163,22 @@ def test_target_dates_within_the_pi_become_milestones_when_the_connection_asks(d
     pull(db, actor=ADMIN, train_key=train, environ=TOKEN)
     [due] = get_plan(db, actor=ADMIN, train_key=train).milestones
     assert (due.key, due.iteration, due.features) == ("Target-2026-12-04", 3, ("PAY-1", "PAY-2"))
+
+
+def test_a_project_larger_than_one_query_answers_is_read_in_pages_of_ids(db, train, ado, monkeypatch) -> None:
+    from artsync.connectors import azure_devops
+
+    # Azure DevOps refuses a query whose answer would pass 20,000 items; here the limit is 25 and a page 10.
+    ado.wiql_limit = 25
+    monkeypatch.setattr(azure_devops, "WIQL_PAGE", 10)
+    pulled = pull(db, actor=ADMIN, train_key=train, environ=TOKEN)
+    plan = get_plan(db, actor=ADMIN, train_key=train)
+    assert len(plan.features) == 20 and len(plan.cards) == 40 and pulled.changes.problems == ()
+    assert len(ado.queries) == 7  # 60 items: six full pages and an empty one
+    assert "[System.Id] > 1 " not in ado.queries[0] and "[System.Id] > 10 " in ado.queries[1]
+    # A page larger than the server answers is refused with its reason, and nothing changes.
+    monkeypatch.setattr(azure_devops, "WIQL_PAGE", 30)
+    ado.change(100, iteration="PAY\\Sprint 4")
+    with pytest.raises(TrackerError, match="VS402337"):
+        pull(db, actor=ADMIN, train_key=train, environ=TOKEN)
+    assert get_plan(db, actor=ADMIN, train_key=train).cards_by_ref["PAY-1@Aurora"].iteration == 2

@@ -47,6 +47,7 @@ class FakeAzureDevOps(CheckedFake):
         self.clock = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
         self.queries: list[str] = []
         self.writes: list[str] = []  # what artsync changed in Azure DevOps, in order
+        self.wiql_limit = 20_000  # the most work items a query may answer (a test lowers it)
 
     def add(self, item: WorkItem) -> WorkItem:
         self.items[item.id] = item
@@ -68,7 +69,14 @@ class FakeAzureDevOps(CheckedFake):
             self.queries.append(query)
             since = re.search(r"\[System\.ChangedDate\] >= '([^']+)'", query)
             moment = datetime.fromisoformat(since.group(1).replace("Z", "+00:00")) if since else None
-            ids = sorted(i.id for i in self.items.values() if moment is None or i.changed >= moment)
+            after = re.search(r"\[System\.Id\] > (\d+)", query)
+            ids = sorted(i.id for i in self.items.values() if (moment is None or i.changed >= moment)
+                         and (after is None or i.id > int(after.group(1))))  # fmt: skip
+            top = int(request.args.get("$top", self.wiql_limit))
+            if len(ids) > self.wiql_limit and top > self.wiql_limit:  # as Azure DevOps answers past its limit
+                message = f"VS402337: The number of work items returned exceeds the size limit of {self.wiql_limit}."
+                return Response(json.dumps({"message": message}), status=400, content_type="application/json")
+            ids = ids[:top]
             return ok({"queryType": "flat", "queryResultType": "workItem", "asOf": self.clock.isoformat(),
                        "workItems": [{"id": n, "url": self.url(n)} for n in ids]})  # fmt: skip
         if path == f"{prefix}/_apis/wit/workitemsbatch" and request.method == "POST":

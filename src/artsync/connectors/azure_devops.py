@@ -3,7 +3,8 @@
 What is read (the endpoints of ../shared/contracts/azure-devops-wit-7.1.json, api-version 7.1):
 
 - ``POST /{org}/{project}/{team}/_apis/wit/wiql`` — the ids of the project's work items (changed since the cursor,
-  to the second with ``timePrecision``), in id order;
+  to the second with ``timePrecision``), in id order, in pages of ``WIQL_PAGE`` (a query may not answer more than
+  20,000);
 - ``POST /{org}/{project}/_apis/wit/workitemsbatch`` — those items, 200 at a time, with their relations (parent,
   predecessors);
 - ``GET /{org}/{project}/_apis/wit/classificationnodes`` — the iteration tree with its dates;
@@ -37,6 +38,7 @@ from artsync.services.connections import Fetched, PushContext
 
 VERSION = {"api-version": "7.1"}
 BATCH = 200  # workitemsbatch takes at most 200 ids
+WIQL_PAGE = 10_000  # ids asked of one query: Azure DevOps refuses a query whose answer would pass 20,000
 PROGRESS = {"Proposed": Progress.TO_DO, "InProgress": Progress.IN_PROGRESS, "Resolved": Progress.IN_PROGRESS,
             "Completed": Progress.DONE}  # fmt: skip
 POINTS = ("Microsoft.VSTS.Scheduling.StoryPoints", "Microsoft.VSTS.Scheduling.Effort", "Microsoft.VSTS.Scheduling.Size")
@@ -73,11 +75,17 @@ def fetch(http: TrackerClient, settings: ConnectionFile, cursor: str | None = No
     project = quote(tracker.project, safe="")
     query_team = quote(tracker.query_team or f"{tracker.project} Team", safe="")
     since = f" AND [System.ChangedDate] >= '{cursor}'" if cursor else ""
-    wiql = ("SELECT [System.Id] FROM WorkItems WHERE [System.TeamProject] = @project"
-            f"{since} ORDER BY [System.Id]")  # fmt: skip
-    found = http.call("POST", f"/{project}/{query_team}/_apis/wit/wiql", params={**VERSION, "timePrecision": "true"},
-                      body={"query": wiql})  # fmt: skip
-    ids = sorted({int(w["id"]) for w in found.get("workItems") or []})
+    ids: list[int] = []
+    while True:  # a query answers at most 20,000 items (more is an error): pages of WIQL_PAGE, in id order
+        after = f" AND [System.Id] > {ids[-1]}" if ids else ""
+        wiql = ("SELECT [System.Id] FROM WorkItems WHERE [System.TeamProject] = @project"
+                f"{since}{after} ORDER BY [System.Id]")  # fmt: skip
+        params = {**VERSION, "timePrecision": "true", "$top": WIQL_PAGE}
+        found = http.call("POST", f"/{project}/{query_team}/_apis/wit/wiql", params=params, body={"query": wiql})
+        page = sorted({int(w["id"]) for w in found.get("workItems") or []})
+        ids.extend(page)
+        if len(page) < WIQL_PAGE:
+            break
     records = list(work_items(http, project, ids))
     sprints = iterations(
         http.call("GET", f"/{project}/_apis/wit/classificationnodes", params={**VERSION, "$depth": 10})
