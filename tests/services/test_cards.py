@@ -133,3 +133,39 @@ def test_a_closed_pi_is_history_its_cards_and_dependencies_stay_as_they_were(db)
     card = get_plan(db, actor=ADMIN, train_key="ART").cards_by_ref["F1@Atlas"]
     assert (card.iteration, card.status) == (2, "not started")
     assert [e.action for e in list_events(db, actor=ADMIN, train_key="ART")] == ["imported"]
+
+
+def test_a_move_overtaken_between_its_read_and_its_write_is_refused_with_the_card_as_it_is_now(db, train) -> None:
+    from sqlalchemy import event, text
+    from sqlalchemy.orm import Session
+
+    from artsync.services.cards import edit_card, find_card
+    from artsync.services.trains import find_current_pi, find_train
+
+    if db.get_bind().dialect.name == "sqlite":
+        pytest.skip("on SQLite the edit's write transaction holds every other writer off: nothing can overtake it")
+    pi = find_current_pi(db, find_train(db, train))
+    card = find_card(db, find_train(db, train), pi, "F1@Atlas")
+    card_id = card.id
+    db.commit()
+    engine = db.get_bind()
+
+    def overtake(conn, cursor, statement, *_: object) -> None:  # someone else's move lands just before ours
+        if statement.startswith("WITH changed AS") and not overtaken:
+            overtaken.append(True)
+            with Session(engine) as other:
+                other.execute(text("UPDATE cards SET iteration = 4, version = version + 1 WHERE id = :id"),
+                              {"id": card_id})  # fmt: skip
+                other.commit()
+
+    overtaken: list[bool] = []
+    event.listen(engine, "before_cursor_execute", overtake)
+    try:
+        with pytest.raises(StaleVersionError) as caught:
+            edit_card(db, actor=local("bob"), card_id=card_id, version=1, move=True, iteration=3)
+    finally:
+        event.remove(engine, "before_cursor_execute", overtake)
+    assert overtaken and caught.value.current["iteration"] == 4 and caught.value.current["version"] == 2
+    assert "it is now 2" in caught.value.message or "now version 2" in caught.value.message
+    assert get_plan(db, actor=ADMIN, train_key=train).cards_by_ref["F1@Atlas"].iteration == 4
+    assert len(list_events(db, actor=ADMIN, train_key=train)) == 1  # the import's; ours appended nothing

@@ -68,21 +68,27 @@ CARD_BY_ID = (
     .join(TrainRow, PIRow.train_id == TrainRow.id)
     .where(CardRow.id == bindparam("card_id"))
 )
-CARD_BY_ID_LOCKED = CARD_BY_ID.with_for_update(of=CardRow)
 
 
 @contextmanager
 def card_write(db: Session, *, actor: Actor, card_id: int) -> Iterator[tuple[Write, CardRow, str]]:
-    """The Write of an edit to the card ``card_id``: one read of the card (locked on PostgreSQL), its PI and train."""
+    """The Write of an edit to the card ``card_id``: one read of the card, its PI and train, and one write.
+
+    On SQLite the write transaction holds every other writer off. On PostgreSQL the edit is two statements and
+    no transaction around them: the read, then the change with its event (``Write.single``), whose UPDATE holds
+    only if the card is still at the version read — a change made in between leaves it stale (412), as a lock
+    would have. BEGIN, the lock and COMMIT were two round trips of the four an edit waited for.
+    """
     with transaction(db):
-        # SQLite's write transaction already holds every other writer off; PostgreSQL locks the card.
-        query = CARD_BY_ID if db.get_bind().dialect.name == "sqlite" else CARD_BY_ID_LOCKED
-        found = db.execute(query, {"card_id": card_id}).first()
+        single = db.get_bind().dialect.name == "postgresql"
+        if single:
+            db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        found = db.execute(CARD_BY_ID, {"card_id": card_id}).first()
         if found is None:
             raise NotFoundError(f"no card with id {card_id}")
         row, feature, team, pi, train = found
-        w = Write(db, actor, train, pi=pi)
-        w.locked.add(id(row))
+        w = Write(db, actor, train, pi=pi, single=single)
+        w.locked.add(id(row))  # current as read; the write checks its version
         yield w, row, card_ref(feature, team)
 
 

@@ -5,8 +5,10 @@ boards woken after commit) and finds the train; the ``Write`` it yields finds th
 PI, asks whether the actor may act, claims a versioned row (lock, version check, state
 before), writes the change with the next version in an UPDATE conditional on the version
 read (``save``), and appends the event with the state before and after — on PostgreSQL, for
-plain values, the UPDATE and the append are one statement (``save_statement``). A service
-states what changes; none of these steps is written twice.
+plain values, the UPDATE and the append are one statement (``save_statement``), and a card's
+edit runs as its read and that one statement with no transaction around them (``single``:
+the version in the UPDATE stands in for the lock). A service states what changes; none of
+these steps is written twice.
 
 Every write answers ``Changed[T]``: the item as it is now, its version, and the event it
 made (None when nothing changed).
@@ -33,7 +35,7 @@ from artsync.services.events import Change, append_event, append_events, append_
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_pi, find_train
 from artsync.services.transaction import transaction
-from artsync.services.versioning import claim
+from artsync.services.versioning import claim, stale
 from artsync.store.mapping import pi_value
 from artsync.store.models import PIRow, TrainRow
 
@@ -57,11 +59,15 @@ class Changed(Generic[T]):
 class Write:
     """One change to one train, inside its transaction."""
 
-    def __init__(self, db: Session, actor: Actor, train: TrainRow, *, pi: PIRow | None = None) -> None:
+    def __init__(
+        self, db: Session, actor: Actor, train: TrainRow, *, pi: PIRow | None = None, single: bool = False
+    ) -> None:
         self.db = db
         self.actor = actor
         self.train = train
         self.locked: set[int] = set()  # rows read FOR UPDATE in this transaction already (by id())
+        # PostgreSQL, outside a transaction: the write must be one statement (``save_statement``), checked by version
+        self.single = single
         if pi is not None:
             self.__dict__["pi"] = pi
 
@@ -155,11 +161,22 @@ class Write:
         if all(getattr(row, name) == value for name, value in wanted.items()):
             return None
         together = save_statement(self.db, row, wanted)
+        if together is None and self.single:
+            raise RuntimeError(f"{entity} {entity_id}: a write outside a transaction must be one statement")
         if together is None:
             save(self.db, row, wanted)
             return self.record(entity, entity_id, action, before=before, after=state(row))
         saved(row, wanted)  # as it will be: the event's state after is read from it
-        return self.record(entity, entity_id, action, before=before, after=state(row), changed=together)
+        try:
+            return self.record(entity, entity_id, action, before=before, after=state(row), changed=together)
+        except StaleDataError:
+            if not self.single:
+                raise
+            # Changed by someone else between the read and this write (nothing was locked): refused as a lock would
+            # have refused it, with the item as it is now — the board shows it and offers to move it anyway.
+            self.db.refresh(row)
+            now = int(getattr(row, "version"))  # noqa: B009  (any versioned row)
+            raise stale(what or f"{entity} {entity_id}", expected, now, state(row)) from None
 
 
 def save(db: Session, row: Any, changes: Mapping[str, Any]) -> None:
