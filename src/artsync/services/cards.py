@@ -77,7 +77,7 @@ def card_write(db: Session, *, actor: Actor, card_id: int) -> Iterator[tuple[Wri
     On SQLite the write transaction holds every other writer off. On PostgreSQL the edit is two statements and
     no transaction around them: the read, then the change with its event (``Write.single``), whose UPDATE holds
     only if the card is still at the version read — a change made in between leaves it stale (412), as a lock
-    would have. BEGIN, the lock and COMMIT were two round trips of the four an edit waited for.
+    would have, and nothing is held meanwhile. BEGIN and COMMIT were two of the four round trips an edit waited for.
     """
     with transaction(db):
         single = db.get_bind().dialect.name == "postgresql"
