@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date
 
+import pytest
+
 from artsync.domain.cadence import PI
 from artsync.domain.plan import Card, Dependency, Feature, Milestone, Objective, Plan, Risk, Team, Train
 from artsync.domain.wsjf import WsjfInputs
@@ -50,3 +52,11 @@ def make_plan(
         objectives=tuple(objectives),
         risks=tuple(risks),
     )
+
+
+def without_ortools(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From here on the test runs as on a server without OR-Tools installed (CP-SAT unavailable)."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ortools" else real(name, *a))

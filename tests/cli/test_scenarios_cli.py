@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from tests.builders import without_ortools
 from tests.cli.conftest import run
 
 
@@ -43,10 +44,7 @@ def test_a_draft_by_cp_sat_and_a_solver_that_is_not_installed(demo_db, monkeypat
     drafted = ok(demo_db, "plan", "draft", "--time", "5", "--solver", "cp-sat", "--json")
     assert json.loads(drafted)["solver"] == "cp-sat" and json.loads(drafted)["state"] == "solved"
     assert "(what-if, by cp-sat): new" in ok(demo_db, "scenario", "new", "By CP-SAT", "--solver", "cp-sat")
-    import importlib.util
-
-    real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ortools" else real(name, *a))
+    without_ortools(monkeypatch)
     code, out, err = run(demo_db, "plan", "repair", "--solver", "cp-sat")
     assert code != 0 and "Traceback" not in out + err and len(err.strip().splitlines()) == 1
     assert "cp-sat needs OR-Tools" in err

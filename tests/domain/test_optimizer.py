@@ -21,7 +21,7 @@ from artsync.domain.optimizer import (
     value_of,
 )
 from artsync.domain.plan import Milestone, Objective, Plan
-from tests.builders import make_plan
+from tests.builders import make_plan, without_ortools
 
 FAST = Settings(time_limit=5)
 
@@ -266,14 +266,11 @@ def test_cp_sat_solves_the_same_model_to_the_same_optimum_and_explains_what_no_p
 
 
 def test_a_solver_that_is_unknown_or_not_installed_is_named_with_what_to_do(monkeypatch) -> None:
-    import importlib.util
-
     from artsync.domain.optimizer import missing_solver
 
     assert missing_solver("highs") is None and missing_solver("cp-sat") is None  # OR-Tools is a dev dependency
     assert "one of highs, cp-sat, not 'gurobi'" in (missing_solver("gurobi") or "")
-    real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ortools" else real(name, *a))
+    without_ortools(monkeypatch)
     assert "pip install 'artsync[cp-sat]'" in (missing_solver("cp-sat") or "")
 
 

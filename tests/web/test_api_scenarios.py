@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.builders import without_ortools
 from tests.web.conftest import TEAM, TRAIN, Served
 
 BASE = f"/api/v1/trains/{TRAIN}"
@@ -90,10 +91,7 @@ def test_a_scenario_may_be_solved_by_cp_sat_and_says_so(served: Served, monkeypa
     assert solved["measures"]["cost_of_delay_avoided"] > 0
     unknown = served.client.post(f"{BASE}/scenarios", json={**body, "solver": "gurobi"}, headers=served.as_("rte"))
     assert unknown.status_code == 422
-    import importlib.util
-
-    real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ortools" else real(name, *a))
+    without_ortools(monkeypatch)
     missing = served.client.post(f"{BASE}/repair", json={"solver": "cp-sat"}, headers=served.as_("rte"))
     assert missing.status_code == 422 and "OR-Tools, which is not installed" in missing.json()["detail"]
     again = served.client.post(f"{BASE}/scenarios/{made.json()['key']}/solve", json={}, headers=served.as_("rte"))

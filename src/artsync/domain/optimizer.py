@@ -623,8 +623,7 @@ class Model:
         self.delivered: dict[tuple[str, int], int] = {}
         self.missed: dict[str, int] = {}  # elastic: a due feature → its "missed" column
         self.chosen: list[float] = []  # the solution's column values, once solved
-        self.started = False  # the search was given a plan to start from
-        self.start: list[float] = []  # its columns
+        self.start: list[float] = []  # the columns of the plan the search was given to start from, if any
         self.began: float | None = None  # when the time limit began to count, by the clock
         self.build()
         self.h = self.highs(relaxed=False)
@@ -815,7 +814,6 @@ class Model:
         solution = highspy.HighsSolution()
         solution.col_value = self.start = list(self.values_of(plan))
         self.h.setSolution(solution)
-        self.started = True
 
     def values_of(self, plan: Plan) -> np.ndarray:
         """The model's columns for ``plan``."""
@@ -909,10 +907,10 @@ class Model:
             return Solution(Outcome.UNSOLVED, self.plan, float("-inf"), float(info.mip_dual_bound), ())
         values = self.chosen = list(self.h.getSolution().col_value)
         objective = float(info.objective_function_value)
-        if self.started and abs(float(np.dot(self.costs, values)) - objective) > 1e-6 * (1 + abs(objective)):
+        if self.start and abs(float(np.dot(self.costs, values)) - objective) > 1e-6 * (1 + abs(objective)):
             # HiGHS may answer with the start's columns and the optimum's value when its presolve solves the whole
             # model: solved again without the start, the columns are the optimum's.
-            self.h, self.started = self.highs(relaxed=False), False
+            self.h, self.start = self.highs(relaxed=False), []
             return self.solve()
         optimal = status == highspy.HighsModelStatus.kOptimal
         return self.answer(values, objective, float(info.mip_dual_bound), optimal)

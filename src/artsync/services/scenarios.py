@@ -150,8 +150,7 @@ def new_scenario(
     if not name.strip():
         raise InvalidInputError("name: a scenario needs a name")
     check_settings(time_limit, share)
-    if (missing := optimizer.missing_solver(solver)) is not None:
-        raise InvalidInputError(missing)
+    check_solver(solver)
     suppositions = [parsed(text) for text in changes]
     with writing(db, actor=actor, train_key=train_key, may=Action.FACILITATE) as w:
         plan = load_plan(db, w.train, w.pi)
@@ -174,6 +173,12 @@ def check_settings(time_limit: float, share: float) -> None:
         raise InvalidInputError(f"time: a solve may take from a moment to {MAX_TIME:g} seconds, not {time_limit:g}")
     if not 0 < share <= 1.5:
         raise InvalidInputError(f"share: the share of capacity to plan is above 0 and at most 1.5, not {share:g}")
+
+
+def check_solver(name: str) -> None:
+    """Refuse a solver that is unknown or not installed here, saying what to do."""
+    if (missing := optimizer.missing_solver(name)) is not None:
+        raise InvalidInputError(missing)
 
 
 def parsed(text: str) -> Supposition:
@@ -244,8 +249,7 @@ def start_solve(
         row = claimed(w, find_scenario(db, w.train, key))
         check_changeable(row)
         settings = dict(row.settings or {})
-        if (missing := optimizer.missing_solver(str(settings.get("solver", "highs")))) is not None:
-            raise InvalidInputError(missing)  # OR-Tools was there when the scenario was made, and is gone
+        check_solver(str(settings.get("solver", "highs")))  # OR-Tools may have gone since the scenario was made
         if time_limit is not None:
             check_settings(time_limit, float(settings.get("share", 1.0)))
             settings["time_limit"] = time_limit

@@ -170,10 +170,8 @@ class Write:
         try:
             return self.record(entity, entity_id, action, before=before, after=state(row), changed=together)
         except StaleDataError:
-            if not self.single:
-                raise
-            # Changed by someone else between the read and this write (nothing was locked): refused as a lock would
-            # have refused it, with the item as it is now — the board shows it and offers to move it anyway.
+            # Changed by someone else between the read and this write (``single``: nothing was locked): refused as
+            # a lock would have refused it, with the item as it is now — the board shows it and offers to move it.
             self.db.refresh(row)
             now = int(getattr(row, "version"))  # noqa: B009  (any versioned row)
             raise stale(what or f"{entity} {entity_id}", expected, now, state(row)) from None
@@ -185,12 +183,17 @@ def save(db: Session, row: Any, changes: Mapping[str, Any]) -> None:
     One statement, written once per table and set of columns: the unit of work's flush did the same at
     several times the cost, on the path of every edit. The row then holds what the database holds.
     """
-    version = int(row.version)
     statement = update_statement(type(row), tuple(sorted(changes)))
-    result = db.execute(statement, {**changes, "_id": row.id, "_version": version, "_next": version + 1})
+    result = db.execute(statement, {**changes, **versioned(row)})
     if getattr(result, "rowcount", 1) != 1:
         raise StaleDataError(f"{type(row).__name__} {row.id} changed while it was being written")
     saved(row, changes)
+
+
+def versioned(row: Any) -> dict[str, Any]:
+    """The values a conditional UPDATE of ``row`` binds besides its changes: its id, the version read, the next."""
+    version = int(row.version)
+    return {"_id": row.id, "_version": version, "_next": version + 1}
 
 
 def saved(row: Any, changes: Mapping[str, Any]) -> None:
@@ -220,9 +223,7 @@ def save_statement(db: Session, row: Any, changes: Mapping[str, Any]) -> tuple[T
         table = mapper.local_table.name
         change = f"UPDATE {table} SET {columns}, version = :_next WHERE id = :_id AND version = :_version RETURNING id"
         statement = TOGETHER[type(row), names] = text(append_sql(change))
-    version = int(row.version)
-    values = {f"_set_{name}": value for name, value in changes.items()}
-    return statement, {**values, "_id": row.id, "_version": version, "_next": version + 1}
+    return statement, {**{f"_set_{name}": value for name, value in changes.items()}, **versioned(row)}
 
 
 UPDATES: dict[tuple[type[Any], tuple[str, ...]], Update] = {}

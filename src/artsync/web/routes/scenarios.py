@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
 from artsync.domain import limits
-from artsync.domain.optimizer import Progress
+from artsync.domain.optimizer import SOLVERS, Progress
 from artsync.domain.scenarios import EXAMPLES
 from artsync.services.scenarios import (
     MAX_TIME,
@@ -40,7 +40,7 @@ router = APIRouter(prefix="/api/v1", tags=["scenarios"])
 logger = logging.getLogger("artsync.scenarios")
 
 GRAMMAR = "; ".join(EXAMPLES)  # a team, feature or milestone the change names must be the train's own
-SOLVER_PATTERN = "^(highs|cp-sat)$"
+SOLVER_PATTERN = f"^({'|'.join(SOLVERS)})$"
 SOLVER_HELP = "highs (the default), or cp-sat: OR-Tools' CP-SAT on the same model, when installed on the server"
 
 
