@@ -40,7 +40,7 @@ from artsync.web.app import create_app
 from live import serve, stop
 from support.light_http import hammer
 from support.postgres import schemas
-from support.procs import cpu_seconds, workers
+from support.procs import cpu_seconds, machine, workers
 
 OPERATOR = Actor.local("bench")
 
@@ -173,6 +173,7 @@ def main() -> None:
     args = parser.parse_args()
     with schemas(2) as (art, train):
         token = train_with_token(art, "art")
+        print(f"the machine: {machine()}")
         print("the edit path and the board, on PostgreSQL (art demo unless said)")
         statements_per_edit(art, token)
         cpu_per_edit(art, token, args.edits)

@@ -10,7 +10,9 @@ figure is printed beside what this machine can do at all, and the ratio.
 For every edit, the time from its request (and from its response) to its arrival at each
 client is measured; printed are p50 and p99, and the events missing, duplicated or out of
 order at each client. Flags: --clients, --rate, --burst-rate, --seconds, --burst-seconds,
---no-floor. Only loopback addresses are used; every loop is bounded in count and time.
+--no-floor, and --db: the PostgreSQL server to run on (a fresh schema in it; the machine's own by default),
+or `sqlite` for artsync on an SQLite file — one worker, as SQLite takes, and the floor still on PostgreSQL,
+which its NOTIFY needs. Only loopback addresses are used; every loop is bounded in count and time.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,8 +45,8 @@ from artsync.services.people import add_user
 from artsync.services.plans import import_plan
 from artsync.store.db import make_engine, migrate
 from support.light_ws import listen as light_listen
-from support.postgres import schemas
-from support.procs import cpu_seconds, workers
+from support.postgres import postgres_url, schemas, sqlite_file
+from support.procs import cpu_seconds, machine, workers
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "150"))
 SUSTAINED = float(os.environ.get("BENCH_SUSTAINED_SECONDS", "6"))  # `make bench` keeps each script under a minute
@@ -229,6 +232,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--burst-rate", type=int, default=100, help="burst edits per second (100)")
     parser.add_argument("--burst-seconds", type=float, default=BURST, help="burst phase, seconds (5)")
     parser.add_argument("--no-floor", action="store_true", help="skip the floor server")
+    parser.add_argument(
+        "--db", default=None, help="a PostgreSQL URL (the machine's own by default), or `sqlite` for an SQLite file"
+    )
     return parser.parse_args()
 
 
@@ -253,29 +259,31 @@ def main() -> None:
     args = arguments()
     CLIENTS = args.clients
     plan = [(args.seconds, args.rate), (args.burst_seconds, args.burst_rate)]
-    with schemas() as (url,):
-        measure(url, args, plan)
+    server = None if args.db == "sqlite" else postgres_url(args.db)
+    with ExitStack() as stack:
+        floor_url, *ours = stack.enter_context(schemas(1 if args.db == "sqlite" else 2, server))
+        url = stack.enter_context(sqlite_file()) if args.db == "sqlite" else ours[0]
+        print(f"the machine: {machine()}")
+        measure(url, floor_url, args, plan)
 
 
-def measure(url: str, args: argparse.Namespace, plan: list[tuple[float, int]]) -> None:
-    """Both phases against artsync at ``url``, then phase 1 against the floor on the same database."""
+def measure(url: str, floor_url: str, args: argparse.Namespace, plan: list[tuple[float, int]]) -> None:
+    """Both phases against artsync at ``url``, then phase 1 against the floor at ``floor_url`` (PostgreSQL)."""
     process = None
     try:
         engine = make_engine(url)
         migrate(engine)
-        with engine.begin() as connection:  # the floor's seqs
-            connection.execute(text("CREATE SEQUENCE floor_seq"))
-            connection.execute(text("SELECT nextval('floor_seq')"))
         with Session(engine) as db:
             operator = Actor.local("bench")
             import_plan(db, actor=operator, plan=demo_plan("art"))
             add_user(db, actor=operator, name="bench", train_key=TRAIN, role="rte")
             token = create_token(db, actor=operator, user_name="bench").token
         engine.dispose()
-        process, base = serve([sys.executable, "-m", "artsync", "serve", "--workers", "2", "--db", url])
+        count, store = (1, "SQLite") if url.startswith("sqlite") else (2, "PostgreSQL")
+        process, base = serve([sys.executable, "-m", "artsync", "serve", "--workers", str(count), "--db", url])
         board = httpx.get(f"{base}/api/v1/trains/{TRAIN}/board", headers={"Authorization": f"Bearer {token}"}).json()
         cards = [c for c in board["cards"] if c["iteration"] is not None][:150]
-        print(f"live board: serve --workers 2 on PostgreSQL, art demo, {CLIENTS} WebSocket clients")
+        print(f"live board: serve --workers {count} on {store}, art demo, {CLIENTS} WebSocket clients")
         pids = workers(process.pid)
         first = uvloop.run(phase(base, token, cards, plan, idle_clients=0, cpu=lambda: cpu_seconds(pids)))
         report(
@@ -304,16 +312,20 @@ def measure(url: str, args: argparse.Namespace, plan: list[tuple[float, int]]) -
         process = None
         if args.no_floor:
             return
-        floor_url = url.replace("postgresql+psycopg://", "postgresql://")
+        floor_engine = make_engine(floor_url)
+        with floor_engine.begin() as connection:  # the floor's seqs
+            connection.execute(text("CREATE SEQUENCE floor_seq"))
+            connection.execute(text("SELECT nextval('floor_seq')"))
+        floor_engine.dispose()
         process, floor = serve(
             [sys.executable, "-m", "uvicorn", "floor_server:app", "--app-dir", str(Path(__file__).parent / "support"),
              "--workers", "2", "--log-level", "warning"],
-            env={"FLOOR_DATABASE_URL": floor_url},
+            env={"FLOOR_DATABASE_URL": floor_url.replace("postgresql+psycopg://", "postgresql://")},
         )  # fmt: skip
         floor_cards = httpx.get(f"{floor}/api/v1/trains/{TRAIN}/board").json()["cards"]
         floor_pids = workers(process.pid)
         bottom = uvloop.run(phase(floor, token, floor_cards, plan, idle_clients=0, cpu=lambda: cpu_seconds(floor_pids)))
-        report("the floor (bench/support/floor_server.py), phase 1", bottom)
+        report("the floor (bench/support/floor_server.py, 2 workers on PostgreSQL), phase 1", bottom)
         print("  artsync against the floor, from the edit's request:")
         ours_cpu, floor_cpu = per_message(first), per_message(bottom)
         print(

@@ -5,7 +5,8 @@ request to its arrival at every client, the events missing (a dropped client mis
 out of order, each worker's resident memory, and the garbage collector's pauses in each worker
 (`GET /api/v1/health/worker`: while the edits went on, the longest pause over 20 ms and how many there were;
 and the longest since the worker started, people joining included). Targets at 1,000 clients:
-p99 ≤ 100 ms, nothing missing, ≤ 100 MiB per worker, no pause over 20 ms. Flags: --sizes, --rate, --seconds.
+p99 ≤ 100 ms, nothing missing, ≤ 100 MiB per worker, no pause over 20 ms. Flags: --sizes, --rate, --seconds, and
+--db: the PostgreSQL server to run on (the machine's own by default), or `sqlite` (one worker).
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ import uvloop
 import live
 from edit_path import train_with_token
 from live import percentile, phase, serve, stop
-from support.postgres import schemas
-from support.procs import cpu_seconds, workers
+from support.postgres import postgres_url, schemas, sqlite_file
+from support.procs import cpu_seconds, machine, workers
 
 
 def resident_mib(pid: int) -> float:
@@ -52,20 +53,30 @@ def main() -> None:
     parser.add_argument("--sizes", default="150,300,600,1000", help="client counts (150,300,600,1000)")
     parser.add_argument("--rate", type=int, default=20, help="edits per second (20)")
     parser.add_argument("--seconds", type=float, default=4, help="seconds of edits at each size (4)")
+    parser.add_argument(
+        "--db", default=None, help="a PostgreSQL URL (the machine's own by default), or `sqlite` for an SQLite file"
+    )
     args = parser.parse_args()
-    with schemas() as (url,):
-        grow(url, args)
+    print(f"the machine: {machine()}")
+    if args.db == "sqlite":
+        with sqlite_file() as url:
+            grow(url, args)
+    else:
+        with schemas(1, postgres_url(args.db)) as (url,):
+            grow(url, args)
 
 
 def grow(url: str, args: argparse.Namespace) -> None:
     """The scale table on the database at ``url``."""
     token = train_with_token(url, "art")
-    process, base = serve([sys.executable, "-m", "artsync", "serve", "--workers", "2", "--db", url])
+    count, store = (1, "SQLite") if url.startswith("sqlite") else (2, "PostgreSQL")
+    process, base = serve([sys.executable, "-m", "artsync", "serve", "--workers", str(count), "--db", url])
     try:
         board = httpx.get(f"{base}/api/v1/trains/PAY/board", headers={"Authorization": f"Bearer {token}"}).json()
         cards = [c for c in board["cards"] if c["iteration"] is not None][:150]
         print(
-            f"live board as the room grows: serve --workers 2 on PostgreSQL, {args.rate} edits/s for {args.seconds:g} s"
+            f"live board as the room grows: serve --workers {count} on {store},"
+            f" {args.rate} edits/s for {args.seconds:g} s"
         )
         print(
             "  clients   p50 ms   p99 ms   missing  dup  order   RSS MiB per worker   GC pauses > 20 ms while editing:"
@@ -78,7 +89,7 @@ def grow(url: str, args: argparse.Namespace) -> None:
                 phase(base, token, cards, [(args.seconds, args.rate)], idle_clients=0, cpu=partial(cpu_seconds, server))
             )
             values = result["sustained_from_request"]
-            figures = worker_figures(base, token)
+            figures = worker_figures(base, token, count)
             memory = " / ".join(f"{resident_mib(pid):.0f}" for pid in figures)
             began, ended = result["window"]
             during = [

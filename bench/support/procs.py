@@ -19,3 +19,10 @@ def workers(pid: int) -> list[int]:
     """The server process and its children (uvicorn's workers)."""
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     return [pid, *(int(c) for c in children)]
+
+
+def machine() -> str:
+    """The machine as a run found it: its cores and load average, printed beside the figures (a busy machine's
+    figures are not a quiet one's)."""
+    one, five, fifteen = os.getloadavg()
+    return f"{os.cpu_count()} cores, load average {one:.2f} / {five:.2f} / {fifteen:.2f} (1 / 5 / 15 min) at the start"
