@@ -99,7 +99,9 @@ def test_events_heard_with_their_notification_keep_the_order_and_fill_gaps_from_
             await asyncio.sleep(0.01)  # waiting for the log read, not timing it
         hub.hear(await asyncio.to_thread(payload, 3))  # heard again: already delivered
         await asyncio.to_thread(make_moves, engine, PLANNED[2:3])  # seq 4
-        hub.hear(await asyncio.to_thread(payload, 4))  # exactly the next: handed out at once
+        hub.hear(await asyncio.to_thread(payload, 4))  # exactly the next: no read of the log, and
+        assert sub.queue.qsize() == 2  # 2 and 3, not yet 4 ...
+        await asyncio.sleep(0)  # ... handed out as the loop turns, with whatever was heard alongside it
         seqs = []
         while not sub.queue.empty():
             seqs.append(sub.queue.get_nowait().seq)

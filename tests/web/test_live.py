@@ -262,14 +262,16 @@ def test_events_go_straight_to_a_client_that_keeps_up_and_wait_in_order_for_one_
 
 
 class Transport:
-    """What uvicorn's protocol writes to: the bytes, and whether it is closing."""
+    """What uvicorn's protocol writes to: the bytes, how many writes, and whether it is closing."""
 
     def __init__(self) -> None:
         self.written = bytearray()
+        self.writes = 0
         self.closing = False
 
     def write(self, data: bytes) -> None:
         self.written += data
+        self.writes += 1
 
     def is_closing(self) -> bool:
         return self.closing
@@ -322,7 +324,7 @@ def test_the_hub_writes_each_event_as_one_text_frame_straight_to_a_socket_that_t
         writer.stalled = asyncio.get_running_loop().create_future()
         big = '{"type": "event", "seq": 2, "title": "' + "x" * 70_000 + '"}'  # a 64-bit length
         for message in (Outgoing(1, '{"type": "event", "seq": 1, "title": "Pay → ✓"}'), Outgoing(2, big)):
-            assert writer.offer(message)
+            assert writer.offer_one(message)
         assert frames_in(transport.written) == ['{"type": "event", "seq": 1, "title": "Pay → ✓"}', big]
         assert websocket.sent == []
         for pause in ("writable", "close_sent", "closing"):
@@ -336,8 +338,45 @@ def test_the_hub_writes_each_event_as_one_text_frame_straight_to_a_socket_that_t
             before = len(transport.written)
             seq = 3 + len(websocket.sent)
             writer.stalled = asyncio.get_running_loop().create_future()
-            assert writer.offer(Outgoing(seq, f"event {seq}"))
+            assert writer.offer_one(Outgoing(seq, f"event {seq}"))
             assert len(transport.written) == before and websocket.sent[-1] == f"event {seq}", pause
+
+    asyncio.run(scenario())
+
+
+def test_events_heard_together_reach_a_client_in_one_write_in_order_and_once() -> None:
+    """In a burst, the events the hub heard while its loop was busy go out together: one write per client for all
+    of them, each still its own frame, in seq order; a client that joined midway gets only what it has not had."""
+    import asyncio
+    import json
+
+    from artsync.realtime.hub import Hub, Subscription
+    from artsync.web.live import Socket, Writer
+
+    async def scenario() -> None:
+        hub = Hub(None)  # type: ignore[arg-type]  (fan-out only: no database)
+        hub.loop = asyncio.get_running_loop()
+        hub.delivered[TRAIN] = 0
+        clients = []
+        for joined_after in (0, 2):  # the second has had events 1 and 2 from the log already
+            transport, sub = Transport(), Subscription(TRAIN, 0, lambda: None)
+            writer = Writer(None, joined_after, Socket(protocol_with(transport)))  # type: ignore[arg-type]
+            writer.stalled = asyncio.get_running_loop().create_future()
+            sub.direct = writer.offer
+            hub.subscribers.setdefault(TRAIN, set()).add(sub)
+            clients.append(transport)
+        for seq in (1, 2, 3, 4):  # heard one after another, before the loop turns
+            hub.offer(TRAIN, {"seq": seq, "title": f"move {seq}"})
+        assert all(t.writes == 0 for t in clients)  # held until the loop has heard them all
+        hub.fan_out(TRAIN)  # what a heartbeat or a read of the log does first: nothing held stays behind
+        await asyncio.sleep(0)  # the release finds nothing left
+        first, second = clients
+        assert first.writes == 1 and [json.loads(f)["seq"] for f in frames_in(first.written)] == [1, 2, 3, 4]
+        assert [json.loads(f)["seq"] for f in frames_in(second.written)] == [3, 4]
+        assert hub.latest(TRAIN) == 4
+        hub.offer(TRAIN, {"seq": 5, "title": "move 5"})
+        await asyncio.sleep(0)  # the loop turns: released alone
+        assert first.writes == 2 and json.loads(frames_in(first.written)[-1])["seq"] == 5
 
     asyncio.run(scenario())
 

@@ -25,7 +25,7 @@ from websockets.protocol import State
 
 from artsync.domain.permissions import Action, allowed
 from artsync.errors import ArtsyncError
-from artsync.realtime.hub import Hub, Outgoing, Subscription, event_message
+from artsync.realtime.hub import Hub, Outgoing, Run, Subscription, event_message
 from artsync.services.auth import Credential, Lapse, lapsed
 from artsync.web import problems
 from artsync.web.deps import caller_of
@@ -261,8 +261,28 @@ class Writer:
         if self.wanted(message):
             await self.websocket.send_text(message.text)
 
-    def offer(self, message: Outgoing) -> bool:
-        """Write ``message`` now, from the hub's fan-out; a write that must wait is left to the client's task."""
+    def offer(self, run: Run) -> int:
+        """Write a run of messages now, from the hub's fan-out: how many were taken (sent, or left to finish by the
+        client's task when a write must wait); the hub queues the rest behind them."""
+        messages = run.messages
+        seqs = [m.seq for m in messages if not m.heartbeat]  # a run's events follow each other
+        if (
+            self.socket is not None
+            and (not seqs or seqs[0] > self.last)  # every one wanted
+            and self.stalled is not None
+            and not self.stalled.done()
+            and self.socket.write(run.frames)
+        ):
+            if seqs:
+                self.last = seqs[-1]
+            return len(messages)
+        for taken, message in enumerate(messages):
+            if not self.offer_one(message):
+                return taken
+        return len(messages)
+
+    def offer_one(self, message: Outgoing) -> bool:
+        """Write ``message`` now; a write that must wait is left to the client's task. False: not taken."""
         if self.stalled is None or self.stalled.done():
             return False  # the client's task is busy: the message waits in the queue, behind the others
         if not self.wanted(message):
