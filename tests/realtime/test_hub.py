@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 
+import pytest
 from sqlalchemy.orm import Session
 
 from artsync.formats.demo import demo_plan
@@ -11,7 +13,7 @@ from artsync.realtime import hub as hub_module
 from artsync.realtime.hub import Hub
 from artsync.services.cards import move_card
 from artsync.services.plans import import_plan
-from artsync.store.db import session_factory
+from artsync.store.db import make_engine, session_factory
 from tests.personas import ADMIN
 
 PLAN = demo_plan("small")
@@ -128,3 +130,59 @@ def test_a_quiet_train_gets_heartbeats_with_its_latest_seq(engine) -> None:
 
     beats = asyncio.run(scenario())
     assert all(b.heartbeat and json.loads(b.text) == {"type": "heartbeat", "seq": 1} for b in beats)
+
+
+@pytest.fixture
+def sqlite_engine(migrated_sqlite, tmp_path):
+    """An SQLite database at the newest migration: where no NOTIFY brings a change back to the process."""
+    shutil.copyfile(migrated_sqlite, tmp_path / "artsync.db")
+    engine = make_engine(f"sqlite:///{tmp_path / 'artsync.db'}")
+    yield engine
+    engine.dispose()
+
+
+def test_a_change_this_process_commits_reaches_its_clients_without_a_read_of_the_log(sqlite_engine) -> None:
+    """With no NOTIFY to bring an edit back (SQLite: one process), the committing thread hands the hub the events
+    it appended: they arrive in order with nothing read from the log, and a gap is still filled from the log."""
+    from artsync.services.transaction import WAKE
+
+    with Session(sqlite_engine) as db:
+        import_plan(db, actor=ADMIN, plan=PLAN)
+
+    async def scenario() -> tuple[list[int], int]:
+        hub = Hub(session_factory(sqlite_engine), poll_seconds=3600, heartbeat_seconds=3600)
+        await hub.start()
+        reads = 0
+        read_events = hub.read_events
+
+        def counted(*args: object) -> list:
+            nonlocal reads
+            reads += 1
+            return read_events(*args)  # type: ignore[arg-type]
+
+        hub.read_events = counted  # type: ignore[method-assign]
+        sub = await hub.subscribe("SHOP", lambda: None)
+        held: list[tuple[str, list]] = []
+
+        def edit(refs: list[str], hand_out: bool = True) -> None:
+            with Session(sqlite_engine, expire_on_commit=False) as db:
+                db.info[WAKE] = lambda trains, appended: held.extend(appended.items())
+                for ref in refs:
+                    move_card(db, actor=ADMIN, train_key="SHOP", ref=ref, to_iteration=None)
+            if hand_out:
+                for train, events in held:
+                    hub.hand_out(train, events)  # from the committing thread, as the server does
+            held.clear()
+
+        await asyncio.to_thread(edit, PLANNED[:3])  # seqs 2, 3, 4
+        seqs = [(await asyncio.wait_for(sub.queue.get(), timeout=10)).seq for _ in range(3)]
+        before_gap = reads
+        await asyncio.to_thread(edit, PLANNED[3:4], False)  # seq 5, never handed out
+        await asyncio.to_thread(edit, PLANNED[4:5])  # seq 6: a gap, filled from the log
+        seqs += [(await asyncio.wait_for(sub.queue.get(), timeout=10)).seq for _ in range(2)]
+        await hub.stop()
+        return seqs, before_gap
+
+    seqs, reads_before_gap = asyncio.run(scenario())
+    assert seqs == [2, 3, 4, 5, 6]
+    assert reads_before_gap == 0

@@ -96,10 +96,10 @@ def session(db: str | None, *, migrate: bool = False) -> Iterator[tuple[Session,
             if settings.redis_url:
                 # Servers that relay by Redis hear of the change at once (PostgreSQL's NOTIFY rides in the
                 # transaction itself); without either, they find it at their next poll.
-                from artsync.realtime.notify import REDIS_CREDENTIALS, publish
+                from artsync.realtime.notify import REDIS_CREDENTIALS, publish, publish_woken
                 from artsync.services.transaction import FORGET, WAKE
 
-                db_session.info[WAKE] = functools.partial(publish, settings.redis_url)
+                db_session.info[WAKE] = functools.partial(publish_woken, settings.redis_url)
                 db_session.info[FORGET] = functools.partial(publish, settings.redis_url, [REDIS_CREDENTIALS])
             yield db_session, Actor.local(settings.actor)
     finally:

@@ -214,6 +214,24 @@ class Hub:
         else:
             self.loop.call_soon_threadsafe(self.schedule, train)
 
+    def hand_out(self, train: str, events: list[Event]) -> None:
+        """Deliver events this process committed, which no notification brings back to it (SQLite), without
+        reading the log — as ``offer`` does, and it reads the log on any gap; safe to call from any thread."""
+        if self.loop is None or self.loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self.loop:
+            self.offer_events(train, events)
+        else:
+            self.loop.call_soon_threadsafe(self.offer_events, train, events)
+
+    def offer_events(self, train: str, events: list[Event]) -> None:
+        for event in events:
+            self.offer(train, event.as_dict())
+
     def schedule(self, train: str) -> None:
         if train in self.subscribers and train not in self.pending:
             self.pending.add(train)

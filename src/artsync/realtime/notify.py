@@ -183,6 +183,12 @@ def publish(redis_url: str, trains: list[str]) -> None:
         client.close()
 
 
+def publish_woken(redis_url: str, trains: list[str], appended: object = None) -> None:
+    """``publish`` as a session's wake after a commit (``services/transaction.WAKE``): the servers read the
+    events from the log, so those appended here are not sent."""
+    publish(redis_url, trains)
+
+
 def make_relay(database_url: str, redis_url: str | None, hub: Hub, forget: Callable[[], None]) -> Relay:
     """Redis when configured, else PostgreSQL LISTEN/NOTIFY, else (SQLite) nothing; ``forget`` is called when
     another process says credentials changed."""

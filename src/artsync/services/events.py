@@ -15,7 +15,7 @@ from artsync.domain.events import Event
 from artsync.domain.permissions import Action, Actor
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_train
-from artsync.services.transaction import CHANGED_TRAINS, NOTIFY_CHANNEL
+from artsync.services.transaction import APPENDED, CHANGED_TRAINS, NOTIFY_CHANNEL
 from artsync.store.mapping import event_value, utc_now
 from artsync.store.models import EventRow, TrainRow
 
@@ -56,6 +56,7 @@ def append_event(
         db.add(row)
         db.flush()
         event = event_value(row)
+        db.info.setdefault(APPENDED, {}).setdefault(train.key, []).append(event)  # this process hands it out
     db.info.setdefault(CHANGED_TRAINS, set()).add(train.key)  # woken after commit (services/transaction.py)
     return event
 
@@ -95,6 +96,8 @@ def append_events(db: Session, *, train: TrainRow, actor: Actor, changes: list[C
     if db.get_bind().dialect.name == "postgresql":
         db.execute(text("SELECT pg_notify(:channel, :payload)"),
                    {"channel": NOTIFY_CHANNEL, "payload": json.dumps({"train": train.key})})  # fmt: skip
+    else:
+        db.info.setdefault(APPENDED, {}).setdefault(train.key, []).extend(events)
     db.info.setdefault(CHANGED_TRAINS, set()).add(train.key)
     return events
 

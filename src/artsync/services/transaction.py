@@ -30,8 +30,9 @@ from artsync.store.db import WRITE_OPTION, reachable
 log = logging.getLogger("artsync.live")
 
 WRITING = "artsync.writing"
-WAKE = "artsync.wake"  # session info: called with the changed trains' keys after a commit
+WAKE = "artsync.wake"  # session info: called after a commit with the changed trains' keys and APPENDED
 CHANGED_TRAINS = "artsync.changed_trains"  # filled by services.events.append_event
+APPENDED = "artsync.appended"  # by train, the events appended where no NOTIFY carries them (SQLite): handed out as such
 FORGET = "artsync.forget"  # session info: called after a commit that changed who holds which credential or role
 CREDENTIALS = "artsync.credentials_changed"  # set by credentials_changed
 NOTIFY_CHANNEL = "artsync_events"  # PostgreSQL: what the servers LISTEN on (events, and credentials changed)
@@ -68,16 +69,18 @@ def transaction(db: Session) -> Iterator[None]:
     finally:
         db.info.pop(WRITING, None)
         db.info.pop(CHANGED_TRAINS, None)
+        db.info.pop(APPENDED, None)
         db.info.pop(CREDENTIALS, None)
 
 
 def wake_after_commit(db: Session) -> None:
     """Tell the live hub and the other processes which trains' logs grew; never fails the change."""
     changed = db.info.pop(CHANGED_TRAINS, None)
+    appended = db.info.pop(APPENDED, None) or {}
     wake = db.info.get(WAKE)
     if changed and wake is not None:
         try:
-            wake(sorted(changed))
+            wake(sorted(changed), appended)
         except Exception:  # the change is committed; a client that missed the wake catches up from the log
             log.warning("could not wake the live boards after a commit", exc_info=True)
 

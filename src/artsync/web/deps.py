@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import hmac
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, HTTPException, Request, Response
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
+from artsync.domain.events import Event
 from artsync.errors import ForbiddenError, UnauthenticatedError
 from artsync.services.auth import Credential, session_actor, token_actor
 from artsync.services.transaction import FORGET, WAKE
@@ -23,12 +24,17 @@ CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
-def wake_boards(app: Any, trains: list[str]) -> None:
-    """After a change commits (``services/transaction.py`` calls it): wake this process's hub, tell the others."""
+def wake_boards(app: Any, trains: list[str], appended: Mapping[str, list[Event]] | None = None) -> None:
+    """After a change commits (``services/transaction.py`` calls it): hand this process's hub the events it
+    appended, or wake it to read them from the log; tell the other processes."""
     relay = app.state.relay
     for train in trains:
         if not relay.echoes:
-            app.state.hub.wake(train)
+            events = (appended or {}).get(train)
+            if events:
+                app.state.hub.hand_out(train, events)  # no read of the log for what this process just wrote
+            else:
+                app.state.hub.wake(train)
         relay.announce(train)
 
 

@@ -9,6 +9,7 @@ answered 202 at once, so a sprint changed in the tracker reaches every open boar
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import logging
@@ -110,7 +111,7 @@ def pull_in_background(app: Any, train: str) -> None:
         return  # a pull is running: it reads what the webhook announced, or the next webhook's will
     try:
         with app.state.sessions() as db:
-            db.info[WAKE] = lambda trains: wake_boards(app, trains)
+            db.info[WAKE] = functools.partial(wake_boards, app)
             actor = connection_actor(get_connection(db, actor=system_actor(train), train_key=train))
             sync_round(db, actor=actor, train_key=train)
     except Exception:  # the tracker or the database away: logged, and on the connection when it can be

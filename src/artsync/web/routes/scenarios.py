@@ -8,6 +8,7 @@ and is kept on the scenario (``GET`` it); ``POST …/solve/stop`` ends it with t
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from typing import Any
@@ -144,7 +145,7 @@ def solve_in_background(app: Any, actor: Any, train: str, key: str) -> None:
     """One solve on the server's solver thread; its progress told to every live board of the train."""
     try:
         with app.state.sessions() as db:
-            db.info[WAKE] = lambda trains: wake_boards(app, trains)
+            db.info[WAKE] = functools.partial(wake_boards, app)
             solve_scenario(db, actor=actor, train_key=train, key=key, started=True,
                            on_progress=lambda skey, progress: tell(app, train, skey, progress))  # fmt: skip
     except Exception:  # kept off the request: the scenario is back to "new", and the log says why
