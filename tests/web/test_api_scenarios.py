@@ -81,6 +81,17 @@ def test_a_running_solve_tells_its_progress_to_the_live_boards(served: Served) -
 
 
 def test_a_scenario_may_be_solved_by_cp_sat_and_says_so(served: Served, monkeypatch) -> None:
+    from datetime import date
+
+    from artsync.formats.demo import DEMO_PI_START
+    from artsync.services import scenarios
+
+    class PlanningDay(date):  # the draft is made as the PI begins: no iteration is over, every milestone can be met
+        @classmethod
+        def today(cls) -> date:
+            return DEMO_PI_START
+
+    monkeypatch.setattr(scenarios, "date", PlanningDay)
     body = {"name": "Drafted by CP-SAT", "kind": "draft", "time_limit": 5, "solver": "cp-sat"}
     made = served.client.post(f"{BASE}/scenarios", json=body, headers=served.as_("rte"))
     assert made.status_code == 201 and made.json()["solver"] == "cp-sat"
