@@ -68,6 +68,18 @@ def client_package(served: Served, tmp_path: Path) -> Iterator[ModuleType]:
             del sys.modules[name]
 
 
+def test_every_write_declares_the_csrf_header_a_browser_sends_and_no_read_does(served: Served) -> None:
+    doc = served.client.get("/api/v1/openapi.json").json()
+    declared = {
+        (method, path): [p for p in operation.get("parameters", []) if p["name"] == "X-CSRF-Token"]
+        for path, operations in doc["paths"].items()
+        for method, operation in operations.items()
+    }
+    writes = [key for key in declared if key[0] not in ("get", "head")]
+    assert writes and all(len(declared[key]) == 1 and declared[key][0]["in"] == "header" for key in writes)
+    assert not any(found for (method, _), found in declared.items() if method in ("get", "head"))
+
+
 def test_a_generated_client_reads_the_board_moves_a_card_and_reads_the_findings(
     served: Served, client_package: ModuleType
 ) -> None:

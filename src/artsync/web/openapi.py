@@ -1,4 +1,5 @@
-"""The OpenAPI document says what the API does: every error a route can answer, as problem+json.
+"""The OpenAPI document says what the API does: every error a route can answer, as problem+json, and the CSRF
+header every write takes with a browser's cookie.
 
 FastAPI documents each route's success and its 422 (as plain JSON); artsync answers
 every error as ``application/problem+json`` and may answer 400, 401, 403, 404, 409, 412,
@@ -14,6 +15,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
+
+from artsync.web.deps import CSRF_HEADER
 
 PROBLEM = {
     "title": "Problem",
@@ -48,6 +51,13 @@ WORDS = {
     502: "The team's tracker (Jira, Azure DevOps) could not be read or written; `detail` says why.",
     503: "The database cannot be reached right now; try again.",
 }
+CSRF_PARAMETER = {
+    "name": CSRF_HEADER,
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "With a browser's session cookie: the page's CSRF token (not needed with a Bearer token).",
+}
 READ_ERRORS = (400, 401, 403, 404, 422, 503)
 WRITE_ERRORS = (*READ_ERRORS, 409, 413)
 VERSIONED_ERRORS = (412, 428)
@@ -75,6 +85,8 @@ def describe_errors(app: FastAPI) -> None:
         problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
         for item in schema.get("paths", {}).values():
             for method, operation in item.items():
+                if method not in ("get", "head"):  # a write (web/deps.get_caller checks the token)
+                    operation.setdefault("parameters", []).append(CSRF_PARAMETER)
                 responses = operation.setdefault("responses", {})
                 for code in error_codes(method, operation):
                     responses[str(code)] = {"description": WORDS[code], "content": problem}
