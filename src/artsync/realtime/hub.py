@@ -203,20 +203,19 @@ class Hub:
 
     def wake(self, train: str) -> None:
         """Say that ``train`` has new events; safe to call from any thread."""
-        if self.loop is None or self.loop.is_closed():
-            return
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is self.loop:
-            self.schedule(train)
-        else:
-            self.loop.call_soon_threadsafe(self.schedule, train)
+        self.on_loop(self.schedule, train)
 
     def hand_out(self, train: str, events: list[Event]) -> None:
         """Deliver events this process committed, which no notification brings back to it (SQLite), without
         reading the log — as ``offer`` does, and it reads the log on any gap; safe to call from any thread."""
+        self.on_loop(self.offer_events, train, events)
+
+    def offer_events(self, train: str, events: list[Event]) -> None:
+        for event in events:
+            self.offer(train, event.as_dict())
+
+    def on_loop(self, call: Callable[..., None], *arguments: Any) -> None:
+        """Run ``call`` on the hub's loop: now when called there, else as soon as the loop gets to it."""
         if self.loop is None or self.loop.is_closed():
             return
         try:
@@ -224,13 +223,9 @@ class Hub:
         except RuntimeError:
             running = None
         if running is self.loop:
-            self.offer_events(train, events)
+            call(*arguments)
         else:
-            self.loop.call_soon_threadsafe(self.offer_events, train, events)
-
-    def offer_events(self, train: str, events: list[Event]) -> None:
-        for event in events:
-            self.offer(train, event.as_dict())
+            self.loop.call_soon_threadsafe(call, *arguments)
 
     def schedule(self, train: str) -> None:
         if train in self.subscribers and train not in self.pending:
