@@ -52,7 +52,8 @@ class Settings(BaseSettings):
         default=1.0,
         gt=0,
         description="Seconds between two checks of the credentials behind open live connections: a revoked "
-        "token or session, or a role taken away, closes its connections within this time.",
+        "token or session, or a role taken away, closes its connections within this time (at once when the "
+        "server hears of the change).",
     )
 
     identity_cache_seconds: float = Field(

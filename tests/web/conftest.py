@@ -48,6 +48,14 @@ class Served:
 
 @pytest.fixture
 def served(engine, database_url) -> Iterator[Served]:
+    tokens = populate(engine)
+    app = create_app(Settings(database_url=database_url))
+    with TestClient(app, base_url="http://testserver") as client:
+        yield Served(client, tokens, database_url)
+
+
+def populate(engine) -> dict[str, str]:
+    """The small demo train and its people, one per persona; their API tokens, by persona."""
     tokens = {}
     with Session(engine, expire_on_commit=False) as db:
         import_plan(db, actor=ADMIN, plan=demo_plan("small"))
@@ -56,9 +64,7 @@ def served(engine, database_url) -> Iterator[Served]:
             password = PASSWORD if persona in SIGN_IN else None
             add_user(db, actor=ADMIN, name=persona, train_key=TRAIN, role=role, team_key=team, password=password)
             tokens[persona] = create_token(db, actor=ADMIN, user_name=persona).token
-    app = create_app(Settings(database_url=database_url))
-    with TestClient(app, base_url="http://testserver") as client:
-        yield Served(client, tokens, database_url)
+    return tokens
 
 
 def sign_in(client: TestClient, name: str, password: str = PASSWORD, next: str = "/") -> httpx.Response:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
+from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from tests.web.conftest import TEAM, TRAIN, Served, card_of
@@ -195,6 +198,60 @@ def test_an_open_live_connection_of_a_browser_closes_when_its_session_ends(serve
             engine.dispose()
         closed, reason = closing_code(socket)
     assert closed == 4401 and "signed out" in reason
+
+
+def signed_in_and_live(database_url: str, end: Callable[[TestClient, str], None]) -> WebSocketDisconnect:
+    """A member signed in on a server whose next check of its live connections is an hour away, watching the
+    board live; ``end`` ends the session (given the client and its CSRF token). How the connection closed — it must
+    close before the train's second heartbeat (10 s apart) for there to be an answer."""
+    import re
+
+    from artsync.settings import Settings
+    from artsync.web.app import create_app
+    from tests.web.conftest import sign_in
+
+    app = create_app(Settings(database_url=database_url, live_recheck_interval=3600))
+    with TestClient(app, base_url="http://testserver") as client:
+        assert sign_in(client, "member").status_code == 303
+        csrf = re.search(r'name="csrf-token" content="([^"]+)"', client.get(f"/trains/{TRAIN}").text)
+        assert csrf is not None
+        with client.websocket_connect(f"/api/v1/trains/{TRAIN}/live") as socket:
+            end(client, csrf.group(1))
+            heartbeats = 0
+            with pytest.raises(WebSocketDisconnect) as closed:
+                while heartbeats < 2:
+                    heartbeats += socket.receive_json()["type"] == "heartbeat"
+    return closed.value
+
+
+def test_a_connection_closes_as_soon_as_its_server_signs_it_out_not_at_the_next_check(served: Served) -> None:
+    def sign_out(client: TestClient, csrf: str) -> None:
+        client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False)
+
+    closed = signed_in_and_live(served.database_url, sign_out)
+    assert closed.code == 4401 and "signed out" in closed.reason
+
+
+def test_a_connection_closes_as_soon_as_its_server_hears_of_a_revocation_elsewhere(postgres_url) -> None:
+    # PostgreSQL: another process's change reaches every server by the NOTIFY in its own transaction.
+    from sqlalchemy.orm import Session
+
+    from artsync.services.auth import revoke_sessions
+    from artsync.store.db import make_engine, migrate
+    from tests.personas import ADMIN
+    from tests.web.conftest import populate
+
+    engine = make_engine(postgres_url)
+    migrate(engine)
+    populate(engine)
+
+    def revoke_elsewhere(_client: TestClient, _csrf: str) -> None:  # as the command line would
+        with Session(engine) as db:
+            revoke_sessions(db, actor=ADMIN, user_name="member")
+
+    closed = signed_in_and_live(postgres_url, revoke_elsewhere)
+    engine.dispose()
+    assert closed.code == 4401 and "signed out" in closed.reason
 
 
 def test_a_client_gone_without_a_close_frame_ends_its_stream_quietly() -> None:

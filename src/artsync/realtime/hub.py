@@ -40,6 +40,21 @@ POLL_SECONDS = 2.0
 HEARTBEAT_SECONDS = 10.0
 
 
+def on_loop(loop: asyncio.AbstractEventLoop | None, call: Callable[..., None], *arguments: Any) -> None:
+    """Run ``call`` on ``loop``: now when called there, else as soon as the loop gets to it (from any thread);
+    nothing once the loop is gone."""
+    if loop is None or loop.is_closed():
+        return
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is loop:
+        call(*arguments)
+    else:
+        loop.call_soon_threadsafe(call, *arguments)
+
+
 def event_message(event: Event) -> dict[str, Any]:
     """The live-channel message for one event."""
     return {"type": "event", **event.as_dict()}
@@ -215,17 +230,7 @@ class Hub:
             self.offer(train, event.as_dict())
 
     def on_loop(self, call: Callable[..., None], *arguments: Any) -> None:
-        """Run ``call`` on the hub's loop: now when called there, else as soon as the loop gets to it."""
-        if self.loop is None or self.loop.is_closed():
-            return
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is self.loop:
-            call(*arguments)
-        else:
-            self.loop.call_soon_threadsafe(call, *arguments)
+        on_loop(self.loop, call, *arguments)
 
     def schedule(self, train: str) -> None:
         if train in self.subscribers and train not in self.pending:

@@ -122,7 +122,9 @@ def create_app(settings: Settings) -> FastAPI:
     sessions = session_factory(engine)
     hub = Hub(sessions, poll_seconds=settings.live_poll_interval)
     watch = Watch(sessions, settings.live_recheck_interval)
-    identities = Identities(settings.identity_cache_seconds)
+    # Credentials changed (heard from PostgreSQL or Redis, or committed here): forget who was who, and look at
+    # the open live connections at once rather than at the next check.
+    identities = Identities(settings.identity_cache_seconds, on_forget=watch.soon)
     pauses = health.Pauses()
     relay = make_relay(settings.database_url, settings.redis_url, hub, identities.forget)
 

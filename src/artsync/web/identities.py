@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from artsync.domain.permissions import Actor
@@ -36,9 +37,10 @@ class Caller:
 class Identities:
     """This process's short memory of who holds which credential."""
 
-    def __init__(self, seconds: float, size: int = SIZE) -> None:
+    def __init__(self, seconds: float, size: int = SIZE, on_forget: Callable[[], None] | None = None) -> None:
         self.seconds = seconds
         self.size = size
+        self.on_forget = on_forget  # told after each forget(), from whichever thread forgot
         self.known: OrderedDict[Credential, tuple[float, Caller]] = OrderedDict()
         self.generation = 0  # bumped by forget(), so a lookup that began before it is not remembered
         self.lock = threading.Lock()  # forget() comes from the threads that commit, too
@@ -71,3 +73,5 @@ class Identities:
         with self.lock:
             self.generation += 1
             self.known.clear()
+        if self.on_forget is not None:
+            self.on_forget()

@@ -25,7 +25,7 @@ from websockets.protocol import State
 
 from artsync.domain.permissions import Action, allowed
 from artsync.errors import ArtsyncError
-from artsync.realtime.hub import Hub, Outgoing, Run, Subscription, event_message
+from artsync.realtime.hub import Hub, Outgoing, Run, Subscription, event_message, on_loop
 from artsync.services.auth import Credential, Lapse, lapsed
 from artsync.web import problems
 from artsync.web.deps import caller_of
@@ -41,10 +41,12 @@ log = logging.getLogger("artsync.live")
 
 
 class Watch:
-    """The credentials behind this process's open live connections, checked again every ``interval`` seconds.
+    """The credentials behind this process's open live connections, checked again every ``interval`` seconds, and
+    at once when this process hears that credentials changed (``soon``).
 
     Revoking a token, signing out, ending a user's sessions or taking their role away is a
-    change in the database; each process sees it at its next check, whichever process made it,
+    change in the database; each process sees it when it hears of it (PostgreSQL's NOTIFY in the change's own
+    transaction, Redis, or its own commit) or else at its next check, whichever process made it,
     and closes the connections it no longer allows.
     """
 
@@ -53,6 +55,12 @@ class Watch:
         self.interval = interval
         self.open: dict[int, tuple[Credential, str, Callable[[int, str], None]]] = {}
         self.task: asyncio.Task[None] | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.asked = asyncio.Event()
+
+    def soon(self) -> None:
+        """Check now rather than at the next tick (credentials changed); safe to call from any thread."""
+        on_loop(self.loop, self.asked.set)
 
     def add(self, credential: Credential, train: str, close: Callable[[int, str], None]) -> int:
         token = id(close)
@@ -63,6 +71,7 @@ class Watch:
         self.open.pop(token, None)
 
     async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
         self.task = asyncio.create_task(self.run())
 
     async def stop(self) -> None:
@@ -73,7 +82,9 @@ class Watch:
 
     async def run(self) -> None:
         while True:
-            await asyncio.sleep(self.interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.asked.wait(), self.interval)
+            self.asked.clear()
             try:
                 await self.check()
             except Exception:  # the database away for a moment: look again next time
