@@ -281,10 +281,13 @@ class Hub:
             self.schedule(train)
             return
         held = self.held.setdefault(train, [])
-        if not held and self.loop is not None:
-            self.loop.call_soon(self.release, train)
         held.append(Outgoing(seq, json.dumps({"type": "event", **message})))
         self.delivered[train] = seq
+        if len(held) == 1:  # the first held: handed out as the loop turns (at once by a hub not started)
+            if self.loop is None:
+                self.release(train)
+            else:
+                self.loop.call_soon(self.release, train)
 
     def release(self, train: str) -> None:
         """Hand out what ``offer`` held for ``train``."""
