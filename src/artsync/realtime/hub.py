@@ -81,11 +81,14 @@ class Run:
     while the loop was busy — so a busier hub makes fewer writes per event instead of falling further behind.
     """
 
-    __slots__ = ("joined", "messages")
+    __slots__ = ("first", "joined", "last", "messages")
 
     def __init__(self, messages: tuple[Outgoing, ...]) -> None:
         self.messages = messages
         self.joined: bytes | None = None
+        seqs = [m.seq for m in messages if not m.heartbeat]  # a run's events follow each other
+        self.first = seqs[0] if seqs else None  # its first event's seq and its last; None: heartbeats only
+        self.last = seqs[-1] if seqs else None
 
     @property
     def frames(self) -> bytes:
@@ -218,19 +221,16 @@ class Hub:
 
     def wake(self, train: str) -> None:
         """Say that ``train`` has new events; safe to call from any thread."""
-        self.on_loop(self.schedule, train)
+        on_loop(self.loop, self.schedule, train)
 
     def hand_out(self, train: str, events: list[Event]) -> None:
         """Deliver events this process committed, which no notification brings back to it (SQLite), without
         reading the log — as ``offer`` does, and it reads the log on any gap; safe to call from any thread."""
-        self.on_loop(self.offer_events, train, events)
+        on_loop(self.loop, self.offer_events, train, events)
 
     def offer_events(self, train: str, events: list[Event]) -> None:
         for event in events:
             self.offer(train, event.as_dict())
-
-    def on_loop(self, call: Callable[..., None], *arguments: Any) -> None:
-        on_loop(self.loop, call, *arguments)
 
     def schedule(self, train: str) -> None:
         if train in self.subscribers and train not in self.pending:
@@ -314,9 +314,8 @@ class Hub:
                     sub.on_overflow()
                     break
         self.sent[train] = time.monotonic()
-        events = [m.seq for m in run.messages if not m.heartbeat]
-        if events:
-            self.delivered[train] = max(self.delivered.get(train, 0), events[-1])
+        if run.last is not None:
+            self.delivered[train] = run.last
 
     async def beat(self) -> None:
         """A heartbeat with the latest seq to every client of each train that has been quiet for a while."""

@@ -56,9 +56,14 @@ def append_event(
         db.add(row)
         db.flush()
         event = event_value(row)
-        db.info.setdefault(APPENDED, {}).setdefault(train.key, []).append(event)  # this process hands it out
+        handed_out(db, train, [event])
     db.info.setdefault(CHANGED_TRAINS, set()).add(train.key)  # woken after commit (services/transaction.py)
     return event
+
+
+def handed_out(db: Session, train: TrainRow, events: list[Event]) -> None:
+    """Events no NOTIFY carries (SQLite): kept for this process to hand to its live boards once they commit."""
+    db.info.setdefault(APPENDED, {}).setdefault(train.key, []).extend(events)
 
 
 def draw_seqs(db: Session, train: TrainRow, count: int) -> int:
@@ -97,7 +102,7 @@ def append_events(db: Session, *, train: TrainRow, actor: Actor, changes: list[C
         db.execute(text("SELECT pg_notify(:channel, :payload)"),
                    {"channel": NOTIFY_CHANNEL, "payload": json.dumps({"train": train.key})})  # fmt: skip
     else:
-        db.info.setdefault(APPENDED, {}).setdefault(train.key, []).extend(events)
+        handed_out(db, train, events)
     db.info.setdefault(CHANGED_TRAINS, set()).add(train.key)
     return events
 

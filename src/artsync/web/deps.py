@@ -24,13 +24,13 @@ CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
-def wake_boards(app: Any, trains: list[str], appended: Mapping[str, list[Event]] | None = None) -> None:
+def wake_boards(app: Any, trains: list[str], appended: Mapping[str, list[Event]]) -> None:
     """After a change commits (``services/transaction.py`` calls it): hand this process's hub the events it
     appended, or wake it to read them from the log; tell the other processes."""
     relay = app.state.relay
     for train in trains:
         if not relay.echoes:
-            events = (appended or {}).get(train)
+            events = appended.get(train)
             if events:
                 app.state.hub.hand_out(train, events)  # no read of the log for what this process just wrote
             else:

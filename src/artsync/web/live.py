@@ -276,16 +276,15 @@ class Writer:
         """Write a run of messages now, from the hub's fan-out: how many were taken (sent, or left to finish by the
         client's task when a write must wait); the hub queues the rest behind them."""
         messages = run.messages
-        seqs = [m.seq for m in messages if not m.heartbeat]  # a run's events follow each other
         if (
             self.socket is not None
-            and (not seqs or seqs[0] > self.last)  # every one wanted
+            and (run.first is None or run.first > self.last)  # every one wanted
             and self.stalled is not None
             and not self.stalled.done()
             and self.socket.write(run.frames)
         ):
-            if seqs:
-                self.last = seqs[-1]
+            if run.last is not None:
+                self.last = run.last
             return len(messages)
         for taken, message in enumerate(messages):
             if not self.offer_one(message):
