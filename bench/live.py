@@ -67,9 +67,10 @@ class Client:
     last: int = 0
 
 
-async def listen(url: str, token: str, client: Client, connected: asyncio.Queue[None]) -> None:
+async def listen(url: str, token: str, client: Client, connected: asyncio.Queue[str | None]) -> None:
     """Note when each event arrives (``bench/support/light_ws.py``: raw frames, no timeout per frame — the
-    listener must cost less than what it measures); cancelled when the phase ends."""
+    listener must cost less than what it measures); cancelled when the phase ends. A refused handshake is put on
+    ``connected`` as its reason."""
 
     def arrived(seq: int, now: float) -> None:
         if seq in client.arrivals:
@@ -79,7 +80,10 @@ async def listen(url: str, token: str, client: Client, connected: asyncio.Queue[
         client.arrivals.setdefault(seq, now)
         client.last = max(client.last, seq)
 
-    await light_listen(url, {"Authorization": f"Bearer {token}"}, arrived, lambda: connected.put_nowait(None))
+    try:
+        await light_listen(url, {"Authorization": f"Bearer {token}"}, arrived, lambda: connected.put_nowait(None))
+    except (OSError, RuntimeError) as exc:
+        connected.put_nowait(str(exc))
 
 
 async def idle(url: str, token: str, stop: asyncio.Event) -> None:
@@ -153,12 +157,15 @@ async def phase(
     url = base.replace("http://", "ws://") + f"/api/v1/trains/{TRAIN}/live?after={board['seq']}"
     stop = asyncio.Event()
     clients = [Client(last=board["seq"]) for _ in range(CLIENTS)]
-    connected: asyncio.Queue[None] = asyncio.Queue()
+    connected: asyncio.Queue[str | None] = asyncio.Queue()
     listeners = [asyncio.create_task(listen(url, token, c, connected)) for c in clients]
     idlers = [asyncio.create_task(idle(url, token, stop)) for _ in range(idle_clients)]
     async with asyncio.timeout(30):  # every client connected before the clock starts
-        for _ in clients:
-            await connected.get()
+        refused = [reason for _ in clients if (reason := await connected.get()) is not None]
+    if refused:
+        for listener in (*listeners, *idlers):
+            listener.cancel()
+        raise SystemExit(f"{len(refused)} of {len(clients)} clients could not connect to {base}: {refused[0]}")
     await asyncio.sleep(0.2 if not idle_clients else 1)  # the idle ones too
     # Warm the server before the clock: a second at each rate's pace, unmeasured. Its first edits after start take
     # several times longer than the rest (statements compiled and connections opened in each worker), and a short

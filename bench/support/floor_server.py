@@ -23,6 +23,9 @@ from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 
 URL = os.environ.get("FLOOR_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 CARDS = 150
+# Enough for 100 edits a second (one statement each), and few: the floor serves beside artsync, whose two workers
+# may hold up to 80 of PostgreSQL's 100 connections when a room connects at once.
+CONNECTIONS = 5
 NOTIFY = """SELECT seq, pg_notify('floor_events', '{"type": "event", "seq": ' || seq || '}')
             FROM (SELECT nextval('floor_seq') AS seq) AS next"""
 sockets: set[WebSocket] = set()
@@ -41,7 +44,7 @@ async def fan_out() -> None:
 
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-    for _ in range(10):
+    for _ in range(CONNECTIONS):
         connections.put_nowait(await psycopg.AsyncConnection.connect(URL, autocommit=True))
     listening = asyncio.create_task(fan_out())
     yield
