@@ -28,6 +28,12 @@ class Settings(BaseSettings):
         default="sqlite:///artsync.db",
         description="Database URL: a SQLite file (default ./artsync.db) or postgresql+psycopg://user@host/db.",
     )
+    database_pool: int | None = Field(
+        default=None,
+        ge=1,
+        description="PostgreSQL connections each server process keeps (default 40, its thread pool); `serve` "
+        "gives each worker fewer when PostgreSQL's max_connections cannot hold that many for all of them.",
+    )
     actor: str = Field(
         default_factory=login_name,
         description="The name recorded in the event log for changes made from the command line.",

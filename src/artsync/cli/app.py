@@ -728,20 +728,31 @@ def serve(
     import uvicorn
     from sqlalchemy.engine import make_url
 
-    from artsync.store.db import ensure_schema, make_engine
+    from artsync.store.db import POSTGRES_POOL, connections_allowed, ensure_schema, make_engine, pool_per_worker
 
     settings = settings_for(db)
-    engine = make_engine(settings.database_url)
-    try:
-        ensure_schema(engine)
-    finally:
-        engine.dispose()
-    if workers > 1 and make_url(settings.database_url).get_backend_name() == "sqlite":
+    on_sqlite = make_url(settings.database_url).get_backend_name() == "sqlite"
+    if workers > 1 and on_sqlite:
         err_console.print(
             "SQLite serves from one process: starting 1 worker, not "
             f"{workers} (use PostgreSQL, ARTSYNC_DATABASE_URL=postgresql+psycopg://…, for several)."
         )
         workers = 1
+    engine = make_engine(settings.database_url)
+    try:
+        ensure_schema(engine)
+        allowed = None if on_sqlite else connections_allowed(engine)
+    finally:
+        engine.dispose()
+    if allowed is not None:
+        wanted = settings.database_pool or POSTGRES_POOL
+        pool = pool_per_worker(allowed, workers, wanted)
+        if pool < wanted:
+            err_console.print(
+                f"PostgreSQL takes {allowed} connections: each of the {workers} workers keeps up to {pool}, not "
+                f"{wanted} (raise its max_connections for more; ARTSYNC_DATABASE_POOL sets the number)."
+            )
+        os.environ["ARTSYNC_DATABASE_POOL"] = str(pool)
     os.environ["ARTSYNC_DATABASE_URL"] = settings.database_url  # the workers build their settings from it
     if notify:
         os.environ["ARTSYNC_NOTIFY_IN_SERVER"] = "true"

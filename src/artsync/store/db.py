@@ -1,6 +1,8 @@
 """Engines, sessions and schema migrations.
 
-``make_engine(url)`` builds an engine; nothing here reads the environment.
+``make_engine(url)`` builds an engine; nothing here reads the environment. On PostgreSQL each web worker keeps a
+pool of connections, as many as its threads unless the server's ``max_connections`` cannot hold that many for
+every worker (``pool_per_worker``).
 SQLite gets WAL mode, enforced foreign keys and a busy timeout so that a
 second process waits for a writer instead of failing.
 """
@@ -14,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, bindparam, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlalchemy.exc import TimeoutError as SqlTimeoutError
@@ -28,10 +30,14 @@ WRITE_OPTION = "artsync_write"
 # never waits for a connection while another waits for a thread.
 SQLITE_POOL = 64
 POSTGRES_POOL = 40  # the web server's thread pool
+# PostgreSQL connections left for what is not a web worker: the command line, `notify run`, a backup, psql.
+HEADROOM = 10
+LEAST_POOL = 4  # fewer connections per web worker than this and requests queue for them under any load
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url`` (``sqlite:///path`` or ``postgresql+psycopg://…``)."""
+def make_engine(url: str, pool_size: int | None = None) -> Engine:
+    """An engine for ``url`` (``sqlite:///path`` or ``postgresql+psycopg://…``); on PostgreSQL it keeps
+    ``pool_size`` connections (``POSTGRES_POOL`` by default)."""
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -54,7 +60,7 @@ def make_engine(url: str) -> Engine:
         # connections, and two workers stay within the server's 100. No ping before each use: after a
         # restart the first statement on a stale connection fails (503, Retry-After) and SQLAlchemy drops
         # the whole pool at once, so the retry gets a fresh connection.
-        return create_engine(url, pool_size=POSTGRES_POOL, max_overflow=0, pool_timeout=10)
+        return create_engine(url, pool_size=pool_size or POSTGRES_POOL, max_overflow=0, pool_timeout=10)
     except NoSuchModuleError:
         raise StoreUnavailableError(f"{url!r}: unsupported database; use sqlite:// or postgresql+psycopg://") from None
 
@@ -74,6 +80,31 @@ def sqlite_begin(connection: Any) -> None:
     # busy timeout, instead of failing on a lock upgrade. Reads stay deferred: in WAL mode they never wait.
     writing = connection.get_execution_options().get(WRITE_OPTION, False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+
+def connections_allowed(engine: Engine) -> int:
+    """How many connections PostgreSQL takes from users who are not superusers: ``max_connections`` less the
+    slots it keeps for superusers (and, from PostgreSQL 16, for the roles of ``pg_use_reserved_connections``)."""
+    names = ("max_connections", "superuser_reserved_connections", "reserved_connections")
+    asked = text("SELECT name, setting FROM pg_settings WHERE name IN :names")
+    with reachable(engine), engine.connect() as connection:
+        rows = connection.execute(asked.bindparams(bindparam("names", expanding=True)), {"names": list(names)})
+        found: dict[str, int] = {str(name): int(setting) for name, setting in rows}
+    return found["max_connections"] - sum(found.get(name, 0) for name in names[1:])
+
+
+def pool_per_worker(allowed: int, workers: int, wanted: int | None = None) -> int:
+    """The connections each of ``workers`` web workers may keep when PostgreSQL takes ``allowed``: ``wanted``
+    (``POSTGRES_POOL`` by default) when all fit, beside one listening connection a worker and ``HEADROOM`` for
+    the rest; else as many as fit. Too many workers for the server: InvalidInputError, naming the way out."""
+    fit = (allowed - HEADROOM) // max(workers, 1) - 1
+    if fit < LEAST_POOL:
+        raise InvalidInputError(
+            f"PostgreSQL takes {allowed} connections: not enough for {workers} workers (each needs "
+            f"{LEAST_POOL + 1}, and {HEADROOM} stay free for the command line); use fewer workers or raise "
+            "max_connections"
+        )
+    return min(wanted or POSTGRES_POOL, fit)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -118,7 +118,7 @@ def vocabulary() -> dict[str, tuple[str | int, ...]]:
 
 def create_app(settings: Settings) -> FastAPI:
     """The artsync web app for ``settings``: API under /api/v1, pages, static files, the live channel."""
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, settings.database_pool)
     sessions = session_factory(engine)
     hub = Hub(sessions, poll_seconds=settings.live_poll_interval)
     watch = Watch(sessions, settings.live_recheck_interval)
