@@ -5,16 +5,18 @@ Phase 2: the same with 10 more clients that never read, shorter (2 s + 2 s), to 
 that a client that stops reading does not slow the others.
 Before each phase's clock starts, half a second of edits at each of its rates warms the server (unmeasured: a
 worker's first edits after start compile its statements and open its connections, several times the steady cost).
-Then phase 1 again against the floor (`bench/support/floor_server.py`: the same stack doing the least
-a live board can — one statement per edit, events written straight to the sockets), so every
-figure is printed beside what this machine can do at all, and the ratio.
+Phase 1 runs alternately against artsync and the floor (`bench/support/floor_server.py`: the same stack doing
+the least a live board can — one statement per edit, events written straight to the sockets), both serving
+throughout, so every figure is printed beside what this machine can do at all, and the ratio.
 
 For every edit, the time from its request (and from its response) to its arrival at each
 client is measured; printed are p50 and p99, and the events missing, duplicated or out of
 order at each client. Flags: --clients, --rate, --burst-rate, --seconds, --burst-seconds,
---no-floor, and --db: the PostgreSQL server to run on (a fresh schema in it; the machine's own by default),
-or `sqlite` for artsync on an SQLite file — one worker, as SQLite takes, and the floor still on PostgreSQL,
-which its NOTIFY needs. Only loopback addresses are used; every loop is bounded in count and time.
+--no-floor, --rounds (phase 1 in rounds, alternately against artsync and the floor), --durable-floor (the floor
+keeps each event in a table: its commit then waits for the disk, as artsync's must), and --db: the PostgreSQL
+server to run on (a fresh schema in it; the machine's own by default), or `sqlite` for artsync on an SQLite file —
+one worker, as SQLite takes, and the floor still on PostgreSQL, which its NOTIFY needs. Only loopback addresses
+are used; every loop is bounded in count and time.
 """
 
 from __future__ import annotations
@@ -253,6 +255,11 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--burst-seconds", type=float, default=BURST, help="burst phase, seconds (5)")
     parser.add_argument("--no-floor", action="store_true", help="skip the floor server")
     parser.add_argument(
+        "--durable-floor",
+        action="store_true",
+        help="the floor keeps each event in a table, its commit waiting for the disk as artsync's does",
+    )
+    parser.add_argument(
         "--rounds", type=int, default=2, help="phase 1 in this many rounds, alternately with the floor (2)"
     )
     parser.add_argument(
@@ -328,6 +335,7 @@ def floor_server(floor_url: str) -> list[str]:
     with floor_engine.begin() as connection:  # the floor's seqs
         connection.execute(text("CREATE SEQUENCE floor_seq"))
         connection.execute(text("SELECT nextval('floor_seq')"))
+        connection.execute(text("CREATE TABLE floor_log (seq bigint PRIMARY KEY, at timestamptz NOT NULL)"))
     floor_engine.dispose()
     return [sys.executable, "-m", "uvicorn", "floor_server:app", "--app-dir", str(Path(__file__).parent / "support"),
             "--workers", "2", "--log-level", "warning"]  # fmt: skip
@@ -346,7 +354,8 @@ def measure(url: str, floor_url: str, args: argparse.Namespace, plan: list[tuple
         floor: tuple[list[int], str] | None = None
         if not args.no_floor:
             psycopg_url = floor_url.replace("postgresql+psycopg://", "postgresql://")
-            floor = running.enter_context(serving(floor_server(floor_url), env={"FLOOR_DATABASE_URL": psycopg_url}))
+            env = {"FLOOR_DATABASE_URL": psycopg_url, "FLOOR_DURABLE": "1" if args.durable_floor else ""}
+            floor = running.enter_context(serving(floor_server(floor_url), env=env))
         board = httpx.get(f"{base}/api/v1/trains/{TRAIN}/board", headers={"Authorization": f"Bearer {token}"}).json()
         cards = [c for c in board["cards"] if c["iteration"] is not None][:150]
         floor_cards = httpx.get(f"{floor[1]}/api/v1/trains/{TRAIN}/board").json()["cards"] if floor else []
@@ -389,12 +398,13 @@ def measure(url: str, floor_url: str, args: argparse.Namespace, plan: list[tuple
             f"  sustained p99 with non-readers / without, from the request: {with_idle / base_p99:.2f}× (target ≤ 2×)"
         )
         if floor:
-            compare(first, merged(least))
+            compare(first, merged(least), args.durable_floor)
 
 
-def compare(first: dict, bottom: dict) -> None:
+def compare(first: dict, bottom: dict, durable: bool) -> None:
     """The floor's phase 1, and artsync's figures as multiples of it."""
-    report("the floor (bench/support/floor_server.py, 2 workers on PostgreSQL), phase 1", bottom)
+    kept = ", keeping its events" if durable else ""
+    report(f"the floor (bench/support/floor_server.py{kept}, 2 workers on PostgreSQL), phase 1", bottom)
     print("  artsync against the floor, from the edit's request:")
     ours_cpu, floor_cpu = per_message(first), per_message(bottom)
     print(

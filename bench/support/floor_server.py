@@ -7,7 +7,8 @@ workers' commits may reach a socket out of seq order, which the bench counts): n
 could skip.
 
 Run by ``bench/live.py`` as ``uvicorn floor_server:app --app-dir bench/support --workers 2``, with the
-database in ``FLOOR_DATABASE_URL`` (a psycopg URL whose schema has the sequence ``floor_seq``).
+database in ``FLOOR_DATABASE_URL`` (a psycopg URL whose schema has the sequence ``floor_seq`` and the table
+``floor_log``); ``FLOOR_DURABLE=1`` (``live.py --durable-floor``) keeps each event in ``floor_log`` too.
 """
 
 from __future__ import annotations
@@ -28,6 +29,12 @@ CARDS = 150
 CONNECTIONS = 5
 NOTIFY = """SELECT seq, pg_notify('floor_events', '{"type": "event", "seq": ' || seq || '}')
             FROM (SELECT nextval('floor_seq') AS seq) AS next"""
+# FLOOR_DURABLE=1: the event is also kept — a row in ``floor_log``, so the commit waits for the disk as artsync's
+# must (the issue's floor writes nothing that lasts: its commit skips the WAL flush).
+KEPT = """WITH next AS (SELECT nextval('floor_seq') AS seq), kept AS (INSERT INTO floor_log (seq, at) SELECT seq, now()
+            FROM next RETURNING seq)
+          SELECT seq, pg_notify('floor_events', '{"type": "event", "seq": ' || seq || '}') FROM kept"""
+STATEMENT = KEPT if os.environ.get("FLOOR_DURABLE") else NOTIFY
 sockets: set[WebSocket] = set()
 connections: asyncio.Queue[psycopg.AsyncConnection] = asyncio.Queue()
 
@@ -73,7 +80,7 @@ async def board(key: str) -> dict[str, object]:
 async def patch_card(card_id: int, change: dict[str, int | None]) -> dict[str, object]:
     connection = await connections.get()
     try:
-        row = await (await connection.execute(NOTIFY)).fetchone()
+        row = await (await connection.execute(STATEMENT)).fetchone()
     finally:
         connections.put_nowait(connection)
     assert row is not None
