@@ -31,6 +31,7 @@ from artsync.formats.demo import demo_plan
 from artsync.services.auth import create_token
 from artsync.services.board import board_now
 from artsync.services.cards import move_card
+from artsync.services.dependencies import add_dependency
 from artsync.services.people import add_user
 from artsync.services.plans import import_plan
 from artsync.settings import Settings
@@ -135,9 +136,9 @@ def board_rate(url: str, token: str, seconds: float, train: str = "PAY", name: s
 
 def board_cpu(url: str) -> None:
     """The train board's JSON and gzip (the fastest level, as the server compresses a board this big) made anew,
-    and brought up from the last one after one card moved."""
+    and brought up from the last one after one card moved, and after one dependency was added."""
     engine = make_engine(url)
-    anew, brought = [], []
+    anew, brought, linked = [], [], []
     with Session(engine, expire_on_commit=False) as db:
         for n in range(7):
             began = time.process_time()
@@ -154,6 +155,15 @@ def board_cpu(url: str) -> None:
             gzip.compress(view.brought_up(later, changed).model_dump_json().encode(), compresslevel=1)
             brought.append(time.process_time() - began)
             db.commit()
+            view = view.brought_up(later, changed)
+            consumer, provider = later.plan.cards[n * 97 + 1], later.plan.cards[n * 97 + 500]
+            add_dependency(db, actor=OPERATOR, train_key="FLEET", consumer=consumer.ref, provider=provider.ref)
+            began = time.process_time()
+            linked_board, changed = board_now(db, actor=OPERATOR, train_key="FLEET", since=later)
+            assert changed is not None, "a dependency added: the board should be brought up, not made anew"
+            gzip.compress(view.brought_up(linked_board, changed).model_dump_json().encode(), compresslevel=1)
+            linked.append(time.process_time() - began)
+            db.commit()
         counts = (
             db.execute(text("SELECT count(*) FROM teams")).scalar_one(),
             db.execute(text("SELECT count(*) FROM cards")).scalar_one(),
@@ -162,7 +172,8 @@ def board_cpu(url: str) -> None:
     print(
         f"  train board ({counts[0]} teams, {counts[1]} cards), JSON and gzip, CPU (medians of 7):"
         f" made anew {1000 * statistics.median(anew):.0f} ms; brought up after a card moved"
-        f" {1000 * statistics.median(brought):.0f} ms (target ≤ 30 ms)"
+        f" {1000 * statistics.median(brought):.0f} ms, after a dependency was added"
+        f" {1000 * statistics.median(linked):.0f} ms (target ≤ 30 ms)"
     )
 
 

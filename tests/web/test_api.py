@@ -291,3 +291,41 @@ def test_a_board_brought_up_from_card_changes_is_the_board_made_anew(served: Ser
     engine.dispose()
     assert how == ["made anew", "brought up"]
     assert after == fresh  # loads, dependency statuses, versions and seq included
+
+
+def test_a_board_brought_up_from_dependency_changes_is_the_board_made_anew(
+    served: Served, boards_made: list[str]
+) -> None:
+    """A room planning together adds, moves and removes dependencies all day: the board is brought up from them
+    (the PI's dependencies read again, their statuses and cycles made again), not made anew from the whole plan."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from artsync.services.board import get_board
+    from artsync.views.board import Board
+    from tests.personas import ADMIN
+
+    path, rte = f"/api/v1/trains/{TRAIN}/board", served.as_("rte")
+    first = served.client.get(path, headers=rte).json()
+    ours = [c for c in first["cards"] if c["team"] == TEAM][:2]
+    theirs = next(c for c in first["cards"] if c["team"] == OTHER_TEAM)
+    deps = f"/api/v1/trains/{TRAIN}/dependencies"
+    for consumer, provider in ((ours[0], theirs), (theirs, ours[0]), (ours[1], theirs)):  # the second makes a cycle
+        body = {"consumer": consumer["ref"], "provider": provider["ref"]}
+        assert served.client.post(deps, json=body, headers=rte).status_code == 201
+    pair = {"consumer": ours[0]["ref"], "provider": theirs["ref"]}
+    assert served.client.patch(deps, params=pair, json={"state": "committed"}, headers=rte).is_success
+    existing = first["dependencies"][0]
+    gone = {"consumer": existing["consumer"], "provider": existing["provider"]}
+    assert served.client.delete(deps, params=gone, headers=rte).is_success
+    moved = {"If-Match": f'"{ours[1]["version"]}"'}
+    to = None if ours[1]["iteration"] else 1
+    assert served.client.patch(f"/api/v1/cards/{ours[1]['id']}", json={"iteration": to}, headers={**rte, **moved})
+    after = served.client.get(path, headers=rte).json()
+    engine = create_engine(served.database_url)
+    with Session(engine) as db:
+        fresh = Board.of(get_board(db, actor=ADMIN, train_key=TRAIN)).model_dump(mode="json")
+    engine.dispose()
+    assert boards_made == ["made anew", "brought up"]
+    assert after == fresh  # the dependencies, their states, statuses and cycles, the moved card and the seq
+    assert after["cycles"] and len(after["dependencies"]) == len(first["dependencies"]) + 2

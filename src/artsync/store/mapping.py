@@ -6,7 +6,7 @@ train loads and imports quickly.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -65,6 +65,18 @@ def pi_value(row: PIRow) -> PI:
     return PI(row.key, row.start, row.iteration_weeks, row.iterations, row.ip_last, row.state)
 
 
+def load_dependencies(db: Session, pi_id: int, ref_of: Mapping[int, str]) -> tuple[Dependency, ...]:
+    """The dependencies of the PI ``pi_id``, by key, their cards named by ``ref_of`` (card id → ref); KeyError for a
+    card it does not name."""
+    rows = db.execute(
+        select(DependencyRow.consumer_id, DependencyRow.provider_id, DependencyRow.state).where(
+            DependencyRow.pi_id == pi_id
+        )
+    )
+    found = (Dependency(ref_of[consumer], ref_of[provider], state) for consumer, provider, state in rows)
+    return tuple(sorted(found, key=lambda d: d.key))
+
+
 def load_plan(db: Session, train: TrainRow, pi_row: PIRow) -> Plan:
     """The whole plan of ``train`` for ``pi_row``, read in one statement per table."""
     teams_by_id: dict[int, TeamRow] = {t.id: t for t in db.scalars(select(TeamRow).where(TeamRow.train_id == train.id))}
@@ -111,19 +123,7 @@ def load_plan(db: Session, train: TrainRow, pi_row: PIRow) -> Plan:
     )
     ref_of = {c.id: card_ref(feature_key[c.feature_id], team_key[c.team_id]) for c in card_rows}
 
-    dependencies = tuple(
-        sorted(
-            (
-                Dependency(ref_of[consumer], ref_of[provider], state)
-                for consumer, provider, state in db.execute(
-                    select(DependencyRow.consumer_id, DependencyRow.provider_id, DependencyRow.state).where(
-                        DependencyRow.pi_id == pi_row.id
-                    )
-                )
-            ),
-            key=lambda d: d.key,
-        )
-    )
+    dependencies = load_dependencies(db, pi_row.id, ref_of)
 
     milestone_features = links(db, MilestoneFeatureRow.milestone_id, MilestoneFeatureRow.feature_id, feature_key)
     milestones = tuple(

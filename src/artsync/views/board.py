@@ -180,16 +180,24 @@ class Board(Record):
         )
 
     def brought_up(self, board: BoardResult, changed: set[str]) -> Board:
-        """This board as ``board`` has it now, when only the cards ``changed`` moved or changed status: those
-        cards, the loads and the dependencies' statuses are made again, the rest is kept."""
+        """This board as ``board`` has it now, when only the cards ``changed`` moved or changed status and
+        dependencies were added, removed or moved: those cards, the loads and the dependencies' statuses are made
+        again — and the dependencies and their cycles when they are not the ones this board has —, the rest is
+        kept."""
         p = board.plan
         cards = [board_card(board, p.cards_by_ref[c.ref]) if c.ref in changed else c for c in self.cards]
-        statuses = rules.dependency_statuses(p)
-        lines = [
-            line if line.status == statuses[d.key] else line.model_copy(update={"status": statuses[d.key]})
-            for line, d in zip(self.dependencies, p.dependencies, strict=True)
-        ]
-        return self.model_copy(update={"cards": cards, "teams": team_rows(p), "dependencies": lines, "seq": board.seq})
+        update: dict[str, Any] = {"cards": cards, "teams": team_rows(p), "seq": board.seq}
+        shown = [(line.consumer, line.provider, line.state) for line in self.dependencies]
+        if shown != [(d.consumer, d.provider, d.state) for d in p.dependencies]:
+            update["dependencies"] = dependency_lines(p)
+            update["cycles"] = [list(refs) for refs in findings.dependency_cycles(p)]
+        else:
+            statuses = rules.dependency_statuses(p)
+            update["dependencies"] = [
+                line if line.status == statuses[d.key] else line.model_copy(update={"status": statuses[d.key]})
+                for line, d in zip(self.dependencies, p.dependencies, strict=True)
+            ]
+        return self.model_copy(update=update)
 
 
 def board_card(board: BoardResult, c: plan.Card) -> BoardCard:
