@@ -1,0 +1,75 @@
+"""A board brought up from the changes a room makes is the board made anew from the whole plan: for any sequence of
+card moves, status changes and dependencies added, moved and removed (hypothesis), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from artsync.errors import ArtsyncError
+from artsync.formats.demo import demo_plan
+from artsync.services.board import board_now, get_board
+from artsync.services.cards import move_card, set_card_status
+from artsync.services.dependencies import add_dependency, remove_dependency, set_dependency_state
+from artsync.services.plans import import_plan
+from artsync.views.board import Board
+from tests.personas import ADMIN, local
+
+TRAIN = "SHOP"
+STATUSES = ("not started", "in progress", "done", "blocked")
+STATES = ("requested", "committed", "delivered", "broken")
+CHANGES = st.lists(
+    st.one_of(
+        st.tuples(st.just("move"), st.integers(0, 59), st.sampled_from([None, 1, 2, 3, 4])),
+        st.tuples(st.just("status"), st.integers(0, 59), st.sampled_from(STATUSES)),
+        st.tuples(st.just("depend"), st.integers(0, 59), st.integers(0, 59)),
+        st.tuples(st.just("state"), st.integers(0, 200), st.sampled_from(STATES)),
+        st.tuples(st.just("drop"), st.integers(0, 200), st.none()),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+def change(db, board, what: str, first, second) -> None:
+    """One change a room makes, through the services; a change they refuse (a card done, a dependency that is
+    there already or is not) changes nothing, as in the room."""
+    operator = local("rte-alice")
+    cards, dependencies = board.plan.cards, board.plan.dependencies
+    try:
+        if what == "move":
+            move_card(db, actor=operator, train_key=TRAIN, ref=cards[first % len(cards)].ref, to_iteration=second)
+        elif what == "status":
+            set_card_status(db, actor=operator, train_key=TRAIN, ref=cards[first % len(cards)].ref, status=second)
+        elif what == "depend":
+            consumer, provider = cards[first % len(cards)].ref, cards[second % len(cards)].ref
+            add_dependency(db, actor=operator, train_key=TRAIN, consumer=consumer, provider=provider)
+        elif dependencies:
+            dependency = dependencies[first % len(dependencies)]
+            ends = {"consumer": dependency.consumer, "provider": dependency.provider}
+            if what == "state":
+                set_dependency_state(db, actor=operator, train_key=TRAIN, state=second, **ends)
+            else:
+                remove_dependency(db, actor=operator, train_key=TRAIN, **ends)
+    except ArtsyncError:
+        db.rollback()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(changes=CHANGES)
+def test_a_board_brought_up_from_the_rooms_changes_is_the_board_made_anew(db, changes) -> None:
+    if db.info.get("shop") is None:  # the same database for every example: the changes pile up, as in a room
+        import_plan(db, actor=local("rte-alice"), plan=demo_plan("small"))
+        db.info["shop"] = True
+    before = get_board(db, actor=ADMIN, train_key=TRAIN)
+    shown = Board.of(before)
+    db.commit()
+    for what, first, second in changes:
+        change(db, get_board(db, actor=ADMIN, train_key=TRAIN), what, first, second)
+        db.commit()
+    now, changed = board_now(db, actor=ADMIN, train_key=TRAIN, since=before)
+    assert changed is not None, "card and dependency changes bring the board up, they do not make it anew"
+    brought = shown.brought_up(now, changed).model_dump(mode="json")
+    fresh = Board.of(get_board(db, actor=ADMIN, train_key=TRAIN)).model_dump(mode="json")
+    db.commit()
+    assert brought == fresh
