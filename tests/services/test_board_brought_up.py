@@ -1,5 +1,6 @@
 """A board brought up from the changes a room makes is the board made anew from the whole plan: for any sequence of
-card moves, status changes and dependencies added, moved and removed (hypothesis), on SQLite and PostgreSQL."""
+card moves, status changes, dependencies added, moved and removed, and risks raised (which the board does not show),
+on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from artsync.services.board import board_now, get_board
 from artsync.services.cards import move_card, set_card_status
 from artsync.services.dependencies import add_dependency, remove_dependency, set_dependency_state
 from artsync.services.plans import import_plan
+from artsync.services.risks import raise_risk
 from artsync.views.board import Board
 from tests.personas import ADMIN, local
 
@@ -25,6 +27,7 @@ CHANGES = st.lists(
         st.tuples(st.just("depend"), st.integers(0, 59), st.integers(0, 59)),
         st.tuples(st.just("state"), st.integers(0, 200), st.sampled_from(STATES)),
         st.tuples(st.just("drop"), st.integers(0, 200), st.none()),
+        st.tuples(st.just("risk"), st.integers(0, 59), st.none()),
     ),
     min_size=1,
     max_size=6,
@@ -41,6 +44,8 @@ def change(db, board, what: str, first, second) -> None:
             move_card(db, actor=operator, train_key=TRAIN, ref=cards[first % len(cards)].ref, to_iteration=second)
         elif what == "status":
             set_card_status(db, actor=operator, train_key=TRAIN, ref=cards[first % len(cards)].ref, status=second)
+        elif what == "risk":
+            raise_risk(db, actor=operator, train_key=TRAIN, text=f"{cards[first % len(cards)].ref} may slip")
         elif what == "depend":
             consumer, provider = cards[first % len(cards)].ref, cards[second % len(cards)].ref
             add_dependency(db, actor=operator, train_key=TRAIN, consumer=consumer, provider=provider)

@@ -59,10 +59,11 @@ def board_now(
 ) -> tuple[Board, set[str] | None]:
     """The board as it is now, and the refs of the cards that changed since ``since`` (None when made anew).
 
-    With ``since``, and only card moves, status changes and dependency changes logged after it — what a room
-    planning together does most —, the board is brought up to date from those cards' rows and the PI's dependencies
-    instead of loading the whole plan again (a tenth of a second on a 40-team train). Anything else — a card added,
-    a feature, a new PI, too many events — and it is made anew.
+    With ``since``, and only card moves, status changes, dependency changes and changes the board does not show
+    (risks ROAMed, votes, meetings…) logged after it — what a room planning together does most —, the board is
+    brought up to date from those cards' rows and the PI's dependencies instead of loading the whole plan again (a
+    tenth of a second on a 40-team train). Anything else — a card added, a feature, an objective, a new PI, too many
+    events — and it is made anew.
     """
     if since is not None:
         train = find_train(db, train_key)
@@ -79,10 +80,23 @@ def board_now(
     return get_board(db, actor=actor, train_key=train_key), None
 
 
+# What the board does not show: a change to one of these leaves it as it was. Whatever such a change does to the
+# board's own items is logged as their own events (a scenario accepted logs each card it moves; a WSJF session
+# finished, each feature it scores).
+OFF_THE_BOARD = frozenset(
+    {
+        Entity.MEMBER, Entity.RISK, Entity.WSJF, Entity.VOTE, Entity.MEETING, Entity.ACTION, Entity.DECISION,
+        Entity.IMPEDIMENT, Entity.CONFLICT, Entity.PROBLEM, Entity.CONNECTION, Entity.SCENARIO,
+    }
+)  # fmt: skip
+
+
 def in_place(event: Event) -> bool:
     """A change a board is brought up from without loading the plan again: a card moved or its status changed;
-    a dependency added, removed or moved to another state."""
-    return (event.entity == Entity.CARD and event.action in CARD_CHANGES_IN_PLACE) or event.entity == Entity.DEPENDENCY
+    a dependency added, removed or moved to another state; anything the board does not show."""
+    if event.entity == Entity.CARD:
+        return event.action in CARD_CHANGES_IN_PLACE
+    return event.entity == Entity.DEPENDENCY or event.entity in OFF_THE_BOARD
 
 
 def brought_up(
