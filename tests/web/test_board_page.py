@@ -98,6 +98,34 @@ def test_a_board_that_missed_an_event_reads_it_from_the_log_instead_of_reloading
     rita.context.close()
 
 
+def test_a_change_the_board_does_not_show_moves_its_seq_on_without_reading_the_board_again(browser, base_url) -> None:
+    """A risk raised in the room reaches every open board as an event; each takes its seq and reads nothing (a
+    40-team board is 80 KB gzipped, for each person in the room, for nothing on it)."""
+    mia = signed_in(browser, base_url, "mia")
+    boards, log_reads = [], []
+    mia.on("request", lambda r: boards.append(r.url) if r.url.endswith(f"/api/v1/trains/{TRAIN}/board") else None)
+    mia.on("request", lambda r: log_reads.append(r.url) if "/events?after=" in r.url else None)
+    rita = signed_in(browser, base_url, "rita")
+    raised = rita.evaluate(
+        """async (train) => {
+            const csrf = document.querySelector('meta[name="csrf-token"]').content;
+            const response = await fetch(`/api/v1/trains/${train}/risks`, {method: "POST",
+                headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf},
+                body: JSON.stringify({text: "The payment provider's sandbox may be down in I2"})});
+            return response.status;
+        }""",
+        TRAIN,
+    )
+    assert raised == 201
+    ref = card_in(rita, "Orion", 1)
+    rita.drag_and_drop(f'[id="card-{ref}"]', cell(rita, "Orion", 3))
+    # The move after the risk lands in place on Mia's board: her board took the risk's seq, so no gap, no reading.
+    expect(mia.locator(f'{cell(mia, "Orion", 3)} [id="card-{ref}"]')).to_be_visible()
+    assert boards == [] and log_reads == []
+    mia.context.close()
+    rita.context.close()
+
+
 def test_a_card_moves_with_the_keyboard(browser, base_url) -> None:
     olga = signed_in(browser, base_url, "olga")
     ref = card_in(olga, "Phoenix", 2)

@@ -423,6 +423,16 @@ CATALOGUE: dict[Entity, dict[str, type]] = {
 # The card changes whose ``after`` is the card's whole state: a board applies them to the card it shows.
 CARD_CHANGES_IN_PLACE = ("moved", "status")
 
+# What the planning board does not show: a change to one of these leaves the board as it was. Whatever such a change
+# does to the board's own items is logged as their own events (a scenario accepted logs each card it moves; a WSJF
+# session finished, each feature it scores).
+OFF_THE_BOARD = frozenset(
+    {
+        Entity.MEMBER, Entity.RISK, Entity.WSJF, Entity.VOTE, Entity.MEETING, Entity.ACTION, Entity.DECISION,
+        Entity.IMPEDIMENT, Entity.CONFLICT, Entity.PROBLEM, Entity.CONNECTION, Entity.SCENARIO,
+    }
+)  # fmt: skip
+
 
 def payload_of(entity: str, action: str) -> type | None:
     """The payload type of a change, or None when the catalogue has no such change."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from artsync.domain.events import CARD_CHANGES_IN_PLACE, Entity, Event
+from artsync.domain.events import CARD_CHANGES_IN_PLACE, OFF_THE_BOARD, Entity, Event
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import Card, Plan, card_ref
 from artsync.services.events import events_after
@@ -80,20 +80,9 @@ def board_now(
     return get_board(db, actor=actor, train_key=train_key), None
 
 
-# What the board does not show: a change to one of these leaves it as it was. Whatever such a change does to the
-# board's own items is logged as their own events (a scenario accepted logs each card it moves; a WSJF session
-# finished, each feature it scores).
-OFF_THE_BOARD = frozenset(
-    {
-        Entity.MEMBER, Entity.RISK, Entity.WSJF, Entity.VOTE, Entity.MEETING, Entity.ACTION, Entity.DECISION,
-        Entity.IMPEDIMENT, Entity.CONFLICT, Entity.PROBLEM, Entity.CONNECTION, Entity.SCENARIO,
-    }
-)  # fmt: skip
-
-
 def in_place(event: Event) -> bool:
     """A change a board is brought up from without loading the plan again: a card moved or its status changed;
-    a dependency added, removed or moved to another state; anything the board does not show."""
+    a dependency added, removed or moved to another state; anything the board does not show (``OFF_THE_BOARD``)."""
     if event.entity == Entity.CARD:
         return event.action in CARD_CHANGES_IN_PLACE
     return event.entity == Entity.DEPENDENCY or event.entity in OFF_THE_BOARD

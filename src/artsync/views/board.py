@@ -137,6 +137,10 @@ class BoardRules(Record):
         description="the actions of card events whose `after` is the card's whole state (domain/events.py): "
         "a board applies them in place; any other event means reading the board again"
     )
+    unshown: list[str] = Field(
+        description="the entities of events the board does not show (risks, votes, meetings…, domain/events.py): "
+        "a board only takes their seq"
+    )
 
     @classmethod
     def of_domain(cls) -> BoardRules:
@@ -144,7 +148,8 @@ class BoardRules(Record):
         for state, to in lifecycle.DEPENDENCY_MOVES:
             moves[DependencyState(state)].append(DependencyState(to))
         return cls(near_capacity=rules.NEAR_CAPACITY, dependency_status=dict(rules.STATUS_BY_ORDER),
-                   dependency_moves=moves, card_changes=list(events.CARD_CHANGES_IN_PLACE))  # fmt: skip
+                   dependency_moves=moves, card_changes=list(events.CARD_CHANGES_IN_PLACE),
+                   unshown=sorted(events.OFF_THE_BOARD))  # fmt: skip
 
 
 class Board(Record):

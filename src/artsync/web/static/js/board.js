@@ -533,9 +533,14 @@ async function moveDependency(d, state) {
 }
 
 // A card's change is applied in place; while this page's own move of the card waits for the server, the
-// server's answer puts the card right, so only its version is taken. Anything else reads the board again.
+// server's answer puts the card right, so only its version is taken. A change the board does not show (a risk,
+// a vote, a meeting…) only moves its seq on. Anything else reads the board again.
 function applyEvent(event) {
   performance.mark("board-event");
+  if (board.rules.unshown.includes(event.entity)) {
+    board.seq = event.seq;
+    return;
+  }
   if (event.entity === "card" && board.rules.card_changes.includes(event.action) && event.after) {
     const card = cards.get(event.entity_id);
     if (card) {
