@@ -32,6 +32,7 @@ from artsync.services.auth import create_token
 from artsync.services.board import board_now
 from artsync.services.cards import move_card
 from artsync.services.dependencies import add_dependency
+from artsync.services.objectives import add_objective
 from artsync.services.people import add_user
 from artsync.services.plans import import_plan
 from artsync.settings import Settings
@@ -136,9 +137,10 @@ def board_rate(url: str, token: str, seconds: float, train: str = "PAY", name: s
 
 def board_cpu(url: str) -> None:
     """The train board's JSON and gzip (the fastest level, as the server compresses a board this big) made anew,
-    and brought up from the last one after one card moved, and after one dependency was added."""
+    and brought up from the last one after one card moved, after one dependency was added and after one objective
+    was written."""
     engine = make_engine(url)
-    anew, brought, linked = [], [], []
+    anew, brought, linked, aimed = [], [], [], []
     with Session(engine, expire_on_commit=False) as db:
         for n in range(7):
             began = time.process_time()
@@ -161,8 +163,16 @@ def board_cpu(url: str) -> None:
             began = time.process_time()
             linked_board, changed = board_now(db, actor=OPERATOR, train_key="FLEET", since=later)
             assert changed is not None, "a dependency added: the board should be brought up, not made anew"
-            gzip.compress(view.brought_up(linked_board, changed).model_dump_json().encode(), compresslevel=1)
+            view = view.brought_up(linked_board, changed)
+            gzip.compress(view.model_dump_json().encode(), compresslevel=1)
             linked.append(time.process_time() - began)
+            db.commit()
+            add_objective(db, actor=OPERATOR, train_key="FLEET", team=consumer.team, text=f"Ship {consumer.feature}")
+            began = time.process_time()
+            aimed_board, changed = board_now(db, actor=OPERATOR, train_key="FLEET", since=linked_board)
+            assert changed is not None, "an objective written: the board should be brought up, not made anew"
+            gzip.compress(view.brought_up(aimed_board, changed).model_dump_json().encode(), compresslevel=1)
+            aimed.append(time.process_time() - began)
             db.commit()
         counts = (
             db.execute(text("SELECT count(*) FROM teams")).scalar_one(),
@@ -173,7 +183,8 @@ def board_cpu(url: str) -> None:
         f"  train board ({counts[0]} teams, {counts[1]} cards), JSON and gzip, CPU (medians of 7):"
         f" made anew {1000 * statistics.median(anew):.0f} ms; brought up after a card moved"
         f" {1000 * statistics.median(brought):.0f} ms, after a dependency was added"
-        f" {1000 * statistics.median(linked):.0f} ms (target ≤ 30 ms)"
+        f" {1000 * statistics.median(linked):.0f} ms, after an objective was written"
+        f" {1000 * statistics.median(aimed):.0f} ms (target ≤ 30 ms)"
     )
 
 

@@ -1,6 +1,6 @@
 """A board brought up from the changes a room makes is the board made anew from the whole plan: for any sequence of
-card moves, status changes, dependencies added, moved and removed, and risks raised (which the board does not show),
-on SQLite and PostgreSQL."""
+card moves, status changes, dependencies added, moved and removed, objectives written and valued, and risks raised
+(which the board does not show), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from artsync.formats.demo import demo_plan
 from artsync.services.board import board_now, get_board
 from artsync.services.cards import move_card, set_card_status
 from artsync.services.dependencies import add_dependency, remove_dependency, set_dependency_state
+from artsync.services.objectives import add_objective, set_business_value
 from artsync.services.plans import import_plan
 from artsync.services.risks import raise_risk
 from artsync.views.board import Board
@@ -28,6 +29,8 @@ CHANGES = st.lists(
         st.tuples(st.just("state"), st.integers(0, 200), st.sampled_from(STATES)),
         st.tuples(st.just("drop"), st.integers(0, 200), st.none()),
         st.tuples(st.just("risk"), st.integers(0, 59), st.none()),
+        st.tuples(st.just("objective"), st.integers(0, 59), st.booleans()),
+        st.tuples(st.just("value"), st.integers(0, 200), st.integers(1, 10)),
     ),
     min_size=1,
     max_size=6,
@@ -44,6 +47,15 @@ def change(db, board, what: str, first, second) -> None:
             move_card(db, actor=operator, train_key=TRAIN, ref=cards[first % len(cards)].ref, to_iteration=second)
         elif what == "status":
             set_card_status(db, actor=operator, train_key=TRAIN, ref=cards[first % len(cards)].ref, status=second)
+        elif what == "objective":
+            card = cards[first % len(cards)]
+            add_objective(db, actor=operator, train_key=TRAIN, team=card.team, text=f"Ship {card.feature}",
+                          committed=second, features=[card.feature])  # fmt: skip
+        elif what == "value":
+            objectives = board.plan.objectives
+            if objectives:
+                key = objectives[first % len(objectives)].key
+                set_business_value(db, actor=operator, train_key=TRAIN, key=key, planned=second)
         elif what == "risk":
             raise_risk(db, actor=operator, train_key=TRAIN, text=f"{cards[first % len(cards)].ref} may slip")
         elif what == "depend":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from artsync.domain.plan import Card, Plan, card_ref
 from artsync.services.events import events_after
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_train
-from artsync.store.mapping import load_dependencies, load_plan
+from artsync.store.mapping import load_dependencies, load_objectives, load_plan, plan_keys
 from artsync.store.models import CardRow, FeatureRow, TeamRow
 
 
@@ -59,10 +60,10 @@ def board_now(
 ) -> tuple[Board, set[str] | None]:
     """The board as it is now, and the refs of the cards that changed since ``since`` (None when made anew).
 
-    With ``since``, and only card moves, status changes, dependency changes and changes the board does not show
-    (risks ROAMed, votes, meetings…) logged after it — what a room planning together does most —, the board is
-    brought up to date from those cards' rows and the PI's dependencies instead of loading the whole plan again (a
-    tenth of a second on a 40-team train). Anything else — a card added, a feature, an objective, a new PI, too many
+    With ``since``, and only card moves, status changes, dependency and objective changes and changes the board does
+    not show (risks ROAMed, votes, meetings…) logged after it — what a room planning together does most —, the board
+    is brought up to date from those cards' rows and the PI's dependencies and objectives instead of loading the whole
+    plan again (a tenth of a second on a 40-team train). Anything else — a card added, a feature, a new PI, too many
     events — and it is made anew.
     """
     if since is not None:
@@ -73,8 +74,8 @@ def board_now(
             events = events_after(db, train, since.seq)
             if all(in_place(e) for e in events):
                 cards = {e.entity_id for e in events if e.entity == Entity.CARD}
-                dependencies = pi.id if any(e.entity == Entity.DEPENDENCY for e in events) else None
-                found = brought_up(db, since, events[-1].seq if events else since.seq, cards, dependencies)
+                again = {e.entity for e in events} & {Entity.DEPENDENCY, Entity.OBJECTIVE}
+                found = brought_up(db, since, events[-1].seq if events else since.seq, cards, train.id, pi.id, again)
                 if found is not None:
                     return found
     return get_board(db, actor=actor, train_key=train_key), None
@@ -82,25 +83,34 @@ def board_now(
 
 def in_place(event: Event) -> bool:
     """A change a board is brought up from without loading the plan again: a card moved or its status changed;
-    a dependency added, removed or moved to another state; anything the board does not show (``OFF_THE_BOARD``)."""
+    a dependency added, removed or moved to another state; an objective written, edited or valued; anything the
+    board does not show (``OFF_THE_BOARD``)."""
     if event.entity == Entity.CARD:
         return event.action in CARD_CHANGES_IN_PLACE
-    return event.entity == Entity.DEPENDENCY or event.entity in OFF_THE_BOARD
+    return event.entity in (Entity.DEPENDENCY, Entity.OBJECTIVE) or event.entity in OFF_THE_BOARD
 
 
 def brought_up(
-    db: Session, board: Board, seq: int, refs: set[str], dependencies_of: int | None = None
+    db: Session,
+    board: Board,
+    seq: int,
+    refs: set[str],
+    train_id: int,
+    pi_id: int,
+    again: AbstractSet[str] = frozenset(),
 ) -> tuple[Board, set[str]] | None:
     """``board`` with the cards ``refs`` as their rows are now (a ref not on it — another PI's card — changes
-    nothing) and, with ``dependencies_of`` (the PI's id), that PI's dependencies as they are now, as of ``seq``;
-    None when a dependency names a card the board does not have."""
+    nothing) and the PI's dependencies and objectives read again when ``again`` names them, as of ``seq``; None when
+    a dependency names a card the board does not have."""
     plan = board.plan
-    if dependencies_of is not None:
+    if Entity.DEPENDENCY in again:
         try:
-            found = load_dependencies(db, dependencies_of, {handle.id: ref for ref, handle in board.cards.items()})
+            found = load_dependencies(db, pi_id, {handle.id: ref for ref, handle in board.cards.items()})
         except KeyError:
             return None
         plan = replace(plan, dependencies=found)
+    if Entity.OBJECTIVE in again:
+        plan = replace(plan, objectives=load_objectives(db, pi_id, *plan_keys(db, train_id)))
     by_id = {board.cards[ref].id: ref for ref in refs if ref in board.cards}
     rows = db.execute(
         select(CardRow.id, CardRow.iteration, CardRow.points, CardRow.status, CardRow.version).where(

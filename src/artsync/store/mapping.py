@@ -77,6 +77,33 @@ def load_dependencies(db: Session, pi_id: int, ref_of: Mapping[int, str]) -> tup
     return tuple(sorted(found, key=lambda d: d.key))
 
 
+def load_objectives(
+    db: Session, pi_id: int, team_key: Mapping[int, str], feature_key: Mapping[int, str]
+) -> tuple[Objective, ...]:
+    """The PI objectives of the PI ``pi_id``, by key, their teams and features named by ``team_key`` and
+    ``feature_key`` (id → key)."""
+    objective_features = links(db, ObjectiveFeatureRow.objective_id, ObjectiveFeatureRow.feature_id, feature_key)
+    return tuple(
+        Objective(
+            o.key,
+            team_key.get(o.team_id) if o.team_id else None,
+            o.text,
+            o.committed,
+            o.planned_bv,
+            o.actual_bv,
+            objective_features.get(o.id, ()),
+        )
+        for o in db.scalars(select(ObjectiveRow).where(ObjectiveRow.pi_id == pi_id).order_by(ObjectiveRow.key))
+    )
+
+
+def plan_keys(db: Session, train_id: int) -> tuple[dict[int, str], dict[int, str]]:
+    """The train's team and feature keys by id."""
+    teams = db.execute(select(TeamRow.id, TeamRow.key).where(TeamRow.train_id == train_id))
+    features = db.execute(select(FeatureRow.id, FeatureRow.key).where(FeatureRow.train_id == train_id))
+    return {team_id: key for team_id, key in teams}, {feature_id: key for feature_id, key in features}
+
+
 def load_plan(db: Session, train: TrainRow, pi_row: PIRow) -> Plan:
     """The whole plan of ``train`` for ``pi_row``, read in one statement per table."""
     teams_by_id: dict[int, TeamRow] = {t.id: t for t in db.scalars(select(TeamRow).where(TeamRow.train_id == train.id))}
@@ -130,19 +157,7 @@ def load_plan(db: Session, train: TrainRow, pi_row: PIRow) -> Plan:
         Milestone(m.key, m.name, m.iteration, m.date, milestone_features.get(m.id, ()))
         for m in db.scalars(select(MilestoneRow).where(MilestoneRow.pi_id == pi_row.id).order_by(MilestoneRow.key))
     )
-    objective_features = links(db, ObjectiveFeatureRow.objective_id, ObjectiveFeatureRow.feature_id, feature_key)
-    objectives = tuple(
-        Objective(
-            o.key,
-            team_key.get(o.team_id) if o.team_id else None,
-            o.text,
-            o.committed,
-            o.planned_bv,
-            o.actual_bv,
-            objective_features.get(o.id, ()),
-        )
-        for o in db.scalars(select(ObjectiveRow).where(ObjectiveRow.pi_id == pi_row.id).order_by(ObjectiveRow.key))
-    )
+    objectives = load_objectives(db, pi_row.id, team_key, feature_key)
     risks = tuple(
         Risk(r.key, r.text, r.roam, r.owner, team_key.get(r.team_id) if r.team_id else None, r.note)
         for r in db.scalars(select(RiskRow).where(RiskRow.pi_id == pi_row.id).order_by(RiskRow.key))
@@ -164,7 +179,7 @@ def by_key(row: Any) -> str:
     return str(row.key)
 
 
-def links(db: Session, owner: Any, feature: Any, feature_key: dict[int, str]) -> dict[int, tuple[str, ...]]:
+def links(db: Session, owner: Any, feature: Any, feature_key: Mapping[int, str]) -> dict[int, tuple[str, ...]]:
     """Feature keys linked to each milestone or objective, sorted."""
     linked: dict[int, list[str]] = {}
     for owner_id, feature_id in db.execute(select(owner, feature)):
