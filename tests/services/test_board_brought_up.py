@@ -1,6 +1,6 @@
 """A board brought up from the changes a room makes is the board made anew from the whole plan: for any sequence of
-card moves, status changes, dependencies added, moved and removed, objectives written and valued, and risks raised
-(which the board does not show), on SQLite and PostgreSQL."""
+card moves, status changes, estimates, dependencies added, moved and removed, objectives written and valued, and
+risks raised (which the board does not show), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from artsync.errors import ArtsyncError
 from artsync.formats.demo import demo_plan
 from artsync.services.board import board_now, get_board
-from artsync.services.cards import move_card, set_card_status
+from artsync.services.cards import move_card, set_card_points, set_card_status
 from artsync.services.dependencies import add_dependency, remove_dependency, set_dependency_state
 from artsync.services.objectives import add_objective, set_business_value
 from artsync.services.plans import import_plan
@@ -25,6 +25,7 @@ CHANGES = st.lists(
     st.one_of(
         st.tuples(st.just("move"), st.integers(0, 59), st.sampled_from([None, 1, 2, 3, 4])),
         st.tuples(st.just("status"), st.integers(0, 59), st.sampled_from(STATUSES)),
+        st.tuples(st.just("estimate"), st.integers(0, 59), st.integers(1, 13)),
         st.tuples(st.just("depend"), st.integers(0, 59), st.integers(0, 59)),
         st.tuples(st.just("state"), st.integers(0, 200), st.sampled_from(STATES)),
         st.tuples(st.just("drop"), st.integers(0, 200), st.none()),
@@ -58,6 +59,8 @@ def change(db, board, what: str, first, second) -> None:
                 set_business_value(db, actor=operator, train_key=TRAIN, key=key, planned=second)
         elif what == "risk":
             raise_risk(db, actor=operator, train_key=TRAIN, text=f"{cards[first % len(cards)].ref} may slip")
+        elif what == "estimate":
+            set_card_points(db, actor=operator, train_key=TRAIN, ref=cards[first % len(cards)].ref, points=second)
         elif what == "depend":
             consumer, provider = cards[first % len(cards)].ref, cards[second % len(cards)].ref
             add_dependency(db, actor=operator, train_key=TRAIN, consumer=consumer, provider=provider)

@@ -88,7 +88,8 @@ def test_the_board_brings_the_rules_its_page_applies(served: Served) -> None:
         "delivered": [],
         "broken": ["requested"],
     }
-    assert rules["card_changes"] == ["moved", "status"]
+    assert rules["card_changes"] == ["moved", "status", "estimated"]
+    assert {"risk", "vote", "meeting"} <= set(rules["unshown"]) and not {"card", "dependency"} & set(rules["unshown"])
 
 
 def test_without_credentials_the_api_answers_401_as_problem_json(served: Served) -> None:

@@ -421,7 +421,7 @@ CATALOGUE: dict[Entity, dict[str, type]] = {
 
 
 # The card changes whose ``after`` is the card's whole state: a board applies them to the card it shows.
-CARD_CHANGES_IN_PLACE = ("moved", "status")
+CARD_CHANGES_IN_PLACE = ("moved", "status", "estimated")
 
 # What the planning board does not show: a change to one of these leaves the board as it was. Whatever such a change
 # does to the board's own items is logged as their own events (a scenario accepted logs each card it moves; a WSJF

@@ -60,11 +60,11 @@ def board_now(
 ) -> tuple[Board, set[str] | None]:
     """The board as it is now, and the refs of the cards that changed since ``since`` (None when made anew).
 
-    With ``since``, and only card moves, status changes, dependency and objective changes and changes the board does
-    not show (risks ROAMed, votes, meetings…) logged after it — what a room planning together does most —, the board
-    is brought up to date from those cards' rows and the PI's dependencies and objectives instead of loading the whole
-    plan again (a tenth of a second on a 40-team train). Anything else — a card added, a feature, a new PI, too many
-    events — and it is made anew.
+    With ``since``, and only card moves, status changes, estimates, dependency and objective changes and changes the
+    board does not show (risks ROAMed, votes, meetings…) logged after it — what a room planning together does
+    most —, the board is brought up to date from those cards' rows and the PI's dependencies and objectives instead
+    of loading the whole plan again (a tenth of a second on a 40-team train). Anything else — a card added, a
+    feature, a new PI, too many events — and it is made anew.
     """
     if since is not None:
         train = find_train(db, train_key)
