@@ -82,7 +82,7 @@ def board_now(
 
 
 def in_place(event: Event) -> bool:
-    """A change a board is brought up from without loading the plan again: a card moved or its status changed;
+    """A change a board is brought up from without loading the plan again: a card moved, marked or estimated anew;
     a dependency added, removed or moved to another state; an objective written, edited or valued; anything the
     board does not show (``OFF_THE_BOARD``)."""
     if event.entity == Entity.CARD:
