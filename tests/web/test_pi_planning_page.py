@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -160,6 +162,39 @@ def test_a_live_change_keeps_what_someone_is_typing_and_still_shows(browser, sit
     assert page.evaluate("document.activeElement.getAttribute('aria-label')") == f"Note on {key}"
     assert page.evaluate("[document.activeElement.selectionStart, document.activeElement.selectionEnd]") == [5, 5]
     page.context.close()
+
+
+def test_a_page_shows_the_rooms_changes_within_a_second_even_while_they_never_pause(browser, site) -> None:
+    """A page waits 150 ms after the last event before it reads itself again, so that a burst costs one read; in a
+    room editing without pause (an event every 50 ms here, on the page's own clock) it still reads itself within a
+    second of the first change, not only when the room stops."""
+    base, _ = site
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=base)
+    context.clock.install()
+    channel: list = []  # the test stands in for the live channel
+    context.route_web_socket(re.compile(r".*/live\b.*"), lambda socket: channel.append(socket))
+    page = context.new_page()
+    page.goto(f"{base}/login?next=/trains/{TRAIN}/roam")
+    page.get_by_label("User name").fill("rita")
+    page.get_by_label("Password").fill("artsync-demo")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"**/trains/{TRAIN}/roam")
+    page.wait_for_function("document.querySelector('meta[name=\"seq\"]')")
+    page.clock.run_for(100)  # the page opens its live channel
+    assert channel, "the page opened its live channel"
+    seq = int(page.locator('meta[name="seq"]').get_attribute("content"))
+    reads: list[str] = []
+    page.on("request", lambda r: reads.append(r.url) if r.headers.get("x-partial") == "main" else None)
+    for n in range(1, 31):  # 1.5 s of the room: an event every 50 ms
+        event = {"type": "event", "seq": seq + n, "at": "2026-11-30T09:00:00+00:00", "actor": "pam",
+                 "entity": "risk", "entity_id": f"R{n}", "action": "raised", "before": None, "after": {}}  # fmt: skip
+        channel[0].send(json.dumps(event))
+        page.clock.run_for(50)
+        if reads:
+            break
+    assert reads, "no read of the page while the room kept changing"
+    assert n <= 25, f"the page read itself only after {n * 50} ms of changes"  # at 1 s, seen a little later
+    context.close()
 
 
 def test_a_wsjf_score_is_typed_in_place_on_the_backlog(browser, site) -> None:

@@ -52,9 +52,17 @@ function settle(fields) {
   }
 }
 
+// One refresh for a burst of events: 150 ms after the last one, but never more than a second after the first one
+// not shown yet — in a room editing without pause no gap reaches 150 ms, and the page would wait for the lull.
+let waitingSince = null;
 function scheduleRefresh() {
   clearTimeout(refreshing);
-  refreshing = setTimeout(refresh, 150);  // one refresh for a burst of events
+  const now = performance.now();
+  waitingSince ??= now;
+  refreshing = setTimeout(() => {
+    waitingSince = null;
+    refresh();
+  }, Math.max(0, Math.min(150, waitingSince + 1000 - now)));
 }
 
 // A field named a[b][c] fills body.a.b.c: one form can send a value per team.
