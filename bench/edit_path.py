@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).parents[1]))
 from artsync.domain.permissions import Actor
 from artsync.formats.demo import demo_plan
 from artsync.services.auth import create_token
+from artsync.services.board import Board as BoardResult
 from artsync.services.board import board_now
 from artsync.services.cards import move_card
 from artsync.services.dependencies import add_dependency
@@ -135,6 +136,21 @@ def board_rate(url: str, token: str, seconds: float, train: str = "PAY", name: s
         stop(process)
 
 
+def timed_bring_up(
+    db: Session, board: BoardResult, view: Board, times: list[float], what: str
+) -> tuple[BoardResult, Board]:
+    """The board brought up from ``board`` and its ``view`` after ``what`` (JSON and gzip included), its CPU added
+    to ``times``."""
+    began = time.process_time()
+    later, changed = board_now(db, actor=OPERATOR, train_key="FLEET", since=board)
+    assert changed is not None, f"{what}: the board should be brought up, not made anew"
+    view = view.brought_up(later, changed)
+    gzip.compress(view.model_dump_json().encode(), compresslevel=1)
+    times.append(time.process_time() - began)
+    db.commit()
+    return later, view
+
+
 def board_cpu(url: str) -> None:
     """The train board's JSON and gzip (the fastest level, as the server compresses a board this big) made anew,
     and brought up from the last one after one card moved, after one dependency was added and after one objective
@@ -151,29 +167,12 @@ def board_cpu(url: str) -> None:
             db.commit()
             card = board.plan.cards[n * 97]
             move_card(db, actor=OPERATOR, train_key="FLEET", ref=card.ref, to_iteration=None if card.iteration else 1)
-            began = time.process_time()
-            later, changed = board_now(db, actor=OPERATOR, train_key="FLEET", since=board)
-            assert changed is not None, "one card moved: the board should be brought up, not made anew"
-            gzip.compress(view.brought_up(later, changed).model_dump_json().encode(), compresslevel=1)
-            brought.append(time.process_time() - began)
-            db.commit()
-            view = view.brought_up(later, changed)
-            consumer, provider = later.plan.cards[n * 97 + 1], later.plan.cards[n * 97 + 500]
+            board, view = timed_bring_up(db, board, view, brought, "a card moved")
+            consumer, provider = board.plan.cards[n * 97 + 1], board.plan.cards[n * 97 + 500]
             add_dependency(db, actor=OPERATOR, train_key="FLEET", consumer=consumer.ref, provider=provider.ref)
-            began = time.process_time()
-            linked_board, changed = board_now(db, actor=OPERATOR, train_key="FLEET", since=later)
-            assert changed is not None, "a dependency added: the board should be brought up, not made anew"
-            view = view.brought_up(linked_board, changed)
-            gzip.compress(view.model_dump_json().encode(), compresslevel=1)
-            linked.append(time.process_time() - began)
-            db.commit()
+            board, view = timed_bring_up(db, board, view, linked, "a dependency added")
             add_objective(db, actor=OPERATOR, train_key="FLEET", team=consumer.team, text=f"Ship {consumer.feature}")
-            began = time.process_time()
-            aimed_board, changed = board_now(db, actor=OPERATOR, train_key="FLEET", since=linked_board)
-            assert changed is not None, "an objective written: the board should be brought up, not made anew"
-            gzip.compress(view.brought_up(aimed_board, changed).model_dump_json().encode(), compresslevel=1)
-            aimed.append(time.process_time() - began)
-            db.commit()
+            timed_bring_up(db, board, view, aimed, "an objective written")
         counts = (
             db.execute(text("SELECT count(*) FROM teams")).scalar_one(),
             db.execute(text("SELECT count(*) FROM cards")).scalar_one(),

@@ -262,7 +262,8 @@ def test_card_status_is_set_with_patch_and_kept_on_the_board(served: Served) -> 
     assert both.status_code == 422 and "one change at a time" in both.json()["detail"]
 
 
-def test_a_board_brought_up_from_card_changes_is_the_board_made_anew(served: Served, boards_made: list[str]) -> None:
+def board_made_anew(served: Served) -> dict[str, Any]:
+    """The train's board as the API would show it made anew from the whole plan, read beside the server."""
     from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
 
@@ -270,6 +271,14 @@ def test_a_board_brought_up_from_card_changes_is_the_board_made_anew(served: Ser
     from artsync.views.board import Board
     from tests.personas import ADMIN
 
+    engine = create_engine(served.database_url)
+    with Session(engine) as db:
+        fresh = Board.of(get_board(db, actor=ADMIN, train_key=TRAIN)).model_dump(mode="json")
+    engine.dispose()
+    return fresh
+
+
+def test_a_board_brought_up_from_card_changes_is_the_board_made_anew(served: Served, boards_made: list[str]) -> None:
     how = boards_made
     path, rte, po = f"/api/v1/trains/{TRAIN}/board", served.as_("rte"), served.as_("product_owner")
     first = served.client.get(path, headers=rte).json()
@@ -286,12 +295,8 @@ def test_a_board_brought_up_from_card_changes_is_the_board_made_anew(served: Ser
         f"/api/v1/cards/{third['id']}", json={"status": "blocked"}, headers={**po, **edit}
     ).is_success
     after = served.client.get(path, headers=rte).json()
-    engine = create_engine(served.database_url)
-    with Session(engine) as db:
-        fresh = Board.of(get_board(db, actor=ADMIN, train_key=TRAIN)).model_dump(mode="json")
-    engine.dispose()
     assert how == ["made anew", "brought up"]
-    assert after == fresh  # loads, dependency statuses, versions and seq included
+    assert after == board_made_anew(served)  # loads, dependency statuses, versions and seq included
 
 
 def test_a_board_brought_up_from_dependency_changes_is_the_board_made_anew(
@@ -299,13 +304,6 @@ def test_a_board_brought_up_from_dependency_changes_is_the_board_made_anew(
 ) -> None:
     """A room planning together adds, moves and removes dependencies all day: the board is brought up from them
     (the PI's dependencies read again, their statuses and cycles made again), not made anew from the whole plan."""
-    from sqlalchemy import create_engine
-    from sqlalchemy.orm import Session
-
-    from artsync.services.board import get_board
-    from artsync.views.board import Board
-    from tests.personas import ADMIN
-
     path, rte = f"/api/v1/trains/{TRAIN}/board", served.as_("rte")
     first = served.client.get(path, headers=rte).json()
     ours = [c for c in first["cards"] if c["team"] == TEAM][:2]
@@ -323,10 +321,6 @@ def test_a_board_brought_up_from_dependency_changes_is_the_board_made_anew(
     to = None if ours[1]["iteration"] else 1
     assert served.client.patch(f"/api/v1/cards/{ours[1]['id']}", json={"iteration": to}, headers={**rte, **moved})
     after = served.client.get(path, headers=rte).json()
-    engine = create_engine(served.database_url)
-    with Session(engine) as db:
-        fresh = Board.of(get_board(db, actor=ADMIN, train_key=TRAIN)).model_dump(mode="json")
-    engine.dispose()
     assert boards_made == ["made anew", "brought up"]
-    assert after == fresh  # the dependencies, their states, statuses and cycles, the moved card and the seq
+    assert after == board_made_anew(served)  # the dependencies, their states, statuses and cycles, the moved card, seq
     assert after["cycles"] and len(after["dependencies"]) == len(first["dependencies"]) + 2
