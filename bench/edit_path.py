@@ -76,6 +76,8 @@ def planned_cards(http: httpx.Client | TestClient) -> list[dict]:
 
 
 def statements_per_edit(url: str, token: str) -> None:
+    """Statements per PATCH: a card's first edit in the process reads it, then writes; the edits after, from the
+    card as the process remembers it (``services/card_memory``), only write."""
     app = create_app(Settings(database_url=url))
     counted = {"statements": 0, "commits": 0}
     engine = app.state.engine
@@ -88,12 +90,16 @@ def statements_per_edit(url: str, token: str) -> None:
     with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as http:
         cards = planned_cards(http)
         move(http, cards[0])  # the caller is looked up once, then remembered
-        counted.update(statements=0, commits=0)
-        for card in cards[1:21]:
-            move(http, card)
+        figures = []
+        for _ in range(2):  # each card's first edit, then its second
+            counted.update(statements=0, commits=0)
+            for card in cards[1:21]:
+                move(http, card)
+            figures.append((counted["statements"] / 20, counted["commits"] / 20))
+    (first, first_commits), (again, again_commits) = figures
     print(
-        f"  statements per PATCH: {counted['statements'] / 20:.1f}, commits {counted['commits'] / 20:.1f}"
-        " (target ≤ 6 statements)"
+        f"  statements per PATCH: {again:.1f} (commits {again_commits:.1f}) for a card edited before in the process,"
+        f" {first:.1f} (commits {first_commits:.1f}) for its first edit (target ≤ 6 statements)"
     )
 
 

@@ -82,6 +82,23 @@ def statuses(answers: list[httpx.Response]) -> list[int]:
 def test_of_twenty_simultaneous_moves_with_one_if_match_exactly_one_wins(live: Live) -> None:
     board = live.board()
     card = next(c for c in board["cards"] if c["iteration"] == 2)
+    twenty_moves_at_once(live, board, card)
+
+
+def test_of_twenty_simultaneous_moves_of_a_card_the_workers_remember_exactly_one_wins(live: Live) -> None:
+    # Moved a few times first, each on a new connection: the workers remember the card, and write its next move in
+    # one statement (services/card_memory.py) that must refuse the nineteen others as the read would.
+    card = next(c for c in live.board()["cards"] if c["iteration"] == 3)
+    for target in (4, 3, 4, 3):
+        moved = httpx.patch(f"{live.base}/api/v1/cards/{card['id']}", json={"iteration": target},
+                            headers={**live.headers, "If-Match": f'"{card["version"]}"'}, timeout=60)  # fmt: skip
+        assert moved.status_code == 200, moved.text
+        card = {**card, **moved.json()}
+    twenty_moves_at_once(live, live.board(), card)
+
+
+def twenty_moves_at_once(live: Live, board: dict, card: dict) -> None:
+    """Twenty moves of ``card`` at once, all with its version: one is made and logged, nineteen refused with it."""
     url = f"{live.base}/api/v1/cards/{card['id']}"
     headers = {**live.headers, "If-Match": f'"{card["version"]}"'}
     targets = [1, 3, None, 4] * 5

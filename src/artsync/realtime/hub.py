@@ -176,6 +176,8 @@ class Hub:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.poller: asyncio.Task[None] | None = None
         self.beater: asyncio.Task[None] | None = None
+        # Told each event the hub hands out, once, in seq order, with its train (``services/card_memory``)
+        self.observers: list[Callable[[str, dict[str, Any]], None]] = []
 
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
@@ -283,6 +285,7 @@ class Hub:
         held = self.held.setdefault(train, [])
         held.append(Outgoing(seq, json.dumps({"type": "event", **message})))
         self.delivered[train] = seq
+        self.observed(train, message)
         if len(held) == 1:  # the first held: handed out as the loop turns (at once by a hub not started)
             if self.loop is None:
                 self.release(train)
@@ -340,8 +343,17 @@ class Hub:
                     # means a commit still landing: stop here, the next wake or poll fills it in order.
                     break
                 # Encoded once here, not once per client: a burst reaches 150 clients many times a second.
-                run.append(Outgoing(event.seq, json.dumps(event_message(event))))
+                message = event_message(event)
+                run.append(Outgoing(event.seq, json.dumps(message)))
+                self.observed(train, message)
             self.fan_out(train, *run)
+
+    def observed(self, train: str, message: dict[str, Any]) -> None:
+        for observer in self.observers:
+            try:
+                observer(train, message)
+            except Exception:  # an observer's trouble must not keep an event from the clients
+                log.exception("an observer of %s's events failed", train)
 
     async def poll(self) -> None:
         """Catch changes no notification announced (the CLI on SQLite, say)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -14,10 +14,11 @@ from artsync.domain import limits
 from artsync.domain.events import Entity, Event
 from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import CARD_STATUSES, Card, card_ref, split_card_ref
-from artsync.errors import ConflictError, InvalidInputError, NotFoundError
+from artsync.errors import ArtsyncError, ConflictError, InvalidInputError, NotFoundError
+from artsync.services.card_memory import CardMemory
 from artsync.services.permissions import authorize
 from artsync.services.transaction import transaction
-from artsync.services.writes import Changed, State, Write, writing
+from artsync.services.writes import Changed, State, Unconfirmed, Write, writing
 from artsync.store.models import CardRow, DependencyRow, FeatureRow, PIRow, TeamRow, TrainRow
 
 
@@ -92,6 +93,25 @@ def card_write(db: Session, *, actor: Actor, card_id: int) -> Iterator[tuple[Wri
         yield w, row, card_ref(feature, team)
 
 
+@contextmanager
+def remembered_write(
+    db: Session, *, actor: Actor, memory: CardMemory, card_id: int, version: int
+) -> Iterator[tuple[Write, CardRow, str] | None]:
+    """The Write of an edit to the card ``card_id`` as ``memory`` has it at ``version``, on PostgreSQL: no read, and
+    one statement that holds only where the database still has what the memory had (``card_memory``). None when
+    the memory cannot stand in for the read; ``Unconfirmed`` when the database did not have it."""
+    found = memory.rows(card_id, version) if db.get_bind().dialect.name == "postgresql" else None
+    if found is None:
+        yield None
+        return
+    row, pi, train, feature, team = found
+    with transaction(db):
+        db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        w = Write(db, actor, train, pi=pi, single=True, assumed=memory.vouching(row, pi, train, feature, team))
+        w.locked.add(id(row))
+        yield w, row, card_ref(feature, team)
+
+
 def edit_card(
     db: Session,
     *,
@@ -101,17 +121,55 @@ def edit_card(
     iteration: int | None = None,
     status: str | None = None,
     move: bool = False,
+    memory: CardMemory | None = None,
 ) -> tuple[str, Changed[Card]]:
     """Move the card ``card_id`` (``move``: to ``iteration``, None unplans it) or set its ``status``; the train's key
-    and the card as it is now. What the API's PATCH of a card does, in one read and one write."""
+    and the card as it is now. What the API's PATCH of a card does, in one read and one write — or, with the card
+    in ``memory`` at the version the caller had (``version``), in the write alone."""
     if not move:
         check_status(status)
-    with card_write(db, actor=actor, card_id=card_id) as (w, row, ref):
+
+    def change(w: Write, row: CardRow, ref: str) -> Event | None:
         if move:
             w.check_iteration(iteration)
-            event = moved_to(w, row, ref, iteration, version)
-        else:
-            event = marked(w, row, ref, str(status), version)
+            return moved_to(w, row, ref, iteration, version)
+        return marked(w, row, ref, str(status), version)
+
+    if memory is not None and version is not None:
+        made = edit_remembered(db, memory, actor=actor, card_id=card_id, version=version, change=change)
+        if made is not None:
+            return made
+    with card_write(db, actor=actor, card_id=card_id) as (w, row, ref):
+        event = change(w, row, ref)
+    if memory is not None and w.single:
+        memory.remember(row, w.pi, w.train, *split_card_ref(ref))
+    return w.train.key, Changed(card_value(ref, row), row.version, event)
+
+
+def edit_remembered(
+    db: Session,
+    memory: CardMemory,
+    *,
+    actor: Actor,
+    card_id: int,
+    version: int,
+    change: Callable[[Write, CardRow, str], Event | None],
+) -> tuple[str, Changed[Card]] | None:
+    """``edit_card`` from the memory: the train's key and the card as it is now, or None when the edit must be made
+    the plain way — the card not remembered at ``version``, the database not as remembered, nothing to change as
+    remembered, or a check refusing it (made again on what the database holds, so the refusal is the true one)."""
+    try:
+        with remembered_write(db, actor=actor, memory=memory, card_id=card_id, version=version) as found:
+            if found is None:
+                return None
+            w, row, ref = found
+            event = change(w, row, ref)
+            if event is None:
+                raise Unconfirmed(f"card {ref}: nothing to change as remembered")
+    except (Unconfirmed, ArtsyncError):
+        memory.forget(card_id)
+        return None
+    memory.remember(row, w.pi, w.train, *split_card_ref(ref))
     return w.train.key, Changed(card_value(ref, row), row.version, event)
 
 

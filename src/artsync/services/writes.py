@@ -7,8 +7,10 @@ before), writes the change with the next version in an UPDATE conditional on the
 read (``save``), and appends the event with the state before and after — on PostgreSQL, for
 plain values, the UPDATE and the append are one statement (``save_statement``), and a card's
 edit runs as its read and that one statement with no transaction around them (``single``:
-the version in the UPDATE stands in for the lock). A service states what changes; none of
-these steps is written twice.
+the version in the UPDATE stands in for the lock). A write may also take its rows as this
+process last saw them instead of reading them (``assumed``): its one statement then checks
+that they still hold, and ``Unconfirmed`` sends the caller back to the read when they do not.
+A service states what changes; none of these steps is written twice.
 
 Every write answers ``Changed[T]``: the item as it is now, its version, and the event it
 made (None when nothing changed).
@@ -44,6 +46,11 @@ T = TypeVar("T")
 
 Row = TypeVar("Row")  # a row mapped with a version counter (store/models.py)
 State = Callable[[Row], dict[str, Any]]
+Assumed = tuple[str, Mapping[str, Any]]  # conditions for a write's UPDATE (`` AND …``) and the values they bind
+
+
+class Unconfirmed(Exception):
+    """What a write assumed without reading it no longer holds: nothing was written; read, and write again."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +67,14 @@ class Write:
     """One change to one train, inside its transaction."""
 
     def __init__(
-        self, db: Session, actor: Actor, train: TrainRow, *, pi: PIRow | None = None, single: bool = False
+        self,
+        db: Session,
+        actor: Actor,
+        train: TrainRow,
+        *,
+        pi: PIRow | None = None,
+        single: bool = False,
+        assumed: Assumed | None = None,
     ) -> None:
         self.db = db
         self.actor = actor
@@ -68,6 +82,8 @@ class Write:
         self.locked: set[int] = set()  # rows read FOR UPDATE in this transaction already (by id())
         # PostgreSQL, outside a transaction: the write must be one statement (``save_statement``), checked by version
         self.single = single
+        # The rows were not read but remembered: the one statement checks them (and raises Unconfirmed if not)
+        self.assumed = assumed
         if pi is not None:
             self.__dict__["pi"] = pi
 
@@ -160,8 +176,8 @@ class Write:
         wanted = changes(row) if callable(changes) else changes
         if all(getattr(row, name) == value for name, value in wanted.items()):
             return None
-        together = save_statement(self.db, row, wanted)
-        if together is None and self.single:
+        together = save_statement(self.db, row, wanted, self.assumed)
+        if together is None and (self.single or self.assumed is not None):
             raise RuntimeError(f"{entity} {entity_id}: a write outside a transaction must be one statement")
         if together is None:
             save(self.db, row, wanted)
@@ -170,6 +186,8 @@ class Write:
         try:
             return self.record(entity, entity_id, action, before=before, after=state(row), changed=together)
         except StaleDataError:
+            if self.assumed is not None:
+                raise Unconfirmed(f"{entity} {entity_id} is not as remembered") from None
             # Changed by someone else between the read and this write (``single``: nothing was locked): refused as
             # a lock would have refused it, with the item as it is now — the board shows it and offers to move it.
             self.db.refresh(row)
@@ -207,27 +225,35 @@ def saved(row: Any, changes: Mapping[str, Any]) -> None:
 PLAIN = (int, str, bool)  # values a statement written as text binds as they are
 
 
-def save_statement(db: Session, row: Any, changes: Mapping[str, Any]) -> tuple[TextClause, dict[str, Any]] | None:
+def save_statement(
+    db: Session, row: Any, changes: Mapping[str, Any], assumed: Assumed | None = None
+) -> tuple[TextClause, dict[str, Any]] | None:
     """On PostgreSQL, ``save``'s UPDATE written into the event's append (``events.append_sql``), with its values:
     the change, the next seq, the log entry and the NOTIFY in one round trip — a card's move, on the path of every
-    edit in the room. None elsewhere, and for values other than plain numbers, text and None."""
+    edit in the room. ``assumed``: more conditions the UPDATE holds only if, and their values. None elsewhere, and
+    for values other than plain numbers, text and None."""
     if db.get_bind().dialect.name != "postgresql" or any(
         value is not None and type(value) not in PLAIN for value in changes.values()
     ):
         return None
     names = tuple(sorted(changes))
-    statement = TOGETHER.get((type(row), names))
+    conditions, assumed_values = assumed or ("", {})
+    statement = TOGETHER.get((type(row), names, conditions))
     if statement is None:
         mapper = inspect(type(row))
         columns = ", ".join(f"{mapper.get_property(name).columns[0].name} = :_set_{name}" for name in names)
         table = mapper.local_table.name
-        change = f"UPDATE {table} SET {columns}, version = :_next WHERE id = :_id AND version = :_version RETURNING id"
-        statement = TOGETHER[type(row), names] = text(append_sql(change))
-    return statement, {**{f"_set_{name}": value for name, value in changes.items()}, **versioned(row)}
+        change = (
+            f"UPDATE {table} SET {columns}, version = :_next WHERE id = :_id AND version = :_version{conditions}"
+            " RETURNING id"
+        )
+        statement = TOGETHER[type(row), names, conditions] = text(append_sql(change))
+    values = {f"_set_{name}": value for name, value in changes.items()}
+    return statement, {**values, **versioned(row), **assumed_values}
 
 
 UPDATES: dict[tuple[type[Any], tuple[str, ...]], Update] = {}
-TOGETHER: dict[tuple[type[Any], tuple[str, ...]], TextClause] = {}
+TOGETHER: dict[tuple[type[Any], tuple[str, ...], str], TextClause] = {}
 
 
 def update_statement(kind: type[Any], names: tuple[str, ...]) -> Update:

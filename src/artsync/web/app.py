@@ -28,6 +28,7 @@ from artsync.domain.plan import FEATURE_KINDS
 from artsync.errors import ArtsyncError
 from artsync.realtime.hub import Hub
 from artsync.realtime.notify import make_relay
+from artsync.services.card_memory import CardMemory
 from artsync.services.transaction import WAKE
 from artsync.settings import Settings
 from artsync.store.db import ensure_schema, make_engine, session_factory
@@ -121,6 +122,8 @@ def create_app(settings: Settings) -> FastAPI:
     engine = make_engine(settings.database_url, settings.database_pool)
     sessions = session_factory(engine)
     hub = Hub(sessions, poll_seconds=settings.live_poll_interval)
+    memory = CardMemory()  # the cards this process edited or heard edited lately: their next edit need not read them
+    hub.observers.append(memory.heard)
     watch = Watch(sessions, settings.live_recheck_interval)
     # Credentials changed (heard from PostgreSQL or Redis, or committed here): forget who was who, and look at
     # the open live connections at once rather than at the next check.
@@ -175,6 +178,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.identities = identities
     app.state.pauses = pauses
     app.state.boards = BoardCache()
+    app.state.cards = memory
     app.state.tracker_work = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tracker")  # webhooks' pulls
     app.state.tracker_pulls = deque(maxlen=20)  # the latest of them (a test waits for one)
     app.state.solve_work = ThreadPoolExecutor(max_workers=1, thread_name_prefix="solver")  # one solve at a time

@@ -56,7 +56,7 @@ async def patch_card(
     # here (a plain ``def`` route would hop twice, the second time to check the answer).
     train, moved = await in_thread(
         request.app, edit_card, actor=caller.actor, card_id=card_id, version=version, move="iteration" in fields,
-        iteration=change.iteration, status=change.status,
+        iteration=change.iteration, status=change.status, memory=request.app.state.cards,
     )  # fmt: skip
     set_etag(response, moved.version)
     return Card.of(card_id, train, moved.value, moved.version, seq_of(moved.event))
