@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from tests.web.conftest import TEAM, TRAIN, Served
@@ -126,3 +127,41 @@ def test_the_backlog_finds_filters_and_pages(served: Served, monkeypatch) -> Non
         assert f"<td>{state}</td>" in kept and f"<td>{other}</td>" not in kept and "<td>done</td>" not in kept
     last = page(served, "backlog?number=99")
     assert "page 6 of 6" in last and 'rel="prev"' in last and 'rel="next"' not in last
+
+
+def page_seq(html: str) -> int:
+    """The seq a page is as of, which its live channel continues from."""
+    found = re.search(r'<meta name="seq" content="(\d+)"', html)
+    assert found is not None, "the page says not which seq it is as of"
+    return int(found.group(1))
+
+
+def test_the_pages_show_every_change_after_them_though_they_share_the_workers_board(served: Served) -> None:
+    # The pages read their plan from the board this worker keeps and brings up (web/routes/trains.BoardCache):
+    # a risk, an objective, a card moved, a feature added must each show on the next page read.
+    sign_in(served)
+    rte, owner = served.as_("rte"), served.as_("product_owner")
+    assert "Supplier may be late" not in page(served, "roam")
+    assert served.client.post(f"{BASE}/risks", json={"text": "Supplier may be late"}, headers=rte).status_code == 201
+    assert "Supplier may be late" in page(served, "roam")
+    review = f"teams/{TEAM}/review"
+    assert "Customers pay by instalment" not in page(served, review)
+    written = served.client.post(
+        f"{BASE}/objectives", json={"text": "Customers pay by instalment", "team": TEAM}, headers=owner
+    )
+    assert written.status_code == 201
+    assert "Customers pay by instalment" in page(served, review)
+    card = next(c for c in served.client.get(f"{BASE}/board", headers=rte).json()["cards"] if c["team"] == TEAM)
+    moved = served.client.patch(
+        f"/api/v1/cards/{card['id']}",
+        json={"iteration": 1 if card["iteration"] != 1 else 2},
+        headers={**owner, "If-Match": f'"{card["version"]}"'},
+    )
+    assert moved.status_code == 200
+    assert page_seq(page(served, review)) == moved.json()["seq"]  # the page is as of the move, not before it
+    feature = f"{BASE}/features/SHOP-140"
+    read = served.client.get(feature, headers=rte)
+    manager = {**served.as_("product_manager"), "If-Match": read.headers["ETag"]}
+    renamed = served.client.patch(feature, json={"title": "Gift cards"}, headers=manager)
+    assert renamed.status_code == 200, renamed.text  # the board is made anew after this one
+    assert "Gift cards" in page(served, "backlog?q=Gift")

@@ -14,7 +14,7 @@ from artsync.domain.plan import Card, Plan, card_ref
 from artsync.services.events import events_after
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_current_pi, find_train
-from artsync.store.mapping import load_dependencies, load_objectives, load_plan, plan_keys
+from artsync.store.mapping import load_dependencies, load_objectives, load_plan, load_risks, plan_keys
 from artsync.store.models import CardRow, FeatureRow, TeamRow
 
 
@@ -74,7 +74,7 @@ def board_now(
             events = events_after(db, train, since.seq)
             if all(in_place(e) for e in events):
                 cards = {e.entity_id for e in events if e.entity == Entity.CARD}
-                again = {e.entity for e in events} & {Entity.DEPENDENCY, Entity.OBJECTIVE}
+                again = {e.entity for e in events} & {Entity.DEPENDENCY, Entity.OBJECTIVE, Entity.RISK}
                 found = brought_up(db, since, events[-1].seq if events else since.seq, cards, train.id, pi.id, again)
                 if found is not None:
                     return found
@@ -100,8 +100,9 @@ def brought_up(
     again: AbstractSet[str] = frozenset(),
 ) -> tuple[Board, set[str]] | None:
     """``board`` with the cards ``refs`` as their rows are now (a ref not on it — another PI's card — changes
-    nothing) and the PI's dependencies and objectives read again when ``again`` names them, as of ``seq``; None when
-    a dependency names a card the board does not have."""
+    nothing) and the PI's dependencies, objectives and risks read again when ``again`` names them, as of ``seq``;
+    None when a dependency names a card the board does not have. The board's page shows no risks, but its plan is
+    the plan the other pages show (``web/routes/trains.BoardCache``)."""
     plan = board.plan
     if Entity.DEPENDENCY in again:
         try:
@@ -109,8 +110,12 @@ def brought_up(
         except KeyError:
             return None
         plan = replace(plan, dependencies=found)
-    if Entity.OBJECTIVE in again:
-        plan = replace(plan, objectives=load_objectives(db, pi_id, *plan_keys(db, train_id)))
+    if again & {Entity.OBJECTIVE, Entity.RISK}:
+        team_key, feature_key = plan_keys(db, train_id)
+        if Entity.OBJECTIVE in again:
+            plan = replace(plan, objectives=load_objectives(db, pi_id, team_key, feature_key))
+        if Entity.RISK in again:
+            plan = replace(plan, risks=load_risks(db, pi_id, team_key))
     by_id = {board.cards[ref].id: ref for ref in refs if ref in board.cards}
     rows = db.execute(
         select(CardRow.id, CardRow.iteration, CardRow.points, CardRow.status, CardRow.version).where(

@@ -97,6 +97,14 @@ def load_objectives(
     )
 
 
+def load_risks(db: Session, pi_id: int, team_key: Mapping[int, str]) -> tuple[Risk, ...]:
+    """The risks of the PI ``pi_id``, by key, their teams named by ``team_key`` (id → key)."""
+    return tuple(
+        Risk(r.key, r.text, r.roam, r.owner, team_key.get(r.team_id) if r.team_id else None, r.note)
+        for r in db.scalars(select(RiskRow).where(RiskRow.pi_id == pi_id).order_by(RiskRow.key))
+    )
+
+
 def plan_keys(db: Session, train_id: int) -> tuple[dict[int, str], dict[int, str]]:
     """The train's team and feature keys by id."""
     teams = db.execute(select(TeamRow.id, TeamRow.key).where(TeamRow.train_id == train_id))
@@ -158,10 +166,7 @@ def load_plan(db: Session, train: TrainRow, pi_row: PIRow) -> Plan:
         for m in db.scalars(select(MilestoneRow).where(MilestoneRow.pi_id == pi_row.id).order_by(MilestoneRow.key))
     )
     objectives = load_objectives(db, pi_row.id, team_key, feature_key)
-    risks = tuple(
-        Risk(r.key, r.text, r.roam, r.owner, team_key.get(r.team_id) if r.team_id else None, r.note)
-        for r in db.scalars(select(RiskRow).where(RiskRow.pi_id == pi_row.id).order_by(RiskRow.key))
-    )
+    risks = load_risks(db, pi_row.id, team_key)
     return Plan(
         train=Train(train.key, train.name),
         pi=pi_value(pi_row),

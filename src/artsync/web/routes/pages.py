@@ -29,7 +29,7 @@ from artsync.services.auth import TooManyAttemptsError, login, logout
 from artsync.services.cockpit import get_cockpit
 from artsync.services.events import list_events
 from artsync.services.findings import list_findings
-from artsync.services.trains import get_plan, list_trains, train_seq
+from artsync.services.trains import list_trains
 from artsync.views import board as views
 from artsync.web.deps import SESSION_COOKIE, Db, identify
 from artsync.web.identities import Caller
@@ -56,12 +56,13 @@ def page_caller(request: Request, db: Any) -> Caller | RedirectResponse:
 
 
 def train_page(request: Request, db: Any, key: str) -> tuple[Caller, int, Plan] | Response:
-    """Who is looking and the train's plan, read after its seq so the live channel can take over from there."""
+    """Who is looking, and the train's plan as of the seq the live channel takes over from: the plan of the board
+    this worker keeps (``BoardCache.current``), brought up to now — the room's pages need not each load it again."""
     caller = page_caller(request, db)
     if not isinstance(caller, Caller):
         return caller
-    seq = train_seq(db, actor=caller.actor, train_key=key)
-    return caller, seq, get_plan(db, actor=caller.actor, train_key=key)
+    board, _ = request.app.state.boards.current(db, actor=caller.actor, key=key)
+    return caller, board.seq, board.plan
 
 
 HISTORY_PAGE = 100  # events on a page of the history

@@ -51,15 +51,19 @@ BIG_BOARD = 256 * 1024  # bytes of JSON
 
 
 class BoardCache:
-    """The board's JSON by (train, seq), plain and gzipped, shared by every client of this worker: a board is
-    the same for everyone who may read it, and it changes only when the train's log grows."""
+    """The train's board as this worker last brought it up, and its JSON by (train, seq), plain and gzipped, shared
+    by every client of this worker: a board is the same for everyone who may read it, and it changes only when the
+    train's log grows. The pages read their plan from it too (``current``): in a room, every page open on a
+    40-team train would otherwise load the whole plan again at each change."""
 
     def __init__(self, size: int = 16) -> None:
         self.size = size
         self.made: OrderedDict[tuple[str, int], tuple[bytes, bytes]] = OrderedDict()
         self.lock = threading.Lock()
         self.making: dict[str, asyncio.Lock] = {}  # one board made at a time per train: the others wait for it
-        self.latest: dict[str, tuple[BoardResult, views.Board]] = {}  # what the next board is brought up from
+        self.bringing: dict[str, threading.Lock] = {}  # one bring-up at a time per train, from any thread
+        # What the next board is brought up from, and its view when one was made (None: made at the next request)
+        self.latest: dict[str, tuple[BoardResult, views.Board | None]] = {}
 
     def get(self, train: str, seq: int) -> tuple[bytes, bytes] | None:
         """The board as of ``seq``, or a newer one (a reader may always be shown more than it asked for)."""
@@ -73,6 +77,29 @@ class BoardCache:
     def maker(self, train: str) -> asyncio.Lock:
         return self.making.setdefault(train, asyncio.Lock())
 
+    def current(self, db: Session, *, actor: Actor, key: str) -> tuple[BoardResult, views.Board | None]:
+        """The train's board now, for ``actor`` (who must be allowed to read it), and its view when there is one:
+        brought up from the last one when only what a room changes most changed since (``services/board``), else
+        made anew; kept for the next request and the next change."""
+        with self.bringer(key):
+            previous = self.latest.get(key)
+            board, changed = board_now(db, actor=actor, train_key=key, since=previous[0] if previous else None)
+            view = previous[1] if previous is not None else None
+            if view is not None:
+                view = view.brought_up(board, changed) if changed is not None else None
+            self.latest[key] = (board, view)
+            return board, view
+
+    def keep_view(self, key: str, board: BoardResult, view: views.Board) -> None:
+        """Keep ``view`` of ``board`` to bring up from, unless the board was brought further meanwhile."""
+        with self.bringer(key):
+            if key in self.latest and self.latest[key][0] is board:
+                self.latest[key] = (board, view)
+
+    def bringer(self, key: str) -> threading.Lock:
+        with self.lock:
+            return self.bringing.setdefault(key, threading.Lock())
+
     def put(self, train: str, seq: int, body: bytes) -> tuple[bytes, bytes]:
         # A big train's board is remade after every change: the fastest level (a third larger) keeps that cheap.
         made = (body, gzip.compress(body, compresslevel=6 if len(body) < BIG_BOARD else 1))
@@ -84,12 +111,11 @@ class BoardCache:
 
 
 def make_board(db: Session, *, cache: BoardCache, actor: Actor, key: str) -> tuple[bytes, bytes]:
-    """The train's board now: brought up from the last one this worker made when only cards moved since, else
-    made anew; kept for the next request and the next change."""
-    previous = cache.latest.get(key)
-    board, changed = board_now(db, actor=actor, train_key=key, since=previous[0] if previous else None)
-    view = views.Board.of(board) if previous is None or changed is None else previous[1].brought_up(board, changed)
-    cache.latest[key] = (board, view)
+    """The train's board now as JSON, plain and gzipped; kept for the next request."""
+    board, view = cache.current(db, actor=actor, key=key)
+    if view is None:
+        view = views.Board.of(board)
+        cache.keep_view(key, board, view)
     return cache.put(key, board.seq, view.model_dump_json().encode())
 
 
