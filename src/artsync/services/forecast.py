@@ -78,13 +78,15 @@ def get_forecast(
     trials: int = TRIALS,
     seed: int = 0,
     today: date | None = None,
+    plan: Plan | None = None,
 ) -> TrainForecast:
-    """The forecast of the current PI: when each card, feature, milestone and objective finishes."""
+    """The forecast of the current PI: when each card, feature, milestone and objective finishes. ``plan``: the
+    current PI's plan when the caller has read it already."""
     if not 100 <= trials <= 1_000_000:
         raise InvalidInputError(f"a forecast runs 100 to 1,000,000 trials, not {trials}")
     train = find_train(db, train_key)
     authorize(actor, train.key, Action.READ)
-    return train_forecast(db, train, trials=trials, seed=seed, today=today or date.today())
+    return train_forecast(db, train, trials=trials, seed=seed, today=today or date.today(), plan=plan)
 
 
 def train_forecast(

@@ -26,7 +26,7 @@ from artsync.domain.meetings import (
     check_team_status,
 )
 from artsync.domain.permissions import Action, Actor
-from artsync.domain.plan import next_key
+from artsync.domain.plan import Plan, next_key
 from artsync.errors import ForbiddenError, InvalidInputError, NotFoundError
 from artsync.formats.agenda import agenda_json, minutes_markdown
 from artsync.formats.plan_format import parse_plan
@@ -323,9 +323,9 @@ def end_meeting(db: Session, *, actor: Actor, train_key: str | None, meeting_id:
 # --- the ART sync agenda --------------------------------------------------------------------------
 
 
-def generate_agenda(db: Session, train: TrainRow, kind: str, today: date) -> Agenda:
+def generate_agenda(db: Session, train: TrainRow, kind: str, today: date, plan: Plan | None = None) -> Agenda:
     pi_row = find_current_pi(db, train)
-    plan = load_plan(db, train, pi_row)
+    plan = plan or load_plan(db, train, pi_row)
     previous = db.scalars(
         select(MeetingRow)
         .where(MeetingRow.train_id == train.id, MeetingRow.kind == kind, MeetingRow.state == "ended")
@@ -363,14 +363,21 @@ def generate_agenda(db: Session, train: TrainRow, kind: str, today: date) -> Age
 
 
 def art_sync_agenda(
-    db: Session, *, actor: Actor, train_key: str | None, today: date | None = None, kind: str = "art_sync"
+    db: Session,
+    *,
+    actor: Actor,
+    train_key: str | None,
+    today: date | None = None,
+    kind: str = "art_sync",
+    plan: Plan | None = None,
 ) -> Agenda:
-    """What the next ART sync must cover, from the log since the previous one; ``today`` by default the date."""
+    """What the next ART sync must cover, from the log since the previous one; ``today`` by default the date.
+    ``plan``: the current PI's plan when the caller has read it already."""
     if kind not in SYNC_KINDS:
         raise InvalidInputError(f"an agenda is generated for {', '.join(SYNC_KINDS)}, not {kind!r}")
     train = find_train(db, train_key)
     authorize(actor, train.key, Action.READ)
-    return generate_agenda(db, train, kind, today or date.today())
+    return generate_agenda(db, train, kind, today or date.today(), plan)
 
 
 # --- action items ---------------------------------------------------------------------------------

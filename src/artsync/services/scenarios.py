@@ -420,11 +420,14 @@ class Comparison:
     scenarios: tuple[Scenario, ...]
 
 
-def compare_scenarios(db: Session, *, actor: Actor, train_key: str | None, keys: Sequence[str] = ()) -> Comparison:
-    """The measures of the board now and of each solved scenario (all of the PI's, or ``keys``)."""
+def compare_scenarios(
+    db: Session, *, actor: Actor, train_key: str | None, keys: Sequence[str] = (), plan: Plan | None = None
+) -> Comparison:
+    """The measures of the board now and of each solved scenario (all of the PI's, or ``keys``). ``plan``: the
+    current PI's plan when the caller has read it already."""
     train = find_train(db, train_key)
     authorize(actor, train.key, Action.READ)
-    board = load_plan(db, train, find_current_pi(db, train))
+    board = plan or load_plan(db, train, find_current_pi(db, train))
     chosen = [get_scenario(db, actor=actor, train_key=train.key, key=k) for k in keys] if keys else [
         s for s in list_scenarios(db, actor=actor, train_key=train.key)]  # fmt: skip
     return Comparison(measure(board, board), tuple(chosen))

@@ -26,7 +26,6 @@ from artsync.services.art_status import get_art_status
 from artsync.services.baselines import get_baseline
 from artsync.services.capacity import get_capacity
 from artsync.services.conflicts import search_conflicts
-from artsync.services.findings import list_findings
 from artsync.services.forecast import get_forecast
 from artsync.services.impediments import list_impediments
 from artsync.services.meetings import art_sync_agenda, get_meeting, list_actions, list_decisions, list_meetings
@@ -42,7 +41,7 @@ from artsync.views.planning import Baseline, RiskItem, Vote, Wsjf
 from artsync.views.report import report_body_html, tables
 from artsync.web.deps import Db
 from artsync.web.identities import Caller
-from artsync.web.routes.pages import render, train_page
+from artsync.web.routes.pages import page_findings, render, train_page
 
 router = APIRouter(include_in_schema=False)
 ROAM_COLUMNS = ("unroamed", *[s for s in ROAM_STATES if s != "unroamed"])
@@ -81,7 +80,7 @@ def planning_page(request: Request, key: str, db: Db) -> Response:
     round_ = optional(get_vote, db, actor=caller.actor, train_key=key)
     committed = optional(get_baseline, db, actor=caller.actor, train_key=key)
     vote, baseline = (Vote.of(round_) if round_ else None), (Baseline.of(committed) if committed else None)
-    findings = list_findings(db, actor=caller.actor, train_key=key)
+    findings = page_findings(request, db, caller, key, seq, plan)
     return render(
         request, "planning.html", caller, plan=plan, seq=seq, train=key, page="planning", vote=vote,
         baseline=baseline, findings=findings, blockers=[f for f in findings if f.severity == "error"],
@@ -119,7 +118,7 @@ def review_page(request: Request, key: str, team: str, db: Db) -> Response:
     return render(
         request, "review.html", caller, plan=plan, seq=seq, train=key, page="planning", team=team, capacity=mine,
         may_edit=may(caller, key, Action.EDIT_OBJECTIVE, [team]),
-        **review_of(plan, team, list_findings(db, actor=caller.actor, train_key=key)),
+        **review_of(plan, team, page_findings(request, db, caller, key, seq, plan)),
     )  # fmt: skip
 
 
@@ -168,10 +167,11 @@ def sync_page(request: Request, key: str, db: Db) -> Response:
     caller, seq, plan = page
     today = date.today()
     meetings = [agenda_io.MeetingRecord.of(m) for m in list_meetings(db, actor=caller.actor, train_key=key)]
-    agenda = agenda_io.agenda_json(art_sync_agenda(db, actor=caller.actor, train_key=key))
+    agenda = agenda_io.agenda_json(art_sync_agenda(db, actor=caller.actor, train_key=key, plan=plan))
     return render(
         request, "sync.html", caller, plan=plan, seq=seq, train=key, page="sync", meetings=meetings,
-        art=get_art_status(db, actor=caller.actor, train_key=key, today=today, plan=plan),
+        art=request.app.state.boards.derived(key, seq, ("art status", today), lambda: get_art_status(
+            db, actor=caller.actor, train_key=key, today=today, plan=plan)),
         agenda_html=as_html(agenda_io.agenda_markdown(agenda)), kinds=MEETING_KINDS,
         running=[m for m in meetings if m.state == "running"], facilitate=may(caller, key, Action.FACILITATE),
         today=today,
@@ -286,8 +286,10 @@ def forecast_page(request: Request, key: str, db: Db) -> Response:
     page = train_page(request, db, key)
     if isinstance(page, Response):
         return page
-    caller, seq, _ = page
-    found = get_forecast(db, actor=caller.actor, train_key=key)
+    caller, seq, plan = page
+    found = request.app.state.boards.derived(
+        key, seq, ("forecast", date.today()), lambda: get_forecast(db, actor=caller.actor, train_key=key, plan=plan)
+    )
     return render(
         request, "forecast.html", caller, plan=found.plan, seq=seq, train=key, page="forecast",
         f=board_views.Forecast.of(found),  # what GET …/forecast answers
@@ -323,7 +325,7 @@ def scenarios_page(request: Request, key: str, db: Db) -> Response:
     if isinstance(page, Response):
         return page
     caller, seq, plan = page
-    table = compare_scenarios(db, actor=caller.actor, train_key=key)
+    table = compare_scenarios(db, actor=caller.actor, train_key=key, plan=plan)
     return render(request, "scenarios.html", caller, plan=plan, seq=seq, train=key, page="scenarios",
                   table=table, examples=EXAMPLES, facilitate=may(caller, key, Action.FACILITATE),
                   gap_words=gap_words, outcome_words=outcome_words,

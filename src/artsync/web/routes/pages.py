@@ -12,7 +12,7 @@ import functools
 import hmac
 import secrets
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
@@ -170,7 +170,8 @@ def cockpit(request: Request, key: str, db: Db) -> Response:
     if not isinstance(caller, Caller):
         return caller
     start_of_day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    view = get_cockpit(db, actor=caller.actor, train_key=key, since=start_of_day)
+    board, _ = request.app.state.boards.current(db, actor=caller.actor, key=key)
+    view = get_cockpit(db, actor=caller.actor, train_key=key, since=start_of_day, as_of=(board.seq, board.plan))
     return render(
         request,
         "cockpit.html",
@@ -213,7 +214,7 @@ def backlog_page(
     words = q.lower().split()
     rows = [
         r
-        for r in views.backlog(plan)
+        for r in request.app.state.boards.derived(key, seq, "backlog", lambda: views.backlog(plan))
         if all(w in f"{r.key} {r.title}".lower() for w in words)
         and (not team or team in r.teams)
         and (not kind or r.kind == kind)
@@ -248,7 +249,7 @@ def findings_page(request: Request, key: str, db: Db) -> Response:
     if isinstance(page, Response):
         return page
     caller, seq, plan = page
-    findings = list_findings(db, actor=caller.actor, train_key=key)
+    findings = page_findings(request, db, caller, key, seq, plan)
     return render(
         request,
         "findings.html",
@@ -260,6 +261,18 @@ def findings_page(request: Request, key: str, db: Db) -> Response:
         page="findings",
         conflict_button=allowed(caller.actor, key, Action.REPORT).ok,
         fixes=fixes_offered(caller, key, plan, findings),
+    )
+
+
+def page_findings(request: Request, db: Any, caller: Caller, key: str, seq: int, plan: Plan) -> list[Finding]:
+    """The findings of the train's plan as of ``seq`` (read by ``train_page``), today: found once per seq by this
+    worker, for every page that shows them."""
+    today = date.today()
+    return cast(
+        list[Finding],
+        request.app.state.boards.derived(
+            key, seq, ("findings", today), lambda: list_findings(db, actor=caller.actor, train_key=key, plan=plan)
+        ),
     )
 
 

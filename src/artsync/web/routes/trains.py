@@ -6,8 +6,9 @@ import asyncio
 import gzip
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any, TypeVar, cast
 
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
@@ -24,6 +25,7 @@ from artsync.views.planning import ObjectiveList, RiskList
 from artsync.web.deps import CurrentCaller, Db, read
 
 router = APIRouter(prefix="/api/v1", tags=["trains"])
+T = TypeVar("T")
 
 
 @router.get("/trains")
@@ -64,6 +66,7 @@ class BoardCache:
         self.bringing: dict[str, threading.Lock] = {}  # one bring-up at a time per train, from any thread
         # What the next board is brought up from, and its view when one was made (None: made at the next request)
         self.latest: dict[str, tuple[BoardResult, views.Board | None]] = {}
+        self.derivations: OrderedDict[tuple[str, int, Hashable], Any] = OrderedDict()
 
     def get(self, train: str, seq: int) -> tuple[bytes, bytes] | None:
         """The board as of ``seq``, or a newer one (a reader may always be shown more than it asked for)."""
@@ -89,6 +92,19 @@ class BoardCache:
                 view = view.brought_up(board, changed) if changed is not None else None
             self.latest[key] = (board, view)
             return board, view
+
+    def derived(self, key: str, seq: int, what: Hashable, make: Callable[[], T]) -> T:
+        """What ``make`` derives from the train's plan as of ``seq`` alone — the same for everyone who may read the
+        train (its findings today, its ranked backlog) —, made once per seq and shared by the pages that show it."""
+        with self.lock:
+            if (key, seq, what) in self.derivations:
+                return cast(T, self.derivations[key, seq, what])
+        made = make()
+        with self.lock:
+            self.derivations[key, seq, what] = made
+            while len(self.derivations) > 4 * self.size:
+                self.derivations.popitem(last=False)
+        return made
 
     def keep_view(self, key: str, board: BoardResult, view: views.Board) -> None:
         """Keep ``view`` of ``board`` to bring up from, unless the board was brought further meanwhile."""
