@@ -177,6 +177,32 @@ def test_a_hundred_simultaneous_reads_all_answer_while_edits_go_on(live: Live) -
     assert statuses(answers[100:]) == [200] * 10
 
 
+def test_pages_read_at_once_while_cards_move_are_all_answered_and_the_next_is_as_of_the_last_move(live: Live) -> None:
+    # Every page reads its plan from the board its worker keeps and brings up (web/routes/trains.BoardCache): forty
+    # at once while ten cards move, each answered; a page read after them is as of the last move.
+    board = live.board()
+    moved = [c for c in board["cards"] if c["iteration"] is not None][20:30]
+    pages: list[Callable[[httpx.Client], httpx.Response]] = [
+        lambda c, page=page: c.get(f"{live.base}/trains/{TRAIN}/{page}", headers={**live.headers, "X-Partial": "main"})
+        for page in ("roam", "planning", "findings", "backlog") * 10
+    ]
+    edits: list[Callable[[httpx.Client], httpx.Response]] = [
+        lambda c, card=card: c.patch(
+            f"{live.base}/api/v1/cards/{card['id']}",
+            json={"iteration": None},
+            headers={**live.headers, "If-Match": f'"{card["version"]}"'},
+        )
+        for card in moved
+    ]
+    answers = at_once(pages + edits)
+    assert statuses(answers) == [200] * 50
+    last = max(a.json()["seq"] for a in answers[40:])
+    after = live.get(f"/trains/{TRAIN}/backlog")
+    assert after.status_code == 200 and f'<meta name="seq" content="{last}">' in after.text
+    unplanned = {c["ref"] for c in live.board()["cards"] if c["iteration"] is None}
+    assert {c["ref"] for c in moved} <= unplanned
+
+
 def test_an_edit_storm_over_fifty_cards_loses_no_update(live: Live) -> None:
     import asyncio
 
