@@ -31,7 +31,7 @@ from artsync.formats.demo import demo_plan
 from artsync.services.auth import create_token
 from artsync.services.board import Board as BoardResult
 from artsync.services.board import board_now
-from artsync.services.cards import move_card
+from artsync.services.cards import add_card, move_card
 from artsync.services.dependencies import add_dependency
 from artsync.services.objectives import add_objective
 from artsync.services.people import add_user
@@ -159,10 +159,10 @@ def timed_bring_up(
 
 def board_cpu(url: str) -> None:
     """The train board's JSON and gzip (the fastest level, as the server compresses a board this big) made anew,
-    and brought up from the last one after one card moved, after one dependency was added and after one objective
-    was written."""
+    and brought up from the last one after one card moved, after one dependency was added, after one objective
+    was written and after one card was added."""
     engine = make_engine(url)
-    anew, brought, linked, aimed = [], [], [], []
+    anew, brought, linked, aimed, added = [], [], [], [], []
     with Session(engine, expire_on_commit=False) as db:
         for n in range(7):
             began = time.process_time()
@@ -178,7 +178,12 @@ def board_cpu(url: str) -> None:
             add_dependency(db, actor=OPERATOR, train_key="FLEET", consumer=consumer.ref, provider=provider.ref)
             board, view = timed_bring_up(db, board, view, linked, "a dependency added")
             add_objective(db, actor=OPERATOR, train_key="FLEET", team=consumer.team, text=f"Ship {consumer.feature}")
-            timed_bring_up(db, board, view, aimed, "an objective written")
+            board, view = timed_bring_up(db, board, view, aimed, "an objective written")
+            carded = {(c.feature, c.team) for c in board.plan.cards}
+            feature, team = next((c.feature, t.key) for c in board.plan.cards[n * 97 :] for t in board.plan.teams
+                                 if (c.feature, t.key) not in carded)  # fmt: skip
+            add_card(db, actor=OPERATOR, train_key="FLEET", feature=feature, team=team, points=3, iteration=2)
+            timed_bring_up(db, board, view, added, "a card added")
         counts = (
             db.execute(text("SELECT count(*) FROM teams")).scalar_one(),
             db.execute(text("SELECT count(*) FROM cards")).scalar_one(),
@@ -189,7 +194,8 @@ def board_cpu(url: str) -> None:
         f" made anew {1000 * statistics.median(anew):.0f} ms; brought up after a card moved"
         f" {1000 * statistics.median(brought):.0f} ms, after a dependency was added"
         f" {1000 * statistics.median(linked):.0f} ms, after an objective was written"
-        f" {1000 * statistics.median(aimed):.0f} ms (target ≤ 30 ms)"
+        f" {1000 * statistics.median(aimed):.0f} ms, after a card was added {1000 * statistics.median(added):.0f} ms"
+        " (target ≤ 30 ms)"
     )
 
 

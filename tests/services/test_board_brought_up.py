@@ -1,6 +1,6 @@
 """A board brought up from the changes a room makes is the board made anew from the whole plan: for any sequence of
-card moves, status changes, estimates, dependencies added, moved and removed, objectives written and valued, and
-risks raised (which the board does not show, but its plan holds), on SQLite and PostgreSQL."""
+cards added, moved, marked, estimated and removed, dependencies added, moved and removed, objectives written and
+valued, and risks raised (which the board does not show, but its plan holds), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from artsync.errors import ArtsyncError
 from artsync.formats.demo import demo_plan
 from artsync.services.board import board_now, get_board
-from artsync.services.cards import move_card, set_card_points, set_card_status
+from artsync.services.cards import add_card, move_card, remove_card, set_card_points, set_card_status
 from artsync.services.dependencies import add_dependency, remove_dependency, set_dependency_state
 from artsync.services.objectives import add_objective, set_business_value
 from artsync.services.plans import import_plan
@@ -32,6 +32,8 @@ CHANGES = st.lists(
         st.tuples(st.just("risk"), st.integers(0, 59), st.none()),
         st.tuples(st.just("objective"), st.integers(0, 59), st.booleans()),
         st.tuples(st.just("value"), st.integers(0, 200), st.integers(1, 10)),
+        st.tuples(st.just("add"), st.integers(0, 200), st.integers(0, 200)),
+        st.tuples(st.just("remove"), st.integers(0, 59), st.none()),
     ),
     min_size=1,
     max_size=6,
@@ -59,6 +61,12 @@ def change(db, board, what: str, first, second) -> None:
                 set_business_value(db, actor=operator, train_key=TRAIN, key=key, planned=second)
         elif what == "risk":
             raise_risk(db, actor=operator, train_key=TRAIN, text=f"{cards[first % len(cards)].ref} may slip")
+        elif what == "add":  # a breakout's new card: a feature and a team, not on the board together yet
+            feature = board.plan.features[first % len(board.plan.features)].key
+            team = board.plan.teams[second % len(board.plan.teams)].key
+            add_card(db, actor=operator, train_key=TRAIN, feature=feature, team=team, points=3, iteration=1 + first % 4)
+        elif what == "remove":
+            remove_card(db, actor=operator, train_key=TRAIN, ref=cards[first % len(cards)].ref)
         elif what == "estimate":
             set_card_points(db, actor=operator, train_key=TRAIN, ref=cards[first % len(cards)].ref, points=second)
         elif what == "depend":
@@ -95,3 +103,20 @@ def test_a_board_brought_up_from_the_rooms_changes_is_the_board_made_anew(db, ch
     db.commit()
     assert brought == fresh
     assert now.plan == anew.plan  # the other pages show the board's plan: its risks too
+
+
+def test_a_card_taken_off_and_put_back_is_brought_up_as_the_new_card_it_is(db) -> None:
+    import_plan(db, actor=local("rte-alice"), plan=demo_plan("small"))
+    before = get_board(db, actor=ADMIN, train_key=TRAIN)
+    shown = Board.of(before)
+    db.commit()
+    card = before.plan.cards_by_ref[before.plan.dependencies[0].consumer]
+    operator = local("rte-alice")
+    remove_card(db, actor=operator, train_key=TRAIN, ref=card.ref)  # with its dependencies
+    add_card(db, actor=operator, train_key=TRAIN, feature=card.feature, team=card.team, points=13, iteration=None)
+    now, changed = board_now(db, actor=ADMIN, train_key=TRAIN, since=before)
+    assert changed is not None, "cards taken off and put on bring the board up, they do not make it anew"
+    anew = get_board(db, actor=ADMIN, train_key=TRAIN)
+    assert now.cards[card.ref].id != before.cards[card.ref].id and now.cards == anew.cards
+    assert now.plan == anew.plan and now.plan.cards_by_ref[card.ref].points == 13
+    assert shown.brought_up(now, changed).model_dump(mode="json") == Board.of(anew).model_dump(mode="json")

@@ -185,18 +185,19 @@ class Board(Record):
         )
 
     def brought_up(self, board: BoardResult, changed: set[str]) -> Board:
-        """This board as ``board`` has it now, when only the cards ``changed`` moved or changed status, dependencies
-        were added, removed or moved and objectives written, edited or valued: those cards, the loads and the
-        dependencies' statuses are made again — and the dependencies and their cycles, and the objectives, when they
-        are not the ones this board has —, the rest is kept."""
+        """This board as ``board`` has it now, when only the cards ``changed`` were added or changed, cards were taken
+        off, dependencies were added, removed or moved and objectives written, edited or valued: those cards, the
+        loads and the dependencies' statuses are made again — and the dependencies and their cycles, and the
+        objectives, when they are not the ones this board has —, the rest is kept."""
         p = board.plan
-        cards = [board_card(board, p.cards_by_ref[c.ref]) if c.ref in changed else c for c in self.cards]
+        shown = {c.ref: c for c in self.cards}
+        cards = [shown[c.ref] if c.ref in shown and c.ref not in changed else board_card(board, c) for c in p.cards]
         update: dict[str, Any] = {"cards": cards, "teams": team_rows(p), "seq": board.seq}
         objectives = [ObjectiveRecord.of(o) for o in sorted(p.objectives, key=lambda o: o.key)]
         if objectives != self.objectives:
             update["objectives"] = objectives
-        shown = [(line.consumer, line.provider, line.state) for line in self.dependencies]
-        if shown != [(d.consumer, d.provider, d.state) for d in p.dependencies]:
+        lines = [(line.consumer, line.provider, line.state) for line in self.dependencies]
+        if lines != [(d.consumer, d.provider, d.state) for d in p.dependencies]:
             update["dependencies"] = dependency_lines(p)
             update["cycles"] = [list(refs) for refs in findings.dependency_cycles(p)]
         else:
