@@ -81,3 +81,23 @@ def test_forecast_from_the_terminal_and_over_http(database_url, engine) -> None:
     assert "M1" in out and "0%" in out
     code, _, err = run(database_url, "forecast", "--trials", "5")
     assert code == 2 and "100 to 1,000,000 trials" in err
+
+
+def test_a_forecast_of_a_plan_read_before_a_change_is_not_kept_for_the_plan_after_it(db) -> None:
+    # The forecast is kept per seq; a caller may hand it a plan read just before a change landed (the worker's board,
+    # a page): kept under the newer seq, it must not answer for the plan as of that seq.
+    from artsync.services.cards import move_card
+    from artsync.services.forecast import _cache, train_forecast
+
+    import_plan(db, actor=ADMIN, plan=parse_plan(executing_pi()))
+    train = find_train(db, "ART")
+    before = load_plan(db, train, find_current_pi(db, train))
+    move_card(db, actor=ADMIN, train_key="ART", ref="F3@Atlas", to_iteration=5)
+    after = load_plan(db, train, find_current_pi(db, train))
+    _cache.clear()
+    made_fresh = train_forecast(db, train, today=TODAY, plan=after).forecast
+    _cache.clear()
+    train_forecast(db, train, today=TODAY, plan=before)  # kept under the seq after the move
+    again = train_forecast(db, train, today=TODAY, plan=after).forecast
+    assert again.cards["F3@Atlas"] == made_fresh.cards["F3@Atlas"]
+    assert again.milestones == made_fresh.milestones

@@ -29,7 +29,7 @@ from artsync.store.mapping import load_plan, pi_value
 from artsync.store.models import CardRow, PIRow, TeamRow, TrainRow
 
 CACHE_SIZE = 16
-_cache: OrderedDict[tuple[object, ...], Forecast] = OrderedDict()
+_cache: OrderedDict[tuple[object, ...], tuple[Plan, Forecast]] = OrderedDict()  # with the plan each was made from
 
 
 @dataclass(frozen=True)
@@ -107,17 +107,24 @@ def train_forecast(
     plan = plan or load_plan(db, train, pi_row)
     history = throughput_history(db, train, today)
     key = (str(db.get_bind().engine.url), train.id, train.last_seq, pi_row.id, today, trials, seed)
-    # A whole forecast answers for the milestones too.
-    found = next((k for k in ((*key, False), (*key, milestones_only)) if k in _cache), None)
+    # A whole forecast answers for the milestones too. The plan is checked as well: a plan read before a change
+    # landed is not the plan as of the seq read after it.
+    kept = ((*key, False), (*key, milestones_only))
+    found = next((k for k in kept if k in _cache and same(_cache[k][0], plan)), None)
     if found is not None:
         _cache.move_to_end(found)
-        return TrainForecast(plan, _cache[found], history)
+        return TrainForecast(plan, _cache[found][1], history)
     made = forecast(plan, history, now=current_iteration(pi_row, today), trials=trials, seed=seed,
                     milestones_only=milestones_only)  # fmt: skip
-    _cache[(*key, milestones_only)] = made
+    _cache[(*key, milestones_only)] = plan, made
     while len(_cache) > CACHE_SIZE:
         _cache.popitem(last=False)
     return TrainForecast(plan, made, history)
+
+
+def same(kept: Plan, plan: Plan) -> bool:
+    """Whether a forecast made from ``kept`` is one of ``plan`` (the same object, most often: the board's)."""
+    return kept is plan or kept == plan
 
 
 def standing_findings(db: Session, train: TrainRow, plan: Plan, today: date | None = None) -> list[Finding]:
