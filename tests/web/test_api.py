@@ -36,6 +36,24 @@ def test_the_board_is_compressed_and_as_fresh_as_the_log(served: Served) -> None
     assert next(c for c in after["cards"] if c["id"] == card["id"])["iteration"] == to
 
 
+def test_the_boards_strings_are_read_alone_as_the_board_has_them_after_a_dependency_changes(served: Served) -> None:
+    path, rte = f"/api/v1/trains/{TRAIN}/board", served.as_("rte")
+    board = served.client.get(path, headers=rte).json()
+    strings = served.client.get(f"{path}/dependencies", headers={**rte, "Accept-Encoding": "gzip"})
+    assert strings.status_code == 200 and strings.headers["content-encoding"] == "gzip"
+    assert strings.json() == {k: board[k] for k in ("dependencies", "cycles", "seq")}
+    dependency = board["dependencies"][0]
+    removed = served.client.request(
+        "DELETE", f"/api/v1/trains/{TRAIN}/dependencies",
+        params={"consumer": dependency["consumer"], "provider": dependency["provider"]}, headers=rte,
+    )  # fmt: skip
+    assert removed.status_code == 200, removed.text
+    after = served.client.get(f"{path}/dependencies", headers=rte).json()
+    assert after["seq"] == board["seq"] + 1 and len(after["dependencies"]) == len(board["dependencies"]) - 1
+    assert after == {k: served.client.get(path, headers=rte).json()[k] for k in ("dependencies", "cycles", "seq")}
+    assert served.client.get("/api/v1/trains/NOPE/board/dependencies", headers=rte).status_code == 404
+
+
 @pytest.fixture
 def boards_made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """How each board the server made came about: "made anew" or "brought up" from the last one."""

@@ -126,6 +126,37 @@ def test_a_change_the_board_does_not_show_moves_its_seq_on_without_reading_the_b
     rita.context.close()
 
 
+def test_a_dependency_added_in_the_room_is_drawn_on_every_board_without_reading_the_board_again(
+    browser, base_url
+) -> None:
+    """Each open board reads only the strings and cycles after a dependency changes (the 40-team train's board is
+    80 KB gzipped, and would be drawn again from scratch for each person in the room)."""
+    mia = signed_in(browser, base_url, "mia")
+    boards, strings = [], []
+    mia.on("request", lambda r: boards.append(r.url) if r.url.endswith(f"/api/v1/trains/{TRAIN}/board") else None)
+    mia.on("request", lambda r: strings.append(r.url) if r.url.endswith("/board/dependencies") else None)
+    rita = signed_in(browser, base_url, "rita")
+    consumer, provider = card_in(rita, "Orion", 1), card_in(rita, "Phoenix", 3)  # the provider after its consumer
+    added = rita.evaluate(
+        """async ([train, consumer, provider]) => {
+            const csrf = document.querySelector('meta[name="csrf-token"]').content;
+            const response = await fetch(`/api/v1/trains/${train}/dependencies`, {method: "POST",
+                headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf},
+                body: JSON.stringify({consumer, provider})});
+            return response.status;
+        }""",
+        [TRAIN, consumer, provider],
+    )
+    assert added == 201
+    string = f'path.string[data-consumer="{consumer}"][data-provider="{provider}"]'
+    expect(mia.locator(string)).to_have_class("string broken")  # in trouble: drawn without "All strings"
+    trouble = re.compile(f"needs {provider}: broken")
+    expect(mia.locator(f'[id="card-{consumer}"]')).to_have_attribute("aria-label", trouble)
+    assert boards == [] and strings  # the strings were read, the board was not
+    mia.context.close()
+    rita.context.close()
+
+
 def test_a_card_moves_with_the_keyboard(browser, base_url) -> None:
     olga = signed_in(browser, base_url, "olga")
     ref = card_in(olga, "Phoenix", 2)

@@ -209,6 +209,19 @@ class Board(Record):
         return self.model_copy(update=update)
 
 
+class BoardDependencies(Record):
+    """The board's dependency strings and their cycles as of event ``seq``: what a board applies after a dependency
+    was added, removed or moved, or a card taken off with its dependencies, instead of reading the whole board."""
+
+    dependencies: list[DependencyLine]
+    cycles: list[list[str]] = Field(description="cards that need each other in a cycle, so none can go first")
+    seq: int
+
+    @classmethod
+    def of(cls, board: Board) -> BoardDependencies:
+        return cls(dependencies=board.dependencies, cycles=board.cycles, seq=board.seq)
+
+
 def board_card(board: BoardResult, c: plan.Card) -> BoardCard:
     p = board.plan
     return BoardCard(

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Annotated, Any, TypeVar, cast
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from artsync.domain.permissions import Actor
@@ -121,9 +122,7 @@ class BoardCache:
         with self.lock:
             return self.bringing.setdefault(key, threading.Lock())
 
-    def put(self, train: str, seq: int, body: bytes) -> tuple[bytes, bytes]:
-        # A big train's board is remade after every change: the fastest level (a third larger) keeps that cheap.
-        made = (body, gzip.compress(body, compresslevel=6 if len(body) < BIG_BOARD else 1))
+    def put(self, train: str, seq: int, made: tuple[bytes, bytes]) -> tuple[bytes, bytes]:
         with self.lock:
             self.made[(train, seq)] = made
             while len(self.made) > self.size:
@@ -131,13 +130,20 @@ class BoardCache:
         return made
 
 
-def make_board(db: Session, *, cache: BoardCache, actor: Actor, key: str) -> tuple[bytes, bytes]:
-    """The train's board now as JSON, plain and gzipped; kept for the next request."""
+def board_view(db: Session, *, cache: BoardCache, actor: Actor, key: str) -> views.Board:
+    """The train's board now, as the API shows it; kept to bring the next one up from."""
     board, view = cache.current(db, actor=actor, key=key)
     if view is None:
         view = views.Board.of(board)
         cache.keep_view(key, board, view)
-    return cache.put(key, board.seq, view.model_dump_json().encode())
+    return view
+
+
+def make_board(db: Session, *, cache: BoardCache, actor: Actor, key: str) -> tuple[bytes, bytes]:
+    """The train's board now as JSON, plain and gzipped; kept for the next request."""
+    view = board_view(db, cache=cache, actor=actor, key=key)
+    # A big train's board is remade after every change: the fastest level (a third larger) keeps that cheap.
+    return cache.put(key, view.seq, packed_json(view))
 
 
 @router.get("/trains/{key}/board", response_model=views.Board)
@@ -154,12 +160,32 @@ async def board(key: str, request: Request, db: Db, caller: CurrentCaller) -> Re
             cached = cache.get(key, seq)
             if cached is None:
                 cached = await read(db, make_board, cache=cache, actor=caller.actor, key=key)
-    plain, packed = cached
-    if "gzip" in request.headers.get("accept-encoding", ""):  # compressed once per seq, not once per request
+    return json_response(request, *cached)  # a views.Board, serialised once per seq
+
+
+def packed_json(record: BaseModel) -> tuple[bytes, bytes]:
+    """``record`` as JSON, plain and gzipped (the fastest level for a big one)."""
+    body = record.model_dump_json().encode()
+    return body, gzip.compress(body, compresslevel=6 if len(body) < BIG_BOARD else 1)
+
+
+def json_response(request: Request, plain: bytes, packed: bytes) -> Response:
+    """JSON made once per seq, gzipped when the client takes it (compressed once per seq, not once per request)."""
+    if "gzip" in request.headers.get("accept-encoding", ""):
         return Response(
             packed, media_type="application/json", headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
         )
-    return Response(plain, media_type="application/json")  # a views.Board, serialised once per seq
+    return Response(plain, media_type="application/json")
+
+
+@router.get("/trains/{key}/board/dependencies", response_model=views.BoardDependencies)
+async def board_dependencies(key: str, request: Request, db: Db, caller: CurrentCaller) -> Response:
+    """The board's dependency strings and cycles as of ``seq``, without its cards: what an open board reads after a
+    dependency changed (the 40-team train's whole board is 80 KB gzipped, for each person in the room)."""
+    cache: BoardCache = request.app.state.boards
+    view = await read(db, board_view, cache=cache, actor=caller.actor, key=key)
+    plain, packed = cache.derived(key, view.seq, "dependencies", lambda: packed_json(views.BoardDependencies.of(view)))
+    return json_response(request, plain, packed)  # serialised and compressed once per seq, as the board is
 
 
 @router.get("/trains/{key}/findings")

@@ -72,10 +72,8 @@ async function load() {
   board = result.data;
   cards = new Map(board.cards.map((c) => [c.ref, c]));
   teams = new Map(board.teams.map((t) => [t.key, { ...t, capacity: new Map(t.cells.map((c) => [c.iteration, c.capacity])) }]));
-  linksOf = new Map();
-  for (const d of board.dependencies) for (const ref of [d.consumer, d.provider]) linksOf.set(ref, [...(linksOf.get(ref) || []), d]);
-  cycleOf = new Map();
-  for (const cycle of board.cycles) for (const ref of cycle) cycleOf.set(ref, cycle.filter((r) => r !== ref));
+  link();
+  dependenciesSeq = board.seq;
   position = new Map(board.cards.map((c, n) => [c.ref, n]));
   loads = new Map();
   byCell = new Map();
@@ -84,6 +82,34 @@ async function load() {
   for (const c of board.cards) noteTrouble(c);
   if (live) live.seq = board.seq;
   render();
+}
+
+// Each card's dependencies and the cycle it is in, from the board's.
+function link() {
+  linksOf = new Map();
+  for (const d of board.dependencies) for (const ref of [d.consumer, d.provider]) linksOf.set(ref, [...(linksOf.get(ref) || []), d]);
+  cycleOf = new Map();
+  for (const cycle of board.cycles) for (const ref of cycle) cycleOf.set(ref, cycle.filter((r) => r !== ref));
+}
+
+// A dependency added, removed or moved to another state: the strings and cycles are read again, not the whole
+// board (the 40-team train's is 80 KB gzipped, and made again on the page), and only the cells of the cards whose
+// trouble changed are made again. An answer overtaken by a newer one is left.
+let dependenciesSeq = 0;
+async function readDependencies() {
+  const result = await api(`/api/v1/trains/${encodeURIComponent(train)}/board/dependencies`);
+  if (!result.ok) { load(); return; }
+  if (result.data.seq < dependenciesSeq) return;
+  dependenciesSeq = result.data.seq;
+  board.dependencies = result.data.dependencies;
+  board.cycles = result.data.cycles;
+  link();
+  const cellsToFill = new Set();
+  for (const c of board.cards) if (noteTrouble(c)) cellsToFill.add(cellKey(c.team, c.iteration));
+  refill(cellsToFill);
+  requestAnimationFrame(drawStrings);
+  if (selected) showDetails(selected);
+  performance.mark("board-updated");
 }
 
 // A card put into (sign 1) or taken out of (sign -1) its cell: the cell's cards, in the board's order, and load.
@@ -534,7 +560,8 @@ async function moveDependency(d, state) {
 
 // A card's change is applied in place; while this page's own move of the card waits for the server, the
 // server's answer puts the card right, so only its version is taken. A change the board does not show (a risk,
-// a vote, a meeting…) only moves its seq on. Anything else reads the board again.
+// a vote, a meeting…) only moves its seq on; a dependency's reads the strings again. Anything else reads the board
+// again.
 function applyEvent(event) {
   performance.mark("board-event");
   if (board.rules.unshown.includes(event.entity)) {
@@ -552,7 +579,12 @@ function applyEvent(event) {
       return;
     }
   }
-  load();  // anything else (a dependency, a feature, an import): read the board again
+  if (event.entity === "dependency") {
+    board.seq = event.seq;
+    readDependencies();
+    return;
+  }
+  load();  // anything else (a card added or taken off, a feature, an import): read the board again
 }
 
 window.addEventListener("resize", () => board && requestAnimationFrame(drawStrings));
