@@ -163,6 +163,65 @@ def moves(browser, base: str) -> None:
     other.context.close()
 
 
+# Arms the watching page: when the string of the dependency shows, the wall time of the next frame.
+WATCH_STRING = """([consumer, provider]) => {
+  window.seen = new Promise((done) => {
+    const selector = `path.string[data-consumer="${consumer}"][data-provider="${provider}"]`;
+    const watcher = new MutationObserver(() => {
+      if (document.querySelector(selector)) {
+        watcher.disconnect();
+        requestAnimationFrame(() => setTimeout(() => done(performance.timeOrigin + performance.now()), 0));
+      }
+    });
+    watcher.observe(document.body, { childList: true, subtree: true });
+    setTimeout(() => { watcher.disconnect(); done(NaN); }, 5000);  // never drawn: counted, not waited for
+  });
+}"""
+
+# The cards in the rows in sight.
+IN_SIGHT = """() => [...document.querySelectorAll('.card[data-ref]')]
+  .filter((c) => { const r = c.getBoundingClientRect(); return r.height > 0 && r.top < innerHeight; })
+  .map((c) => c.dataset.ref)"""
+
+# Another person's new dependency, with the wall time it was sent.
+DEPEND = """async ([train, consumer, provider]) => {
+  const sent = performance.timeOrigin + performance.now();
+  const token = document.querySelector('meta[name="csrf-token"]').content;
+  const response = await fetch(`/api/v1/trains/${train}/dependencies`, { method: "POST", credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": token },
+    body: JSON.stringify({ consumer, provider }) });
+  if (!response.ok) throw new Error(`POST ${response.status}`);
+  return sent;
+}"""
+
+
+def dependencies(browser, base: str) -> None:
+    """Another person's dependency drawn on an open 40-team board: from its POST to the frame its string shows in."""
+    watcher = signed_in(browser, base, "/trains/FLEET/board")
+    other = signed_in(browser, base, "/trains/FLEET/board")
+    for page in (watcher, other):
+        rendered(page)
+        page.wait_for_function("() => document.getElementById('live-state').textContent === 'live'")
+    board = other.evaluate(READ_BOARD)
+    linked = {(d["consumer"], d["provider"]) for d in board["dependencies"]}
+    shown = set(watcher.evaluate(IN_SIGHT))  # a large board draws no string between two rows out of sight
+    early = [c["ref"] for c in board["cards"] if c["iteration"] == 1 and c["ref"] in shown]
+    late = [c["ref"] for c in board["cards"] if c["iteration"] == 4 and c["ref"] in shown]
+    pairs = [(a, b) for a in early for b in late if (a, b) not in linked][:: max(1, len(early))][:MOVES]
+    drawn = []
+    for consumer, provider in pairs:  # each provider after its consumer: a broken string, drawn without "All strings"
+        watcher.evaluate(WATCH_STRING, [consumer, provider])
+        sent = other.evaluate(DEPEND, ["FLEET", consumer, provider])
+        drawn.append(watcher.evaluate("window.seen") - sent)
+    seen = [d for d in drawn if d == d]  # NaN: not drawn within 5 s
+    print(
+        f"  40-team board, another person's dependency drawn: median {statistics.median(seen):.1f} ms, "
+        f"max {max(seen):.1f} ms from its POST over {len(seen)} dependencies ({len(drawn) - len(seen)} not drawn)"
+    )
+    watcher.context.close()
+    other.context.close()
+
+
 def backlog(browser, base: str) -> None:
     page = signed_in(browser, base, "/trains/FLEET/backlog")
     times = []
@@ -186,6 +245,7 @@ def main() -> None:
             board_height(browser, base)
             board_load(browser, base)
             moves(browser, base)
+            dependencies(browser, base)
             backlog(browser, base)
 
 
