@@ -54,6 +54,24 @@ def test_the_boards_strings_are_read_alone_as_the_board_has_them_after_a_depende
     assert served.client.get("/api/v1/trains/NOPE/board/dependencies", headers=rte).status_code == 404
 
 
+def test_cards_put_on_the_board_are_read_alone_as_the_board_has_them(served: Served) -> None:
+    path, rte = f"/api/v1/trains/{TRAIN}/board", served.as_("rte")
+    board = served.client.get(path, headers=rte).json()
+    carded = {(c["feature"], c["team"]) for c in board["cards"]}
+    feature = next(c["feature"] for c in board["cards"] if (c["feature"], OTHER_TEAM) not in carded)
+    made = served.client.post(
+        f"/api/v1/trains/{TRAIN}/cards", json={"feature": feature, "team": OTHER_TEAM, "points": 5}, headers=rte
+    )
+    assert made.status_code == 201, made.text
+    ref = f"{feature}@{OTHER_TEAM}"
+    alone = served.client.get(f"{path}/cards", params={"ref": [ref, "NOPE@Nobody"]}, headers=rte).json()
+    whole = served.client.get(path, headers=rte).json()
+    assert alone == {"cards": [c for c in whole["cards"] if c["ref"] == ref], "seq": whole["seq"]}
+    assert alone["cards"][0]["id"] == made.json()["id"] and alone["seq"] == board["seq"] + 1
+    too_many = served.client.get(f"{path}/cards", params={"ref": [ref] * 51}, headers=rte)
+    assert too_many.status_code == 422
+
+
 @pytest.fixture
 def boards_made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """How each board the server made came about: "made anew" or "brought up" from the last one."""

@@ -157,6 +157,46 @@ def test_a_dependency_added_in_the_room_is_drawn_on_every_board_without_reading_
     rita.context.close()
 
 
+def test_a_card_put_on_and_taken_off_in_the_room_shows_and_goes_without_reading_the_board_again(
+    browser, base_url
+) -> None:
+    """A breakout's new card is read alone by each open board, and a card taken off goes from it (its strings read
+    again), instead of each board reading and drawing the whole board."""
+    mia = signed_in(browser, base_url, "mia")
+    boards, read_alone = [], []
+    mia.on("request", lambda r: boards.append(r.url) if r.url.endswith(f"/api/v1/trains/{TRAIN}/board") else None)
+    mia.on("request", lambda r: read_alone.append(r.url) if "/board/cards?ref=" in r.url else None)
+    rita = signed_in(browser, base_url, "rita")
+    board = rita.evaluate(f"async () => (await fetch('/api/v1/trains/{TRAIN}/board')).json()")
+    carded = {(c["feature"], c["team"]) for c in board["cards"]}
+    feature = next(c["feature"] for c in board["cards"] if (c["feature"], "Orion") not in carded)
+    ref = f"{feature}@Orion"
+    added = rita.evaluate(
+        """async ([train, feature]) => {
+            const csrf = document.querySelector('meta[name="csrf-token"]').content;
+            const response = await fetch(`/api/v1/trains/${train}/cards`, {method: "POST",
+                headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf},
+                body: JSON.stringify({feature, team: "Orion", points: 5, iteration: 2})});
+            return [response.status, (await response.json()).id];
+        }""",
+        [TRAIN, feature],
+    )
+    assert added[0] == 201
+    expect(mia.locator(f'{cell(mia, "Orion", 2)} [id="card-{ref}"]')).to_be_visible()
+    removed = rita.evaluate(
+        """async (id) => {
+            const csrf = document.querySelector('meta[name="csrf-token"]').content;
+            return (await fetch(`/api/v1/cards/${id}`, {method: "DELETE", headers: {"X-CSRF-Token": csrf}})).status;
+        }""",
+        added[1],
+    )
+    assert removed == 200
+    expect(mia.locator(f'[id="card-{ref}"]')).to_have_count(0)
+    assert boards == [] and read_alone  # the new card was read alone, the board was not
+    mia.context.close()
+    rita.context.close()
+
+
 def test_a_card_moves_with_the_keyboard(browser, base_url) -> None:
     olga = signed_in(browser, base_url, "olga")
     ref = card_in(olga, "Phoenix", 2)

@@ -222,6 +222,14 @@ class BoardDependencies(Record):
         return cls(dependencies=board.dependencies, cycles=board.cycles, seq=board.seq)
 
 
+class BoardCards(Record):
+    """Some of the board's cards as of event ``seq`` (those asked for that it has): what a board applies after a
+    card was put on it, instead of reading the whole board."""
+
+    cards: list[BoardCard]
+    seq: int
+
+
 def board_card(board: BoardResult, c: plan.Card) -> BoardCard:
     p = board.plan
     return BoardCard(

@@ -188,6 +188,22 @@ async def board_dependencies(key: str, request: Request, db: Db, caller: Current
     return json_response(request, plain, packed)  # serialised and compressed once per seq, as the board is
 
 
+@router.get("/trains/{key}/board/cards", response_model=views.BoardCards)
+async def board_cards(
+    key: str,
+    request: Request,
+    db: Db,
+    caller: CurrentCaller,
+    ref: Annotated[list[str], Query(max_length=50, description="FEATURE@TEAM, once per card")],
+) -> views.BoardCards:
+    """The board's cards ``ref`` as of ``seq`` (a ref it does not have is left out): what an open board reads after
+    a card was put on it, instead of the whole board."""
+    cache: BoardCache = request.app.state.boards
+    view = await read(db, board_view, cache=cache, actor=caller.actor, key=key)
+    wanted = set(ref)
+    return views.BoardCards(cards=[c for c in view.cards if c.ref in wanted], seq=view.seq)
+
+
 @router.get("/trains/{key}/findings")
 def findings(
     key: str, db: Db, caller: CurrentCaller, severity: str | None = Query(None, pattern="^(error|warning)$")

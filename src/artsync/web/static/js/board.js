@@ -112,6 +112,41 @@ async function readDependencies() {
   performance.mark("board-updated");
 }
 
+// A card put on the board by someone: read it alone (its id and version are the server's) and show it in its cell,
+// in the board's order. A card the board has already (read with the whole board meanwhile) is left as it is.
+async function putOn(ref) {
+  const result = await api(`/api/v1/trains/${encodeURIComponent(train)}/board/cards?ref=${encodeURIComponent(ref)}`);
+  if (!result.ok) { load(); return; }
+  for (const card of result.data.cards) {
+    if (cards.has(card.ref)) continue;
+    const at = board.cards.findIndex((c) => c.feature > card.feature || (c.feature === card.feature && c.team > card.team));
+    board.cards.splice(at < 0 ? board.cards.length : at, 0, card);
+    position = new Map(board.cards.map((c, n) => [c.ref, n]));
+    cards.set(card.ref, card);
+    place(card, 1);
+    refit([cellKey(card.team, card.iteration)]);
+  }
+}
+
+// A card taken off the board, with its dependencies: gone from its cell, and the strings read again.
+function takeOff(card) {
+  place(card, -1);
+  cards.delete(card.ref);
+  troubles.delete(card.ref);
+  board.cards = board.cards.filter((c) => c !== card);
+  refit([cellKey(card.team, card.iteration)]);
+  if (selected === card.ref) { selected = null; details.hidden = true; }
+  readDependencies();
+}
+
+// The cells ``keys`` made again, with the trouble of the cards in them noted anew (a cell's load changed).
+function refit(keys) {
+  for (const key of keys) for (const c of byCell.get(key) || []) noteTrouble(c);
+  refill(keys);
+  requestAnimationFrame(drawStrings);
+  performance.mark("board-updated");
+}
+
 // A card put into (sign 1) or taken out of (sign -1) its cell: the cell's cards, in the board's order, and load.
 function place(card, sign) {
   const key = cellKey(card.team, card.iteration);
@@ -560,8 +595,8 @@ async function moveDependency(d, state) {
 
 // A card's change is applied in place; while this page's own move of the card waits for the server, the
 // server's answer puts the card right, so only its version is taken. A change the board does not show (a risk,
-// a vote, a meeting…) only moves its seq on; a dependency's reads the strings again. Anything else reads the board
-// again.
+// a vote, a meeting…) only moves its seq on; a dependency's reads the strings again; a card put on the board is read
+// alone, one taken off goes. Anything else reads the board again.
 function applyEvent(event) {
   performance.mark("board-event");
   if (board.rules.unshown.includes(event.entity)) {
@@ -584,7 +619,17 @@ function applyEvent(event) {
     readDependencies();
     return;
   }
-  load();  // anything else (a card added or taken off, a feature, an import): read the board again
+  if (event.entity === "card" && event.action === "added") {
+    board.seq = event.seq;
+    putOn(event.entity_id);
+    return;
+  }
+  if (event.entity === "card" && event.action === "removed" && cards.has(event.entity_id)) {
+    board.seq = event.seq;
+    takeOff(cards.get(event.entity_id));
+    return;
+  }
+  load();  // anything else (a feature, an import): read the board again
 }
 
 window.addEventListener("resize", () => board && requestAnimationFrame(drawStrings));
