@@ -222,6 +222,57 @@ def dependencies(browser, base: str) -> None:
     other.context.close()
 
 
+# Arms the watching page: when the card shows on the board, the wall time of the next frame.
+WATCH_CARD = """(ref) => {
+  window.seen = new Promise((done) => {
+    const watcher = new MutationObserver(() => {
+      if (document.getElementById(`card-${ref}`)) {
+        watcher.disconnect();
+        requestAnimationFrame(() => setTimeout(() => done(performance.timeOrigin + performance.now()), 0));
+      }
+    });
+    watcher.observe(document.getElementById("board"), { childList: true, subtree: true });
+    setTimeout(() => { watcher.disconnect(); done(NaN); }, 5000);
+  });
+}"""
+
+# Another person's new card, with the wall time it was sent.
+ADD_CARD = """async ([train, feature, team]) => {
+  const sent = performance.timeOrigin + performance.now();
+  const token = document.querySelector('meta[name="csrf-token"]').content;
+  const response = await fetch(`/api/v1/trains/${train}/cards`, { method: "POST", credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": token },
+    body: JSON.stringify({ feature, team, points: 3, iteration: 1 }) });
+  if (!response.ok) throw new Error(`POST ${response.status}`);
+  return sent;
+}"""
+
+
+def new_cards(browser, base: str) -> None:
+    """Another person's new card shown on an open 40-team board: from its POST to the frame it shows in."""
+    watcher = signed_in(browser, base, "/trains/FLEET/board")
+    other = signed_in(browser, base, "/trains/FLEET/board")
+    for page in (watcher, other):
+        rendered(page)
+        page.wait_for_function("() => document.getElementById('live-state').textContent === 'live'")
+    board = other.evaluate(READ_BOARD)
+    carded = {(c["feature"], c["team"]) for c in board["cards"]}
+    team = board["teams"][0]["key"]  # the first row, in sight
+    features = [f for f in dict.fromkeys(c["feature"] for c in board["cards"]) if (f, team) not in carded][:MOVES]
+    shown = []
+    for feature in features:
+        watcher.evaluate(WATCH_CARD, f"{feature}@{team}")
+        sent = other.evaluate(ADD_CARD, ["FLEET", feature, team])
+        shown.append(watcher.evaluate("window.seen") - sent)
+    seen = [d for d in shown if d == d]
+    print(
+        f"  40-team board, another person's new card shown: median {statistics.median(seen):.1f} ms, "
+        f"max {max(seen):.1f} ms from its POST over {len(seen)} cards ({len(shown) - len(seen)} not shown)"
+    )
+    watcher.context.close()
+    other.context.close()
+
+
 def backlog(browser, base: str) -> None:
     page = signed_in(browser, base, "/trains/FLEET/backlog")
     times = []
@@ -246,6 +297,7 @@ def main() -> None:
             board_load(browser, base)
             moves(browser, base)
             dependencies(browser, base)
+            new_cards(browser, base)
             backlog(browser, base)
 
 
