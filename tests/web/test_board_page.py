@@ -197,6 +197,41 @@ def test_a_card_put_on_and_taken_off_in_the_room_shows_and_goes_without_reading_
     rita.context.close()
 
 
+def test_a_burst_of_changes_the_board_must_read_again_for_costs_it_two_reads_not_one_each(browser, base_url) -> None:
+    """A WSJF session finished scores five features at once, five events together: each open board reads the board
+    once for the first and once more for all that came while it read — not five times."""
+    mia = signed_in(browser, base_url, "mia")
+    boards = []
+    mia.on("request", lambda r: boards.append(r.url) if r.url.endswith(f"/api/v1/trains/{TRAIN}/board") else None)
+    rita = signed_in(browser, base_url, "rita")
+    board = rita.evaluate(f"async () => (await fetch('/api/v1/trains/{TRAIN}/board')).json()")
+    features = list(dict.fromkeys(c["feature"] for c in board["cards"]))[:5]
+    finished = rita.evaluate(
+        """async ([train, features]) => {
+            const csrf = document.querySelector('meta[name="csrf-token"]').content;
+            const send = (method, path, body) => fetch(`/api/v1/trains/${train}/wsjf${path}`, {method,
+                headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf}, body: JSON.stringify(body)});
+            await send("POST", "", {features});
+            for (const column of ["ubv", "tc", "rroe", "size"]) {
+                const scale = [1, 2, 3, 5, 8];
+                const scores = Object.fromEntries(features.map((f, n) => [f, scale[(n + column.length) % 5]]));
+                await send("PUT", `/${column}`, {scores});
+            }
+            return (await send("POST", "/finish", {})).status;
+        }""",
+        [TRAIN, features],
+    )
+    assert finished == 200
+    made = rita.evaluate(f"async () => (await fetch('/api/v1/trains/{TRAIN}/events?after={board['seq']}')).json()")
+    scored = [e for e in made["events"] if e["entity"] == "feature"]
+    assert len(scored) >= 3, made  # the finish logs each feature it scored anew, together
+    mia.wait_for_function(f"() => performance.getEntriesByName('board-event').length >= {len(made['events'])}")
+    mia.wait_for_load_state("networkidle")
+    assert 1 <= len(boards) <= 2, boards
+    mia.context.close()
+    rita.context.close()
+
+
 def test_a_card_moves_with_the_keyboard(browser, base_url) -> None:
     olga = signed_in(browser, base_url, "olga")
     ref = card_in(olga, "Phoenix", 2)

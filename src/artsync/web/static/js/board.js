@@ -66,7 +66,26 @@ function dependencyStatus(consumer, provider, state) {
 
 function statusOf(d) { return dependencyStatus(cards.get(d.consumer)?.iteration, cards.get(d.provider)?.iteration, d.state); }
 
-async function load() {
+// The board read again: one read at a time, and the reads asked for while one is under way made once after it —
+// a burst of changes (a WSJF session scoring twenty features) costs two reads, not one per change.
+let loading = null;
+let loadAgain = false;
+function load() {
+  if (loading) {
+    loadAgain = true;
+    return loading;
+  }
+  loading = readBoard().finally(() => {
+    loading = null;
+    if (loadAgain) {
+      loadAgain = false;
+      load();
+    }
+  });
+  return loading;
+}
+
+async function readBoard() {
   const result = await api(`/api/v1/trains/${encodeURIComponent(train)}/board`);
   if (!result.ok) { toast(result.data.detail || "Could not load the board."); return; }
   board = result.data;
