@@ -20,9 +20,13 @@ def test_what_pages_derive_is_made_once_per_seq_of_each_train() -> None:
     assert made == ["SHOP@7", "SHOP@8", "FLEET@7", "backlog"]
 
 
-def test_the_cache_forgets_the_oldest_derivations_past_its_size() -> None:
+def test_only_the_newest_of_each_derivation_is_kept_and_the_oldest_go_past_the_caches_size() -> None:
     cache = BoardCache(size=1)
-    for seq in range(10):
+    for seq in range(10):  # a room editing: a new seq each time, and only the newest findings kept
         cache.derived("SHOP", seq, "findings", lambda seq=seq: seq)
-    assert len(cache.derivations) == 4
-    assert cache.derived("SHOP", 0, "findings", lambda: "made again") == "made again"
+    assert list(cache.derivations.values()) == [(9, 9)]
+    assert cache.derived("SHOP", 3, "findings", lambda: "as of 3") == "as of 3"  # a page behind: made for it
+    assert cache.derived("SHOP", 9, "findings", lambda: "made again") == 9  # the newest is kept, not the older
+    for n in range(5):
+        cache.derived("SHOP", 9, ("forecast", n), lambda: "forecast")
+    assert len(cache.derivations) == 4 and ("SHOP", "findings") not in cache.derivations  # the oldest went

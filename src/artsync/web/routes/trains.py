@@ -67,7 +67,7 @@ class BoardCache:
         self.bringing: dict[str, threading.Lock] = {}  # one bring-up at a time per train, from any thread
         # What the next board is brought up from, and its view when one was made (None: made at the next request)
         self.latest: dict[str, tuple[BoardResult, views.Board | None]] = {}
-        self.derivations: OrderedDict[tuple[str, int, Hashable], Any] = OrderedDict()
+        self.derivations: OrderedDict[tuple[str, Hashable], tuple[int, Any]] = OrderedDict()  # the seq it is as of
 
     def get(self, train: str, seq: int) -> tuple[bytes, bytes] | None:
         """The board as of ``seq``, or a newer one (a reader may always be shown more than it asked for)."""
@@ -101,13 +101,19 @@ class BoardCache:
 
     def derived(self, key: str, seq: int, what: Hashable, make: Callable[[], T]) -> T:
         """What ``make`` derives from the train's plan as of ``seq`` alone — the same for everyone who may read the
-        train (its findings today, its ranked backlog) —, made once per seq and shared by the pages that show it."""
+        train (its findings today, its ranked backlog) —, made once per seq and shared by the pages that show it.
+        Only the newest of each is kept (a forecast of a 40-team train holds a few MiB)."""
         with self.lock:
-            if (key, seq, what) in self.derivations:
-                return cast(T, self.derivations[key, seq, what])
+            kept = self.derivations.get((key, what))
+            if kept is not None and kept[0] == seq:
+                self.derivations.move_to_end((key, what))
+                return cast(T, kept[1])
         made = make()
         with self.lock:
-            self.derivations[key, seq, what] = made
+            kept = self.derivations.get((key, what))
+            if kept is None or kept[0] <= seq:
+                self.derivations[key, what] = (seq, made)
+                self.derivations.move_to_end((key, what))
             while len(self.derivations) > 4 * self.size:
                 self.derivations.popitem(last=False)
         return made
