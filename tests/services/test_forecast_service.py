@@ -101,3 +101,18 @@ def test_a_forecast_of_a_plan_read_before_a_change_is_not_kept_for_the_plan_afte
     again = train_forecast(db, train, today=TODAY, plan=after).forecast
     assert again.cards["F3@Atlas"] == made_fresh.cards["F3@Atlas"]
     assert again.milestones == made_fresh.milestones
+
+
+def test_the_forecasts_kept_are_only_those_of_the_trains_latest_seq(db) -> None:
+    # A room changes the plan many times a minute; a forecast of 40 teams holds ~7 MiB: each change's would add up.
+    from artsync.services.cards import move_card
+    from artsync.services.forecast import _cache, train_forecast
+
+    import_plan(db, actor=ADMIN, plan=parse_plan(executing_pi()))
+    _cache.clear()
+    for target in (4, 5, 4):
+        move_card(db, actor=ADMIN, train_key="ART", ref="F3@Atlas", to_iteration=target)
+        train = find_train(db, "ART")
+        train_forecast(db, train, today=TODAY)
+        train_forecast(db, train, today=TODAY, milestones_only=True)
+    assert {key[2] for key in _cache} == {find_train(db, "ART").last_seq}

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -116,6 +117,8 @@ def train_forecast(
         return TrainForecast(plan, _cache[found][1], history)
     made = forecast(plan, history, now=current_iteration(pi_row, today), trials=trials, seed=seed,
                     milestones_only=milestones_only)  # fmt: skip
+    for older in [k for k in _cache if k[:2] == key[:2] and cast(int, k[2]) < train.last_seq]:
+        del _cache[older]  # the train moved on: a forecast of 40 teams holds ~7 MiB, one per change adds up
     _cache[(*key, milestones_only)] = plan, made
     while len(_cache) > CACHE_SIZE:
         _cache.popitem(last=False)
