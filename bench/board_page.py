@@ -128,12 +128,18 @@ PATCH = """async ([id, iteration, version]) => {
 }"""
 
 
-def moves(browser, base: str) -> None:
-    mover = signed_in(browser, base, "/trains/FLEET/board")
+def live_boards(browser, base: str):
+    """Two people's boards of the 40-team train, drawn and following the live channel: one watches, one changes."""
+    watcher = signed_in(browser, base, "/trains/FLEET/board")
     other = signed_in(browser, base, "/trains/FLEET/board")
-    for page in (mover, other):
+    for page in (watcher, other):
         rendered(page)
         page.wait_for_function("() => document.getElementById('live-state').textContent === 'live'")
+    return watcher, other
+
+
+def moves(browser, base: str) -> None:
+    mover, other = live_boards(browser, base)
     board = other.evaluate(READ_BOARD)
     planned = [c for c in board["cards"] if c["iteration"] in (1, 2)]
     own = []
@@ -163,10 +169,10 @@ def moves(browser, base: str) -> None:
     other.context.close()
 
 
-# Arms the watching page: when the string of the dependency shows, the wall time of the next frame.
-WATCH_STRING = """([consumer, provider]) => {
+# Arms the watching page: when something matching the selector shows, the wall time of the next frame (NaN when it
+# has not shown within 5 s: counted, not waited for).
+WATCH_FOR = """(selector) => {
   window.seen = new Promise((done) => {
-    const selector = `path.string[data-consumer="${consumer}"][data-provider="${provider}"]`;
     const watcher = new MutationObserver(() => {
       if (document.querySelector(selector)) {
         watcher.disconnect();
@@ -174,7 +180,7 @@ WATCH_STRING = """([consumer, provider]) => {
       }
     });
     watcher.observe(document.body, { childList: true, subtree: true });
-    setTimeout(() => { watcher.disconnect(); done(NaN); }, 5000);  // never drawn: counted, not waited for
+    setTimeout(() => { watcher.disconnect(); done(NaN); }, 5000);
   });
 }"""
 
@@ -183,94 +189,65 @@ IN_SIGHT = """() => [...document.querySelectorAll('.card[data-ref]')]
   .filter((c) => { const r = c.getBoundingClientRect(); return r.height > 0 && r.top < innerHeight; })
   .map((c) => c.dataset.ref)"""
 
-# Another person's new dependency, with the wall time it was sent.
-DEPEND = """async ([train, consumer, provider]) => {
+# Another person's POST of JSON to the API, with the wall time it was sent.
+POST = """async ([path, body]) => {
   const sent = performance.timeOrigin + performance.now();
   const token = document.querySelector('meta[name="csrf-token"]').content;
-  const response = await fetch(`/api/v1/trains/${train}/dependencies`, { method: "POST", credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRF-Token": token },
-    body: JSON.stringify({ consumer, provider }) });
+  const response = await fetch(path, { method: "POST", credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": token }, body: JSON.stringify(body) });
   if (!response.ok) throw new Error(`POST ${response.status}`);
   return sent;
 }"""
 
 
+def shown_after_posts(watcher, other, posts: list[tuple[str, str, dict]], what: str) -> None:
+    """Each of ``posts`` (what to watch for, the API path, the body) sent by ``other``; printed: how long after its
+    POST the watching board drew it."""
+    times = []
+    for selector, path, body in posts:
+        watcher.evaluate(WATCH_FOR, selector)
+        sent = other.evaluate(POST, [path, body])
+        times.append(watcher.evaluate("window.seen") - sent)
+    seen = [t for t in times if t == t]
+    print(
+        f"  40-team board, another person's {what}: median {statistics.median(seen):.1f} ms, "
+        f"max {max(seen):.1f} ms from its POST over {len(seen)} ({len(times) - len(seen)} not shown)"
+    )
+    watcher.context.close()
+    other.context.close()
+
+
 def dependencies(browser, base: str) -> None:
     """Another person's dependency drawn on an open 40-team board: from its POST to the frame its string shows in."""
-    watcher = signed_in(browser, base, "/trains/FLEET/board")
-    other = signed_in(browser, base, "/trains/FLEET/board")
-    for page in (watcher, other):
-        rendered(page)
-        page.wait_for_function("() => document.getElementById('live-state').textContent === 'live'")
+    watcher, other = live_boards(browser, base)
     board = other.evaluate(READ_BOARD)
     linked = {(d["consumer"], d["provider"]) for d in board["dependencies"]}
     shown = set(watcher.evaluate(IN_SIGHT))  # a large board draws no string between two rows out of sight
     early = [c["ref"] for c in board["cards"] if c["iteration"] == 1 and c["ref"] in shown]
     late = [c["ref"] for c in board["cards"] if c["iteration"] == 4 and c["ref"] in shown]
     pairs = [(a, b) for a in early for b in late if (a, b) not in linked][:: max(1, len(early))][:MOVES]
-    drawn = []
-    for consumer, provider in pairs:  # each provider after its consumer: a broken string, drawn without "All strings"
-        watcher.evaluate(WATCH_STRING, [consumer, provider])
-        sent = other.evaluate(DEPEND, ["FLEET", consumer, provider])
-        drawn.append(watcher.evaluate("window.seen") - sent)
-    seen = [d for d in drawn if d == d]  # NaN: not drawn within 5 s
-    print(
-        f"  40-team board, another person's dependency drawn: median {statistics.median(seen):.1f} ms, "
-        f"max {max(seen):.1f} ms from its POST over {len(seen)} dependencies ({len(drawn) - len(seen)} not drawn)"
-    )
-    watcher.context.close()
-    other.context.close()
-
-
-# Arms the watching page: when the card shows on the board, the wall time of the next frame.
-WATCH_CARD = """(ref) => {
-  window.seen = new Promise((done) => {
-    const watcher = new MutationObserver(() => {
-      if (document.getElementById(`card-${ref}`)) {
-        watcher.disconnect();
-        requestAnimationFrame(() => setTimeout(() => done(performance.timeOrigin + performance.now()), 0));
-      }
-    });
-    watcher.observe(document.getElementById("board"), { childList: true, subtree: true });
-    setTimeout(() => { watcher.disconnect(); done(NaN); }, 5000);
-  });
-}"""
-
-# Another person's new card, with the wall time it was sent.
-ADD_CARD = """async ([train, feature, team]) => {
-  const sent = performance.timeOrigin + performance.now();
-  const token = document.querySelector('meta[name="csrf-token"]').content;
-  const response = await fetch(`/api/v1/trains/${train}/cards`, { method: "POST", credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRF-Token": token },
-    body: JSON.stringify({ feature, team, points: 3, iteration: 1 }) });
-  if (!response.ok) throw new Error(`POST ${response.status}`);
-  return sent;
-}"""
+    # each provider after its consumer: a broken string, drawn without "All strings"
+    posts = [
+        (f'path.string[data-consumer="{consumer}"][data-provider="{provider}"]',
+         "/api/v1/trains/FLEET/dependencies", {"consumer": consumer, "provider": provider})
+        for consumer, provider in pairs
+    ]  # fmt: skip
+    shown_after_posts(watcher, other, posts, "dependency drawn")
 
 
 def new_cards(browser, base: str) -> None:
     """Another person's new card shown on an open 40-team board: from its POST to the frame it shows in."""
-    watcher = signed_in(browser, base, "/trains/FLEET/board")
-    other = signed_in(browser, base, "/trains/FLEET/board")
-    for page in (watcher, other):
-        rendered(page)
-        page.wait_for_function("() => document.getElementById('live-state').textContent === 'live'")
+    watcher, other = live_boards(browser, base)
     board = other.evaluate(READ_BOARD)
     carded = {(c["feature"], c["team"]) for c in board["cards"]}
     team = board["teams"][0]["key"]  # the first row, in sight
     features = [f for f in dict.fromkeys(c["feature"] for c in board["cards"]) if (f, team) not in carded][:MOVES]
-    shown = []
-    for feature in features:
-        watcher.evaluate(WATCH_CARD, f"{feature}@{team}")
-        sent = other.evaluate(ADD_CARD, ["FLEET", feature, team])
-        shown.append(watcher.evaluate("window.seen") - sent)
-    seen = [d for d in shown if d == d]
-    print(
-        f"  40-team board, another person's new card shown: median {statistics.median(seen):.1f} ms, "
-        f"max {max(seen):.1f} ms from its POST over {len(seen)} cards ({len(shown) - len(seen)} not shown)"
-    )
-    watcher.context.close()
-    other.context.close()
+    posts = [
+        (f'[id="card-{feature}@{team}"]', "/api/v1/trains/FLEET/cards",
+         {"feature": feature, "team": team, "points": 3, "iteration": 1})
+        for feature in features
+    ]  # fmt: skip
+    shown_after_posts(watcher, other, posts, "new card shown")
 
 
 def backlog(browser, base: str) -> None:

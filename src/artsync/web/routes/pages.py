@@ -12,7 +12,7 @@ import functools
 import hmac
 import secrets
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
@@ -33,6 +33,7 @@ from artsync.services.trains import list_trains
 from artsync.views import board as views
 from artsync.web.deps import SESSION_COOKIE, Db, identify
 from artsync.web.identities import Caller
+from artsync.web.routes.trains import BoardCache
 
 router = APIRouter(include_in_schema=False)
 
@@ -267,12 +268,9 @@ def findings_page(request: Request, key: str, db: Db) -> Response:
 def page_findings(request: Request, db: Any, caller: Caller, key: str, seq: int, plan: Plan) -> list[Finding]:
     """The findings of the train's plan as of ``seq`` (read by ``train_page``), today: found once per seq by this
     worker, for every page that shows them."""
-    today = date.today()
-    return cast(
-        list[Finding],
-        request.app.state.boards.derived(
-            key, seq, ("findings", today), lambda: list_findings(db, actor=caller.actor, train_key=key, plan=plan)
-        ),
+    boards: BoardCache = request.app.state.boards
+    return boards.derived(
+        key, seq, ("findings", date.today()), lambda: list_findings(db, actor=caller.actor, train_key=key, plan=plan)
     )
 
 
