@@ -1,5 +1,5 @@
 """`artsync serve` on PostgreSQL sizes each worker's connections to what the server takes (the server itself is
-not started here: uvicorn's run is replaced by a stand-in that keeps what it was asked)."""
+not started here: the process it becomes is replaced by a stand-in that keeps what it was asked)."""
 
 from __future__ import annotations
 
@@ -25,10 +25,10 @@ def started(monkeypatch) -> dict[str, object]:
         monkeypatch.delenv(name, raising=False)
     asked: dict[str, object] = {}
 
-    def run_uvicorn(app: str, **options: object) -> None:
-        asked.update(options, pool=os.environ.get("ARTSYNC_DATABASE_POOL"))
+    def become(host: str, port: int, workers: int) -> None:
+        asked.update(host=host, port=port, workers=workers, pool=os.environ.get("ARTSYNC_DATABASE_POOL"))
 
-    monkeypatch.setattr("uvicorn.run", run_uvicorn)
+    monkeypatch.setattr("artsync.web.server.become", become)
     return asked
 
 

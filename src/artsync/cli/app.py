@@ -725,10 +725,10 @@ def serve(
     """Serve the web app: pages, the JSON API under /api/v1 and the live board."""
     import os
 
-    import uvicorn
     from sqlalchemy.engine import make_url
 
     from artsync.store.db import POSTGRES_POOL, connections_allowed, ensure_schema, make_engine, pool_per_worker
+    from artsync.web.server import become
 
     settings = settings_for(db)
     on_sqlite = make_url(settings.database_url).get_backend_name() == "sqlite"
@@ -759,18 +759,7 @@ def serve(
     if sync_every:
         os.environ["ARTSYNC_SYNC_EVERY"] = str(sync_every)
     console.print(f"artsync is serving on [bold]http://{host}:{port}/[/] — press Ctrl+C to stop.")
-    uvicorn.run(
-        "artsync.web.asgi:app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        ws_max_size=64 * 1024,  # larger frames close the connection
-        ws="websockets-sansio",  # no task or keep-alive timer of its own per connection
-        ws_per_message_deflate=False,  # compressing each small event for each client costs more than it saves
-        log_level="warning",
-        proxy_headers=True,
-    )
+    become(host, port, workers)
 
 
 def arrange_help() -> None:
