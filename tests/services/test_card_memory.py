@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from artsync.errors import ConflictError, InvalidInputError, StaleVersionError
 from artsync.formats.plan_format import parse_plan
 from artsync.services.card_memory import CardMemory
-from artsync.services.cards import edit_card, find_card
+from artsync.services.cards import edit_card, find_card, remember_current_cards
 from artsync.services.events import list_events
 from artsync.services.pis import advance_pi
 from artsync.services.plans import import_plan
@@ -164,6 +164,60 @@ def test_of_twenty_simultaneous_moves_from_a_remembered_card_exactly_one_is_made
         thread.join()
     assert outcomes == [3] * 20  # one made version 3; the nineteen others were refused with it
     assert [e.after["version"] for e in card_events(engine)] == [2, 3]
+
+
+def test_a_card_remembered_at_start_is_moved_in_one_statement_from_its_first_edit(engine) -> None:
+    memory, card = CardMemory(), card_id(engine)
+    with Session(engine) as db:
+        remembered = remember_current_cards(db, memory)
+        assert remembered == len(get_plan(db, actor=ADMIN, train_key="ART").cards) == len(memory)
+    with Statements(engine) as first:
+        _, moved = move(engine, memory, card, 1, 3)
+    assert first.count == 1 and (moved.value.iteration, moved.version) == (3, 2)
+    logged = card_events(engine)[-1]
+    assert (logged.before["iteration"], logged.before["version"], logged.after["iteration"]) == (2, 1, 3)
+
+
+def test_a_card_moved_elsewhere_since_the_start_is_read_and_moved_as_it_is_now(engine) -> None:
+    mine, theirs, card = CardMemory(), CardMemory(), card_id(engine)
+    with Session(engine) as db:
+        remember_current_cards(db, mine)
+    move(engine, theirs, card, 1, 5)  # another process: version 2, iteration 5
+    with pytest.raises(StaleVersionError) as refused:
+        move(engine, mine, card, 1, 3)  # the person's page still had version 1
+    assert (refused.value.current["iteration"], refused.value.current["version"]) == (5, 2)
+    _, moved = move(engine, mine, card, 2, 3)
+    assert (moved.value.iteration, moved.version) == (3, 3)
+
+
+def test_the_start_remembers_no_more_cards_than_the_memory_keeps(engine) -> None:
+    memory = CardMemory(limit=2)
+    with Session(engine) as db:
+        assert remember_current_cards(db, memory) == 2
+    assert len(memory) == 2
+
+
+def test_a_server_process_on_postgresql_starts_remembering_its_trains_current_cards(postgres_url, engine) -> None:
+    from fastapi.testclient import TestClient
+
+    from artsync.settings import Settings
+    from artsync.web.app import create_app
+
+    with Session(engine) as db:
+        cards = len(get_plan(db, actor=ADMIN, train_key="ART").cards)
+    app = create_app(Settings(database_url=postgres_url))
+    assert len(app.state.cards) == 0
+    with TestClient(app):  # started
+        assert len(app.state.cards) == cards > 0
+
+
+def test_on_sqlite_nothing_is_remembered_where_the_memory_is_not_used(tmp_path) -> None:
+    sqlite = make_engine(f"sqlite:///{tmp_path / 'artsync.db'}")
+    migrate(sqlite)
+    with Session(sqlite) as db:
+        import_plan(db, actor=local("alice"), plan=parse_plan(minimal()))
+        assert remember_current_cards(db, CardMemory()) == 0
+    sqlite.dispose()
 
 
 def test_the_memory_keeps_up_with_the_events_its_process_hears() -> None:

@@ -15,16 +15,19 @@ through another process), and forgets what it cannot keep up with.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from sqlalchemy import Row
+
 from artsync.domain.plan import card_ref
 from artsync.services.writes import Assumed
 from artsync.store.models import CardRow, PIRow, TrainRow
 
-LIMIT = 20_000  # cards remembered per process; the oldest are forgotten first (about 250 bytes each)
+LIMIT = 20_000  # cards remembered per process; the oldest are forgotten first (about 500 bytes each)
 CARD_COLUMNS = tuple(CardRow.__table__.columns.keys())
 PI_COLUMNS = tuple(PIRow.__table__.columns.keys())
 CARD_STATE = ("iteration", "points", "status", "version")  # what a card's event carries of it, after the change
@@ -87,9 +90,13 @@ class CardMemory:
         train = TrainRow(id=train_id, key=train_key)
         return card, PIRow(**dict(zip(PI_COLUMNS, pi, strict=True))), train, seen.feature, seen.team
 
-    def remember(self, card: CardRow, pi: PIRow, train: TrainRow, feature: str, team: str) -> None:
-        """Keep the card as it now is (after a write, or as read), with its PI as read."""
-        seen = Remembered(tuple(getattr(card, c) for c in CARD_COLUMNS), feature, team, (train.id, train.key))
+    def remember(
+        self, card: CardRow | Row[*tuple[Any, ...]], pi: PIRow, train: TrainRow, feature: str, team: str
+    ) -> None:
+        """Keep the card as it now is (after a write, or as read: its row, or a row of its columns), with its PI as
+        read. Its strings are interned: a train's cards share a few statuses and team keys (~500 bytes a card)."""
+        values = tuple(sys.intern(v) if isinstance(v, str) else v for v in (getattr(card, c) for c in CARD_COLUMNS))
+        seen = Remembered(values, sys.intern(feature), sys.intern(team), (train.id, sys.intern(train.key)))
         with self.lock:
             self.cards.pop(card.id, None)  # to the end: the most recently seen is forgotten last
             self.cards[card.id] = seen

@@ -29,6 +29,7 @@ from artsync.errors import ArtsyncError
 from artsync.realtime.hub import Hub
 from artsync.realtime.notify import make_relay
 from artsync.services.card_memory import CardMemory
+from artsync.services.cards import remember_current_cards
 from artsync.services.transaction import WAKE
 from artsync.settings import Settings
 from artsync.store.db import ensure_schema, make_engine, session_factory
@@ -134,6 +135,8 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         ensure_schema(engine)
+        with sessions() as db:  # before the first request: a room's first move of each card is one statement too
+            remember_current_cards(db, memory)
         await hub.start()
         await relay.start()
         await watch.start()
