@@ -106,3 +106,32 @@ def test_the_milestones_alone_come_out_as_in_the_whole_forecast() -> None:
     whole = forecast(p, history, now=1, seed=9, trials=2000)
     alone = forecast(p, history, now=1, seed=9, trials=2000, milestones_only=True)
     assert alone.milestones == whole.milestones and not alone.cards and not alone.objectives
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    points=st.lists(st.integers(1, 13), min_size=2, max_size=12),
+    links=st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11)), max_size=14),  # cycles and chains included
+    waited=st.sets(st.integers(0, 11), min_size=1, max_size=3),
+    done=st.sets(st.integers(0, 11), max_size=3),
+)
+def test_the_milestones_alone_come_out_as_in_the_whole_forecast_whatever_the_dependencies(
+    points, links, waited, done
+) -> None:
+    """Only the milestones' cards, their providers and theirs are settled and only the milestones' features finished:
+    a chain through cards no milestone names, or a cycle, still reaches the milestone as in the whole forecast."""
+    teams = ("Atlas", "Orion", "Vega")
+    cards = [
+        Card(f"F{n}", teams[n % 3], 1 + n % 5 if n % 4 else None, pts, "done" if n in done else "not started")
+        for n, pts in enumerate(points)
+    ]
+    refs = [c.ref for c in cards]
+    deps = sorted(
+        {Dependency(refs[a % len(refs)], refs[b % len(refs)]) for a, b in links if a % len(refs) != b % len(refs)},
+        key=lambda d: (d.consumer, d.provider),
+    )
+    milestones = [Milestone(f"M{n}", "m", 2 + n % 4, features=(f"F{n % len(cards)}",)) for n in sorted(waited)]
+    p = plan(cards, milestones, deps, velocity=9)
+    whole = forecast(p, steady(p), now=1, seed=4, trials=300)
+    alone = forecast(p, steady(p), now=1, seed=4, trials=300, milestones_only=True)
+    assert alone.milestones == whole.milestones

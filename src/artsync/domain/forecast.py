@@ -175,8 +175,9 @@ def forecast(
     beyond = now + horizon
     cards = plan.cards_by_ref
     orders = board_orders(plan)
+    needed: set[str] | None = None  # every card, or only what the milestones wait on
     if milestones_only:
-        orders = waited_on(plan, orders)
+        orders, needed = waited_on(plan, orders)
     for index, team in enumerate(plan.teams):
         order = orders.get(team.key, [])
         if not order:
@@ -196,8 +197,8 @@ def forecast(
         # A card is not finished before the iteration it is planned in.
         planned = np.array([cards[ref].iteration or now for ref in order], dtype=np.int16)[:, None]
         finish[[column[ref] for ref in order]] = np.maximum(finished, planned)
-    respect_dependencies(plan, finish, column)
-    features = features_finish(plan, finish, column)
+    respect_dependencies(plan, finish, column, needed)
+    features = features_finish(plan, finish, column, None if needed is None else milestone_features(plan))
     out = Forecast(now, horizon, trials, seed)
     last_dev = max((it.index for it in pi.iterations if not it.is_ip), default=count)
     if not milestones_only:
@@ -214,13 +215,18 @@ def forecast(
     return out
 
 
-def waited_on(plan: Plan, orders: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Each team's order cut after the last card some milestone waits on, directly or through providers."""
+def milestone_features(plan: Plan) -> set[str]:
+    return {f for m in plan.milestones for f in m.features}
+
+
+def waited_on(plan: Plan, orders: dict[str, list[str]]) -> tuple[dict[str, list[str]], set[str]]:
+    """Each team's order cut after the last card some milestone waits on, directly or through providers; and those
+    cards (the milestones' features' cards and their providers, and theirs: closed under "waits on")."""
     position = {ref: (team, n) for team, order in orders.items() for n, ref in enumerate(order)}
     providers: dict[str, list[str]] = {}
     for d in plan.dependencies:
         providers.setdefault(d.consumer, []).append(d.provider)
-    wanted = {f for m in plan.milestones for f in m.features}
+    wanted = milestone_features(plan)
     todo = [c.ref for c in plan.cards if c.feature in wanted]
     reach: dict[str, int] = {}  # per team, how far down its order is needed
     seen: set[str] = set()
@@ -235,7 +241,7 @@ def waited_on(plan: Plan, orders: dict[str, list[str]]) -> dict[str, list[str]]:
             if n >= reach.get(team, -1):
                 todo += orders[team][reach.get(team, -1) + 1 : n]
                 reach[team] = n
-    return {team: orders[team][: n + 1] for team, n in reach.items()}
+    return {team: orders[team][: n + 1] for team, n in reach.items()}, seen
 
 
 def latest(values: list[Small], trials: int) -> Small:
@@ -245,13 +251,15 @@ def latest(values: list[Small], trials: int) -> Small:
     return np.max(np.stack(values), axis=0) if values else np.zeros(trials, dtype=np.int16)
 
 
-def respect_dependencies(plan: Plan, finish: Small, column: dict[str, int]) -> None:
-    """A consumer finishes no earlier than its provider; applied in dependency order, cycles left out."""
+def respect_dependencies(plan: Plan, finish: Small, column: dict[str, int], only: set[str] | None = None) -> None:
+    """A consumer finishes no earlier than its provider; applied in dependency order, cycles left out. ``only``: the
+    consumers to settle, a set closed under "waits on" (its cards' providers are in it, so are their cycles)."""
     import numpy as np
 
     graph: dict[str, list[str]] = {}
     for d in plan.dependencies:
-        graph.setdefault(d.consumer, []).append(d.provider)
+        if only is None or d.consumer in only:
+            graph.setdefault(d.consumer, []).append(d.provider)
     cyclic = {ref for component in strongly_connected(graph) if len(component) > 1 for ref in component}
     done: set[str] = set()
 
@@ -278,13 +286,16 @@ def respect_dependencies(plan: Plan, finish: Small, column: dict[str, int]) -> N
             settle(ref)
 
 
-def features_finish(plan: Plan, finish: Small, column: dict[str, int]) -> dict[str, Small]:
-    """A feature finishes with its last card."""
+def features_finish(
+    plan: Plan, finish: Small, column: dict[str, int], only: set[str] | None = None
+) -> dict[str, Small]:
+    """A feature finishes with its last card (``only``: just these features)."""
     import numpy as np
 
     by_feature: dict[str, list[int]] = {}
     for c in plan.cards:
-        by_feature.setdefault(c.feature, []).append(column[c.ref])
+        if only is None or c.feature in only:
+            by_feature.setdefault(c.feature, []).append(column[c.ref])
     return {
         key: finish[cols[0]] if len(cols) == 1 else np.max(finish[cols], axis=0) for key, cols in by_feature.items()
     }
