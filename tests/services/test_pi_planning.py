@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from collections import OrderedDict
 from datetime import date
 
 import pytest
+from sqlalchemy import event
 
 from artsync.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from artsync.formats.plan_format import parse_plan
-from artsync.services.baselines import commit_pi, get_baseline
+from artsync.services import baselines
+from artsync.services.baselines import commit_pi, get_baseline, get_committed
 from artsync.services.capacity import add_holiday
 from artsync.services.cards import add_card, move_card
 from artsync.services.dependencies import add_dependency
@@ -244,3 +248,50 @@ def place_cards(db, provider_late: bool = False) -> None:
     )
     if provider_late:
         add_dependency(db, actor=ADMIN, train_key="ART", consumer="F1@Atlas", provider="F3@Orion")
+
+
+def statements_reading_the_baseline_plan(db, read) -> int:
+    """How many statements ``read()`` sends that fetch a baseline's plan document."""
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_: object) -> None:
+        seen.append(statement)
+
+    engine = db.get_bind().engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        read()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    return sum(bool(re.search(r'baselines\."?plan"?', s)) for s in seen)
+
+
+def test_a_baseline_plan_is_read_once_and_the_facts_of_a_commit_never_read_it(db, train, monkeypatch) -> None:
+    plan_pi_2(db)
+    place_cards(db, provider_late=True)
+    open_vote(db, actor=P["rte"], train_key=train)
+    cast_vote(db, actor=P["member"], train_key=train, fingers=4)
+    close_vote(db, actor=P["rte"], train_key=train)
+    committed = commit_pi(db, actor=P["rte"], train_key=train, override_reason="Orion pulls F3 forward")
+    db.expire_all()  # as another request would: nothing of the commit at hand
+    facts = []
+    assert statements_reading_the_baseline_plan(
+        db, lambda: facts.append(get_committed(db, actor=P["viewer"], train_key=train))
+    ) == 0  # fmt: skip
+    assert (facts[0].committed_by, facts[0].seq, facts[0].override_reason) == ("rita", committed.seq,
+                                                                              "Orion pulls F3 forward")  # fmt: skip
+    kept = []
+    assert not statements_reading_the_baseline_plan(  # the process that committed it has its plan at hand
+        db, lambda: kept.append(get_baseline(db, actor=ADMIN, train_key=train))
+    )
+    monkeypatch.setattr(baselines, "_parsed", OrderedDict())  # another process: it reads the plan once
+    db.expire_all()
+    assert statements_reading_the_baseline_plan(db, lambda: kept.append(get_baseline(db, actor=ADMIN, train_key=train)))
+    db.expire_all()
+    assert not statements_reading_the_baseline_plan(
+        db, lambda: kept.append(get_baseline(db, actor=ADMIN, train_key=train))
+    )  # parsed once, kept by the process: a baseline never changes
+    assert kept[0].plan == kept[1].plan == kept[2].plan == committed.plan
+    planned = committed.plan.cards_by_ref["F1@Atlas"].iteration
+    move_card(db, actor=P["member"], train_key=train, ref="F1@Atlas", to_iteration=4)
+    assert get_baseline(db, actor=ADMIN, train_key=train).plan.cards_by_ref["F1@Atlas"].iteration == planned != 4

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -40,11 +42,49 @@ class Baseline:
     event: Event | None = None
 
 
-def baseline_value(row: BaselineRow, event: Event | None = None, overridden: tuple[str, ...] = ()) -> Baseline:
+@dataclass(frozen=True)
+class Committed:
+    """When, by whom and on which vote a PI's plan was committed: its baseline without the plan."""
+
+    pi: str
+    committed_by: str
+    committed_at: datetime
+    seq: int
+    vote_round: int | None
+    vote_average: float | None
+    override_reason: str | None
+
+
+PARSED_KEPT = 4  # baselines' plans kept parsed per process (a 40-team plan holds ~2 MiB)
+_parsed: OrderedDict[tuple[object, ...], Plan] = OrderedDict()
+_parsed_lock = threading.Lock()
+
+
+def baseline_plan(db: Session, row: BaselineRow) -> Plan:
+    """The plan ``row`` holds, parsed once per process. A baseline is written once and never changed, so its plan
+    is known by the row: the database, its id, the event that committed it and when — its document (megabytes on a
+    large train) is read and parsed only the first time (the measures, the ART sync agenda, the baseline itself)."""
+    at = row.committed_at  # as written (aware) or as read back (naive on SQLite): the same UTC instant
+    key = (str(db.get_bind().engine.url), row.id, row.seq, at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at)
+    with _parsed_lock:
+        if key in _parsed:
+            _parsed.move_to_end(key)
+            return _parsed[key]
+    plan = parse_plan(row.plan)
+    with _parsed_lock:
+        _parsed[key] = plan
+        while len(_parsed) > PARSED_KEPT:
+            _parsed.popitem(last=False)
+    return plan
+
+
+def baseline_value(
+    db: Session, row: BaselineRow, event: Event | None = None, overridden: tuple[str, ...] = ()
+) -> Baseline:
     at = row.committed_at
     return Baseline(
         row.pi_key,
-        parse_plan(row.plan),
+        baseline_plan(db, row),
         row.committed_by,
         at,
         row.seq,
@@ -119,7 +159,7 @@ def commit_pi(db: Session, *, actor: Actor, train_key: str | None, override_reas
             plan=dump_plan(plan),
         )
         db.add(row)
-    return baseline_value(row, event, tuple(blockers) if reason else ())
+    return baseline_value(db, row, event, tuple(blockers) if reason else ())
 
 
 def get_baseline(db: Session, *, actor: Actor, train_key: str | None, pi_key: str | None = None) -> Baseline:
@@ -130,4 +170,24 @@ def get_baseline(db: Session, *, actor: Actor, train_key: str | None, pi_key: st
     row = find_baseline_row(db, train, key)
     if row is None:
         raise NotFoundError(f"PI {key} has no baseline yet: it is set when the train commits its plan")
-    return baseline_value(row)
+    return baseline_value(db, row)
+
+
+def get_committed(db: Session, *, actor: Actor, train_key: str | None) -> Committed:
+    """How the current PI's plan was committed (what the PI planning page says of its baseline): the plan itself is
+    not read."""
+    train = find_train(db, train_key)
+    authorize(actor, train.key, Action.READ)
+    key = find_current_pi(db, train).key
+    row = find_baseline_row(db, train, key)
+    if row is None:
+        raise NotFoundError(f"PI {key} has no baseline yet: it is set when the train commits its plan")
+    return Committed(
+        row.pi_key,
+        row.committed_by,
+        row.committed_at,
+        row.seq,
+        row.vote_round,
+        row.vote_average,
+        row.override_reason,
+    )

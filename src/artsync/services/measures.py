@@ -12,8 +12,7 @@ from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import Plan
 from artsync.domain.predictability import Predictability, by_team, planned_as_committed
 from artsync.domain.progress import FeatureProgress, Progress, feature_progress, progress
-from artsync.formats.plan_format import parse_plan
-from artsync.services.baselines import find_baseline_row
+from artsync.services.baselines import baseline_plan, find_baseline_row
 from artsync.services.events import events_after
 from artsync.services.permissions import authorize
 from artsync.services.trains import find_pi, find_train
@@ -47,7 +46,7 @@ class Measures:
 
 def baseline_of(db: Session, train: TrainRow, pi_key: str) -> tuple[Plan | None, int | None]:
     row = find_baseline_row(db, train, pi_key)
-    return (parse_plan(row.plan), row.seq) if row else (None, None)
+    return (baseline_plan(db, row), row.seq) if row else (None, None)
 
 
 def pi_predictability(db: Session, train: TrainRow, pi_row: PIRow, plan: Plan | None = None) -> PIPredictability:

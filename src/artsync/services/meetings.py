@@ -29,8 +29,7 @@ from artsync.domain.permissions import Action, Actor
 from artsync.domain.plan import Plan, next_key
 from artsync.errors import ForbiddenError, InvalidInputError, NotFoundError
 from artsync.formats.agenda import agenda_json, minutes_markdown
-from artsync.formats.plan_format import parse_plan
-from artsync.services.baselines import find_baseline_row
+from artsync.services.baselines import baseline_plan, find_baseline_row
 from artsync.services.events import events_after
 from artsync.services.forecast import standing_findings
 from artsync.services.impediments import impediment_value
@@ -332,7 +331,7 @@ def generate_agenda(db: Session, train: TrainRow, kind: str, today: date, plan: 
         .order_by(MeetingRow.to_seq.desc())
     ).first()
     baseline_row = find_baseline_row(db, train, pi_row.key)
-    baseline = parse_plan(baseline_row.plan) if baseline_row else None
+    baseline = baseline_plan(db, baseline_row) if baseline_row else None
     if previous is not None and previous.to_seq is not None:
         since, known = previous.to_seq, set(previous.findings or ())
     elif baseline_row is not None and baseline is not None:

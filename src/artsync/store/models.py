@@ -369,7 +369,9 @@ class BaselineRow(Base):
     vote_round: Mapped[int | None] = mapped_column(Integer)
     vote_average: Mapped[float | None] = mapped_column(Float)
     override_reason: Mapped[str | None] = mapped_column(Text)
-    plan: Mapped[dict[str, Any]] = mapped_column(JSON)  # the artsync-plan/1 document
+    # The artsync-plan/1 document: megabytes on a large train, read only when its plan is not at hand already
+    # (services/baselines.baseline_plan keeps each baseline's plan parsed).
+    plan: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
 
 
 class WsjfSessionRow(Base):

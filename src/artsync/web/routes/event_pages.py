@@ -23,7 +23,7 @@ from artsync.domain.wsjf import COLUMNS, SCALE
 from artsync.errors import NotFoundError
 from artsync.formats import agenda as agenda_io
 from artsync.services.art_status import get_art_status
-from artsync.services.baselines import get_baseline
+from artsync.services.baselines import get_committed
 from artsync.services.capacity import get_capacity
 from artsync.services.conflicts import search_conflicts
 from artsync.services.forecast import get_forecast
@@ -37,7 +37,7 @@ from artsync.services.wsjf import get_wsjf_session
 from artsync.views import board as board_views
 from artsync.views import notifications as shown
 from artsync.views.art_events import Meeting as MeetingView
-from artsync.views.planning import Baseline, RiskItem, Vote, Wsjf
+from artsync.views.planning import RiskItem, Vote, Wsjf
 from artsync.views.report import report_body_html, tables
 from artsync.web.deps import Db
 from artsync.web.identities import Caller
@@ -78,8 +78,8 @@ def planning_page(request: Request, key: str, db: Db) -> Response:
         return page
     caller, seq, plan = page
     round_ = optional(get_vote, db, actor=caller.actor, train_key=key)
-    committed = optional(get_baseline, db, actor=caller.actor, train_key=key)
-    vote, baseline = (Vote.of(round_) if round_ else None), (Baseline.of(committed) if committed else None)
+    baseline = optional(get_committed, db, actor=caller.actor, train_key=key)
+    vote = Vote.of(round_) if round_ else None
     findings = page_findings(request, db, caller, key, seq, plan)
     return render(
         request, "planning.html", caller, plan=plan, seq=seq, train=key, page="planning", vote=vote,
