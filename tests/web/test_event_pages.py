@@ -165,3 +165,10 @@ def test_the_pages_show_every_change_after_them_though_they_share_the_workers_bo
     renamed = served.client.patch(feature, json={"title": "Gift cards"}, headers=manager)
     assert renamed.status_code == 200, renamed.text  # the board is made anew after this one
     assert "Gift cards" in page(served, "backlog?q=Gift")
+    # The sync's agenda is made once per seq too: what is raised after a read is on the next one.
+    assert "No staging environment" not in page(served, "sync")
+    raised = served.client.post(
+        f"{BASE}/impediments", json={"text": "No staging environment", "team": TEAM}, headers=served.as_("member")
+    )
+    assert raised.status_code == 201, raised.text
+    assert "No staging environment" in page(served, "sync")

@@ -167,12 +167,16 @@ def sync_page(request: Request, key: str, db: Db) -> Response:
     caller, seq, plan = page
     today = date.today()
     meetings = [agenda_io.MeetingRecord.of(m) for m in list_meetings(db, actor=caller.actor, train_key=key)]
-    agenda = agenda_io.agenda_json(art_sync_agenda(db, actor=caller.actor, train_key=key, plan=plan))
+    # What the next sync covers, as of this seq: made once per seq by this worker (the log since the last sync, the
+    # findings then and now, the Markdown), for every person who has the page open.
+    agenda_html = request.app.state.boards.derived(key, seq, ("agenda", today), lambda: as_html(
+        agenda_io.agenda_markdown(agenda_io.agenda_json(art_sync_agenda(
+            db, actor=caller.actor, train_key=key, today=today, plan=plan)))))  # fmt: skip
     return render(
         request, "sync.html", caller, plan=plan, seq=seq, train=key, page="sync", meetings=meetings,
         art=request.app.state.boards.derived(key, seq, ("art status", today), lambda: get_art_status(
             db, actor=caller.actor, train_key=key, today=today, plan=plan)),
-        agenda_html=as_html(agenda_io.agenda_markdown(agenda)), kinds=MEETING_KINDS,
+        agenda_html=agenda_html, kinds=MEETING_KINDS,
         running=[m for m in meetings if m.state == "running"], facilitate=may(caller, key, Action.FACILITATE),
         today=today,
         actions=[agenda_io.ActionRecord.of(a, today) for a in list_actions(db, actor=caller.actor, train_key=key)],
