@@ -141,9 +141,11 @@ def test_the_pages_show_every_change_after_them_though_they_share_the_workers_bo
     # a risk, an objective, a card moved, a feature added must each show on the next page read.
     sign_in(served)
     rte, owner = served.as_("rte"), served.as_("product_owner")
-    assert "Supplier may be late" not in page(served, "roam")
+    cockpit = f"/trains/{TRAIN}"
+    assert "Supplier may be late" not in page(served, "roam") + served.client.get(cockpit).text
     assert served.client.post(f"{BASE}/risks", json={"text": "Supplier may be late"}, headers=rte).status_code == 201
     assert "Supplier may be late" in page(served, "roam")
+    assert "Supplier may be late" in served.client.get(cockpit).text  # the cockpit is made once per seq as well
     review = f"teams/{TEAM}/review"
     assert "Customers pay by instalment" not in page(served, review)
     written = served.client.post(

@@ -172,7 +172,9 @@ def cockpit(request: Request, key: str, db: Db) -> Response:
         return caller
     start_of_day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     board, _ = request.app.state.boards.current(db, actor=caller.actor, key=key)
-    view = get_cockpit(db, actor=caller.actor, train_key=key, since=start_of_day, as_of=(board.seq, board.plan))
+    # The same for everyone who may read the train, as of this seq and day: made once per seq by this worker.
+    view = request.app.state.boards.derived(key, board.seq, ("cockpit", start_of_day), lambda: get_cockpit(
+        db, actor=caller.actor, train_key=key, since=start_of_day, as_of=(board.seq, board.plan)))  # fmt: skip
     return render(
         request,
         "cockpit.html",
