@@ -174,3 +174,7 @@ def test_the_pages_show_every_change_after_them_though_they_share_the_workers_bo
     )
     assert raised.status_code == 201, raised.text
     assert "No staging environment" in page(served, "sync")
+    assert "Releases wait for a manual sign-off" not in page(served, "report")
+    problem = served.client.post(f"{BASE}/problems", json={"text": "Releases wait for a manual sign-off"}, headers=rte)
+    assert problem.status_code == 201, problem.text
+    assert "Releases wait for a manual sign-off" in page(served, "report")  # the report is made once per seq too

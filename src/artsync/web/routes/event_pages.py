@@ -31,7 +31,7 @@ from artsync.services.impediments import list_impediments
 from artsync.services.meetings import art_sync_agenda, get_meeting, list_actions, list_decisions, list_meetings
 from artsync.services.notifications import get_subscription, list_subscriptions, list_webhooks
 from artsync.services.outbox import list_outbox
-from artsync.services.report import pi_report
+from artsync.services.report import Report, pi_report
 from artsync.services.votes import get_vote
 from artsync.services.wsjf import get_wsjf_session
 from artsync.views import board as board_views
@@ -308,10 +308,17 @@ def report_page(request: Request, key: str, db: Db, pi: str | None = None) -> Re
     if isinstance(page, Response):
         return page
     caller, seq, plan = page
-    made = pi_report(db, actor=caller.actor, train_key=key, pi_key=pi[:64] if pi else None)
+    pi_key, today = (pi[:64] if pi else None), date.today()
+
+    def report() -> tuple[Report, Markup]:  # rendered by views/report.py, which escapes what it shows
+        made = pi_report(db, actor=caller.actor, train_key=key, pi_key=pi_key, today=today)
+        return made, Markup(report_body_html(made))
+
+    # The same for everyone who may read the train, as of this seq and day: made once per seq by this worker.
+    made, body = request.app.state.boards.derived(key, seq, ("report", pi_key, today), report)
     return render(
         request, "report.html", caller, plan=plan, seq=seq, train=key, page="report", pi=made.measures.plan.pi.key,
-        body=Markup(report_body_html(made)),  # rendered by views/report.py, which escapes what it shows
+        body=body,
         problems=made.problems, tables=list(tables(made)), may_report=may(caller, key, Action.REPORT),
         may_improve=may(caller, key, Action.EDIT_FEATURE), categories=CATEGORIES,
         pis=[t.pi for t in made.measures.trend],
