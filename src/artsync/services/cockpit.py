@@ -52,16 +52,24 @@ class Cockpit:
 
 
 def get_cockpit(
-    db: Session, *, actor: Actor, train_key: str, since: datetime, as_of: tuple[int, Plan] | None = None
+    db: Session,
+    *,
+    actor: Actor,
+    train_key: str,
+    since: datetime,
+    as_of: tuple[int, Plan] | None = None,
+    findings: list[Finding] | None = None,
 ) -> Cockpit:
     """What needs the RTE's attention; ``since`` is the start of today in the caller's eyes. ``as_of``: the seq and
-    the current PI's plan as of it, when the caller has read them already (and may read the train)."""
+    the current PI's plan as of it, when the caller has read them already (and may read the train); ``findings``:
+    that plan's standing findings, when the caller has found them already."""
     if as_of is None:
         seq, plan = train_seq(db, actor=actor, train_key=train_key), get_plan(db, actor=actor, train_key=train_key)
     else:
         seq, plan = as_of
     train = find_train(db, train_key)
-    findings = standing_findings(db, train, plan, today=since.date())
+    if findings is None:
+        findings = standing_findings(db, train, plan, today=since.date())
     outlooks = train_forecast(db, train, today=since.date(), milestones_only=True, plan=plan).forecast.milestones
     statuses = dependency_statuses(plan)
     load = loads(plan.cards)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from artsync.domain.agenda import Agenda, build_agenda
 from artsync.domain.events import Entity, Event
-from artsync.domain.findings import analyze
+from artsync.domain.findings import Finding, analyze
 from artsync.domain.meetings import (
     KINDS,
     ActionItem,
@@ -322,7 +322,14 @@ def end_meeting(db: Session, *, actor: Actor, train_key: str | None, meeting_id:
 # --- the ART sync agenda --------------------------------------------------------------------------
 
 
-def generate_agenda(db: Session, train: TrainRow, kind: str, today: date, plan: Plan | None = None) -> Agenda:
+def generate_agenda(
+    db: Session,
+    train: TrainRow,
+    kind: str,
+    today: date,
+    plan: Plan | None = None,
+    findings: list[Finding] | None = None,
+) -> Agenda:
     pi_row = find_current_pi(db, train)
     plan = plan or load_plan(db, train, pi_row)
     previous = db.scalars(
@@ -351,7 +358,7 @@ def generate_agenda(db: Session, train: TrainRow, kind: str, today: date, plan: 
         since_seq=since,
         plan=plan,
         baseline=baseline,
-        findings=standing_findings(db, train, plan, today=today),
+        findings=standing_findings(db, train, plan, today=today) if findings is None else findings,
         known_findings=known,
         impediments=[impediment_value(r) for r in rows],
         actions=[action_value(a) for a in actions],
@@ -369,14 +376,16 @@ def art_sync_agenda(
     today: date | None = None,
     kind: str = "art_sync",
     plan: Plan | None = None,
+    findings: list[Finding] | None = None,
 ) -> Agenda:
     """What the next ART sync must cover, from the log since the previous one; ``today`` by default the date.
-    ``plan``: the current PI's plan when the caller has read it already."""
+    ``plan``: the current PI's plan when the caller has read it already; ``findings``: its standing findings, when
+    the caller has found them already."""
     if kind not in SYNC_KINDS:
         raise InvalidInputError(f"an agenda is generated for {', '.join(SYNC_KINDS)}, not {kind!r}")
     train = find_train(db, train_key)
     authorize(actor, train.key, Action.READ)
-    return generate_agenda(db, train, kind, today or date.today(), plan)
+    return generate_agenda(db, train, kind, today or date.today(), plan, findings)
 
 
 # --- action items ---------------------------------------------------------------------------------

@@ -171,7 +171,8 @@ def sync_page(request: Request, key: str, db: Db) -> Response:
     # findings then and now, the Markdown), for every person who has the page open.
     agenda_html = request.app.state.boards.derived(key, seq, ("agenda", today), lambda: as_html(
         agenda_io.agenda_markdown(agenda_io.agenda_json(art_sync_agenda(
-            db, actor=caller.actor, train_key=key, today=today, plan=plan)))))  # fmt: skip
+            db, actor=caller.actor, train_key=key, today=today, plan=plan,
+            findings=page_findings(request, db, caller, key, seq, plan))))))  # fmt: skip
     return render(
         request, "sync.html", caller, plan=plan, seq=seq, train=key, page="sync", meetings=meetings,
         art=request.app.state.boards.derived(key, seq, ("art status", today), lambda: get_art_status(

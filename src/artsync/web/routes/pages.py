@@ -174,7 +174,8 @@ def cockpit(request: Request, key: str, db: Db) -> Response:
     board, _ = request.app.state.boards.current(db, actor=caller.actor, key=key)
     # The same for everyone who may read the train, as of this seq and day: made once per seq by this worker.
     view = request.app.state.boards.derived(key, board.seq, ("cockpit", start_of_day), lambda: get_cockpit(
-        db, actor=caller.actor, train_key=key, since=start_of_day, as_of=(board.seq, board.plan)))  # fmt: skip
+        db, actor=caller.actor, train_key=key, since=start_of_day, as_of=(board.seq, board.plan),
+        findings=page_findings(request, db, caller, key, board.seq, board.plan)))  # fmt: skip
     return render(
         request,
         "cockpit.html",
