@@ -28,7 +28,7 @@ def started(monkeypatch) -> dict[str, object]:
     def become(host: str, port: int, workers: int) -> None:
         asked.update(host=host, port=port, workers=workers, pool=os.environ.get("ARTSYNC_DATABASE_POOL"))
 
-    monkeypatch.setattr("artsync.web.server.become", become)
+    monkeypatch.setattr("artsync.cli.app.become_server", become)
     return asked
 
 

@@ -728,7 +728,6 @@ def serve(
     from sqlalchemy.engine import make_url
 
     from artsync.store.db import POSTGRES_POOL, connections_allowed, ensure_schema, make_engine, pool_per_worker
-    from artsync.web.server import become
 
     settings = settings_for(db)
     on_sqlite = make_url(settings.database_url).get_backend_name() == "sqlite"
@@ -759,7 +758,19 @@ def serve(
     if sync_every:
         os.environ["ARTSYNC_SYNC_EVERY"] = str(sync_every)
     console.print(f"artsync is serving on [bold]http://{host}:{port}/[/] — press Ctrl+C to stop.")
-    become(host, port, workers)
+    become_server(host, port, workers)
+
+
+SERVER = "artsync.web.server"  # run as ``python -m``: uvicorn serving the app its workers build from the environment
+
+
+def become_server(host: str, port: int, workers: int) -> None:
+    """Replace this process (same pid, environment and terminal) with the server. uvicorn spawns its workers, and
+    spawning imports the parent's main module into each: started from here, that would be the whole command line —
+    Typer, Rich and every command, ~5 MiB a worker never uses; ``artsync.web.server`` imports uvicorn alone."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-m", SERVER, host, str(port), str(workers)])
 
 
 def arrange_help() -> None:

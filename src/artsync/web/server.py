@@ -9,16 +9,7 @@ modules each worker would hold and never use. This module imports uvicorn only (
 
 from __future__ import annotations
 
-import os
 import sys
-from typing import NoReturn
-
-
-def become(host: str, port: int, workers: int) -> NoReturn:
-    """Replace this process (same pid, environment and terminal) with the server."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.execv(sys.executable, [sys.executable, "-m", __name__, host, str(port), str(workers)])
 
 
 def run(host: str, port: int, workers: int) -> None:
