@@ -70,6 +70,15 @@ class Settings(BaseSettings):
         "wherever the change is announced (PostgreSQL, Redis, or this server), otherwise within this time.",
     )
 
+    findings_lag_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="While a train changes, the findings the PI planning, team review and findings pages show are "
+        "found again at most once per this many seconds in each server process (on 40 teams the milestones' "
+        "forecast in them may take half a second); such a page reads itself again once they are due, so it is "
+        "never behind once the room is quiet. 0: found again for every change.",
+    )
+
     live_poll_interval: float = Field(
         default=2.0,
         gt=0,

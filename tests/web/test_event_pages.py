@@ -178,3 +178,32 @@ def test_the_pages_show_every_change_after_them_though_they_share_the_workers_bo
     problem = served.client.post(f"{BASE}/problems", json={"text": "Releases wait for a manual sign-off"}, headers=rte)
     assert problem.status_code == 201, problem.text
     assert "Releases wait for a manual sign-off" in page(served, "report")  # the report is made once per seq too
+
+
+def test_while_the_train_changes_the_findings_pages_find_again_at_most_once_per_lag_then_catch_up(
+    served: Served,
+) -> None:
+    # On 40 teams finding again costs up to half a second a change (the milestones' forecast); a room editing
+    # without pause would have every worker do it several times a second for the people on these pages.
+    sign_in(served)
+    rte = served.as_("rte")
+    now = [1000.0]
+    served.client.app.state.boards.clock = lambda: now[0]
+    first = served.client.get(f"/trains/{TRAIN}/findings", headers={"X-Partial": "main"})
+    assert first.status_code == 200 and "X-Behind" not in first.headers
+    cards = served.client.get(f"{BASE}/board", headers=rte).json()["cards"]
+    consumer = next(c for c in cards if c["team"] == TEAM and c["iteration"] is not None)
+    provider = next(c for c in cards if c["team"] != TEAM and c["iteration"] is None and c["ref"] not in first.text)
+    added = served.client.post(
+        f"{BASE}/dependencies", json={"consumer": consumer["ref"], "provider": provider["ref"]}, headers=rte
+    )
+    assert added.status_code == 201, added.text
+    now[0] += 0.5
+    behind = served.client.get(f"/trains/{TRAIN}/findings", headers={"X-Partial": "main"})
+    assert behind.headers["X-Behind"] == "1500" and provider["ref"] not in behind.text  # found 0.5 s ago
+    full = page(served, "planning")  # a whole page says it in its head
+    assert '<meta name="behind" content="1500">' in full and page_seq(full) == added.json()["seq"]
+    now[0] += 1.6
+    caught_up = served.client.get(f"/trains/{TRAIN}/findings", headers={"X-Partial": "main"})
+    assert "X-Behind" not in caught_up.headers and provider["ref"] in caught_up.text
+    assert '<meta name="behind"' not in page(served, "planning")

@@ -80,7 +80,7 @@ def planning_page(request: Request, key: str, db: Db) -> Response:
     round_ = optional(get_vote, db, actor=caller.actor, train_key=key)
     baseline = optional(get_committed, db, actor=caller.actor, train_key=key)
     vote = Vote.of(round_) if round_ else None
-    findings = page_findings(request, db, caller, key, seq, plan)
+    findings = page_findings(request, db, caller, key, seq, plan, lagging=True)
     return render(
         request, "planning.html", caller, plan=plan, seq=seq, train=key, page="planning", vote=vote,
         baseline=baseline, findings=findings, blockers=[f for f in findings if f.severity == "error"],
@@ -118,7 +118,7 @@ def review_page(request: Request, key: str, team: str, db: Db) -> Response:
     return render(
         request, "review.html", caller, plan=plan, seq=seq, train=key, page="planning", team=team, capacity=mine,
         may_edit=may(caller, key, Action.EDIT_OBJECTIVE, [team]),
-        **review_of(plan, team, page_findings(request, db, caller, key, seq, plan)),
+        **review_of(plan, team, page_findings(request, db, caller, key, seq, plan, lagging=True)),
     )  # fmt: skip
 
 

@@ -40,12 +40,16 @@ router = APIRouter(include_in_schema=False)
 
 def render(request: Request, template: str, caller: Caller | None, status: int = 200, **context: Any) -> Response:
     partial = request.headers.get("x-partial") == "main"
+    # Shown with something of an earlier seq (``page_findings``): in how many ms the page should read itself again.
+    behind = round(1000 * getattr(request.state, "behind", 0.0))
     response: Response = request.app.state.templates.TemplateResponse(
         request,
         template,
-        {"caller": caller, "partial": partial, **context},
+        {"caller": caller, "partial": partial, "behind": behind, **context},
         status_code=status,
     )
+    if behind:
+        response.headers["X-Behind"] = str(behind)
     return response
 
 
@@ -253,7 +257,7 @@ def findings_page(request: Request, key: str, db: Db) -> Response:
     if isinstance(page, Response):
         return page
     caller, seq, plan = page
-    findings = page_findings(request, db, caller, key, seq, plan)
+    findings = page_findings(request, db, caller, key, seq, plan, lagging=True)
     return render(
         request,
         "findings.html",
@@ -268,13 +272,25 @@ def findings_page(request: Request, key: str, db: Db) -> Response:
     )
 
 
-def page_findings(request: Request, db: Any, caller: Caller, key: str, seq: int, plan: Plan) -> list[Finding]:
+def page_findings(
+    request: Request, db: Any, caller: Caller, key: str, seq: int, plan: Plan, *, lagging: bool = False
+) -> list[Finding]:
     """The findings of the train's plan as of ``seq`` (read by ``train_page``), today: found once per seq by this
-    worker, for every page that shows them."""
+    worker, for every page that shows them. ``lagging``: a page that shows them alone may be given those of an
+    earlier seq while the train changes (``Settings.findings_lag_seconds``); it is told when to read itself again."""
     boards: BoardCache = request.app.state.boards
-    return boards.derived(
-        key, seq, ("findings", date.today()), lambda: list_findings(db, actor=caller.actor, train_key=key, plan=plan)
+
+    def found() -> list[Finding]:
+        return list_findings(db, actor=caller.actor, train_key=key, plan=plan)
+
+    if not lagging:
+        return boards.derived(key, seq, ("findings", date.today()), found)
+    findings, due = boards.lagging(
+        key, seq, ("findings", date.today()), found, request.app.state.settings.findings_lag_seconds
     )
+    if due > 0:
+        request.state.behind = max(getattr(request.state, "behind", 0.0), due)
+    return findings
 
 
 def fixes_offered(caller: Caller, key: str, plan: Plan, findings: list[Finding]) -> frozenset[str]:

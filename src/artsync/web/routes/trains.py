@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from datetime import date
@@ -59,15 +60,17 @@ class BoardCache:
     train's log grows. The pages read their plan from it too (``current``): in a room, every page open on a
     40-team train would otherwise load the whole plan again at each change."""
 
-    def __init__(self, size: int = 16) -> None:
+    def __init__(self, size: int = 16, clock: Callable[[], float] = time.monotonic) -> None:
         self.size = size
+        self.clock = clock  # when a derivation was made (``derived``'s lag)
         self.made: OrderedDict[tuple[str, int], tuple[bytes, bytes]] = OrderedDict()
         self.lock = threading.Lock()
         self.making: dict[str, asyncio.Lock] = {}  # one board made at a time per train: the others wait for it
         self.bringing: dict[str, threading.Lock] = {}  # one bring-up at a time per train, from any thread
         # What the next board is brought up from, and its view when one was made (None: made at the next request)
         self.latest: dict[str, tuple[BoardResult, views.Board | None]] = {}
-        self.derivations: OrderedDict[tuple[str, Hashable], tuple[int, Any]] = OrderedDict()  # the seq it is as of
+        # By train and what: the seq it is as of, itself, and when it was made
+        self.derivations: OrderedDict[tuple[str, Hashable], tuple[int, Any, float]] = OrderedDict()
 
     def get(self, train: str, seq: int) -> tuple[bytes, bytes] | None:
         """The board as of ``seq``, or a newer one (a reader may always be shown more than it asked for)."""
@@ -103,20 +106,28 @@ class BoardCache:
         """What ``make`` derives from the train's plan as of ``seq`` alone — the same for everyone who may read the
         train (its findings today, its ranked backlog) —, made once per seq and shared by the pages that show it.
         Only the newest of each is kept (a forecast of a 40-team train holds a few MiB)."""
+        return self.lagging(key, seq, what, make, lag=0.0)[0]
+
+    def lagging(self, key: str, seq: int, what: Hashable, make: Callable[[], T], lag: float) -> tuple[T, float]:
+        """``derived``, but made at most once every ``lag`` seconds: within that time of the last one made, an
+        older seq's is given — what a room editing without pause would otherwise have each worker make several times
+        a second. With it, how long until it may be made anew for the newer seq (0: it is as of ``seq``); a page
+        shown with it reads itself again then, so it never stays behind once the room is quiet."""
+        now = self.clock()
         with self.lock:
             kept = self.derivations.get((key, what))
-            if kept is not None and kept[0] == seq:
+            if kept is not None and (kept[0] == seq or (kept[0] < seq and now - kept[2] < lag)):
                 self.derivations.move_to_end((key, what))
-                return cast(T, kept[1])
+                return cast(T, kept[1]), (0.0 if kept[0] == seq else kept[2] + lag - now)
         made = make()
         with self.lock:
             kept = self.derivations.get((key, what))
             if kept is None or kept[0] <= seq:
-                self.derivations[key, what] = (seq, made)
+                self.derivations[key, what] = (seq, made, now)
                 self.derivations.move_to_end((key, what))
             while len(self.derivations) > 4 * self.size:
                 self.derivations.popitem(last=False)
-        return made
+        return made, 0.0
 
     def keep_view(self, key: str, board: BoardResult, view: views.Board) -> None:
         """Keep ``view`` of ``board`` to bring up from, unless the board was brought further meanwhile."""

@@ -21,6 +21,7 @@ let refreshing = null;
 async function refresh() {
   const response = await fetch(location.href, { headers: { "X-Partial": "main" }, credentials: "same-origin" });
   if (!response.ok) return;
+  catchUp(Number(response.headers.get("X-Behind") || 0));
   const html = await response.text();
   Idiomorph.morph(document.getElementById("main"), html, {
     morphStyle: "innerHTML",  // not ignoreActiveValue: it would freeze the focused element's children too
@@ -30,6 +31,14 @@ async function refresh() {
     },
   });
   enhance();
+}
+
+// Shown with findings of an earlier change (the server finds them at most every few seconds while the train
+// changes): read the page again when they are due, so it is never left behind once the room is quiet.
+let catchingUp = null;
+function catchUp(ms) {
+  clearTimeout(catchingUp);
+  catchingUp = ms > 0 ? setTimeout(scheduleRefresh, ms + 50) : null;
 }
 
 // A field whose value someone changed and has not sent yet.
@@ -186,6 +195,7 @@ function editableBacklog(table) {
 }
 
 enhance();
+catchUp(Number(document.querySelector('meta[name="behind"]')?.content || 0));
 if (train) {
   const seq = Number(document.querySelector('meta[name="seq"]')?.content || 0);
   connectLive(train, { seq, onEvent: scheduleRefresh, onGap: scheduleRefresh, onState: setLiveState });
