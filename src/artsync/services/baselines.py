@@ -6,6 +6,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,22 +28,6 @@ from artsync.store.models import BallotRow, BaselineRow, TrainRow
 
 
 @dataclass(frozen=True)
-class Baseline:
-    """The committed plan of a PI, with who committed it, when, on which vote, and any override."""
-
-    pi: str
-    plan: Plan
-    committed_by: str
-    committed_at: datetime
-    seq: int
-    vote_round: int | None
-    vote_average: float | None
-    override_reason: str | None
-    overridden: tuple[str, ...] = ()
-    event: Event | None = None
-
-
-@dataclass(frozen=True)
 class Committed:
     """When, by whom and on which vote a PI's plan was committed: its baseline without the plan."""
 
@@ -53,6 +38,28 @@ class Committed:
     vote_round: int | None
     vote_average: float | None
     override_reason: str | None
+
+
+@dataclass(frozen=True)
+class Baseline(Committed):
+    """The committed plan of a PI, with who committed it, when, on which vote, and any override."""
+
+    plan: Plan
+    overridden: tuple[str, ...] = ()
+    event: Event | None = None
+
+
+def commitment(row: BaselineRow) -> dict[str, Any]:
+    """What ``row`` says of its commit, as ``Committed``'s fields."""
+    return {
+        "pi": row.pi_key,
+        "committed_by": row.committed_by,
+        "committed_at": row.committed_at,
+        "seq": row.seq,
+        "vote_round": row.vote_round,
+        "vote_average": row.vote_average,
+        "override_reason": row.override_reason,
+    }
 
 
 PARSED_KEPT = 4  # baselines' plans kept parsed per process (a 40-team plan holds ~2 MiB)
@@ -81,19 +88,7 @@ def baseline_plan(db: Session, row: BaselineRow) -> Plan:
 def baseline_value(
     db: Session, row: BaselineRow, event: Event | None = None, overridden: tuple[str, ...] = ()
 ) -> Baseline:
-    at = row.committed_at
-    return Baseline(
-        row.pi_key,
-        baseline_plan(db, row),
-        row.committed_by,
-        at,
-        row.seq,
-        row.vote_round,
-        row.vote_average,
-        row.override_reason,
-        overridden,
-        event,
-    )
+    return Baseline(**commitment(row), plan=baseline_plan(db, row), overridden=overridden, event=event)
 
 
 def find_baseline_row(db: Session, train: TrainRow, pi_key: str) -> BaselineRow | None:
@@ -164,30 +159,21 @@ def commit_pi(db: Session, *, actor: Actor, train_key: str | None, override_reas
 
 def get_baseline(db: Session, *, actor: Actor, train_key: str | None, pi_key: str | None = None) -> Baseline:
     """The committed baseline of a PI (the current one by default)."""
+    return baseline_value(db, committed_row(db, actor, train_key, pi_key))
+
+
+def get_committed(db: Session, *, actor: Actor, train_key: str | None) -> Committed:
+    """How the current PI's plan was committed (what the PI planning page says of its baseline): the plan itself is
+    not read."""
+    return Committed(**commitment(committed_row(db, actor, train_key, None)))
+
+
+def committed_row(db: Session, actor: Actor, train_key: str | None, pi_key: str | None) -> BaselineRow:
+    """The baseline row of a PI (the current one with no key), for a caller who may read the train."""
     train = find_train(db, train_key)
     authorize(actor, train.key, Action.READ)
     key = pi_key or find_current_pi(db, train).key
     row = find_baseline_row(db, train, key)
     if row is None:
         raise NotFoundError(f"PI {key} has no baseline yet: it is set when the train commits its plan")
-    return baseline_value(db, row)
-
-
-def get_committed(db: Session, *, actor: Actor, train_key: str | None) -> Committed:
-    """How the current PI's plan was committed (what the PI planning page says of its baseline): the plan itself is
-    not read."""
-    train = find_train(db, train_key)
-    authorize(actor, train.key, Action.READ)
-    key = find_current_pi(db, train).key
-    row = find_baseline_row(db, train, key)
-    if row is None:
-        raise NotFoundError(f"PI {key} has no baseline yet: it is set when the train commits its plan")
-    return Committed(
-        row.pi_key,
-        row.committed_by,
-        row.committed_at,
-        row.seq,
-        row.vote_round,
-        row.vote_average,
-        row.override_reason,
-    )
+    return row

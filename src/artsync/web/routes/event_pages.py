@@ -167,12 +167,14 @@ def sync_page(request: Request, key: str, db: Db) -> Response:
     caller, seq, plan = page
     today = date.today()
     meetings = [agenda_io.MeetingRecord.of(m) for m in list_meetings(db, actor=caller.actor, train_key=key)]
-    # What the next sync covers, as of this seq: made once per seq by this worker (the log since the last sync, the
-    # findings then and now, the Markdown), for every person who has the page open.
-    agenda_html = request.app.state.boards.derived(key, seq, ("agenda", today), lambda: as_html(
-        agenda_io.agenda_markdown(agenda_io.agenda_json(art_sync_agenda(
-            db, actor=caller.actor, train_key=key, today=today, plan=plan,
-            findings=page_findings(request, db, caller, key, seq, plan))))))  # fmt: skip
+
+    def agenda() -> str:  # the log since the last sync, the findings then and now, as HTML
+        findings = page_findings(request, db, caller, key, seq, plan)
+        made = art_sync_agenda(db, actor=caller.actor, train_key=key, today=today, plan=plan, findings=findings)
+        return as_html(agenda_io.agenda_markdown(agenda_io.agenda_json(made)))
+
+    # What the next sync covers, as of this seq: made once per seq by this worker for everyone with the page open.
+    agenda_html = request.app.state.boards.derived(key, seq, ("agenda", today), agenda)
     return render(
         request, "sync.html", caller, plan=plan, seq=seq, train=key, page="sync", meetings=meetings,
         art=request.app.state.boards.derived(key, seq, ("art status", today), lambda: get_art_status(
