@@ -319,84 +319,146 @@ def test_events_go_straight_to_a_client_that_keeps_up_and_wait_in_order_for_one_
 
 
 class Transport:
-    """What uvicorn's protocol writes to: the bytes, how many writes, and whether it is closing."""
+    """What a taken-over connection writes to: the bytes, how many writes, what is left unread, and its end."""
 
     def __init__(self) -> None:
         self.written = bytearray()
         self.writes = 0
-        self.closing = False
+        self.unread = 0  # bytes the client has not read yet
+        self.closed = self.aborted = False
+        self.protocol = None
 
     def write(self, data: bytes) -> None:
         self.written += data
         self.writes += 1
 
+    def get_write_buffer_size(self) -> int:
+        return self.unread
+
+    def close(self) -> None:
+        self.closed = True
+
+    def abort(self) -> None:
+        self.aborted = True
+
     def is_closing(self) -> bool:
-        return self.closing
+        return self.closed or self.aborted
+
+    def set_protocol(self, protocol) -> None:
+        self.protocol = protocol
+
+    def resume_reading(self) -> None:
+        pass
 
 
-def protocol_with(transport: Transport):  # the parts of uvicorn's sans-I/O protocol a Socket reads
-    import asyncio
-    from types import SimpleNamespace
-
-    from websockets.protocol import State
-
-    writable = asyncio.Event()
-    writable.set()
-    conn = SimpleNamespace(state=State.OPEN, extensions=[])
-    return SimpleNamespace(handshake_complete=True, close_sent=False, disconnected=False, writable=writable,
-                           conn=conn, transport=transport)  # fmt: skip
-
-
-def frames_in(data: bytes) -> list[str]:
-    """The text messages a browser reads from ``data``, parsed by websockets as a client."""
+def server_frames(data: bytes) -> list:
+    """The frames a browser reads from ``data``, parsed by websockets as a client."""
     from websockets.client import ClientProtocol
-    from websockets.frames import Opcode
     from websockets.protocol import State
     from websockets.uri import parse_uri
 
     client = ClientProtocol(parse_uri("ws://localhost/"), state=State.OPEN)
     client.receive_data(bytes(data))
-    return [frame.data.decode() for frame in client.events_received() if frame.opcode is Opcode.TEXT]
+    return list(client.events_received())
 
 
-def test_the_hub_writes_each_event_as_one_text_frame_straight_to_a_socket_that_takes_it_at_once() -> None:
-    """Under `serve`, an event goes to a client's socket as the frame built once for every client; while the
-    socket is paused (its buffer full), closing or closed, the event takes the ASGI path, which waits or ends."""
+def frames_in(data: bytes) -> list[str]:
+    """The text messages a browser reads from ``data``."""
+    from websockets.frames import Opcode
+
+    return [frame.data.decode() for frame in server_frames(data) if frame.opcode is Opcode.TEXT]
+
+
+def closed_with(data: bytes) -> tuple[int, str] | None:
+    """The code and reason of the close frame in ``data``, if there is one."""
+    from websockets.frames import Close, Opcode
+
+    for frame in server_frames(data):
+        if frame.opcode is Opcode.CLOSE:
+            close = Close.parse(frame.data)
+            return close.code, close.reason
+    return None
+
+
+def client_frame(opcode, payload: bytes, fin: bool = True) -> bytes:
+    """A frame as a browser sends it: masked."""
+    from websockets.frames import Frame
+
+    return Frame(opcode, payload, fin=fin).serialize(mask=True)
+
+
+class UvicornProtocol:
+    """The parts of uvicorn's sans-I/O protocol a take-over reads and sets."""
+
+    def __init__(self, transport: Transport) -> None:
+        from types import SimpleNamespace
+
+        self.handshake_complete, self.close_sent, self.disconnected, self.read_paused = True, False, False, False
+        self.conn = SimpleNamespace(extensions=[])
+        self.transport = transport
+        self.connections: set[UvicornProtocol] = set()
+        self.stopped = False
+
+    def stop_keepalive(self) -> None:
+        self.stopped = True
+
+
+def taken(room, last: int = 0, hub=None):
+    """A connection of TRAIN taken over by ``room`` (subscribed to ``hub`` when given), with its transport."""
+    from artsync.realtime.hub import Subscription
+
+    transport = Transport()
+    sub = Subscription(TRAIN, 0, lambda: None)
+    connection = room.take_over(UvicornProtocol(transport), sub, last)
+    assert connection is not None and transport.protocol is connection
+    if hub is not None:
+        hub.subscribers.setdefault(TRAIN, set()).add(sub)
+        connection.leave = lambda: hub.unsubscribe(sub)
+        sub.direct = connection.deliver
+    return connection, transport
+
+
+def test_a_connection_taken_over_from_uvicorn_leaves_it_nothing_to_do() -> None:
+    """Once its handshake is answered, uvicorn forgets the connection: no keep-alive of its own, not waited for at
+    shutdown, and what it does when the app returns (close the transport) no longer reaches the client."""
     import asyncio
 
-    from artsync.realtime.hub import Outgoing
-    from artsync.web.live import Socket, Writer
-
-    class Websocket:  # the ASGI path
-        def __init__(self) -> None:
-            self.sent: list[str] = []
-
-        async def send_text(self, text: str) -> None:
-            self.sent.append(text)
+    from artsync.realtime.hub import Subscription
+    from artsync.web.live_socket import Room
 
     async def scenario() -> None:
-        transport, websocket = Transport(), Websocket()
-        protocol = protocol_with(transport)
-        writer = Writer(websocket, 0, Socket(protocol))  # type: ignore[arg-type]
-        writer.stalled = asyncio.get_running_loop().create_future()
-        big = '{"type": "event", "seq": 2, "title": "' + "x" * 70_000 + '"}'  # a 64-bit length
-        for message in (Outgoing(1, '{"type": "event", "seq": 1, "title": "Pay → ✓"}'), Outgoing(2, big)):
-            assert writer.offer_one(message)
-        assert frames_in(transport.written) == ['{"type": "event", "seq": 1, "title": "Pay → ✓"}', big]
-        assert websocket.sent == []
-        for pause in ("writable", "close_sent", "closing"):
-            if pause == "writable":
-                protocol.writable.clear()
-            elif pause == "close_sent":
-                protocol.writable.set()
-                protocol.close_sent = True
-            else:
-                protocol.close_sent, transport.closing = False, True
-            before = len(transport.written)
-            seq = 3 + len(websocket.sent)
-            writer.stalled = asyncio.get_running_loop().create_future()
-            assert writer.offer_one(Outgoing(seq, f"event {seq}"))
-            assert len(transport.written) == before and websocket.sent[-1] == f"event {seq}", pause
+        room, transport = Room(), Transport()
+        protocol = UvicornProtocol(transport)
+        protocol.connections.add(protocol)
+        connection = room.take_over(protocol, Subscription(TRAIN, 0, lambda: None), 0)
+        assert connection is not None and transport.protocol is connection and connection in room.open
+        assert protocol.stopped and protocol not in protocol.connections
+        protocol.transport.close()  # what uvicorn does once the app returns
+        assert not transport.closed
+        closing = UvicornProtocol(Transport())
+        closing.close_sent = True
+        assert room.take_over(closing, Subscription(TRAIN, 0, lambda: None), 0) is None  # stays on the ASGI path
+
+    asyncio.run(scenario())
+
+
+def test_the_hub_writes_each_event_as_one_text_frame_straight_to_a_connection() -> None:
+    """Under `serve`, an event goes to a client's socket as the frame built once for every client, long or short,
+    in order, once each: what the client had from the log is not sent again."""
+    import asyncio
+
+    from artsync.realtime.hub import Hub, Outgoing
+    from artsync.web.live_socket import Room
+
+    async def scenario() -> None:
+        hub = Hub(None)  # type: ignore[arg-type]  (fan-out only: no database)
+        connection, transport = taken(Room(), last=1, hub=hub)
+        big = '{"type": "event", "seq": 3, "title": "' + "x" * 70_000 + '"}'  # a 64-bit length
+        short = '{"seq": 2, "title": "Pay → ✓"}'
+        for message in (Outgoing(1, "had from the log"), Outgoing(2, short), Outgoing(3, big)):
+            hub.fan_out(TRAIN, message)
+        assert frames_in(transport.written) == ['{"seq": 2, "title": "Pay → ✓"}', big]
+        assert connection.last == 3
 
     asyncio.run(scenario())
 
@@ -407,27 +469,21 @@ def test_events_heard_together_reach_a_client_in_one_write_in_order_and_once() -
     import asyncio
     import json
 
-    from artsync.realtime.hub import Hub, Subscription
-    from artsync.web.live import Socket, Writer
+    from artsync.realtime.hub import Hub
+    from artsync.web.live_socket import Room
 
     async def scenario() -> None:
         hub = Hub(None)  # type: ignore[arg-type]  (fan-out only: no database)
         hub.loop = asyncio.get_running_loop()
         hub.delivered[TRAIN] = 0
-        clients = []
-        for joined_after in (0, 2):  # the second has had events 1 and 2 from the log already
-            transport, sub = Transport(), Subscription(TRAIN, 0, lambda: None)
-            writer = Writer(None, joined_after, Socket(protocol_with(transport)))  # type: ignore[arg-type]
-            writer.stalled = asyncio.get_running_loop().create_future()
-            sub.direct = writer.offer
-            hub.subscribers.setdefault(TRAIN, set()).add(sub)
-            clients.append(transport)
+        room = Room()
+        first = taken(room, 0, hub)[1]
+        second = taken(room, 2, hub)[1]  # it has had events 1 and 2 from the log already
         for seq in (1, 2, 3, 4):  # heard one after another, before the loop turns
             hub.offer(TRAIN, {"seq": seq, "title": f"move {seq}"})
-        assert all(t.writes == 0 for t in clients)  # held until the loop has heard them all
+        assert first.writes == 0 and second.writes == 0  # held until the loop has heard them all
         hub.fan_out(TRAIN)  # what a heartbeat or a read of the log does first: nothing held stays behind
         await asyncio.sleep(0)  # the release finds nothing left
-        first, second = clients
         assert first.writes == 1 and [json.loads(f)["seq"] for f in frames_in(first.written)] == [1, 2, 3, 4]
         assert [json.loads(f)["seq"] for f in frames_in(second.written)] == [3, 4]
         assert hub.latest(TRAIN) == 4
@@ -438,10 +494,94 @@ def test_events_heard_together_reach_a_client_in_one_write_in_order_and_once() -
     asyncio.run(scenario())
 
 
-def test_a_connection_served_by_another_server_is_sent_the_asgi_way() -> None:
-    from artsync.web.live import Socket
+def test_a_client_that_leaves_too_much_unread_is_dropped_with_4008_and_the_others_go_on() -> None:
+    import asyncio
 
-    async def send(message: dict) -> None:  # an ASGI send that is no uvicorn protocol's own
-        pass
+    from artsync.realtime.hub import Hub, Outgoing
+    from artsync.web.live_socket import BEHIND_LIMIT, CLOSE_TIMEOUT, Room
 
-    assert Socket.behind(send) is None
+    async def scenario() -> None:
+        hub = Hub(None)  # type: ignore[arg-type]  (fan-out only: no database)
+        room = Room()
+        slow, slow_transport = taken(room, 0, hub)
+        _, quick = taken(room, 0, hub)
+        hub.fan_out(TRAIN, Outgoing(1, "event 1"))
+        slow_transport.unread = BEHIND_LIMIT + 1  # the client stopped reading
+        hub.fan_out(TRAIN, Outgoing(2, "event 2"))
+        hub.fan_out(TRAIN, Outgoing(3, "event 3"))
+        assert frames_in(quick.written) == ["event 1", "event 2", "event 3"]
+        assert frames_in(slow_transport.written) == ["event 1"]
+        assert closed_with(slow_transport.written) == (4008, "too slow: reconnect with your last seq")
+        assert slow.sub.dropped and slow.sub not in hub.subscribers[TRAIN]
+        assert slow.timer is not None and slow.timer.when() - asyncio.get_running_loop().time() <= CLOSE_TIMEOUT
+        slow.timer._run()  # the client never answered the close: cut
+        assert slow_transport.aborted
+
+    asyncio.run(scenario())
+
+
+def test_a_taken_over_connection_answers_pings_and_closes_and_refuses_what_a_server_must() -> None:
+    import asyncio
+
+    from websockets.frames import Close, Opcode
+
+    from artsync.web.live_socket import MAX_MESSAGE, Room
+
+    async def scenario() -> None:
+        room = Room()
+        connection, transport = taken(room)
+        ping = client_frame(Opcode.PING, b"are you there")
+        connection.data_received(ping[:3])  # a frame may arrive in pieces
+        connection.data_received(ping[3:] + client_frame(Opcode.TEXT, b"ignored"))
+        (pong,) = server_frames(transport.written)
+        assert pong.opcode is Opcode.PONG and pong.data == b"are you there"
+        connection.data_received(client_frame(Opcode.CLOSE, Close(1000, "bye").serialize()))
+        assert closed_with(transport.written)[0] == 1000 and transport.closed
+        for sent, code in (
+            (client_frame(Opcode.TEXT, b"x" * (MAX_MESSAGE + 1))[:20], 1009),  # refused on its length alone
+            (client_frame(Opcode.TEXT, b"x" * 40_000, fin=False) + client_frame(Opcode.CONT, b"x" * 40_000), 1009),
+            (b"\x81\x05hello", 1002),  # not masked
+            (client_frame(Opcode.CONT, b"no message under way"), 1002),
+        ):
+            connection, transport = taken(room)
+            connection.data_received(sent)
+            assert closed_with(transport.written)[0] == code and transport.closed, sent[:8]
+
+    asyncio.run(scenario())
+
+
+def test_one_timer_pings_every_connection_and_closes_those_that_did_not_answer() -> None:
+    import asyncio
+
+    from websockets.frames import Opcode
+
+    from artsync.web.live_socket import Room
+
+    async def scenario() -> None:
+        room = Room()
+        (answers, answers_transport), (_, silent_transport) = taken(room), taken(room)
+        for connection in list(room.open):
+            connection.ping()
+        assert [f.opcode for f in server_frames(silent_transport.written)] == [Opcode.PING]
+        answers.data_received(client_frame(Opcode.PONG, b"artsync"))
+        for connection in list(room.open):
+            connection.ping()
+        assert [f.opcode for f in server_frames(answers_transport.written)] == [Opcode.PING, Opcode.PING]
+        assert closed_with(silent_transport.written) == (1011, "keepalive ping timeout")
+
+    asyncio.run(scenario())
+
+
+def test_stopping_the_server_closes_every_taken_over_connection_with_1012() -> None:
+    import asyncio
+
+    from artsync.web.live_socket import Room
+
+    async def scenario() -> None:
+        room = Room()
+        transports = [taken(room)[1] for _ in range(3)]
+        await room.start()
+        await room.stop()
+        assert all(closed_with(t.written)[0] == 1012 and t.closed for t in transports)
+
+    asyncio.run(scenario())

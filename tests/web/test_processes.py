@@ -123,6 +123,51 @@ def test_a_websocket_frame_over_64_kib_closes_the_connection(loaded) -> None:
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
 
 
+def test_under_serve_a_live_connection_streams_answers_pings_and_closes_when_its_token_is_revoked(loaded) -> None:
+    """Under `serve` a live connection is taken over from uvicorn once accepted (``web/live_socket``): it still gets
+    each event, answers the client's pings, and closes with 4401 as soon as its token is revoked elsewhere."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+    from websockets.exceptions import ConnectionClosed
+
+    from artsync.services.auth import revoke_token
+    from tests.personas import ADMIN
+
+    url, token = loaded
+    with serving(url) as server:
+        seq = board_of(server, token)["seq"]
+        with connect(live_url(server, after=seq), additional_headers={"Authorization": f"Bearer {token}"}) as socket:
+            card = planned_cards(server, token)[0]
+            assert move(server, token, card, 1 + card["iteration"] % 4).status_code == 200
+            (event,) = receive_events(socket, 1)
+            assert event["seq"] == seq + 1 and event["entity_id"] == card["ref"]
+            assert socket.ping().wait(timeout=10), "no pong"
+            engine = create_engine(url)
+            with Session(engine) as db:
+                revoke_token(db, actor=ADMIN, prefix=token)
+            engine.dispose()
+            with pytest.raises(ConnectionClosed) as closed:
+                while True:
+                    socket.recv(timeout=10)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
+
+
+def test_stopping_serve_tells_open_live_connections_to_reconnect(loaded) -> None:
+    from websockets.exceptions import ConnectionClosed
+
+    url, token = loaded
+    with (
+        serving(url) as server,
+        connect(live_url(server), additional_headers={"Authorization": f"Bearer {token}"}) as socket,
+    ):
+        socket.recv(timeout=10)  # streaming: the log from the start
+        server.process.terminate()
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                socket.recv(timeout=10)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1012
+
+
 def worker_pids(server_pid: int) -> list[int]:
     """The uvicorn worker processes under a `serve --workers N` process."""
     children = subprocess.run(["pgrep", "-P", str(server_pid)], capture_output=True, text=True).stdout.split()

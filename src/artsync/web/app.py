@@ -36,6 +36,7 @@ from artsync.store.db import ensure_schema, make_engine, session_factory
 from artsync.web import problems
 from artsync.web.identities import Identities
 from artsync.web.live import LiveChannel, Watch
+from artsync.web.live_socket import Room
 from artsync.web.openapi import add_api_docs, describe_errors
 from artsync.web.routes import (
     art_events,
@@ -126,6 +127,7 @@ def create_app(settings: Settings) -> FastAPI:
     memory = CardMemory()  # the cards this process edited or heard edited lately: their next edit need not read them
     hub.observers.append(memory.heard)
     watch = Watch(sessions, settings.live_recheck_interval)
+    room = Room()  # the live connections taken over from uvicorn
     # Credentials changed (heard from PostgreSQL or Redis, or committed here): forget who was who, and look at
     # the open live connections at once rather than at the next check.
     identities = Identities(settings.identity_cache_seconds, on_forget=watch.soon)
@@ -140,6 +142,7 @@ def create_app(settings: Settings) -> FastAPI:
         await hub.start()
         await relay.start()
         await watch.start()
+        await room.start()
         # What start-up made lives as long as the worker: keep it out of every collection from now on, so
         # a full collection walks only what requests allocate (no pause that grows with the code loaded).
         gc.collect()
@@ -156,6 +159,7 @@ def create_app(settings: Settings) -> FastAPI:
             app.state.tracker_work.shutdown(wait=True, cancel_futures=True)
             app.state.solve_work.shutdown(wait=False, cancel_futures=True)
             pauses.stop()
+            await room.stop()
             await watch.stop()
             await relay.stop()
             await hub.stop()
@@ -178,6 +182,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.hub = hub
     app.state.relay = relay
     app.state.watch = watch
+    app.state.room = room
     app.state.identities = identities
     app.state.pauses = pauses
     app.state.boards = BoardCache()

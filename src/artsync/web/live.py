@@ -3,8 +3,9 @@
 On connect the client is sent every event after its seq from the log, then
 each new event as it commits, in seq order; a heartbeat with the latest seq
 comes every few seconds so a client can tell a quiet train from a lost
-connection. A client that stops reading is dropped (its queue is bounded)
-and reconnects with its last seq.
+connection. A client that stops reading is dropped (what it has left unread
+is bounded) and reconnects with its last seq. Under `serve` a connection is
+taken over from uvicorn once accepted (``web/live_socket``).
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ from urllib.parse import unquote, urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
-from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
-from websockets.protocol import State
 
 from artsync.domain.permissions import Action, allowed
 from artsync.errors import ArtsyncError
@@ -29,11 +28,10 @@ from artsync.realtime.hub import Hub, Outgoing, Run, Subscription, event_message
 from artsync.services.auth import Credential, Lapse, lapsed
 from artsync.web import problems
 from artsync.web.deps import caller_of
+from artsync.web.live_socket import CLOSE_SERVER_ERROR, CLOSE_TOO_SLOW, Connection, Room, taken_over_from
 
 PATH = re.compile(r"/api/v1/trains/(?P<key>[^/]+)/live")
 CLOSE_POLICY = 1008  # policy violation: not signed in, not allowed, wrong origin
-CLOSE_TOO_SLOW = 4008  # the client did not keep up; reconnect with your last seq
-CLOSE_SERVER_ERROR = 1011
 CLOSE_TRY_AGAIN = 1013  # the database away for a moment: reconnect
 CLOSE_SIGNED_OUT = 4401  # the token or session was revoked, ended or expired: sign in again
 CLOSE_NO_ACCESS = 4403  # the person no longer holds a role on the train
@@ -135,7 +133,7 @@ class LiveChannel:
         if found is None:
             await self.app(scope, receive, send)
             return
-        await live(WebSocket(scope, receive, send), unquote(found["key"]), Socket.behind(send))
+        await live(WebSocket(scope, receive, send), unquote(found["key"]), taken_over_from(send))
 
 
 def seq_asked(websocket: WebSocket) -> int | None:
@@ -146,7 +144,10 @@ def seq_asked(websocket: WebSocket) -> int | None:
     return min(int(value), 2**31 - 1)
 
 
-async def live(websocket: WebSocket, key: str, socket: Socket | None = None) -> None:
+async def live(websocket: WebSocket, key: str, protocol: Any = None) -> None:
+    """Check who asks and from where, subscribe, send what the client missed, then stream: under `serve` the
+    connection is taken over from uvicorn (``web/live_socket``) and the hub writes to it directly; under any other
+    server (the tests' client) this task streams it the ASGI way."""
     after = seq_asked(websocket)
     if after is None:
         await websocket.close(code=CLOSE_POLICY, reason="after must be a whole number: the last seq you have")
@@ -185,10 +186,19 @@ async def live(websocket: WebSocket, key: str, socket: Socket | None = None) -> 
         await refuse_for_now(websocket)
         return
     watching = watch.add(caller.credential, key, end) if caller.credential else None
+    taken = False
     try:
         backlog = [Outgoing(e.seq, json.dumps(event_message(e))) for e in missed]
         await websocket.accept()
-        sender = asyncio.create_task(send_stream(websocket, backlog, sub, after, socket))
+        room: Room = websocket.app.state.room
+        connection = room.take_over(protocol, sub, after) if protocol is not None else None
+        if connection is not None:
+            taken = True
+            stream_from_now(connection, hub, watch, watching, caller.credential, key, backlog)
+            if ended:
+                connection.close(*ended[0])
+            return
+        sender = asyncio.create_task(send_stream(websocket, backlog, sub, after))
         if ended or sub.dropped:  # revoked, or overflowed, before the stream began
             sender.cancel()
         receiver = asyncio.create_task(drain(websocket))
@@ -205,9 +215,41 @@ async def live(websocket: WebSocket, key: str, socket: Socket | None = None) -> 
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
     finally:
-        hub.unsubscribe(sub)
-        if watching is not None:
-            watch.remove(watching)
+        if not taken:
+            hub.unsubscribe(sub)
+            if watching is not None:
+                watch.remove(watching)
+
+
+def stream_from_now(
+    connection: Connection,
+    hub: Hub,
+    watch: Watch,
+    watching: int | None,
+    credential: Credential | None,
+    key: str,
+    backlog: list[Outgoing],
+) -> None:
+    """Hand a connection just taken over what it missed and what queued since it joined, in order, then to the hub:
+    from here each run of events is written to it as the hub hands it out, and its credential is watched with it."""
+    if watching is not None:
+        watch.remove(watching)
+    watched = watch.add(credential, key, connection.close) if credential else None
+
+    def leave() -> None:
+        hub.unsubscribe(connection.sub)
+        if watched is not None:
+            watch.remove(watched)
+
+    connection.leave = leave
+    sub = connection.sub
+    connection.send(backlog)
+    connection.send(sub.queue.items)
+    sub.queue.items.clear()
+    if sub.dropped:  # its queue overflowed while it joined
+        connection.close(CLOSE_TOO_SLOW, "too slow: reconnect with your last seq")
+    else:
+        sub.direct = connection.deliver
 
 
 async def refuse_for_now(websocket: WebSocket) -> None:
@@ -219,26 +261,22 @@ async def refuse_for_now(websocket: WebSocket) -> None:
         await websocket.close(code=CLOSE_TRY_AGAIN, reason="the database is away for a moment: reconnect")
 
 
-async def send_stream(
-    websocket: WebSocket, backlog: list[Outgoing], sub: Subscription, after: int, socket: Socket | None = None
-) -> None:
+async def send_stream(websocket: WebSocket, backlog: list[Outgoing], sub: Subscription, after: int) -> None:
     """Send the backlog, then each event as it comes and a heartbeat when quiet; ends when the client has gone."""
     with contextlib.suppress(WebSocketDisconnect):  # gone without a close frame: noticed at the next send
-        await stream(websocket, backlog, sub, after, socket)
+        await stream(websocket, backlog, sub, after)
 
 
-async def stream(
-    websocket: WebSocket, backlog: list[Outgoing], sub: Subscription, after: int, socket: Socket | None = None
-) -> None:
-    writer = Writer(websocket, after, socket)
+async def stream(websocket: WebSocket, backlog: list[Outgoing], sub: Subscription, after: int) -> None:
+    writer = Writer(websocket, after)
     for message in backlog:
         await writer.send(message)
     while True:
         # What queued while this task was busy goes out first, in order ...
         while not sub.queue.empty():
             await writer.send(sub.queue.get_nowait())
-        # ... then the hub writes each message straight to the socket (no task woken per message) until a
-        # write cannot finish at once (the client's buffer is full): this task finishes it and takes over.
+        # ... then the hub hands each message straight to the writer (no task woken per message) until a
+        # send cannot finish at once (the client's buffer is full): this task finishes it and takes over.
         stalled = writer.stalled = asyncio.get_running_loop().create_future()
         sub.direct = writer.offer
         try:
@@ -249,16 +287,16 @@ async def stream(
 
 
 class Writer:
-    """Sends a client its messages in seq order, once each: awaited by the client's task, or offered by the hub."""
+    """Sends a client on the ASGI path its messages in seq order, once each: awaited by the client's task, or
+    offered by the hub."""
 
-    __slots__ = ("last", "pending", "socket", "stalled", "websocket")
+    __slots__ = ("last", "pending", "stalled", "websocket")
 
-    def __init__(self, websocket: WebSocket, last: int, socket: Socket | None = None) -> None:
+    def __init__(self, websocket: WebSocket, last: int) -> None:
         self.websocket = websocket
-        self.socket = socket  # the connection's own socket, when the server lets it be written to directly
         self.last = last  # the last event's seq sent
         self.stalled: asyncio.Future[None] | None = None
-        self.pending: tuple[Coroutine[Any, Any, None], Any] | None = None  # a write that could not finish at once
+        self.pending: tuple[Coroutine[Any, Any, None], Any] | None = None  # a send that could not finish at once
 
     def wanted(self, message: Outgoing) -> bool:
         if message.heartbeat:
@@ -273,35 +311,22 @@ class Writer:
             await self.websocket.send_text(message.text)
 
     def offer(self, run: Run) -> int:
-        """Write a run of messages now, from the hub's fan-out: how many were taken (sent, or left to finish by the
-        client's task when a write must wait); the hub queues the rest behind them."""
-        messages = run.messages
-        if (
-            self.socket is not None
-            and (run.first is None or run.first > self.last)  # every one wanted
-            and self.stalled is not None
-            and not self.stalled.done()
-            and self.socket.write(run.frames)
-        ):
-            if run.last is not None:
-                self.last = run.last
-            return len(messages)
-        for taken, message in enumerate(messages):
+        """Send a run of messages now, from the hub's fan-out: how many were taken (sent, or left to finish by the
+        client's task when a send must wait); the hub queues the rest behind them."""
+        for taken, message in enumerate(run.messages):
             if not self.offer_one(message):
                 return taken
-        return len(messages)
+        return len(run.messages)
 
     def offer_one(self, message: Outgoing) -> bool:
-        """Write ``message`` now; a write that must wait is left to the client's task. False: not taken."""
+        """Send ``message`` now; a send that must wait is left to the client's task. False: not taken."""
         if self.stalled is None or self.stalled.done():
             return False  # the client's task is busy: the message waits in the queue, behind the others
         if not self.wanted(message):
             return True
-        if self.socket is not None and self.socket.write(message.frame):
-            return True
         write = self.websocket.send_text(message.text)
         try:
-            waiting = write.send(None)  # runs until the write is done, or must wait for the socket
+            waiting = write.send(None)  # runs until the send is done, or must wait for the socket
         except StopIteration:
             return True
         except BaseException as error:  # the client has gone: its task ends the connection
@@ -312,7 +337,7 @@ class Writer:
         return True
 
     async def finish(self) -> None:
-        """Complete the write that had to wait: resume it each time what it waits for is done."""
+        """Complete the send that had to wait: resume it each time what it waits for is done."""
         if self.pending is None:
             return
         write, waiting = self.pending
@@ -326,39 +351,6 @@ class Writer:
                     return
         finally:
             write.close()
-
-
-class Socket:
-    """A live connection's socket under uvicorn's sans-I/O WebSocket protocol (``serve``), written to directly.
-
-    The hub hands every client the same message; through the ASGI ``send`` each client's copy is encoded, framed
-    and checked again by Starlette, uvicorn and websockets in turn — about half of each client's share of an event.
-    Written here, each client gets the frame built once per message (``Outgoing.frame``), and only while the
-    protocol would write it at once itself: open, not closing, not paused by flow control, and without an
-    extension that would change the frame. Otherwise (and under any other server) the message takes the ASGI
-    path, which waits, raises or closes as it should.
-    """
-
-    __slots__ = ("protocol",)
-
-    def __init__(self, protocol: Any) -> None:
-        self.protocol = protocol
-
-    @classmethod
-    def behind(cls, send: Send) -> Socket | None:
-        """The socket behind ``send``, when ``send`` is that protocol's own (no middleware between)."""
-        protocol = getattr(send, "__self__", None)
-        return cls(protocol) if isinstance(protocol, WebSocketsSansIOProtocol) else None
-
-    def write(self, frame: bytes) -> bool:
-        """Write ``frame`` now, if the protocol would; False: send it the ASGI way."""
-        p = self.protocol
-        if not p.handshake_complete or p.close_sent or p.disconnected or not p.writable.is_set():
-            return False
-        if p.conn.state is not State.OPEN or p.conn.extensions or p.transport.is_closing():
-            return False
-        p.transport.write(frame)
-        return True
 
 
 async def drain(websocket: WebSocket) -> None:
