@@ -8,7 +8,8 @@
 // log cannot fill the gap (too much missed, or the read failed) is onGap called
 // (the page should reload its data) and the count continues from there. On a
 // dropped connection it reconnects with the last seq it applied, backing off up
-// to 10 s, and the server sends what was missed from the log.
+// to 10 s (each page a random part of it), and the server sends what was missed
+// from the log.
 
 const CATCH_UP_LIMIT = 500;  // events read from the log to fill a gap; a longer gap reloads the page's data
 
@@ -68,7 +69,10 @@ export function connectLive(train, { seq = 0, onEvent, onGap, onState = () => {}
       if (closed) return;
       onState("offline — reconnecting");
       retry += 1;
-      setTimeout(open, Math.min(10000, 250 * 2 ** Math.min(retry, 6)));
+      // Each page waits its own share of the back-off: when a server restarts, a room of a thousand pages would
+      // otherwise come back in the same instant, every handshake waiting on its caller's lookup at once.
+      const backOff = Math.min(10000, 250 * 2 ** Math.min(retry, 6));
+      setTimeout(open, backOff / 2 + Math.random() * backOff / 2);
     });
   }
 
