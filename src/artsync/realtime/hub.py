@@ -74,6 +74,25 @@ class Outgoing:
         return Frame(Opcode.TEXT, self.text.encode()).serialize(mask=False)
 
 
+class Sent:
+    """What one client has been sent: up to the event with seq ``last``. Each event goes to it once, in seq order,
+    though it may be offered twice — read from the log when it joined, then handed out live."""
+
+    __slots__ = ("last",)
+
+    def __init__(self, last: int) -> None:
+        self.last = last
+
+    def wanted(self, message: Outgoing) -> bool:
+        """Whether ``message`` is still to be sent (counted as sent from here)."""
+        if message.heartbeat:
+            return True
+        if message.seq <= self.last:
+            return False
+        self.last = message.seq
+        return True
+
+
 class Run:
     """Messages of one train handed out together, in order: a client that keeps up gets their frames in one write.
 

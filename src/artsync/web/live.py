@@ -24,7 +24,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from artsync.domain.permissions import Action, allowed
 from artsync.errors import ArtsyncError
-from artsync.realtime.hub import Hub, Outgoing, Run, Subscription, event_message, on_loop
+from artsync.realtime.hub import Hub, Outgoing, Run, Sent, Subscription, event_message, on_loop
 from artsync.services.auth import Credential, Lapse, lapsed
 from artsync.web import problems
 from artsync.web.deps import caller_of
@@ -286,25 +286,17 @@ async def stream(websocket: WebSocket, backlog: list[Outgoing], sub: Subscriptio
         await writer.finish()
 
 
-class Writer:
+class Writer(Sent):
     """Sends a client on the ASGI path its messages in seq order, once each: awaited by the client's task, or
     offered by the hub."""
 
-    __slots__ = ("last", "pending", "stalled", "websocket")
+    __slots__ = ("pending", "stalled", "websocket")
 
     def __init__(self, websocket: WebSocket, last: int) -> None:
+        super().__init__(last)
         self.websocket = websocket
-        self.last = last  # the last event's seq sent
         self.stalled: asyncio.Future[None] | None = None
         self.pending: tuple[Coroutine[Any, Any, None], Any] | None = None  # a send that could not finish at once
-
-    def wanted(self, message: Outgoing) -> bool:
-        if message.heartbeat:
-            return True
-        if message.seq <= self.last:
-            return False  # sent already (from the log, before the live stream took over)
-        self.last = message.seq
-        return True
 
     async def send(self, message: Outgoing) -> None:
         if self.wanted(message):

@@ -25,7 +25,7 @@ from typing import Any
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.frames import Close, Frame, Opcode
 
-from artsync.realtime.hub import Outgoing, Run, Subscription
+from artsync.realtime.hub import Outgoing, Run, Sent, Subscription
 
 MAX_MESSAGE = 64 * 1024  # the most a client may send in one message, as `serve` tells uvicorn (ws_max_size)
 BEHIND_LIMIT = 1024 * 1024  # bytes a client may leave unread (beyond what the kernel holds) before it is dropped
@@ -92,18 +92,15 @@ def next_frame(data: bytes, at: int) -> tuple[int, bool, int, bytes | None, int]
     return opcode, fin, length, payload, end
 
 
-class Connection(asyncio.Protocol):
+class Connection(asyncio.Protocol, Sent):
     """One live client of one train, taken over from uvicorn once its handshake was answered."""
 
-    __slots__ = (
-        *("buffer", "closing", "heard", "last", "leave", "message"),
-        *("pinged", "room", "sub", "timer", "transport"),
-    )
+    __slots__ = ("buffer", "closing", "heard", "leave", "message", "pinged", "room", "sub", "timer", "transport")
 
     def __init__(self, transport: Any, sub: Subscription, last: int, room: Room) -> None:
+        super().__init__(last)
         self.transport = transport
         self.sub = sub
-        self.last = last  # the last event's seq sent
         self.room = room
         self.leave: Callable[[], None] | None = None  # unsubscribes and stops watching its credential; run once
         self.buffer = b""  # a frame the client sent that has not all arrived
@@ -114,14 +111,6 @@ class Connection(asyncio.Protocol):
         self.timer: asyncio.TimerHandle | None = None
 
     # What the server sends
-
-    def wanted(self, message: Outgoing) -> bool:
-        if message.heartbeat:
-            return True
-        if message.seq <= self.last:
-            return False  # sent already (from the log, before the live stream took over)
-        self.last = message.seq
-        return True
 
     def send(self, messages: Iterable[Outgoing]) -> None:
         """Write the messages this client has not had, in one write."""
