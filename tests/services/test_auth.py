@@ -177,3 +177,42 @@ def test_an_unknown_name_is_checked_against_a_real_hash_as_slowly_as_a_wrong_pas
             login(db, name=name, password="nope", source="10.0.0.3", now=T0)
     ghost, mia = checked
     assert ghost.startswith("$argon2id$") and ghost.split("$")[3] == mia.split("$")[3]  # the same cost parameters
+
+
+def test_credentials_read_together_are_who_each_one_alone_is_and_each_refusal_its_own(db, train) -> None:
+    """A room's handshakes after a restart are looked up together: each credential is found or refused exactly as
+    on its own, in a few statements however many, and their last use written once."""
+    from sqlalchemy import event
+
+    from artsync.services.auth import identify_all
+
+    add_user(db, actor=ADMIN, name="ola", train_key="ART", role="rte", password=PASSWORD)
+    mia, ola = (login(db, name=n, password=PASSWORD, now=T0) for n in ("mia", "ola"))
+    ended = login(db, name="mia", password=PASSWORD, now=T0)
+    logout(db, token=ended.token)
+    token = create_token(db, actor=ADMIN, user_name="ola").token
+    revoked = create_token(db, actor=ADMIN, user_name="mia")
+    revoke_token(db, actor=ADMIN, prefix=revoked.prefix)
+    asked = [("session", mia.token), ("session", ola.token), ("session", ended.token), ("session", "forged"),
+             ("token", token), ("token", revoked.token), ("token", "ast_forged"), ("token", "not-a-token")]  # fmt: skip
+    statements: list[str] = []
+    record = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.get_bind(), "before_cursor_execute", record)
+    try:
+        found = identify_all(db, asked, now=T0 + timedelta(minutes=10))
+    finally:
+        event.remove(db.get_bind(), "before_cursor_execute", record)
+    reads = [s for s in statements if "token_hash IN" in s.replace("\n", " ")]
+    assert len(reads) == 2  # one for the tokens, one for the sessions (and the last uses written after)
+    for kind, secret in asked:
+        one = token_actor if kind == "token" else session_actor
+        try:
+            alone = one(db, token=secret, now=T0 + timedelta(minutes=10))
+        except UnauthenticatedError as refused:
+            assert isinstance(found[kind, secret], UnauthenticatedError)
+            assert str(found[kind, secret]) == str(refused), (kind, secret)
+        else:
+            expected = (alone, None) if kind == "token" else alone
+            assert found[kind, secret] == expected, (kind, secret)
+    assert found["session", mia.token][0].grants == (Grant("ART", Role.MEMBER, "Atlas"),)
+    assert found["session", ola.token][0].grants == (Grant("ART", Role.RTE, None),)

@@ -125,3 +125,65 @@ def test_health_answers_anyone_and_the_worker_figures_need_credentials(served: S
     worker = served.client.get("/api/v1/health/worker", headers=served.as_("viewer")).json()
     assert worker["rss_bytes"] > 0 and worker["pid"] > 0
     assert set(worker["gc_pauses"]) == {"count", "over_20_ms", "longest_ms", "total_ms", "recent"}
+
+
+def test_credentials_presented_at_once_are_read_together_and_each_caller_gets_its_own() -> None:
+    """A burst of handshakes waits for a read or two, not one each: whatever is presented while a read is under
+    way is read next, together; a credential presented twice is read once; a refusal reaches only its own."""
+    import asyncio
+
+    from artsync.errors import UnauthenticatedError
+    from artsync.web.identities import Lookups
+
+    reads: list[list] = []
+
+    def read(asked: list) -> dict:
+        reads.append(list(asked))
+        time.sleep(0.01)  # a read takes a moment: what comes meanwhile waits for the next one
+        return {p: UnauthenticatedError("the API token is unknown or revoked") if p[1].startswith("bad")
+                else (Actor(name=p[1]), None) for p in asked}  # fmt: skip
+
+    async def scenario() -> None:
+        known = Identities(seconds=60)
+        lookups = Lookups(known, read)
+        asked = [("token", f"person{n % 50}") for n in range(100)] + [("token", "bad")] * 3
+        results = await asyncio.gather(*(lookups.caller(p) for p in asked), return_exceptions=True)
+        for (_, secret), result in zip(asked, results, strict=True):
+            if secret == "bad":
+                assert isinstance(result, UnauthenticatedError)
+            else:
+                assert isinstance(result, Caller) and result.actor.name == secret
+                assert result.credential == Credential.of("token", secret)
+        assert len(reads) <= 2 and sorted(p for batch in reads for p in batch) == sorted(set(asked))
+        assert known.get(Credential.of("token", "person7")).actor.name == "person7"  # remembered
+        assert not lookups.waiting and lookups.reader is None
+
+    asyncio.run(scenario())
+
+
+def test_a_caller_that_goes_away_leaves_the_others_waiting_and_trouble_reaches_every_one_waiting() -> None:
+    import asyncio
+
+    from artsync.web.identities import Lookups
+
+    gate = __import__("threading").Event()
+    failing = [True]
+
+    def read(asked: list) -> dict:
+        gate.wait(5)
+        if failing[0]:
+            raise ConnectionError("the database is away")
+        return {p: (Actor(name=p[1]), None) for p in asked}
+
+    async def scenario() -> None:
+        lookups = Lookups(Identities(seconds=0), read)
+        first, second = (asyncio.create_task(lookups.caller(("token", "ann"))) for _ in range(2))
+        await asyncio.sleep(0.01)
+        first.cancel()  # a client closed while it waited
+        gate.set()
+        with pytest.raises(ConnectionError):
+            await second  # the read's trouble, as a lookup of its own would have had
+        failing[0] = False
+        assert (await lookups.caller(("token", "ann"))).actor.name == "ann"  # the next read is made
+
+    asyncio.run(scenario())

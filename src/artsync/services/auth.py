@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any, Literal
+from typing import Literal
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from artsync.domain.permissions import Action, Actor, Grant, Role, allowed
 from artsync.errors import ArtsyncError, ForbiddenError, NotFoundError, UnauthenticatedError
-from artsync.services.people import HASHER, actor_of, check_password_strength, holder
+from artsync.services.people import HASHER, actor_of, check_password_strength, chunks, holders
 from artsync.services.transaction import credentials_changed, transaction
 from artsync.store.mapping import utc_now
 from artsync.store.models import ApiTokenRow, LoginRow, MembershipRow, TeamRow, TrainRow, UserRow, WebSessionRow
@@ -130,15 +130,12 @@ def login(db: Session, *, name: str, password: str, source: str | None = None, n
 
 def session_actor(db: Session, *, token: str, now: datetime | None = None) -> tuple[Actor, str]:
     """Who a browser session cookie belongs to, and the session's CSRF token."""
-    now = now or utc_now()
-    found = holder(db, WebSessionRow, digest(token))
-    if found is None or found[0].revoked_at is not None or session_expired(found[0], now):
-        raise UnauthenticatedError("your session has ended: sign in again")
-    row, actor = found
-    if now - aware(row.last_seen_at) > timedelta(minutes=5):  # write at most every few minutes
-        with transaction(db):
-            row.last_seen_at = now
-    return actor, row.csrf_token
+    found = identify_all(db, [("session", token)], now=now)[("session", token)]
+    if isinstance(found, UnauthenticatedError):
+        raise found
+    actor, csrf = found
+    assert csrf is not None  # a session always has one
+    return actor, csrf
 
 
 def logout(db: Session, *, token: str) -> None:
@@ -223,17 +220,58 @@ def revoke_token(db: Session, *, actor: Actor, prefix: str) -> str:
 
 def token_actor(db: Session, *, token: str, now: datetime | None = None) -> Actor:
     """Who an API token belongs to; revoked or unknown tokens are refused."""
-    if not token.startswith(TOKEN_PREFIX):
-        raise UnauthenticatedError("that is not an artsync API token (they start with ast_)")
-    found = holder(db, ApiTokenRow, digest(token))
-    if found is None or found[0].revoked_at is not None:
-        raise UnauthenticatedError("the API token is unknown or revoked")
-    row, actor = found
+    found = identify_all(db, [("token", token)], now=now)[("token", token)]
+    if isinstance(found, UnauthenticatedError):
+        raise found
+    return found[0]
+
+
+Presented = tuple[Literal["token", "session"], str]  # what a request carries: an API token or a session cookie
+Identified = tuple[Actor, str | None]  # who holds it, and a session's CSRF token
+
+
+def identify_all(
+    db: Session, presented: Iterable[Presented], *, now: datetime | None = None
+) -> dict[Presented, Identified | UnauthenticatedError]:
+    """Who holds each of these tokens and session cookies, read together — a statement per kind, however many
+    (a room's handshakes after a restart come at once) — and for each one refused, why. A token's or a session's
+    last use is written at most every few minutes, for all of them in one transaction."""
     now = now or utc_now()
-    if row.last_used_at is None or now - aware(row.last_used_at) > timedelta(minutes=5):
+    asked = set(presented)
+    found: dict[Presented, Identified | UnauthenticatedError] = {}
+    for kind, secret in asked:
+        if kind == "token" and not secret.startswith(TOKEN_PREFIX):
+            found[kind, secret] = UnauthenticatedError("that is not an artsync API token (they start with ast_)")
+    tokens = holders(db, ApiTokenRow, {digest(s) for k, s in asked if k == "token" and (k, s) not in found})
+    sessions = holders(db, WebSessionRow, {digest(s) for k, s in asked if k == "session"})
+    used: list[ApiTokenRow | WebSessionRow] = []
+    for kind, secret in asked - found.keys():
+        if kind == "token":
+            token = tokens.get(digest(secret))
+            if token is None or token[0].revoked_at is not None:
+                found[kind, secret] = UnauthenticatedError("the API token is unknown or revoked")
+                continue
+            row, actor = token
+            if row.last_used_at is None or now - aware(row.last_used_at) > timedelta(minutes=5):
+                used.append(row)
+            found[kind, secret] = actor, None
+        else:
+            session = sessions.get(digest(secret))
+            if session is None or session[0].revoked_at is not None or session_expired(session[0], now):
+                found[kind, secret] = UnauthenticatedError("your session has ended: sign in again")
+                continue
+            web, actor = session
+            if now - aware(web.last_seen_at) > timedelta(minutes=5):  # write at most every few minutes
+                used.append(web)
+            found[kind, secret] = actor, web.csrf_token
+    if used:
         with transaction(db):
-            row.last_used_at = now
-    return actor
+            for touched in used:
+                if isinstance(touched, ApiTokenRow):
+                    touched.last_used_at = now
+                else:
+                    touched.last_seen_at = now
+    return found
 
 
 @dataclass(frozen=True)
@@ -296,12 +334,6 @@ def lapsed(
 def session_expired(row: WebSessionRow, now: datetime) -> bool:
     """A session ends after SESSION_IDLE without use, and SESSION_LONGEST after it began, whatever happens."""
     return now - aware(row.last_seen_at) > SESSION_IDLE or now - aware(row.created_at) > SESSION_LONGEST
-
-
-def chunks(values: list[Any], size: int = 500) -> Iterator[list[Any]]:
-    """Keep IN lists to a size every database takes."""
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def set_password(db: Session, *, actor: Actor, user_name: str, password: str) -> None:

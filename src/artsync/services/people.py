@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
-from typing import TypeVar
+from itertools import groupby
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from sqlalchemy import select
@@ -138,23 +140,32 @@ def grants_of(db: Session, user_id: int) -> tuple[Grant, ...]:
 Credential = TypeVar("Credential", ApiTokenRow, WebSessionRow)
 
 
-def holder(db: Session, kind: type[Credential], token_hash: str) -> tuple[Credential, Actor] | None:
-    """The token or session row with ``token_hash`` and its user as an actor with every role: one statement,
-    read on every request."""
-    rows = db.execute(
-        select(kind, UserRow.id, UserRow.name, TrainRow.key, MembershipRow.role, TeamRow.key)
-        .join(UserRow, UserRow.id == kind.user_id)
-        .outerjoin(MembershipRow, MembershipRow.user_id == UserRow.id)
-        .outerjoin(TrainRow, MembershipRow.train_id == TrainRow.id)
-        .outerjoin(TeamRow, MembershipRow.team_id == TeamRow.id)
-        .where(kind.token_hash == token_hash)
-        .order_by(TrainRow.key, MembershipRow.role, TeamRow.key)
-    ).all()
-    if not rows:
-        return None
-    credential, user_id, name = rows[0][0], rows[0][1], rows[0][2]
-    grants = tuple(Grant(train, Role(role), team) for *_, train, role, team in rows if train is not None)
-    return credential, Actor(name=name, grants=grants, user_id=user_id)
+def chunks(values: list[Any], size: int = 500) -> Iterator[list[Any]]:
+    """Keep IN lists to a size every database takes."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def holders(db: Session, kind: type[Credential], token_hashes: Collection[str]) -> dict[str, tuple[Credential, Actor]]:
+    """The token or session rows with these hashes, each with its user as an actor with every role: one statement
+    per 500 of them, read on every request (and for a room's handshakes at once, together)."""
+    found: dict[str, tuple[Credential, Actor]] = {}
+    for chunk in chunks(sorted(set(token_hashes))):
+        rows = db.execute(
+            select(kind, UserRow.id, UserRow.name, TrainRow.key, MembershipRow.role, TeamRow.key)
+            .join(UserRow, UserRow.id == kind.user_id)
+            .outerjoin(MembershipRow, MembershipRow.user_id == UserRow.id)
+            .outerjoin(TrainRow, MembershipRow.train_id == TrainRow.id)
+            .outerjoin(TeamRow, MembershipRow.team_id == TeamRow.id)
+            .where(kind.token_hash.in_(chunk))
+            .order_by(kind.token_hash, TrainRow.key, MembershipRow.role, TeamRow.key)
+        ).all()
+        for _, same in groupby(rows, key=lambda row: row[0].token_hash):
+            held = list(same)
+            credential, user_id, name = held[0][0], held[0][1], held[0][2]
+            grants = tuple(Grant(train, Role(role), team) for *_, train, role, team in held if train is not None)
+            found[credential.token_hash] = credential, Actor(name=name, grants=grants, user_id=user_id)
+    return found
 
 
 def person(db: Session, user: UserRow) -> Person:

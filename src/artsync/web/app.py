@@ -34,7 +34,8 @@ from artsync.services.transaction import WAKE
 from artsync.settings import Settings
 from artsync.store.db import ensure_schema, make_engine, session_factory
 from artsync.web import problems
-from artsync.web.identities import Identities
+from artsync.web.deps import look_up_all
+from artsync.web.identities import Identities, Lookups
 from artsync.web.live import LiveChannel, Watch
 from artsync.web.live_socket import Room
 from artsync.web.openapi import add_api_docs, describe_errors
@@ -131,6 +132,7 @@ def create_app(settings: Settings) -> FastAPI:
     # Credentials changed (heard from PostgreSQL or Redis, or committed here): forget who was who, and look at
     # the open live connections at once rather than at the next check.
     identities = Identities(settings.identity_cache_seconds, on_forget=watch.soon)
+    lookups = Lookups(identities, functools.partial(look_up_all, sessions))  # a burst's callers read together
     pauses = health.Pauses()
     relay = make_relay(settings.database_url, settings.redis_url, hub, identities.forget)
 
@@ -184,6 +186,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.watch = watch
     app.state.room = room
     app.state.identities = identities
+    app.state.lookups = lookups
     app.state.pauses = pauses
     app.state.boards = BoardCache()
     app.state.cards = memory

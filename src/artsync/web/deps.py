@@ -14,9 +14,9 @@ from starlette.requests import HTTPConnection
 
 from artsync.domain.events import Event
 from artsync.errors import ForbiddenError, UnauthenticatedError
-from artsync.services.auth import Credential, session_actor, token_actor
+from artsync.services.auth import Credential, Presented, identify_all
 from artsync.services.transaction import FORGET, WAKE
-from artsync.web.identities import Caller, Identities
+from artsync.web.identities import Caller, Identities, Lookups, caller_from
 
 T = TypeVar("T")
 SESSION_COOKIE = "artsync_session"
@@ -112,45 +112,39 @@ def bearer_token(request: HTTPConnection) -> str | None:
 
 
 def identify(db: Session, request: HTTPConnection) -> Caller:
-    """The caller of an API request or a live connection: bearer token first, then the session cookie."""
-    token = bearer_token(request)
-    if token is not None:
-        return Caller(token_actor(db, token=token), credential=Credential.of("token", token))
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if cookie:
-        actor, csrf = session_actor(db, token=cookie)
-        return Caller(actor, csrf, Credential.of("session", cookie))
-    raise UnauthenticatedError("sign in first, or send an API token as Authorization: Bearer TOKEN")
+    """The caller of an API request or a page: bearer token first, then the session cookie."""
+    asked = presented(request)
+    return caller_from(asked, identify_all(db, [asked])[asked])
 
 
-def presented(request: HTTPConnection) -> Credential:
+def presented(request: HTTPConnection) -> Presented:
     """The credential a request carries: its bearer token, else its session cookie."""
     token = bearer_token(request)
     if token is not None:
-        return Credential.of("token", token)
+        return "token", token
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        return Credential.of("session", cookie)
+        return "session", cookie
     raise UnauthenticatedError("sign in first, or send an API token as Authorization: Bearer TOKEN")
 
 
-def look_up(request: HTTPConnection) -> Caller:
-    """The caller, from the database, on a connection of its own that is handed back at once."""
-    with request.app.state.sessions() as db:
-        caller = identify(db, request)
+def look_up_all(sessions: Callable[[], Session], asked: list[Presented]) -> dict[Presented, Any]:
+    """Who holds each credential asked, from the database, on a connection of its own handed back at once."""
+    with sessions() as db:
+        found = identify_all(db, asked)
         db.commit()
-        return caller
+        return found
 
 
 async def caller_of(connection: HTTPConnection) -> Caller:
-    """Who is asking (a request or a live connection): remembered by this process for a moment
-    (``web/identities.py``), else looked up in a thread."""
+    """Who is asking (a request or a live connection): remembered by this process for a moment, else looked up
+    with whatever else is presented meanwhile (``web/identities.py``)."""
     identities: Identities = connection.app.state.identities
-    caller = identities.get(presented(connection))
+    asked = presented(connection)
+    caller = identities.get(Credential.of(*asked))
     if caller is None:
-        generation = identities.generation
-        caller = await run_in_threadpool(look_up, connection)
-        identities.remember(caller, generation)
+        lookups: Lookups = connection.app.state.lookups
+        caller = await lookups.caller(asked)
     return caller
 
 

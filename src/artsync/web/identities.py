@@ -13,14 +13,18 @@ remembered identity lapses, within ``seconds``.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from starlette.concurrency import run_in_threadpool
+
 from artsync.domain.permissions import Actor
-from artsync.services.auth import Credential
+from artsync.errors import UnauthenticatedError
+from artsync.services.auth import Credential, Identified, Presented
 
 SIZE = 10_000  # credentials remembered at most; the oldest go first
 
@@ -75,3 +79,74 @@ class Identities:
             self.known.clear()
         if self.on_forget is not None:
             self.on_forget()
+
+
+Read = Callable[[list[Presented]], Mapping[Presented, Identified | UnauthenticatedError]]
+
+
+class Lookups:
+    """The credentials this process is looking up, read together: whatever requests and live handshakes present
+    while a read is under way waits for the next one, which reads all of them at once (``services.auth.identify_all``),
+    and the same credential presented twice is read once.
+
+    After a restart a room's pages reconnect within seconds of each other: looked up one by one on the thread pool,
+    every handshake waited its turn at once, each holding the server's handshake state (about 30 KiB) meanwhile —
+    memory the worker kept after they were answered. Read together, a burst waits for a read or two.
+    """
+
+    def __init__(self, identities: Identities, read: Read, *, most: int = 1000) -> None:
+        self.identities = identities
+        self.read = read  # runs in a thread: who holds each credential presented, or why it is refused
+        self.most = most  # credentials in one read at most
+        self.waiting: dict[Presented, asyncio.Future[Caller]] = {}  # to be read next, or being read
+        self.queued: list[Presented] = []
+        self.reader: asyncio.Task[None] | None = None
+
+    async def caller(self, presented: Presented) -> Caller:
+        """Who holds ``presented``, read with whatever else is presented meanwhile; raises what a single lookup
+        would (``UnauthenticatedError``, or the database's trouble)."""
+        future = self.waiting.get(presented)
+        if future is None:
+            future = self.waiting[presented] = asyncio.get_running_loop().create_future()
+            self.queued.append(presented)
+            if self.reader is None:
+                self.reader = asyncio.create_task(self.read_while_asked())
+        return await asyncio.shield(future)  # one waiter gone (a client closed) must not end the others' wait
+
+    async def read_while_asked(self) -> None:
+        try:
+            while self.queued:
+                batch, self.queued = self.queued[: self.most], self.queued[self.most :]
+                generation = self.identities.generation
+                try:
+                    found = await run_in_threadpool(self.read, batch)
+                except Exception as trouble:  # the database away: every one waiting is told, as one lookup was
+                    for presented in batch:
+                        self.settle(presented, trouble)
+                    continue
+                for presented in batch:
+                    self.settle(presented, found[presented], generation)
+        finally:
+            self.reader = None
+
+    def settle(self, presented: Presented, found: Identified | Exception, generation: int | None = None) -> None:
+        future = self.waiting.pop(presented)
+        try:
+            if isinstance(found, Exception):
+                raise found
+            caller = caller_from(presented, found)
+        except Exception as refused:
+            future.set_exception(refused)
+            future.exception()  # retrieved here: when every waiter has gone, asyncio need not warn of it
+            return
+        if generation is not None:
+            self.identities.remember(caller, generation)
+        future.set_result(caller)
+
+
+def caller_from(presented: Presented, found: Identified | UnauthenticatedError) -> Caller:
+    """The caller holding ``presented``, from what ``services.auth.identify_all`` found; its refusal raised."""
+    if isinstance(found, UnauthenticatedError):
+        raise found
+    actor, csrf = found
+    return Caller(actor, csrf, Credential.of(*presented))
