@@ -5,13 +5,17 @@ request to its arrival at every client, the events missing (a dropped client mis
 out of order, each worker's resident memory, and the garbage collector's pauses in each worker
 (`GET /api/v1/health/worker`: while the edits went on, the longest pause over 20 ms and how many there were;
 and the longest since the worker started, people joining included). Targets at 1,000 clients:
-p99 ≤ 100 ms, nothing missing, ≤ 100 MiB per worker, no pause over 20 ms. Flags: --sizes, --rate, --seconds, and
+p99 ≤ 100 ms, nothing missing, ≤ 100 MiB per worker, no pause over 20 ms. Then, on PostgreSQL, what a live
+connection itself holds: a fresh server's workers before and after 1,000 connections opened 20 at a time (the
+table's clients connect all at once, and a burst's pending handshakes leave their memory with the worker).
+Flags: --sizes, --rate, --seconds, and
 --db: the PostgreSQL server to run on (the machine's own by default), or `sqlite` (one worker).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import statistics
 import sys
 from functools import partial
@@ -23,6 +27,7 @@ import uvloop
 import live
 from edit_path import train_with_token
 from live import percentile, phase, serve, stop
+from support import light_ws
 from support.postgres import postgres_url, schemas, sqlite_file
 from support.procs import cpu_seconds, machine, workers
 
@@ -105,6 +110,57 @@ def grow(url: str, args: argparse.Namespace) -> None:
         print("  targets at 1,000 clients: p99 ≤ 100 ms, nothing missing, ≤ 100 MiB per worker, no GC pause over 20 ms")
     finally:
         stop(process)
+    if count > 1:
+        per_connection(url, token, count)
+
+
+def per_connection(url: str, token: str, workers_count: int, clients: int = 1000, batch: int = 20) -> None:
+    """What a live connection itself holds: a fresh server, its workers' memory before and after ``clients``
+    connections opened ``batch`` at a time (the table's clients connect all at once: a burst, whose handshakes are
+    all pending together and leave their memory with the worker)."""
+    process, base = serve([sys.executable, "-m", "artsync", "serve", "--workers", str(workers_count), "--db", url])
+    try:
+        before = {pid: resident_mib(pid) for pid in worker_figures(base, token, workers_count)}
+
+        async def hold() -> dict[int, dict]:
+            live_url = base.replace("http://", "ws://") + "/api/v1/trains/PAY/live?after=2147483647"
+            opened = 0
+
+            def connected() -> None:
+                nonlocal opened
+                opened += 1
+
+            headers = {"Authorization": f"Bearer {token}"}
+            listeners: list[asyncio.Task[None]] = []
+            for _ in range(0, clients, batch):
+                listeners += [
+                    asyncio.create_task(light_ws.listen(live_url, headers, noop, connected)) for _ in range(batch)
+                ]
+                async with asyncio.timeout(30):
+                    while opened < len(listeners):
+                        await asyncio.sleep(0.005)
+            figures = await asyncio.to_thread(worker_figures, base, token, workers_count)
+            for listener in listeners:
+                listener.cancel()
+            await asyncio.gather(*listeners, return_exceptions=True)
+            return figures
+
+        after = uvloop.run(hold())
+        grown = {pid: resident_mib(pid) - before.get(pid, 0.0) for pid in after}
+        connections = {pid: f["live_connections"] for pid, f in after.items()}
+        each = 1024 * sum(grown.values()) / max(1, sum(connections.values()))
+        print(
+            f"memory per live connection: {clients:,} opened {batch} at a time on a fresh server, the workers' RSS"
+            f" {' / '.join(f'{m:.0f}' for m in before.values())} MiB before,"
+            f" +{' / +'.join(f'{grown[pid]:.1f}' for pid in after)} MiB for"
+            f" {' / '.join(str(connections[pid]) for pid in after)} connections: {each:.1f} KiB a connection"
+        )
+    finally:
+        stop(process)
+
+
+def noop(seq: int, arrived: float) -> None:
+    pass
 
 
 if __name__ == "__main__":
