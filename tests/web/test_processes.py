@@ -168,6 +168,23 @@ def test_stopping_serve_tells_open_live_connections_to_reconnect(loaded) -> None
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1012
 
 
+def test_of_serve_workers_2_notify_one_worker_sends_the_notifications(loaded) -> None:
+    """Both workers could route and send (the outbox claims each message); one does, the one holding the
+    notifier's lock — the other finds no findings for it and loads nothing of it."""
+    url, token = loaded
+    env = {"ARTSYNC_NOTIFY_IN_SERVER": "true", "ARTSYNC_NOTIFY_INTERVAL": "0.2"}
+    with serving(url, workers=2, env=env) as server:
+        seen: dict[int, bool] = {}
+        limits = httpx.Limits(max_keepalive_connections=0)  # a fresh connection each time: either worker answers
+        with httpx.Client(base_url=server, headers={"Authorization": f"Bearer {token}"}, limits=limits) as http:
+            for _ in range(400):
+                body = http.get("/api/v1/health/worker").json()
+                seen[body["pid"]] = body["notifier"]
+                if len(seen) == 2 and any(seen.values()):
+                    break
+    assert len(seen) == 2 and sorted(seen.values()) == [False, True], seen
+
+
 def worker_pids(server_pid: int) -> list[int]:
     """The uvicorn worker processes under a `serve --workers N` process."""
     children = subprocess.run(["pgrep", "-P", str(server_pid)], capture_output=True, text=True).stdout.split()

@@ -8,11 +8,13 @@ that keeps failing is retried after 30 s, 1, 2, 4 … minutes (at most an hour a
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from artsync.domain.notifications import MAX_ATTEMPTS, retry_after
@@ -182,6 +184,49 @@ class Round:
             f"routed {self.events} events into {self.messages} messages, {self.digests} digests; "
             f"sent {d.sent}, retrying {d.retrying}, failed {d.failed}"
         )
+
+
+NOTIFIER_LOCK = 0x61727473796E63  # the advisory lock a server's one notifying process holds on PostgreSQL
+
+
+class NotifierLock:
+    """Whether this process is the one of its server that routes and sends notifications (``serve --notify``).
+
+    Every worker of ``serve --workers N`` could run the rounds — the outbox claims each message, so nothing would
+    go out twice — but each would find every train's findings each round and keep what sending loads (the forecast's
+    NumPy, the HTTP client: ~27 MiB a worker). On PostgreSQL the one that holds an advisory lock does; the database
+    lets the lock go with its connection when that process ends or loses it, and the next worker to ask takes over.
+    SQLite serves from one process: it always does.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.connection: Connection | None = None
+
+    def held(self) -> bool:
+        """Take the lock, or confirm it is still held on a live connection; False when another process holds it."""
+        if self.engine.dialect.name != "postgresql":
+            return True
+        try:
+            if self.connection is None:
+                self.connection = self.engine.connect()
+            held = bool(self.connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": NOTIFIER_LOCK}))
+            self.connection.commit()
+        except DBAPIError:  # the database away, or the connection lost with the lock: ask again next round
+            self.release()
+            return False
+        if not held and self.connection is not None:  # another process holds it: this connection holds nothing
+            self.connection.close()
+            self.connection = None
+        return held
+
+    def release(self) -> None:
+        """Let the lock go: the connection that holds it is closed, not handed back to the pool with the lock."""
+        if self.connection is not None:
+            with contextlib.suppress(DBAPIError):
+                self.connection.invalidate()
+                self.connection.close()
+            self.connection = None
 
 
 def notification_round(db: Session, *, senders: Senders, now: datetime, digest_hour: int) -> Round:

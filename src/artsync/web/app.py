@@ -64,27 +64,37 @@ HERE = Path(__file__).parent
 logger = logging.getLogger("artsync.notify")
 
 
-async def notify_forever(settings: Settings, sessions: Any) -> None:
-    """The notification worker inside the server: a round every ``notify_interval`` seconds, off the event loop.
-
-    Several server processes may each run one: the outbox writes each message once and claims it before
-    sending, so nothing goes out twice.
+async def notify_forever(settings: Settings, sessions: Any, engine: Any, state: Any) -> None:
+    """The notification worker inside the server: a round every ``notify_interval`` seconds, off the event loop,
+    in the one worker of the server that holds the notifier's lock (``services.outbox.NotifierLock``); the others
+    ask again each round and load nothing of it meanwhile. Tells ``state.notifier`` whether this worker sends.
     """
-    from artsync.services.delivery import NetworkSenders
-    from artsync.services.outbox import notification_round
+    from artsync.services.outbox import NotifierLock
 
-    senders = NetworkSenders(settings)
+    lock = NotifierLock(engine)
+    senders: Any = None
 
     def one_round() -> None:
+        nonlocal senders
+        from artsync.services.delivery import NetworkSenders
+        from artsync.services.outbox import notification_round
+
+        senders = senders or NetworkSenders(settings)
         with sessions() as db:
             notification_round(db, senders=senders, now=datetime.now(UTC), digest_hour=settings.digest_hour)
 
-    while True:
-        try:
-            await asyncio.to_thread(one_round)
-        except Exception:  # a round that fails (the database away) is tried again next time
-            logger.exception("notification round failed")
-        await asyncio.sleep(settings.notify_interval)  # the worker's pace
+    try:
+        while True:
+            try:
+                state.notifier = await asyncio.to_thread(lock.held)
+                if state.notifier:
+                    await asyncio.to_thread(one_round)
+            except Exception:  # a round that fails (the database away) is tried again next time
+                logger.exception("notification round failed")
+            await asyncio.sleep(settings.notify_interval)  # the worker's pace
+    finally:
+        state.notifier = False
+        lock.release()
 
 
 async def sync_forever(app: Any, settings: Settings) -> None:
@@ -150,7 +160,8 @@ def create_app(settings: Settings) -> FastAPI:
         gc.collect()
         gc.freeze()
         pauses.start()
-        notifier = asyncio.create_task(notify_forever(settings, sessions)) if settings.notify_in_server else None
+        notifying = notify_forever(settings, sessions, engine, app.state) if settings.notify_in_server else None
+        notifier = asyncio.create_task(notifying) if notifying is not None else None
         syncer = asyncio.create_task(sync_forever(app, settings)) if settings.sync_every > 0 else None
         try:
             yield
@@ -188,6 +199,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.identities = identities
     app.state.lookups = lookups
     app.state.pauses = pauses
+    app.state.notifier = False  # whether this worker sends the server's notifications (serve --notify)
     app.state.boards = BoardCache()
     app.state.cards = memory
     app.state.tracker_work = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tracker")  # webhooks' pulls

@@ -82,6 +82,7 @@ class Worker(BaseModel):
     pid: int
     rss_bytes: int = Field(description="resident memory of the worker process")
     live_connections: int = Field(description="open live-board WebSockets on this worker")
+    notifier: bool = Field(description="whether this worker routes and sends the notifications (serve --notify)")
     gc_pauses: GcPauses
 
 
@@ -100,13 +101,15 @@ async def health() -> Health:
 
 @router.get("/health/worker")
 async def worker(request: Request, caller: CurrentCaller) -> Worker:
-    """The worker process that answered: memory, live connections, garbage-collector pauses."""
+    """The worker process that answered: memory, live connections, whether it sends notifications, garbage-collector
+    pauses."""
     pauses: Pauses = request.app.state.pauses
     subscribers = request.app.state.hub.subscribers.values()
     return Worker(
         pid=os.getpid(),
         rss_bytes=resident_bytes(),
         live_connections=sum(len(s) for s in subscribers),
+        notifier=request.app.state.notifier,
         gc_pauses=GcPauses(
             count=pauses.count, over_20_ms=pauses.long, longest_ms=round(pauses.longest_ms, 2),
             total_ms=round(pauses.total_ms, 1), recent=[LongPause(ended=e, ms=ms) for e, ms in list(pauses.recent)],
