@@ -6,7 +6,8 @@ In a room every open page reads itself again after a burst of edits (`static/js/
 multiplied by the people who have it open. Printed per page, on PostgreSQL, CPU of the process (server and client
 in one, medians of 5): read again at the same seq (another person's refresh after the same change), and the first
 read after a card moved (the worker brings its board up, and derives the page's findings, backlog or forecast
-anew). Flags: --reads (5). Only loopback addresses are used.
+anew — with no lag: in a room, the pages that derive from the whole plan are made at most once per
+ARTSYNC_FINDINGS_LAG_SECONDS while it changes). Flags: --reads (5). Only loopback addresses are used.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def main() -> None:
         committed(url, "FLEET")
         print(f"the machine: {machine()}")
         print("pages of the 40-team train read again by a live page, CPU per read (medians):")
-        app = create_app(Settings(database_url=url))
+        app = create_app(Settings(database_url=url, findings_lag_seconds=0))  # what making a page anew costs
         with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as http, Session(app.state.engine) as db:
             cards = list(get_plan(db, actor=OPERATOR, train_key="FLEET").cards)
             db.commit()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import date, timedelta
 
@@ -138,7 +139,9 @@ def page_seq(html: str) -> int:
 
 def test_the_pages_show_every_change_after_them_though_they_share_the_workers_board(served: Served) -> None:
     # The pages read their plan from the board this worker keeps and brings up (web/routes/trains.BoardCache):
-    # a risk, an objective, a card moved, a feature added must each show on the next page read.
+    # a risk, an objective, a card moved, a feature added must each show on the next page read — in a quiet room,
+    # where each read comes after the lag of the pages that derive from the whole plan (a clock a minute on each time).
+    served.client.app.state.boards.clock = itertools.count(0, 60).__next__
     sign_in(served)
     rte, owner = served.as_("rte"), served.as_("product_owner")
     cockpit = f"/trains/{TRAIN}"
@@ -207,3 +210,32 @@ def test_while_the_train_changes_the_findings_pages_find_again_at_most_once_per_
     caught_up = served.client.get(f"/trains/{TRAIN}/findings", headers={"X-Partial": "main"})
     assert "X-Behind" not in caught_up.headers and provider["ref"] in caught_up.text
     assert '<meta name="behind"' not in page(served, "planning")
+
+
+def test_while_the_train_changes_the_cockpit_sync_agenda_and_forecast_are_made_at_most_once_per_lag(
+    served: Served,
+) -> None:
+    # Each derives from the whole plan (the cockpit and the agenda with the findings, the forecast page the whole
+    # forecast: 0.1–0.75 s a change on 40 teams); with a room's pages open, a worker makes each once per lag.
+    sign_in(served)
+    rte = served.as_("rte")
+    now = [1000.0]
+    served.client.app.state.boards.clock = lambda: now[0]
+    paths = {"cockpit": f"/trains/{TRAIN}", "sync": f"/trains/{TRAIN}/sync", "forecast": f"/trains/{TRAIN}/forecast"}
+    for path in paths.values():
+        assert "X-Behind" not in served.client.get(path, headers={"X-Partial": "main"}).headers
+    risk = served.client.post(f"{BASE}/risks", json={"text": "Supplier may be late"}, headers=rte)
+    raised = served.client.post(
+        f"{BASE}/impediments", json={"text": "No staging environment", "team": TEAM}, headers=served.as_("member")
+    )
+    assert risk.status_code == 201 and raised.status_code == 201, raised.text
+    now[0] += 0.5
+    behind = {name: served.client.get(path, headers={"X-Partial": "main"}) for name, path in paths.items()}
+    assert all(r.headers.get("X-Behind") == "1500" for r in behind.values()), {n: r.headers for n, r in behind.items()}
+    assert "Supplier may be late" not in behind["cockpit"].text
+    assert "No staging environment" not in behind["sync"].text
+    now[0] += 1.6
+    caught_up = {name: served.client.get(path, headers={"X-Partial": "main"}) for name, path in paths.items()}
+    assert all("X-Behind" not in r.headers for r in caught_up.values())
+    assert "Supplier may be late" in caught_up["cockpit"].text
+    assert "No staging environment" in caught_up["sync"].text

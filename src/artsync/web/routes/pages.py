@@ -11,8 +11,9 @@ from __future__ import annotations
 import functools
 import hmac
 import secrets
+from collections.abc import Callable, Hashable
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
@@ -34,6 +35,8 @@ from artsync.views import board as views
 from artsync.web.deps import SESSION_COOKIE, Db, identify
 from artsync.web.identities import Caller
 from artsync.web.routes.trains import BoardCache
+
+T = TypeVar("T")
 
 router = APIRouter(include_in_schema=False)
 
@@ -176,8 +179,9 @@ def cockpit(request: Request, key: str, db: Db) -> Response:
         return caller
     start_of_day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     board, _ = request.app.state.boards.current(db, actor=caller.actor, key=key)
-    # The same for everyone who may read the train, as of this seq and day: made once per seq by this worker.
-    view = request.app.state.boards.derived(key, board.seq, ("cockpit", start_of_day), lambda: get_cockpit(
+    # The same for everyone who may read the train, as of this seq and day: made by this worker at most once per
+    # lag while the train changes.
+    view = lagging_behind(request, key, board.seq, ("cockpit", start_of_day), lambda: get_cockpit(
         db, actor=caller.actor, train_key=key, since=start_of_day, as_of=(board.seq, board.plan),
         findings=page_findings(request, db, caller, key, board.seq, board.plan)))  # fmt: skip
     return render(
@@ -285,12 +289,18 @@ def page_findings(
 
     if not lagging:
         return boards.derived(key, seq, ("findings", date.today()), found)
-    findings, due = boards.lagging(
-        key, seq, ("findings", date.today()), found, request.app.state.settings.findings_lag_seconds
-    )
+    return lagging_behind(request, key, seq, ("findings", date.today()), found)
+
+
+def lagging_behind(request: Request, key: str, seq: int, what: Hashable, make: Callable[[], T]) -> T:
+    """What ``make`` derives from the train's whole plan, made by this worker at most once per
+    ``Settings.findings_lag_seconds`` while the train changes (``BoardCache.lagging``): the page is told when a newer
+    one is due (``X-Behind``), and reads itself again then."""
+    boards: BoardCache = request.app.state.boards
+    made, due = boards.lagging(key, seq, what, make, request.app.state.settings.findings_lag_seconds)
     if due > 0:
         request.state.behind = max(getattr(request.state, "behind", 0.0), due)
-    return findings
+    return made
 
 
 def fixes_offered(caller: Caller, key: str, plan: Plan, findings: list[Finding]) -> frozenset[str]:
