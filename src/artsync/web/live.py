@@ -244,8 +244,7 @@ def stream_from_now(
     connection.leave = leave
     sub = connection.sub
     connection.send(backlog)
-    connection.send(sub.queue.items)
-    sub.queue.items.clear()
+    connection.send(sub.queue.take_all())
     if sub.dropped:  # its queue overflowed while it joined
         connection.close(CLOSE_TOO_SLOW, "too slow: reconnect with your last seq")
     else:
