@@ -542,6 +542,7 @@ def test_a_taken_over_connection_answers_pings_and_closes_and_refuses_what_a_ser
             (client_frame(Opcode.TEXT, b"x" * 40_000, fin=False) + client_frame(Opcode.CONT, b"x" * 40_000), 1009),
             (b"\x81\x05hello", 1002),  # not masked
             (client_frame(Opcode.CONT, b"no message under way"), 1002),
+            (client_frame(Opcode.CLOSE, (1006).to_bytes(2, "big")), 1002),  # a code no endpoint may send
         ):
             connection, transport = taken(room)
             connection.data_received(sent)

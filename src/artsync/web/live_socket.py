@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.exceptions import ProtocolError
 from websockets.frames import Close, Frame, Opcode
 
 from artsync.realtime.hub import Outgoing, Run, Sent, Subscription
@@ -193,7 +194,11 @@ class Connection(asyncio.Protocol, Sent):
                 code = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else CLOSE_NO_STATUS
                 self.closing = True
                 self.done()
-                self.transport.write(close_frame(code))
+                try:
+                    answer = close_frame(code)
+                except ProtocolError:  # a code no endpoint may send (1006, 999, 5000, …): the close was malformed
+                    answer = close_frame(CLOSE_PROTOCOL_ERROR, "invalid close code")
+                self.transport.write(answer)
             self.transport.close()
 
     def eof_received(self) -> bool | None:
