@@ -183,6 +183,13 @@ def test_the_pages_show_every_change_after_them_though_they_share_the_workers_bo
     assert "Releases wait for a manual sign-off" in page(served, "report")  # the report is made once per seq too
 
 
+def stopped_clock(served: Served) -> list[float]:
+    """The clock the worker's pages lag by, moved only by the test (``now[0] += seconds``)."""
+    now = [1000.0]
+    served.client.app.state.boards.clock = lambda: now[0]
+    return now
+
+
 def test_while_the_train_changes_the_findings_pages_find_again_at_most_once_per_lag_then_catch_up(
     served: Served,
 ) -> None:
@@ -190,8 +197,7 @@ def test_while_the_train_changes_the_findings_pages_find_again_at_most_once_per_
     # without pause would have every worker do it several times a second for the people on these pages.
     sign_in(served)
     rte = served.as_("rte")
-    now = [1000.0]
-    served.client.app.state.boards.clock = lambda: now[0]
+    now = stopped_clock(served)
     first = served.client.get(f"/trains/{TRAIN}/findings", headers={"X-Partial": "main"})
     assert first.status_code == 200 and "X-Behind" not in first.headers
     cards = served.client.get(f"{BASE}/board", headers=rte).json()["cards"]
@@ -219,8 +225,7 @@ def test_while_the_train_changes_the_cockpit_sync_agenda_and_forecast_are_made_a
     # forecast: 0.1–0.75 s a change on 40 teams); with a room's pages open, a worker makes each once per lag.
     sign_in(served)
     rte = served.as_("rte")
-    now = [1000.0]
-    served.client.app.state.boards.clock = lambda: now[0]
+    now = stopped_clock(served)
     paths = {"cockpit": f"/trains/{TRAIN}", "sync": f"/trains/{TRAIN}/sync", "forecast": f"/trains/{TRAIN}/forecast"}
     for path in paths.values():
         assert "X-Behind" not in served.client.get(path, headers={"X-Partial": "main"}).headers

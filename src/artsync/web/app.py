@@ -64,14 +64,15 @@ HERE = Path(__file__).parent
 logger = logging.getLogger("artsync.notify")
 
 
-async def notify_forever(settings: Settings, sessions: Any, engine: Any, state: Any) -> None:
+async def notify_forever(app: Any, settings: Settings) -> None:
     """The notification worker inside the server: a round every ``notify_interval`` seconds, off the event loop,
     in the one worker of the server that holds the notifier's lock (``services.outbox.NotifierLock``); the others
-    ask again each round and load nothing of it meanwhile. Tells ``state.notifier`` whether this worker sends.
+    ask again each round and load nothing of it meanwhile. ``app.state.notifier`` says whether this worker sends.
     """
     from artsync.services.outbox import NotifierLock
 
-    lock = NotifierLock(engine)
+    state = app.state
+    lock = NotifierLock(state.engine)
     senders: Any = None
 
     def one_round() -> None:
@@ -80,7 +81,7 @@ async def notify_forever(settings: Settings, sessions: Any, engine: Any, state: 
         from artsync.services.outbox import notification_round
 
         senders = senders or NetworkSenders(settings)
-        with sessions() as db:
+        with state.sessions() as db:
             notification_round(db, senders=senders, now=datetime.now(UTC), digest_hour=settings.digest_hour)
 
     try:
@@ -160,8 +161,7 @@ def create_app(settings: Settings) -> FastAPI:
         gc.collect()
         gc.freeze()
         pauses.start()
-        notifying = notify_forever(settings, sessions, engine, app.state) if settings.notify_in_server else None
-        notifier = asyncio.create_task(notifying) if notifying is not None else None
+        notifier = asyncio.create_task(notify_forever(app, settings)) if settings.notify_in_server else None
         syncer = asyncio.create_task(sync_forever(app, settings)) if settings.sync_every > 0 else None
         try:
             yield

@@ -122,25 +122,21 @@ class Lookups:
                     found = await run_in_threadpool(self.read, batch)
                 except Exception as trouble:  # the database away: every one waiting is told, as one lookup was
                     for presented in batch:
-                        self.settle(presented, trouble)
+                        self.settle(presented, trouble, generation)
                     continue
                 for presented in batch:
                     self.settle(presented, found[presented], generation)
         finally:
             self.reader = None
 
-    def settle(self, presented: Presented, found: Identified | Exception, generation: int | None = None) -> None:
+    def settle(self, presented: Presented, found: Identified | Exception, generation: int) -> None:
         future = self.waiting.pop(presented)
-        try:
-            if isinstance(found, Exception):
-                raise found
-            caller = caller_from(presented, found)
-        except Exception as refused:
-            future.set_exception(refused)
+        if isinstance(found, Exception):  # refused, or the database's trouble
+            future.set_exception(found)
             future.exception()  # retrieved here: when every waiter has gone, asyncio need not warn of it
             return
-        if generation is not None:
-            self.identities.remember(caller, generation)
+        caller = caller_from(presented, found)
+        self.identities.remember(caller, generation)
         future.set_result(caller)
 
 

@@ -169,6 +169,7 @@ async def live(websocket: WebSocket, key: str, protocol: Any = None) -> None:
     hub: Hub = websocket.app.state.hub
     watch: Watch = websocket.app.state.watch
     sender: asyncio.Task[None] | None = None
+    connection: Connection | None = None  # once taken over from uvicorn
     ended: list[tuple[int, str]] = []  # why the server ends the connection, when it does
 
     def too_slow() -> None:
@@ -176,6 +177,9 @@ async def live(websocket: WebSocket, key: str, protocol: Any = None) -> None:
             sender.cancel()
 
     def end(code: int, reason: str) -> None:
+        if connection is not None:
+            connection.close(code, reason)
+            return
         ended.append((code, reason))
         too_slow()
 
@@ -186,15 +190,13 @@ async def live(websocket: WebSocket, key: str, protocol: Any = None) -> None:
         await refuse_for_now(websocket)
         return
     watching = watch.add(caller.credential, key, end) if caller.credential else None
-    taken = False
     try:
         backlog = [Outgoing(e.seq, json.dumps(event_message(e))) for e in missed]
         await websocket.accept()
         room: Room = websocket.app.state.room
         connection = room.take_over(protocol, sub, after) if protocol is not None else None
         if connection is not None:
-            taken = True
-            stream_from_now(connection, hub, watch, watching, caller.credential, key, backlog)
+            stream_from_now(connection, hub, watch, watching, backlog)
             if ended:
                 connection.close(*ended[0])
             return
@@ -215,31 +217,23 @@ async def live(websocket: WebSocket, key: str, protocol: Any = None) -> None:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
     finally:
-        if not taken:
+        if connection is None:  # else it leaves the hub and the watch when it ends
             hub.unsubscribe(sub)
             if watching is not None:
                 watch.remove(watching)
 
 
 def stream_from_now(
-    connection: Connection,
-    hub: Hub,
-    watch: Watch,
-    watching: int | None,
-    credential: Credential | None,
-    key: str,
-    backlog: list[Outgoing],
+    connection: Connection, hub: Hub, watch: Watch, watching: int | None, backlog: list[Outgoing]
 ) -> None:
     """Hand a connection just taken over what it missed and what queued since it joined, in order, then to the hub:
-    from here each run of events is written to it as the hub hands it out, and its credential is watched with it."""
-    if watching is not None:
-        watch.remove(watching)
-    watched = watch.add(credential, key, connection.close) if credential else None
+    from here each run of events is written to it as the hub hands it out; it leaves the hub and the credentials'
+    watch when it ends."""
 
     def leave() -> None:
         hub.unsubscribe(connection.sub)
-        if watched is not None:
-            watch.remove(watched)
+        if watching is not None:
+            watch.remove(watching)
 
     connection.leave = leave
     sub = connection.sub

@@ -34,7 +34,6 @@ PING_SECONDS = 20.0  # as uvicorn's keep-alive: a ping every 20 s, and the conne
 CLOSE_TIMEOUT = 10.0  # how long a close waits for the client's answer before the connection is cut
 
 CONTINUATION, TEXT, BINARY, CLOSE, PING, PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
-CLOSE_GOING_AWAY = 1001
 CLOSE_PROTOCOL_ERROR = 1002
 CLOSE_NO_STATUS = 1005
 CLOSE_SERVER_ERROR = 1011
