@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import create_engine
@@ -30,9 +31,13 @@ def test_a_caller_is_remembered_for_its_seconds_then_looked_up_again(monkeypatch
     known = Identities(seconds=1.0)
     ann = caller()
     known.remember(ann, known.generation)
-    assert known.get(ann.credential) == ann
-    now[0] += 1.0
+    assert known.recall(ann.credential) == (ann, False)
+    now[0] += 0.5
+    assert known.recall(ann.credential) == (ann, True)  # served still, and due to be read again
+    now[0] += 0.5
     assert known.get(ann.credential) is None
+    known.remember(ann, known.generation, read_at=now[0] - 0.75)  # a read that began a while ago counts from then
+    assert known.recall(ann.credential) == (ann, True)
 
 
 def test_forgetting_wins_over_a_lookup_that_began_before_it() -> None:
@@ -185,5 +190,76 @@ def test_a_caller_that_goes_away_leaves_the_others_waiting_and_trouble_reaches_e
             await second  # the read's trouble, as a lookup of its own would have had
         failing[0] = False
         assert (await lookups.caller(("token", "ann"))).actor.name == "ann"  # the next read is made
+
+    asyncio.run(scenario())
+
+
+def test_a_busy_caller_is_served_while_read_again_and_a_refusal_or_trouble_is_kept_to_its_own_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past half its seconds a remembered caller is still served, and read again beside the request: the request
+    does not wait for that read. What the read finds replaces what was remembered; a refusal makes the process
+    forget at once; the database's trouble leaves the remembered caller to lapse at its own time."""
+    import asyncio
+    import threading
+
+    from artsync.errors import UnauthenticatedError
+    from artsync.web.deps import caller_of
+    from artsync.web.identities import Lookups
+
+    now = [100.0]
+    monkeypatch.setattr(identities.time, "monotonic", lambda: now[0])
+    gate = threading.Event()
+    answers: list[object] = []
+
+    def read(asked: list) -> dict:
+        gate.wait(5)
+        answer = answers.pop(0)
+        if isinstance(answer, Exception) and not isinstance(answer, UnauthenticatedError):
+            raise answer
+        return {p: answer for p in asked}
+
+    known = Identities(seconds=1.0)
+    lookups = Lookups(known, read)
+    state = SimpleNamespace(identities=known, lookups=lookups)
+    # What caller_of reads of a request: its bearer token and the app's state.
+    request = SimpleNamespace(headers={"authorization": "Bearer s1"}, cookies={}, app=SimpleNamespace(state=state))
+
+    async def ask() -> Caller:
+        return await caller_of(request)  # type: ignore[arg-type]
+
+    credential = Credential.of("token", "s1")
+
+    async def scenario() -> None:
+        known.remember(caller(secret="s1"), known.generation)
+        now[0] += 0.6
+        assert (await ask()).actor.name == "ann"  # served at once though its read is not done
+        assert lookups.reader is not None and ("token", "s1") in lookups.waiting
+        assert (await ask()).actor.name == "ann"  # asked again meanwhile: still one read
+        answers.append((Actor(name="ann2"), None))
+        gate.set()
+        await lookups.reader
+        assert known.recall(credential) == (Caller(Actor(name="ann2"), None, credential), False)  # fresh again
+
+        gate.clear()
+        now[0] += 0.6
+        await ask()
+        answers.append(ConnectionError("the database is away"))
+        gate.set()
+        await lookups.reader
+        assert known.get(credential) is not None  # trouble: kept until it lapses
+        now[0] += 0.5
+        with pytest.raises(UnauthenticatedError):  # lapsed now: the request waits for its read, which refuses
+            answers.append(UnauthenticatedError("the API token is unknown or revoked"))
+            await ask()
+
+        known.remember(caller(secret="s1"), known.generation)
+        now[0] += 0.6
+        gate.clear()
+        assert (await ask()).actor.name == "ann"
+        answers.append(UnauthenticatedError("the API token is unknown or revoked"))
+        gate.set()
+        await lookups.reader
+        assert known.get(credential) is None  # refused on its read again: forgotten at once
 
     asyncio.run(scenario())

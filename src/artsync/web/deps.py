@@ -137,14 +137,17 @@ def look_up_all(sessions: Callable[[], Session], asked: list[Presented]) -> dict
 
 
 async def caller_of(connection: HTTPConnection) -> Caller:
-    """Who is asking (a request or a live connection): remembered by this process for a moment, else looked up
-    with whatever else is presented meanwhile (``web/identities.py``)."""
+    """Who is asking (a request or a live connection): remembered by this process for a moment — and read again
+    beside the request once that moment is half gone —, else looked up with whatever else is presented meanwhile
+    (``web/identities.py``)."""
     identities: Identities = connection.app.state.identities
     asked = presented(connection)
-    caller = identities.get(Credential.of(*asked))
+    caller, due = identities.recall(Credential.of(*asked))
+    lookups: Lookups = connection.app.state.lookups
     if caller is None:
-        lookups: Lookups = connection.app.state.lookups
-        caller = await lookups.caller(asked)
+        return await lookups.caller(asked)
+    if due:
+        lookups.refresh(asked)
     return caller
 
 

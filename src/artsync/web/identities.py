@@ -9,6 +9,11 @@ changes anywhere: the service that makes such a change says so
 commit — by PostgreSQL's NOTIFY, by Redis, or directly when the change was made here.
 A change nobody announces (the command line on SQLite without Redis) takes effect when the
 remembered identity lapses, within ``seconds``.
+
+A caller who keeps asking never waits for that lapse: past half its ``seconds`` a remembered identity
+is still served and read again beside the request (``Lookups.refresh``), so a busy credential is read
+twice a second in the background instead of once a second in front of a request — at 20 edits a
+second, that wait was in one edit of every ten.
 """
 
 from __future__ import annotations
@@ -50,27 +55,39 @@ class Identities:
         self.lock = threading.Lock()  # forget() comes from the threads that commit, too
 
     def get(self, credential: Credential) -> Caller | None:
-        """The caller holding ``credential``, if this process looked them up less than ``seconds`` ago."""
+        """The caller holding ``credential``, if this process read them less than ``seconds`` ago."""
+        return self.recall(credential)[0]
+
+    def recall(self, credential: Credential) -> tuple[Caller | None, bool]:
+        """The caller holding ``credential`` as read less than ``seconds`` ago (None when not), and whether that read
+        is past half its ``seconds``: due to be made again before it lapses."""
         found = self.known.get(credential)
         if found is None:
-            return None
+            return None, False
         until, caller = found
-        if time.monotonic() >= until:
+        now = time.monotonic()
+        if now >= until:
             self.known.pop(credential, None)
-            return None
-        return caller
+            return None, False
+        return caller, now >= until - self.seconds / 2
 
-    def remember(self, caller: Caller, generation: int) -> None:
-        """Keep ``caller`` for ``seconds``, unless everything was forgotten since the lookup began."""
+    def remember(self, caller: Caller, generation: int, read_at: float | None = None) -> None:
+        """Keep ``caller`` until ``seconds`` after it was read (``read_at``, on the monotonic clock; now by default),
+        unless everything was forgotten since the read began."""
         if self.seconds <= 0 or caller.credential is None:
             return
         with self.lock:
             if generation != self.generation:
                 return
-            self.known[caller.credential] = (time.monotonic() + self.seconds, caller)
+            self.known[caller.credential] = ((time.monotonic() if read_at is None else read_at) + self.seconds, caller)
             self.known.move_to_end(caller.credential)
             while len(self.known) > self.size:
                 self.known.popitem(last=False)
+
+    def drop(self, credential: Credential) -> None:
+        """Forget one credential: read again, it was refused."""
+        with self.lock:
+            self.known.pop(credential, None)
 
     def forget(self) -> None:
         """A credential ended or a role changed somewhere: trust nothing remembered."""
@@ -105,38 +122,49 @@ class Lookups:
     async def caller(self, presented: Presented) -> Caller:
         """Who holds ``presented``, read with whatever else is presented meanwhile; raises what a single lookup
         would (``UnauthenticatedError``, or the database's trouble)."""
+        return await asyncio.shield(self.asked(presented))  # one waiter gone (a client closed) must not end the rest
+
+    def refresh(self, presented: Presented) -> None:
+        """Read ``presented`` again with the next read, nobody waiting for it: what is found replaces what this process
+        remembers, a refusal makes it forget, and the database's trouble leaves it to lapse."""
+        self.asked(presented)
+
+    def asked(self, presented: Presented) -> asyncio.Future[Caller]:
+        """The answer for ``presented``: the read it is already waiting for, else the next one."""
         future = self.waiting.get(presented)
         if future is None:
             future = self.waiting[presented] = asyncio.get_running_loop().create_future()
             self.queued.append(presented)
             if self.reader is None:
                 self.reader = asyncio.create_task(self.read_while_asked())
-        return await asyncio.shield(future)  # one waiter gone (a client closed) must not end the others' wait
+        return future
 
     async def read_while_asked(self) -> None:
         try:
             while self.queued:
                 batch, self.queued = self.queued[: self.most], self.queued[self.most :]
-                generation = self.identities.generation
+                generation, read_at = self.identities.generation, time.monotonic()
                 try:
                     found = await run_in_threadpool(self.read, batch)
                 except Exception as trouble:  # the database away: every one waiting is told, as one lookup was
                     for presented in batch:
-                        self.settle(presented, trouble, generation)
+                        self.settle(presented, trouble, generation, read_at)
                     continue
                 for presented in batch:
-                    self.settle(presented, found[presented], generation)
+                    self.settle(presented, found[presented], generation, read_at)
         finally:
             self.reader = None
 
-    def settle(self, presented: Presented, found: Identified | Exception, generation: int) -> None:
+    def settle(self, presented: Presented, found: Identified | Exception, generation: int, read_at: float) -> None:
         future = self.waiting.pop(presented)
         if isinstance(found, Exception):  # refused, or the database's trouble
+            if isinstance(found, UnauthenticatedError):
+                self.identities.drop(Credential.of(*presented))
             future.set_exception(found)
-            future.exception()  # retrieved here: when every waiter has gone, asyncio need not warn of it
+            future.exception()  # retrieved here: nobody may be waiting (a refresh, or every waiter gone)
             return
         caller = caller_from(presented, found)
-        self.identities.remember(caller, generation)
+        self.identities.remember(caller, generation, read_at)
         future.set_result(caller)
 
 
