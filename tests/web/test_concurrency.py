@@ -250,3 +250,18 @@ def test_of_ten_simultaneous_solves_of_one_scenario_never_two_run_at_once(live: 
     ]
     assert log.count("solving") == statuses(answers).count(202)
     assert all(not (a == b == "solving") for a, b in itertools.pairwise(log)), log
+
+
+def test_reads_far_beyond_the_connections_all_answer(postgres_admin) -> None:
+    """A read hands its connection back on a thread of its own, never behind the next reads: with the routes' thread
+    pool (40) taken by reads waiting for a connection, the reads holding one waited for a thread to give it back, and
+    every one waited for the pool's timeout (a 503). Two connections and sixty reads at once make that certain."""
+    with postgres_schema(postgres_admin) as database_url:
+        token = demo_train_with_rte(database_url)
+        with serving(database_url, env={"ARTSYNC_DATABASE_POOL": "2"}) as base:
+            headers = {"Authorization": f"Bearer {token}"}
+            card = httpx.get(f"{base}/api/v1/trains/{TRAIN}/board", headers=headers).json()["cards"][0]
+            url = f"{base}/api/v1/cards/{card['id']}"
+            answers = at_once([lambda c: c.get(url, headers=headers) for _ in range(60)])
+    assert statuses(answers) == [200] * 60
+    assert {a.json()["id"] for a in answers} == {card["id"]}

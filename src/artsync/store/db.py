@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlalchemy.exc import TimeoutError as SqlTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from artsync.errors import InvalidInputError, StoreUnavailableError
 
@@ -91,6 +92,11 @@ def connections_allowed(engine: Engine) -> int:
         rows = connection.execute(asked.bindparams(bindparam("names", expanding=True)), {"names": list(names)})
         found: dict[str, int] = {str(name): int(setting) for name, setting in rows}
     return found["max_connections"] - sum(found.get(name, 0) for name in names[1:])
+
+
+def connections_kept(engine: Engine) -> int:
+    """How many connections ``engine``'s pool keeps (another kind of pool: as many as the server's threads)."""
+    return engine.pool.size() if isinstance(engine.pool, QueuePool) else POSTGRES_POOL
 
 
 def pool_per_worker(allowed: int, workers: int, wanted: int | None = None) -> int:

@@ -32,7 +32,7 @@ from artsync.services.card_memory import CardMemory
 from artsync.services.cards import remember_current_cards
 from artsync.services.transaction import WAKE
 from artsync.settings import Settings
-from artsync.store.db import ensure_schema, make_engine, session_factory
+from artsync.store.db import connections_kept, ensure_schema, make_engine, session_factory
 from artsync.web import problems
 from artsync.web.deps import look_up_all
 from artsync.web.identities import Identities, Lookups
@@ -61,6 +61,9 @@ from artsync.web.routes.trains import BoardCache
 from artsync.web.security import Protections
 
 HERE = Path(__file__).parent
+# Connections of a worker's pool kept from requests with a session (deps.get_db) for the edits and lookups that take
+# one and hand it back on the same thread.
+SESSIONS_HEADROOM = 2
 logger = logging.getLogger("artsync.notify")
 
 
@@ -192,6 +195,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = sessions
+    app.state.sessions_at_once = asyncio.Semaphore(max(1, connections_kept(engine) - SESSIONS_HEADROOM))  # deps.get_db
     app.state.hub = hub
     app.state.relay = relay
     app.state.watch = watch

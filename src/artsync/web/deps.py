@@ -55,17 +55,25 @@ def new_session(app: Any) -> Session:
 
 
 async def get_db(request: Request) -> AsyncIterator[Session]:
-    """A session for the request; it takes a connection only when the route first uses it."""
-    session = new_session(request.app)
-    try:
-        yield session
-    finally:
-        # A route that committed holds no connection: closing is bookkeeping. One that only read hands its
-        # connection back, which talks to the database: not on the event loop.
-        if session.in_transaction():
-            await run_in_threadpool(session.close)
-        else:
-            session.close()
+    """A session for the request; it takes a connection only when the route first uses it.
+
+    Requests with a session are let in a few fewer at a time than the pool has connections
+    (``app.state.sessions_at_once``): a route that only read keeps its connection until FastAPI has checked its
+    answer, which FastAPI does on the routes' thread pool. With as many such requests in flight as connections and
+    threads together, every connection was held by an answered route waiting for a thread, and every thread by a
+    route waiting for a connection — until the pool's timeout, a 503 each. The connections left over are for the
+    edits, lookups and reads that hand theirs back on the thread that took them."""
+    async with request.app.state.sessions_at_once:
+        session = new_session(request.app)
+        try:
+            yield session
+        finally:
+            # A route that committed holds no connection: closing is bookkeeping. One that only read hands its
+            # connection back, which talks to the database: not on the event loop.
+            if session.in_transaction():
+                await run_in_threadpool(session.close)
+            else:
+                session.close()
 
 
 Db = Annotated[Session, Depends(get_db)]
