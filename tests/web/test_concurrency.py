@@ -253,9 +253,9 @@ def test_of_ten_simultaneous_solves_of_one_scenario_never_two_run_at_once(live: 
 
 
 def test_reads_far_beyond_the_connections_all_answer(postgres_admin) -> None:
-    """A read hands its connection back on a thread of its own, never behind the next reads: with the routes' thread
-    pool (40) taken by reads waiting for a connection, the reads holding one waited for a thread to give it back, and
-    every one waited for the pool's timeout (a 503). Two connections and sixty reads at once make that certain."""
+    """Reads are let in fewer at a time than there are connections: a read keeps its connection until FastAPI has
+    checked its answer on the routes' thread pool, and with the threads taken by reads waiting for a connection,
+    every one waited for the pool's timeout (a 503). Two connections and sixty reads at once made that certain."""
     with postgres_schema(postgres_admin) as database_url:
         token = demo_train_with_rte(database_url)
         with serving(database_url, env={"ARTSYNC_DATABASE_POOL": "2"}) as base:
