@@ -57,7 +57,7 @@ def new_session(app: Any) -> Session:
 async def get_db(request: Request) -> AsyncIterator[Session]:
     """A session for the request; it takes a connection only when the route first uses it.
 
-    Requests with a session are let in a few fewer at a time than the pool has connections
+    Requests with a session are let in two fewer at a time than the pool has connections
     (``app.state.sessions_at_once``): a route that only read keeps its connection until FastAPI has checked its
     answer, which FastAPI does on the routes' thread pool. With as many such requests in flight as connections and
     threads together, every connection was held by an answered route waiting for a thread, and every thread by a
